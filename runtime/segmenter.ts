@@ -1,0 +1,49 @@
+/**
+ * The one interface every pnet runtime implements (onnxruntime-node, onnxruntime-web, remote servers), so the CLI,
+ * the demo page and the tests can swap them freely.
+ */
+
+/** Model facts read from the ONNX file's metadata_props (see README "The ONNX contract"). */
+export interface ModelInfo {
+  category: string[];
+  /** Class names, class-index order. */
+  classes: string[];
+  /** #rrggbb per class. */
+  colors: string[];
+  preset: string;
+  numPoints: number;
+  normalization: 'unit-sphere' | 'none';
+  metrics: Record<string, number>;
+  version: string;
+  checkpointSha256: string;
+}
+
+export interface SegmentResult {
+  /** Class index per input point. */
+  labels: Int32Array;
+  /** [numPoints, classes] row-major. */
+  probabilities: Float32Array;
+  numPoints: number;
+  /** Execution provider that actually ran (e.g. `cpu`, `cuda`, `webgpu`, `wasm`). */
+  executionProvider: string;
+  /** Wall time of the run call, in ms; when clouds share a batched run, that run's time divided among them. */
+  ms: number;
+}
+
+export interface SegmentManyOptions {
+  /** Most clouds per run (memory grows with it); implementations pick a default. */
+  maxBatch?: number;
+}
+
+export interface Segmenter {
+  readonly info: ModelInfo;
+  /** Execution provider the session runs on (after any fallback). */
+  readonly executionProvider: string;
+  /** Set when the runtime runs on another EP than the one asked for: why it fell back (printed to the user). */
+  readonly fallbackReason?: string;
+  /** Segments one cloud given as xyz triples (length 3·N). */
+  segment(xyz: Float32Array): Promise<SegmentResult>;
+  /** Segments many clouds; clouds of equal point count are batched into one run. */
+  segmentMany(clouds: Float32Array[], options?: SegmentManyOptions): Promise<SegmentResult[]>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,144 @@
+/**
+ * The checkpoint file: one self-verifying binary file, written atomically.
+ *
+ *   "PNETCKPT" | u32 version | u32 headerBytes | header JSON (utf8) | zero pad to 4 | float32 LE tensors | sha256
+ *
+ * The sha256 trailer covers everything before it, so a file cut short or damaged anywhere is rejected with a
+ * clear error instead of loading garbage. Tensors are weights (names from src/model/spec.ts) plus any optimizer
+ * slots (names prefixed `optimizer/`).
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { PnetError } from '../errors.ts';
+import { writeFileAtomic } from '../atomic-write.ts';
+import type { NamedArray, PresetSpec } from '../model/spec.ts';
+
+const MAGIC = 'PNETCKPT';
+const FORMAT_VERSION = 1;
+const HASH_BYTES = 32;
+
+export interface ClassInfo {
+  /** Part names in class-index order; the last is `none` for points of no part when the data has such points. */
+  names: string[];
+  /** CSS colours (#rrggbb), one per class. */
+  colors: string[];
+}
+
+export interface CheckpointMeta {
+  pnetVersion: string;
+  preset: PresetSpec;
+  classes: ClassInfo;
+  /** Category (or categories) the model was trained on, as named in the dataset metadata. */
+  category: string[];
+  /** Points per cloud during training. */
+  numPoints: number;
+  /** Preprocessing the model expects: centre on the centroid, scale into the unit sphere. */
+  normalization: 'unit-sphere';
+  /** Completed epochs. */
+  epoch: number;
+  /** Completed optimizer steps. */
+  step: number;
+  /** Training configuration (CLI options after defaults), for resume and provenance. */
+  config: Record<string, unknown>;
+  /** Latest metrics, e.g. { val_miou, val_accuracy, train_loss }. */
+  metrics: Record<string, number>;
+  /** Anything else a trainer must restore to continue bit-for-bit (RNG states, best score, …). */
+  state: Record<string, unknown>;
+}
+
+interface TensorEntry {
+  name: string;
+  shape: number[];
+  offset: number;
+  length: number;
+}
+
+interface Header {
+  format: 'pnet-checkpoint';
+  meta: CheckpointMeta;
+  tensors: TensorEntry[];
+}
+
+export interface Checkpoint {
+  meta: CheckpointMeta;
+  tensors: NamedArray[];
+}
+
+export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
+  let offset = 0;
+  const entries: TensorEntry[] = ckpt.tensors.map((t) => {
+    const e = { name: t.name, shape: t.shape, offset, length: t.data.length };
+    offset += t.data.length;
+    return e;
+  });
+  const header: Header = { format: 'pnet-checkpoint', meta: ckpt.meta, tensors: entries };
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const headerEnd = 16 + headerBytes.length;
+  const dataStart = Math.ceil(headerEnd / 4) * 4;
+  const total = dataStart + offset * 4 + HASH_BYTES;
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  view.setUint32(8, FORMAT_VERSION, true);
+  view.setUint32(12, headerBytes.length, true);
+  out.set(headerBytes, 16);
+  const floats = new Float32Array(out.buffer, dataStart, offset);
+  for (let i = 0; i < ckpt.tensors.length; i++) floats.set(ckpt.tensors[i]!.data, entries[i]!.offset);
+  if (new Uint8Array(new Float32Array([1]).buffer)[3] !== 0x3f) throw new Error('big-endian hosts are not supported');
+  const hash = createHash('sha256').update(out.subarray(0, total - HASH_BYTES)).digest();
+  out.set(hash, total - HASH_BYTES);
+  return out;
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, file = '<memory>'): Checkpoint {
+  const bad = (why: string) =>
+    new PnetError('BAD_CHECKPOINT', `not a loadable pnet checkpoint: ${why}`, {
+      file,
+      remedy: 'use the run directory\'s other checkpoint (best.ckpt / last.ckpt) or train again',
+    });
+  if (bytes.length < 16 + HASH_BYTES || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
+    throw bad('missing PNETCKPT header');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(8, true);
+  if (version !== FORMAT_VERSION) throw bad(`format version ${version}, this pnet reads ${FORMAT_VERSION}`);
+  const body = bytes.subarray(0, bytes.length - HASH_BYTES);
+  const expected = createHash('sha256').update(body).digest();
+  if (!Buffer.from(bytes.subarray(bytes.length - HASH_BYTES)).equals(expected)) {
+    throw bad('checksum mismatch (the file is truncated or damaged)');
+  }
+  const headerLength = view.getUint32(12, true);
+  let header: Header;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength))) as Header;
+  } catch {
+    throw bad('header is not valid JSON');
+  }
+  const dataStart = Math.ceil((16 + headerLength) / 4) * 4;
+  // Copy so the returned arrays own aligned memory independent of the file buffer.
+  const floats = new Float32Array(bytes.slice(dataStart, bytes.length - HASH_BYTES).buffer);
+  const tensors = header.tensors.map((e) => {
+    if (e.offset + e.length > floats.length) throw bad(`tensor ${e.name} runs past the end of the data`);
+    return { name: e.name, shape: e.shape, data: floats.slice(e.offset, e.offset + e.length) };
+  });
+  return { meta: header.meta, tensors };
+}
+
+export async function writeCheckpoint(path: string, ckpt: Checkpoint): Promise<void> {
+  await writeFileAtomic(path, encodeCheckpoint(ckpt));
+}
+
+export async function readCheckpoint(path: string): Promise<Checkpoint> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new PnetError('NOT_FOUND', `cannot read checkpoint: ${(e as Error).message}`, { file: path });
+  }
+  return decodeCheckpoint(bytes, path);
+}
+
+/** sha256 of the checkpoint file bytes, recorded by exports as provenance. */
+export function checkpointHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

@@ -1,0 +1,84 @@
+import type { Argv } from 'yargs';
+import { PnetError } from '../../errors.ts';
+import type { PnetCommand } from '../command.ts';
+import { checkDataset, formatCheckReport } from '../../data/check.ts';
+import { loadDataset } from '../../data/load.ts';
+import { synthesizeDataset } from '../../data/synth.ts';
+import { createProgress } from '../../progress.ts';
+import { parseCategories } from '../options.ts';
+
+interface DataArgs {
+  action?: string;
+  dir?: string;
+  out?: string;
+  dest?: string;
+  url?: string;
+  sha256?: string;
+  force?: boolean;
+  count?: number;
+  seed?: number;
+  category?: string[];
+  strict?: boolean;
+  json?: boolean;
+}
+
+async function fetchAction(a: DataArgs): Promise<number> {
+  const { fetchDataset } = await import('../../data/fetch.ts');
+  const r = await fetchDataset({ dest: a.dest ?? 'data', url: a.url, sha256: a.sha256, progress: true, force: a.force } as never);
+  console.log(`dataset ready in ${r.extractedTo} (${(r.bytes / 1e6).toFixed(1)} MB archive${r.resumed ? ', resumed' : ''})`);
+  return 0;
+}
+
+async function synthAction(a: DataArgs): Promise<number> {
+  const count = a.count ?? 200;
+  const bar = createProgress('synthesizing', count);
+  const r = await synthesizeDataset(a.out!, {
+    count,
+    seed: a.seed ?? 1,
+    force: a.force,
+    onProgress: (done) => bar.update(done),
+  });
+  bar.stop();
+  console.log(`wrote ${r.clouds} SYNTHETIC airplanes (${r.points} points) to ${r.root}`);
+  return 0;
+}
+
+async function checkAction(a: DataArgs): Promise<number> {
+  const d = await loadDataset(a.dir!, { categories: a.category, strict: a.strict, progress: true, cache: false });
+  const report = checkDataset(d);
+  console.log(a.json ? JSON.stringify(report, null, 2) : formatCheckReport(report));
+  return a.strict && report.problems.length > 0 ? 1 : 0;
+}
+
+export const dataCommand: PnetCommand<DataArgs> = {
+  command: 'data <action> [dir]',
+  describe: 'Get, synthesise or validate part-segmentation data (fetch | synth | check)',
+  builder: (y: Argv) =>
+    y
+      .positional('action', { choices: ['fetch', 'synth', 'check'] as const, describe: 'what to do' })
+      .positional('dir', { type: 'string', describe: 'check: the dataset directory' })
+      .option('dest', { type: 'string', describe: 'fetch: where to download and extract', default: 'data' })
+      .option('url', { type: 'string', describe: 'fetch: archive URL (default: the ShapeNet part archive)' })
+      .option('sha256', { type: 'string', describe: 'fetch: expected sha256 of the archive' })
+      .option('out', { type: 'string', describe: 'synth: output directory' })
+      .option('count', { type: 'number', describe: 'synth: number of clouds', default: 200 })
+      .option('seed', { type: 'number', describe: 'synth: random seed', default: 1 })
+      .option('force', { type: 'boolean', describe: 'replace existing data', default: false })
+      .option('category', { type: 'string', array: true, describe: 'check: categories to load (names from metadata)', coerce: parseCategories })
+      .option('strict', { type: 'boolean', describe: 'check: exit non-zero on any problem (first bad file is fatal)', default: false })
+      .option('json', { type: 'boolean', describe: 'check: print the report as JSON', default: false })
+      .check((a) => {
+        if (a.action === 'synth' && !a.out) throw new PnetError('BAD_ARGUMENT', 'data synth needs --out DIR');
+        if (a.action === 'check' && !a.dir) throw new PnetError('BAD_ARGUMENT', 'data check needs the dataset directory');
+        return true;
+      })
+      .example('$0 data synth --out data/synth --count 200', 'write 200 SYNTHETIC labelled airplanes')
+      .example('$0 data check data/PartAnnotation --category Airplane', 'counts, histogram and problems')
+      .example('$0 data check data/synth --strict', 'fail on the first malformed file')
+      .example('$0 data fetch --dest data', 'download and extract the ShapeNet part archive (resumable)') as unknown as Argv<DataArgs>,
+  handler: async (a) => {
+    if (a.action === 'fetch') return fetchAction(a);
+    if (a.action === 'synth') return synthAction(a);
+    return checkAction(a);
+  },
+};

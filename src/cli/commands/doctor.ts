@@ -1,0 +1,53 @@
+import type { Argv } from 'yargs';
+import type { PnetCommand } from '../command.ts';
+import { listBackends } from '../../backend/index.ts';
+import { listExecutionProviders } from '../../../runtime/node/index.ts';
+import { findChromium } from '../../browser/chromium.ts';
+import { PNET_VERSION } from '../../version.ts';
+
+interface DoctorArgs {
+  json: boolean;
+}
+
+interface Check {
+  name: string;
+  available: boolean;
+  detail: string;
+}
+
+function nodeCheck(): Check {
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+  const ok = major > 20 || (major === 20 && minor >= 19);
+  return { name: 'node', available: ok, detail: `v${process.versions.node}${ok ? '' : ' (pnet needs ≥ 20.19)'}` };
+}
+
+export const doctorCommand: PnetCommand<DoctorArgs> = {
+  command: 'doctor',
+  describe: 'Show what this machine can run: Node, TF.js backends, ONNX Runtime EPs, Chromium',
+  builder: (y: Argv) =>
+    y
+      .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
+      .example('$0 doctor', 'list backends and execution providers with how to get the missing ones') as unknown as Argv<DoctorArgs>,
+  handler: async ({ json }) => {
+    const chromium = findChromium();
+    const sections: Record<string, Check[]> = {
+      runtime: [nodeCheck(), { name: 'pnet', available: true, detail: PNET_VERSION }],
+      'TF.js backends (training)': await listBackends(),
+      'ONNX Runtime execution providers (pnet infer)': await listExecutionProviders(),
+      'browser (web tests, demo)': [
+        chromium
+          ? { name: 'chromium', available: true, detail: chromium }
+          : { name: 'chromium', available: false, detail: 'not found; install with: apt-get install -y chromium (or set PNET_CHROMIUM)' },
+      ],
+    };
+    if (json) {
+      console.log(JSON.stringify(sections, null, 2));
+      return 0;
+    }
+    for (const [title, checks] of Object.entries(sections)) {
+      console.log(`${title}:`);
+      for (const c of checks) console.log(`  ${c.available ? '✔' : '✘'} ${c.name.padEnd(12)} ${c.detail}`);
+    }
+    return 0;
+  },
+};

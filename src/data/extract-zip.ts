@@ -1,0 +1,271 @@
+/**
+ * Verified, all-or-nothing zip extraction.
+ *
+ * Entries are written into a hidden `.extract-<random>` folder beside the destination, each one's CRC32 checked
+ * against the central directory as it streams; only when every entry checked out are the archive's top-level
+ * folders renamed into place. A corrupt or hostile archive therefore leaves nothing behind.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, join, resolve, sep } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import yauzl from 'yauzl';
+import cliProgress from 'cli-progress';
+import { PnetError } from '../errors.ts';
+import { progressBarsAllowed } from './download.ts';
+
+export interface ExtractOptions {
+  /** Replace top-level folders that already exist in the destination. */
+  force?: boolean;
+  signal?: AbortSignal;
+  /** Allow a progress bar (still off when stderr is not a TTY or CI=true). Default true. */
+  progress?: boolean;
+}
+
+export interface ExtractResult {
+  /** Absolute paths of the top-level files and folders now in the destination. */
+  topLevel: string[];
+  files: number;
+  bytes: number;
+}
+
+/** macOS zip tools add resource-fork shadows under this folder; they are never data. */
+const SKIPPED_PREFIX = '__MACOSX/';
+
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+
+/** Extracts `archive` into `destDir`, atomically per top-level entry; see the module comment. */
+export async function extractZipAtomically(
+  archive: string,
+  destDir: string,
+  options: ExtractOptions = {},
+): Promise<ExtractResult> {
+  const dest = resolve(destDir);
+  await mkdir(dest, { recursive: true });
+  const staging = join(dest, `.extract-${randomBytes(6).toString('hex')}`);
+  await mkdir(staging);
+  try {
+    const counts = await extractInto(archive, staging, options);
+    const names = await readdir(staging);
+    if (names.length === 0) {
+      throw new PnetError('DOWNLOAD_FAILED', 'the archive contains no files', {
+        file: archive,
+        remedy: `delete ${archive} and rerun, or pass --url with the right archive`,
+      });
+    }
+    await moveIntoPlace(staging, dest, names, options.force ?? false);
+    return { topLevel: names.map((name) => join(dest, name)), ...counts };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Renames every staged top-level entry into `dest`; checks all conflicts first so it never stops half-way. */
+async function moveIntoPlace(staging: string, dest: string, names: string[], force: boolean): Promise<void> {
+  const existing: string[] = [];
+  for (const name of names) if (await exists(join(dest, name))) existing.push(name);
+  if (existing.length > 0 && !force) {
+    throw new PnetError('BAD_ARGUMENT', `${join(dest, existing[0]!)} already exists`, {
+      file: join(dest, existing[0]!),
+      remedy: 'pass --force to replace it, or choose another destination',
+    });
+  }
+  for (const name of names) {
+    const target = join(dest, name);
+    if (existing.includes(name)) {
+      // Move the old copy aside first so the new one appears in one rename.
+      const aside = join(dest, `.replaced-${randomBytes(6).toString('hex')}`);
+      await rename(target, aside);
+      await rename(join(staging, name), target);
+      await rm(aside, { recursive: true, force: true });
+    } else {
+      await rename(join(staging, name), target);
+    }
+  }
+}
+
+async function extractInto(
+  archive: string,
+  staging: string,
+  options: ExtractOptions,
+): Promise<{ files: number; bytes: number }> {
+  const zip = await openZip(archive);
+  const bar = startEntryBar(zip.entryCount, options.progress ?? true);
+  const madeDirs = new Set<string>([staging]);
+  let files = 0;
+  let bytes = 0;
+
+  const ensureDir = async (dir: string) => {
+    if (madeDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    madeDirs.add(dir);
+  };
+
+  const handle = async (entry: yauzl.Entry) => {
+    if (options.signal?.aborted) {
+      throw new PnetError('INTERRUPTED', 'extraction was interrupted', {
+        file: archive,
+        remedy: 'rerun the same command (the downloaded archive is kept)',
+      });
+    }
+    const name = entry.fileName;
+    if (name.startsWith(SKIPPED_PREFIX)) return;
+    const target = safeTarget(staging, name, archive);
+    if (name.endsWith('/')) {
+      await ensureDir(target);
+      return;
+    }
+    if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
+      throw new PnetError('BAD_INPUT', `the archive contains a symbolic link (${name}); refusing to extract it`, {
+        file: archive,
+        remedy: 'use an archive without symbolic links',
+      });
+    }
+    if (entry.isEncrypted()) {
+      throw new PnetError('BAD_INPUT', `the archive has an encrypted entry (${name})`, {
+        file: archive,
+        remedy: 'use an unencrypted archive',
+      });
+    }
+    await ensureDir(dirname(target));
+    let crc = 0;
+    let size = 0;
+    const checksum = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        crc = zlib.crc32(chunk, crc);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      const stream = await zip.openReadStreamPromise(entry);
+      // 'wx': a second entry with the same name must not silently overwrite the first.
+      await pipeline(stream, checksum, createWriteStream(target, { flags: 'wx' }));
+    } catch (e) {
+      throw entryError(archive, name, e);
+    }
+    if (crc >>> 0 !== entry.crc32 >>> 0) {
+      throw corrupt(archive, `CRC mismatch in ${name}`);
+    }
+    files += 1;
+    bytes += size;
+  };
+
+  try {
+    await new Promise<void>((resolvePromise, reject) => {
+      let settled = false;
+      const fail = (e: unknown) => {
+        if (settled) return;
+        settled = true;
+        zip.close();
+        reject(e);
+      };
+      zip.on('error', (e: Error) => fail(archiveError(archive, e)));
+      zip.on('end', () => {
+        if (settled) return;
+        settled = true;
+        resolvePromise();
+      });
+      zip.on('entry', (entry: yauzl.Entry) => {
+        handle(entry).then(() => {
+          bar?.increment();
+          if (!settled) zip.readEntry();
+        }, fail);
+      });
+      zip.readEntry();
+    });
+  } finally {
+    bar?.stop();
+  }
+  return { files, bytes };
+}
+
+function openZip(archive: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolvePromise, reject) => {
+    yauzl.open(archive, { lazyEntries: true, validateEntrySizes: true, autoClose: true }, (err, zip) => {
+      if (err) reject(archiveError(archive, err));
+      else resolvePromise(zip);
+    });
+  });
+}
+
+/** Resolves an entry name inside `staging`, refusing names that would land outside it (zip-slip). */
+function safeTarget(staging: string, name: string, archive: string): string {
+  const parts = name.split('/');
+  const target = resolve(staging, name);
+  if (name.startsWith('/') || /^[a-zA-Z]:/.test(name) || parts.includes('..') || !target.startsWith(staging + sep)) {
+    throw unsafePath(archive, name);
+  }
+  return target;
+}
+
+function unsafePath(archive: string, detail: string): PnetError {
+  return new PnetError('BAD_INPUT', `the archive has an entry that points outside its folder (${detail})`, {
+    file: archive,
+    remedy: 'refusing to extract it; use an archive from a trusted source',
+  });
+}
+
+function corrupt(archive: string, detail: string): PnetError {
+  return new PnetError('DOWNLOAD_FAILED', `the archive is corrupt (${detail})`, {
+    file: archive,
+    remedy: `delete ${archive} and rerun`,
+  });
+}
+
+/** yauzl reports unsafe names, bad central directories and size mismatches as plain Errors; name them. */
+function archiveError(archive: string, e: Error): PnetError {
+  if (e instanceof PnetError) return e;
+  if (/^(absolute path|invalid relative path|invalid characters in fileName)/.test(e.message)) {
+    return unsafePath(archive, e.message);
+  }
+  if (/central directory|signature not found|end of central/i.test(e.message)) {
+    return new PnetError('DOWNLOAD_FAILED', `not a readable zip archive (${e.message})`, {
+      file: archive,
+      remedy: `delete ${archive} and rerun`,
+      cause: e,
+    });
+  }
+  return corrupt(archive, e.message);
+}
+
+function entryError(archive: string, name: string, e: unknown): PnetError {
+  if (e instanceof PnetError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'EEXIST') {
+    return new PnetError('BAD_INPUT', `the archive lists ${name} twice`, {
+      file: archive,
+      remedy: `delete ${archive} and rerun`,
+    });
+  }
+  if (err.code === 'ENOSPC') {
+    return new PnetError('DOWNLOAD_FAILED', `the disk filled up while extracting ${archive}`, {
+      file: archive,
+      remedy: 'free some space and rerun (the downloaded archive is kept)',
+    });
+  }
+  return corrupt(archive, `${name}: ${err.message ?? String(e)}`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function startEntryBar(total: number, requested: boolean): cliProgress.SingleBar | undefined {
+  if (!progressBarsAllowed(requested)) return undefined;
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'extract  {bar} {percentage}% | {value}/{total} entries | ETA {eta_formatted}' },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return bar;
+}

@@ -1,0 +1,268 @@
+/**
+ * Finds what a dataset directory holds and lists its clouds as file references, without parsing any cloud.
+ * Three layouts: the seed's `PartAnnotation` (metadata.json + per-part 0/1 label files), the ShapeNet part
+ * benchmark v0 (`points/*.pts` + `points_label/*.seg` with 1-based part ids) and its normal variant
+ * (`<synset>/<id>.txt` with xyz, normals and the global part id).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { PnetError } from '../errors.ts';
+import { NONE_COLOR, toHexColor } from './colors.ts';
+import { benchmarkParts } from './shapenet-parts.ts';
+import type { ClassTable, DataProblem, DatasetLayout } from './types.ts';
+
+/** Where one cloud's files are, and how its labels map to class indices. */
+export interface CloudSource {
+  id: string;
+  category: string;
+  pointsFile: string;
+  labels:
+    | { kind: 'none' }
+    /** PartAnnotation: one 0/1 file per part; class index per file. Absent part files mean the part is absent. */
+    | { kind: 'part-files'; files: Array<{ classIndex: number; file: string }> }
+    /** benchmark v0: one file of ids; class index = id − 1 + offset. */
+    | { kind: 'id-file'; file: string; firstId: number; count: number; classOffset: number }
+    /** normal variant: ids in the 7th column; class index = id − firstId + classOffset. */
+    | { kind: 'embedded'; firstId: number; count: number; classOffset: number };
+}
+
+export interface DatasetIndex {
+  root: string;
+  layout: DatasetLayout;
+  categories: string[];
+  classes: ClassTable;
+  sources: CloudSource[];
+  officialSplit?: { train: string[]; val: string[]; test: string[] };
+  problems: DataProblem[];
+}
+
+interface CategoryEntry {
+  name: string;
+  directory: string;
+  parts: string[];
+  colors: (string | undefined)[];
+}
+
+export function detectLayout(dir: string): { layout: DatasetLayout; root: string } {
+  if (!existsSync(dir)) throw new PnetError('NOT_FOUND', 'dataset directory does not exist', { file: dir });
+  for (const root of [dir, join(dir, 'PartAnnotation')]) {
+    if (existsSync(join(root, 'metadata.json'))) return { layout: 'partannotation', root };
+  }
+  const candidates = [dir, ...safeReaddir(dir).map((d) => join(dir, d))];
+  for (const root of candidates) {
+    if (!existsSync(join(root, 'synsetoffset2category.txt'))) continue;
+    const synsets = readSynsets(root).map((s) => join(root, s.directory));
+    const hasPointsDir = synsets.some((s) => existsSync(join(s, 'points')));
+    return { layout: hasPointsDir ? 'benchmark' : 'benchmark-normal', root };
+  }
+  throw new PnetError(
+    'BAD_INPUT',
+    'not a ShapeNet part dataset: found neither PartAnnotation/metadata.json nor synsetoffset2category.txt',
+    { file: dir, remedy: 'point --data at the extracted archive, or make one with `pnet data synth --out DIR`' },
+  );
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory());
+  } catch {
+    return [];
+  }
+}
+
+function readMetadata(root: string): CategoryEntry[] {
+  const file = join(root, 'metadata.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new PnetError('BAD_INPUT', `metadata is not valid JSON: ${(e as Error).message}`, { file });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new PnetError('BAD_INPUT', 'metadata must be an object of categories', { file });
+  }
+  return Object.entries(raw as Record<string, unknown>).map(([name, value]) => {
+    const v = value as { directory?: unknown; lables?: unknown; labels?: unknown; colors?: unknown };
+    // The seed's metadata spells the key "lables"; accept the correct spelling too.
+    const parts = v?.labels ?? v?.lables;
+    if (typeof v?.directory !== 'string' || !Array.isArray(parts) || !parts.every((p) => typeof p === 'string')) {
+      throw new PnetError('BAD_INPUT', `category "${name}" needs "directory" and "lables" (or "labels") entries`, {
+        file,
+      });
+    }
+    const colors = Array.isArray(v.colors) ? v.colors.map((c) => (typeof c === 'string' ? c : undefined)) : [];
+    return { name, directory: v.directory, parts: parts as string[], colors };
+  });
+}
+
+function readSynsets(root: string): Array<{ name: string; directory: string }> {
+  const file = join(root, 'synsetoffset2category.txt');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l, i) => ({ tokens: l.trim().split(/\s+/), line: i + 1 }))
+    .filter((r) => r.tokens[0] !== '')
+    .map(({ tokens, line }) => {
+      if (tokens.length !== 2) throw new PnetError('BAD_INPUT', 'expected "<Category> <synset>"', { file, line });
+      return { name: tokens[0]!, directory: tokens[1]! };
+    });
+}
+
+/** Picks the requested categories (case-insensitive), or all when none are named. */
+function selectCategories<T extends { name: string }>(all: T[], wanted: string[] | undefined, file: string): T[] {
+  if (!wanted || wanted.length === 0) return all;
+  return wanted.map((w) => {
+    const hit = all.find((c) => c.name.toLowerCase() === w.toLowerCase());
+    if (!hit) {
+      throw new PnetError('BAD_ARGUMENT', `no category "${w}" in this dataset; it has: ${all.map((c) => c.name).join(', ')}`, {
+        file,
+      });
+    }
+    return hit;
+  });
+}
+
+/** One category: its parts then `none`. Several: `Category/part` for each, one shared `none` last (if used). */
+function classTable(cats: Array<{ name: string; parts: string[]; colors: (string | undefined)[] }>, withNone: boolean): ClassTable {
+  const names: string[] = [];
+  const colors: string[] = [];
+  const partsOf: Record<string, number[]> = {};
+  for (const c of cats) {
+    partsOf[c.name] = [];
+    c.parts.forEach((p, i) => {
+      partsOf[c.name]!.push(names.length);
+      colors.push(toHexColor(c.colors[i], names.length));
+      names.push(cats.length === 1 ? p : `${c.name}/${p}`);
+    });
+  }
+  if (withNone) {
+    names.push('none');
+    colors.push(NONE_COLOR);
+  }
+  return { names, colors, partsOf };
+}
+
+function listFiles(dir: string, ext: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(ext))
+    .sort();
+}
+
+export function indexDataset(dir: string, categories?: string[]): DatasetIndex {
+  const { layout, root } = detectLayout(dir);
+  return layout === 'partannotation' ? indexPartAnnotation(root, categories) : indexBenchmark(root, layout, categories);
+}
+
+function indexPartAnnotation(root: string, wanted?: string[]): DatasetIndex {
+  const cats = selectCategories(readMetadata(root), wanted, join(root, 'metadata.json'));
+  const classes = classTable(cats, true);
+  const problems: DataProblem[] = [];
+  const sources: CloudSource[] = [];
+  for (const c of cats) {
+    const base = join(root, c.directory);
+    const pointsDir = join(base, 'points');
+    if (!existsSync(pointsDir)) {
+      problems.push({ file: pointsDir, message: `category ${c.name}: points folder is missing` });
+      continue;
+    }
+    const partDirs = c.parts.map((p, i) => ({ dir: join(base, 'points_label', p), classIndex: classes.partsOf[c.name]![i]! }));
+    const present = partDirs.map((p) => new Set(listFiles(p.dir, '.seg')));
+    for (const f of listFiles(pointsDir, '.pts')) {
+      const id = basename(f, '.pts');
+      const files = partDirs
+        .map((p, i) => ({ classIndex: p.classIndex, file: join(p.dir, `${id}.seg`), has: present[i]!.has(`${id}.seg`) }))
+        .filter((p) => p.has)
+        .map(({ classIndex, file }) => ({ classIndex, file }));
+      sources.push({
+        id,
+        category: c.name,
+        pointsFile: join(pointsDir, f),
+        labels: files.length === 0 ? { kind: 'none' } : { kind: 'part-files', files },
+      });
+    }
+  }
+  return { root, layout: 'partannotation', categories: cats.map((c) => c.name), classes, sources, problems };
+}
+
+function indexBenchmark(root: string, layout: DatasetLayout, wanted?: string[]): DatasetIndex {
+  const synFile = join(root, 'synsetoffset2category.txt');
+  const cats = selectCategories(readSynsets(root), wanted, synFile);
+  const problems: DataProblem[] = [];
+  const withParts = cats.map((c) => {
+    const known = benchmarkParts(c.name);
+    if (!known) throw new PnetError('BAD_INPUT', `unknown benchmark category "${c.name}"`, { file: synFile });
+    return { ...c, known, parts: Array.from({ length: known.count }, (_, i) => `part${i + 1}`), colors: [] };
+  });
+  const classes = classTable(withParts, false);
+  const sources: CloudSource[] = [];
+  for (const c of withParts) {
+    const base = join(root, c.directory);
+    const classOffset = classes.partsOf[c.name]![0]!;
+    if (layout === 'benchmark') {
+      for (const f of listFiles(join(base, 'points'), '.pts')) {
+        const id = basename(f, '.pts');
+        const seg = join(base, 'points_label', `${id}.seg`);
+        sources.push({
+          id,
+          category: c.name,
+          pointsFile: join(base, 'points', f),
+          labels: existsSync(seg) ? { kind: 'id-file', file: seg, firstId: 1, count: c.known.count, classOffset } : { kind: 'none' },
+        });
+      }
+    } else {
+      for (const f of listFiles(base, '.txt')) {
+        sources.push({
+          id: basename(f, '.txt'),
+          category: c.name,
+          pointsFile: join(base, f),
+          labels: { kind: 'embedded', firstId: c.known.first, count: c.known.count, classOffset },
+        });
+      }
+    }
+  }
+  const officialSplit = readOfficialSplit(root, new Set(sources.map((s) => s.id)), new Set(cats.map((c) => c.directory)), problems);
+  return { root, layout, categories: cats.map((c) => c.name), classes, sources, officialSplit, problems };
+}
+
+/** Reads train_test_split/shuffled_*_file_list.json; names of absent clouds and duplicates become problems. */
+function readOfficialSplit(
+  root: string,
+  ids: Set<string>,
+  synsets: Set<string>,
+  problems: DataProblem[],
+): DatasetIndex['officialSplit'] {
+  const dir = join(root, 'train_test_split');
+  if (!existsSync(dir)) return undefined;
+  const split = { train: [] as string[], val: [] as string[], test: [] as string[] };
+  for (const part of ['train', 'val', 'test'] as const) {
+    const file = join(dir, `shuffled_${part}_file_list.json`);
+    if (!existsSync(file)) continue;
+    let list: unknown;
+    try {
+      list = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      problems.push({ file, message: `split list is not valid JSON: ${(e as Error).message}` });
+      continue;
+    }
+    if (!Array.isArray(list)) {
+      problems.push({ file, message: 'split list must be a JSON array' });
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const entry of list) {
+      const [, synset, id] = String(entry).split('/');
+      if (!synset || !id || !synsets.has(synset)) continue; // another category
+      if (seen.has(id)) {
+        problems.push({ file, message: `split lists ${entry} more than once` });
+        continue;
+      }
+      seen.add(id);
+      if (!ids.has(id)) {
+        problems.push({ file, message: `split names ${entry}, which is not in the dataset` });
+        continue;
+      }
+      split[part].push(id);
+    }
+  }
+  return split;
+}

@@ -1,0 +1,117 @@
+/** Sampling to a fixed point count, train/val splitting and batching: from parsed clouds to typed-array batches. */
+import { PnetError } from '../errors.ts';
+import { Rng } from '../rng.ts';
+import { normalizeUnitSphere } from './normalize.ts';
+import type { Batch, Cloud, Dataset, PreparedCloud } from './types.ts';
+
+export interface PrepareOptions {
+  numPoints: number;
+  seed: number;
+  /** Clouds with fewer points than numPoints: skip them (the reference behaviour) or resample with replacement. */
+  short?: 'skip' | 'resample';
+}
+
+/** Picks numPoints indices: without replacement when the cloud has enough points, with replacement otherwise. */
+export function samplePointIndices(total: number, numPoints: number, rng: Rng): Int32Array {
+  const out = new Int32Array(numPoints);
+  if (total >= numPoints) {
+    // Partial Fisher–Yates: the first numPoints entries of a shuffled permutation.
+    const perm = Int32Array.from({ length: total }, (_, i) => i);
+    for (let i = 0; i < numPoints; i++) {
+      const j = i + rng.int(total - i);
+      const t = perm[i]!;
+      perm[i] = perm[j]!;
+      perm[j] = t;
+      out[i] = perm[i]!;
+    }
+  } else {
+    for (let i = 0; i < numPoints; i++) out[i] = rng.int(total);
+  }
+  return out;
+}
+
+/** Samples each labelled cloud to numPoints (seeded, per cloud) and normalises it into the unit sphere. */
+export function prepareClouds(clouds: Cloud[], options: PrepareOptions): PreparedCloud[] {
+  if (!Number.isInteger(options.numPoints) || options.numPoints < 1) {
+    throw new PnetError('BAD_ARGUMENT', `--points must be a positive integer, got ${options.numPoints}`);
+  }
+  const rng = new Rng(options.seed);
+  const out: PreparedCloud[] = [];
+  for (const cloud of clouds) {
+    const cloudRng = rng.fork(out.length + 1);
+    const total = cloud.points.length / 3;
+    if (!cloud.labels || total === 0) continue;
+    if (total < options.numPoints && (options.short ?? 'skip') === 'skip') continue;
+    const idx = samplePointIndices(total, options.numPoints, cloudRng);
+    const picked = new Float32Array(options.numPoints * 3);
+    const labels = new Int32Array(options.numPoints);
+    for (let i = 0; i < idx.length; i++) {
+      const s = idx[i]!;
+      picked[i * 3] = cloud.points[s * 3]!;
+      picked[i * 3 + 1] = cloud.points[s * 3 + 1]!;
+      picked[i * 3 + 2] = cloud.points[s * 3 + 2]!;
+      labels[i] = cloud.labels[s]!;
+    }
+    out.push({ id: cloud.id, category: cloud.category, points: normalizeUnitSphere(picked), labels });
+  }
+  return out;
+}
+
+/**
+ * Train/val split: the dataset's official train and val lists when it has both (and both name clouds present),
+ * otherwise a seeded shuffle with valFraction for validation. The same seed always gives the same split.
+ */
+export function splitTrainVal(
+  dataset: Pick<Dataset, 'officialSplit'>,
+  prepared: PreparedCloud[],
+  options: { valFraction?: number; seed: number },
+): { train: PreparedCloud[]; val: PreparedCloud[] } {
+  const official = dataset.officialSplit;
+  if (official) {
+    const train = new Set(official.train);
+    const val = new Set(official.val);
+    const split = { train: prepared.filter((c) => train.has(c.id)), val: prepared.filter((c) => val.has(c.id)) };
+    // A partial copy of the dataset can leave one side of the official split empty; then split by seed instead.
+    if (split.train.length > 0 && split.val.length > 0) return split;
+  }
+  const fraction = options.valFraction ?? 0.2;
+  const order = new Rng(options.seed ^ 0x5a17).shuffle(prepared.map((_, i) => i));
+  const nVal = prepared.length < 2 ? 0 : Math.max(1, Math.round(prepared.length * fraction));
+  const valIdx = new Set(order.slice(0, nVal));
+  return {
+    train: prepared.filter((_, i) => !valIdx.has(i)),
+    val: prepared.filter((_, i) => valIdx.has(i)),
+  };
+}
+
+export interface BatchOptions {
+  batchSize: number;
+  seed: number;
+  shuffle: boolean;
+  /** Std-dev of Gaussian noise added to every coordinate (training augmentation only). */
+  jitter?: number;
+  /** Keep a last batch smaller than batchSize (evaluation) or drop it (training with batch norm). */
+  keepPartial?: boolean;
+}
+
+export function makeBatches(clouds: PreparedCloud[], options: BatchOptions): Batch[] {
+  if (clouds.length === 0) return [];
+  const rng = new Rng(options.seed);
+  const order = clouds.map((_, i) => i);
+  if (options.shuffle) rng.shuffle(order);
+  const n = clouds[0]!.labels.length;
+  const batches: Batch[] = [];
+  for (let start = 0; start < order.length; start += options.batchSize) {
+    const members = order.slice(start, start + options.batchSize);
+    if (members.length < options.batchSize && !(options.keepPartial ?? true) && batches.length > 0) break;
+    const points = new Float32Array(members.length * n * 3);
+    const labels = new Int32Array(members.length * n);
+    members.forEach((m, b) => {
+      points.set(clouds[m]!.points, b * n * 3);
+      labels.set(clouds[m]!.labels, b * n);
+    });
+    if (options.jitter) for (let i = 0; i < points.length; i++) points[i]! += options.jitter * rng.normal();
+    batches.push({ size: members.length, numPoints: n, points, labels });
+  }
+  return batches;
+}

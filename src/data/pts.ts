@@ -1,0 +1,37 @@
+import { PnetError } from '../errors.ts';
+import { parseNumericRows } from './text-table.ts';
+
+/** Parses a `.pts` cloud (`x y z` per line) into xyz triples; errors name the file and line. */
+export function parsePts(text: string, file: string): Float32Array {
+  return Float32Array.from(parseNumericRows(text, file, { min: 3, max: 3 }).values);
+}
+
+/**
+ * Parses a benchmark-normal `.txt` cloud (`x y z nx ny nz part` per line) into xyz and the integer part id.
+ */
+export function parsePointsWithParts(text: string, file: string): { points: Float32Array; parts: Int32Array } {
+  const { rows, values } = parseNumericRows(text, file, { min: 7, max: 7 });
+  const points = new Float32Array(rows * 3);
+  const parts = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    points[i * 3] = values[i * 7]!;
+    points[i * 3 + 1] = values[i * 7 + 1]!;
+    points[i * 3 + 2] = values[i * 7 + 2]!;
+    parts[i] = checkInteger(values[i * 7 + 6]!, file, i + 1);
+  }
+  return { points, parts };
+}
+
+/** Parses a label file: one integer per line. The caller checks the value range, which depends on the layout. */
+export function parseSeg(text: string, file: string): Int32Array {
+  const { rows, values } = parseNumericRows(text, file, { min: 1, max: 1 });
+  const out = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) out[i] = checkInteger(values[i]!, file, i + 1);
+  return out;
+}
+
+
+function checkInteger(v: number, file: string, line: number): number {
+  if (!Number.isInteger(v)) throw new PnetError('BAD_INPUT', `label is not an integer: ${v}`, { file, line });
+  return v;
+}

@@ -1,0 +1,47 @@
+import { PnetError } from '../errors.ts';
+
+/**
+ * Parses whitespace-separated numeric rows (one point per line) into a flat Float64 buffer, checking every line:
+ * the column count, that every token is a finite number. Errors name the file and the 1-based line.
+ */
+export function parseNumericRows(
+  text: string,
+  file: string,
+  columns: { min: number; max: number },
+): { rows: number; columns: number; values: Float64Array } {
+  const lines = text.split('\n');
+  // Drop the empty tail left by a final newline, and nothing else: an empty line in the middle is an error.
+  let end = lines.length;
+  while (end > 0 && lines[end - 1]!.trim() === '') end--;
+  if (end === 0) throw new PnetError('BAD_INPUT', 'empty file: no points', { file });
+  let width = -1;
+  let values = new Float64Array(end * columns.max);
+  for (let i = 0; i < end; i++) {
+    const tokens = lines[i]!.trim().split(/\s+/);
+    if (width < 0) {
+      if (tokens.length < columns.min || tokens.length > columns.max) {
+        const expect = columns.min === columns.max ? `${columns.min}` : `${columns.min}–${columns.max}`;
+        throw new PnetError('BAD_INPUT', `expected ${expect} columns, found ${tokens.length}`, { file, line: i + 1 });
+      }
+      width = tokens.length;
+    } else if (tokens.length !== width) {
+      throw new PnetError('BAD_INPUT', `expected ${width} columns like line 1, found ${tokens.length}`, {
+        file,
+        line: i + 1,
+      });
+    }
+    for (let c = 0; c < width; c++) {
+      const token = tokens[c]!;
+      const v = Number(token);
+      if (token === '' || Number.isNaN(v)) {
+        throw new PnetError('BAD_INPUT', `not a number: "${token.slice(0, 40)}"`, { file, line: i + 1 });
+      }
+      if (!Number.isFinite(v)) {
+        throw new PnetError('BAD_INPUT', `non-finite value: ${token}`, { file, line: i + 1 });
+      }
+      values[i * width + c] = v;
+    }
+  }
+  if (width !== columns.max) values = values.slice(0, end * width);
+  return { rows: end, columns: width, values };
+}

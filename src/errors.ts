@@ -1,0 +1,46 @@
+/** Every failure pnet expects carries one of these codes; the CLI prints one line and exits non-zero. */
+export type PnetErrorCode =
+  | 'BAD_INPUT' // a data file is malformed (file + line say where)
+  | 'NOT_FOUND' // a file or directory the user named does not exist
+  | 'BAD_ARGUMENT' // a CLI option has an invalid value
+  | 'BAD_CHECKPOINT' // a checkpoint is truncated, corrupt or of another format
+  | 'BAD_MODEL' // an ONNX file is unreadable or not a pnet model
+  | 'EP_UNAVAILABLE' // an ONNX Runtime execution provider is missing
+  | 'BACKEND_UNAVAILABLE' // a TF.js backend is missing
+  | 'DOWNLOAD_FAILED' // network fetch failed or was verified as corrupt
+  | 'INTERRUPTED' // the user pressed Ctrl-C
+  | 'PARTIAL_FAILURE'; // some items of a batch failed, others succeeded
+
+export interface PnetErrorOptions {
+  file?: string;
+  line?: number;
+  remedy?: string;
+  cause?: unknown;
+}
+
+export class PnetError extends Error {
+  readonly code: PnetErrorCode;
+  readonly file?: string;
+  readonly line?: number;
+  /** What the user can do about it, printed after the message. */
+  readonly remedy?: string;
+
+  constructor(code: PnetErrorCode, message: string, options: PnetErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PnetError';
+    this.code = code;
+    this.file = options.file;
+    this.line = options.line;
+    this.remedy = options.remedy;
+  }
+
+  /** `file:line: message` — the form editors and terminals make clickable. */
+  describe(): string {
+    const where = this.file ? `${this.file}${this.line ? `:${this.line}` : ''}: ` : '';
+    return `${where}${this.message}${this.remedy ? `\n  fix: ${this.remedy}` : ''}`;
+  }
+}
+
+export function isPnetError(e: unknown): e is PnetError {
+  return e instanceof PnetError;
+}
