@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import yargs, { type Argv, type ArgumentsCamelCase } from 'yargs';
 import { PnetError, isPnetError } from '../errors.ts';
 import { commands } from './commands/index.ts';
 
@@ -21,8 +21,8 @@ export async function main(argv: string[]): Promise<number> {
     cli.command({
       command: c.command,
       describe: c.describe,
-      builder: c.builder as never,
-      handler: async (args: never) => {
+      builder: c.builder as (y: Argv) => Argv,
+      handler: async (args: ArgumentsCamelCase) => {
         exitCode = await c.handler(args);
       },
     });

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { PnetError } from '../../errors.ts';
 import type { PnetCommand } from '../command.ts';
 import { checkDataset, formatCheckReport } from '../../data/check.ts';
+import { fetchDataset } from '../../data/fetch.ts';
 import { loadDataset } from '../../data/load.ts';
 import { synthesizeDataset } from '../../data/synth.ts';
 import { createProgress } from '../../progress.ts';
@@ -23,9 +24,15 @@ interface DataArgs {
 }
 
 async function fetchAction(a: DataArgs): Promise<number> {
-  const { fetchDataset } = await import('../../data/fetch.ts');
-  const r = await fetchDataset({ dest: a.dest ?? 'data', url: a.url, sha256: a.sha256, progress: true, force: a.force } as never);
-  console.log(`dataset ready in ${r.extractedTo} (${(r.bytes / 1e6).toFixed(1)} MB archive${r.resumed ? ', resumed' : ''})`);
+  // Ctrl-C stops the download and keeps the partial file, so the next run resumes.
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  const r = await fetchDataset({ dest: a.dest ?? 'data', url: a.url, sha256: a.sha256, force: a.force, signal: abort.signal }).finally(() =>
+    process.off('SIGINT', onSigint),
+  );
+  const how = r.skipped ? 'already there' : `${(r.bytes / 1e6).toFixed(1)} MB archive${r.resumed ? ', resumed' : ''}`;
+  console.log(`dataset ready in ${r.extractedTo} (${how}); next: pnet data check ${r.extractedTo}`);
   return 0;
 }
 

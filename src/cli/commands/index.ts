@@ -1,5 +1,8 @@
 import type { PnetCommand } from '../command.ts';
+import { dataCommand } from './data.ts';
 import { doctorCommand } from './doctor.ts';
+import { exportCommand } from './export.ts';
+import { serveCommand } from './serve.ts';
 
 /** Every `pnet` command, in the order `--help` lists them. */
-export const commands: PnetCommand<any>[] = [doctorCommand];
+export const commands: PnetCommand<any>[] = [dataCommand, exportCommand, serveCommand, doctorCommand];

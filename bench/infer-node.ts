@@ -1,0 +1,317 @@
+/**
+ * onnxruntime-node inference benchmark: pnet's exported PointNet graph against the same network exported naively
+ * (batch norm as separate elementwise ops after every layer, the global feature tiled to every point and
+ * concatenated), both with the same tuned session options, next to a plain 2048³ MatMul measured in the same run
+ * as the machine's practical ceiling.
+ *
+ *   node bin/run-ts.js bench/infer-node.ts [--preset keras|lite] [--points 1024] [--batch 8] [--seconds 2]
+ */
+import { availableParallelism, cpus } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
+import { buildOnnxModel, describeOnnx } from '../exporters/onnx/index.ts';
+import { initialWeights, loadPreset, modelLayout, type BlockSpec, type ModelLayout, type TnetLayout, type WeightMap } from '../src/model/spec.ts';
+import type { CheckpointMeta } from '../src/checkpoint/format.ts';
+import { PNET_VERSION } from '../src/version.ts';
+import { nodeSessionOptions } from '../runtime/node/index.ts';
+import { Rng } from '../src/rng.ts';
+
+const { onnx } = onnxProto;
+type NodeProto = onnxProto.onnx.INodeProto;
+type TensorProto = onnxProto.onnx.ITensorProto;
+
+export interface InferBenchOptions {
+  preset?: 'keras' | 'lite';
+  classes?: number;
+  points?: number;
+  batch?: number;
+  /** Time spent measuring each configuration (after warm-up). */
+  seconds?: number;
+}
+
+const F = onnx.TensorProto.DataType.FLOAT;
+
+/**
+ * Trained-looking weights: seeded init plus non-trivial batch-norm statistics and T-Net outputs, so folding and
+ * unfolding batch norm really compute different things on the way to the same result.
+ */
+function benchWeights(layout: ModelLayout, seed: number): WeightMap {
+  const weights = initialWeights(layout, seed);
+  const rng = new Rng(seed + 1);
+  for (const [name, w] of weights) {
+    const d = w.data;
+    if (name.endsWith('/bn/gamma')) for (let i = 0; i < d.length; i++) d[i] = rng.uniform(0.5, 1.5);
+    else if (name.endsWith('/bn/beta') || name.endsWith('/bn/moving_mean')) for (let i = 0; i < d.length; i++) d[i] = rng.uniform(-0.1, 0.1);
+    else if (name.endsWith('/bn/moving_variance')) for (let i = 0; i < d.length; i++) d[i] = rng.uniform(0.5, 2);
+    else if (name.endsWith('/final/kernel')) for (let i = 0; i < d.length; i++) d[i] = rng.uniform(-0.01, 0.01);
+  }
+  return weights;
+}
+
+function benchMeta(layout: ModelLayout, points: number): CheckpointMeta {
+  const names = Array.from({ length: layout.numClasses }, (_, i) => `part${i}`);
+  return {
+    pnetVersion: PNET_VERSION,
+    preset: layout.preset,
+    classes: { names, colors: names.map((_, i) => `#${(0x203040 + i * 0x302010).toString(16).slice(-6)}`) },
+    category: ['Bench'],
+    numPoints: points,
+    normalization: 'unit-sphere',
+    epoch: 0,
+    step: 0,
+    config: {},
+    metrics: {},
+    state: {},
+  };
+}
+
+/** The same network as a literal layer-by-layer translation, the way a generic converter writes it. */
+class NaiveGraph {
+  readonly nodes: NodeProto[] = [];
+  readonly initializers: TensorProto[] = [];
+  private counter = 0;
+
+  constructor(
+    private readonly layout: ModelLayout,
+    private readonly weights: WeightMap,
+  ) {}
+
+  private name(hint: string): string {
+    return `${hint}_${this.counter++}`;
+  }
+
+  private init(hint: string, dims: number[], data: Float32Array | BigInt64Array): string {
+    const name = this.name(hint);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+    const dataType = data instanceof BigInt64Array ? onnx.TensorProto.DataType.INT64 : F;
+    this.initializers.push({ name, dims, dataType, rawData: bytes });
+    return name;
+  }
+
+  private weight(name: string): string {
+    const w = this.weights.get(name)!;
+    return this.init(name.replaceAll('/', '_'), w.shape, w.data);
+  }
+
+  private op(opType: string, inputs: string[], attrs: Record<string, number | number[]> = {}): string {
+    const out = this.name(opType.toLowerCase());
+    const attribute = Object.entries(attrs).map(([name, v]) =>
+      Array.isArray(v) ? { name, type: onnx.AttributeProto.AttributeType.INTS, ints: v } : { name, type: onnx.AttributeProto.AttributeType.INT, i: v },
+    );
+    this.nodes.push({ opType, input: inputs, output: [out], name: out, attribute });
+    return out;
+  }
+
+  /** x·W + b, then batch norm as Sub/Div/Mul/Add on the activations, then ReLU. */
+  private block(b: BlockSpec, x: string): string {
+    const y = this.op('Add', [this.op('MatMul', [x, this.weight(`${b.prefix}/kernel`)]), this.weight(`${b.prefix}/bias`)]);
+    const eps = this.init('epsilon', [], new Float32Array([this.layout.preset.batchNorm.epsilon]));
+    const std = this.op('Sqrt', [this.op('Add', [this.weight(`${b.prefix}/bn/moving_variance`), eps])]);
+    const normed = this.op('Div', [this.op('Sub', [y, this.weight(`${b.prefix}/bn/moving_mean`)]), std]);
+    const bn = this.op('Add', [this.op('Mul', [normed, this.weight(`${b.prefix}/bn/gamma`)]), this.weight(`${b.prefix}/bn/beta`)]);
+    return this.op('Relu', [bn]);
+  }
+
+  private tnet(t: TnetLayout, x: string): string {
+    let h = x;
+    for (const c of t.conv) h = this.block(c, h);
+    h = this.op('ReduceMax', [h], { axes: [1], keepdims: 1 });
+    for (const d of t.dense) h = this.block(d, h);
+    const flat = this.op('Add', [this.op('MatMul', [h, this.weight(`${t.finalPrefix}/kernel`)]), this.weight(`${t.finalPrefix}/bias`)]);
+    return this.op('Reshape', [flat, this.init('shape', [3], new BigInt64Array([-1n, BigInt(t.k), BigInt(t.k)]))]);
+  }
+
+  build(): Uint8Array {
+    const { layout } = this;
+    // Same preprocessing as the exported graph, so only the network's structure differs.
+    const centroid = this.op('ReduceMean', ['points'], { axes: [1], keepdims: 1 });
+    const centred = this.op('Sub', ['points', centroid]);
+    const sq = this.op('ReduceSumSquare', [centred], { axes: [2], keepdims: 1 });
+    const radius = this.op('Max', [this.op('Sqrt', [this.op('ReduceMax', [sq], { axes: [1], keepdims: 1 })]), this.init('floor', [], new Float32Array([1e-12]))]);
+    let x = this.op('Div', [centred, radius]);
+    x = this.op('MatMul', [x, this.tnet(layout.inputTnet, x)]);
+    const local: string[] = [];
+    for (const b of layout.features) local.push((x = this.block(b, x)));
+    x = this.op('MatMul', [x, this.tnet(layout.featureTnet, x)]);
+    local.push(x);
+    local.push((x = this.block(layout.features2[0]!, x)));
+    x = this.block(layout.features2[1]!, x);
+    const global = this.op('ReduceMax', [x], { axes: [1], keepdims: 1 });
+    const tiled = this.op('Expand', [global, this.op('Shape', [x])]);
+    const concat = this.op('Concat', [...local, tiled], { axis: 2 });
+    const hidden = this.block(layout.segHidden, concat);
+    const logits = this.op('Add', [this.op('MatMul', [hidden, this.weight(`${layout.headPrefix}/kernel`)]), this.weight(`${layout.headPrefix}/bias`)]);
+    this.nodes.push({ opType: 'Softmax', input: [logits], output: ['probabilities'], name: 'softmax', attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }] });
+    this.nodes.push({
+      opType: 'ArgMax',
+      input: ['probabilities'],
+      output: ['labels'],
+      name: 'argmax',
+      attribute: [
+        { name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 },
+        { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
+      ],
+    });
+    const dims = (d: Array<number | string>) => ({ dim: d.map((v) => (typeof v === 'number' ? { dimValue: v } : { dimParam: v })) });
+    const model = onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: 'naive',
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: {
+        name: 'pointnet_naive',
+        node: this.nodes,
+        initializer: this.initializers,
+        input: [{ name: 'points', type: { tensorType: { elemType: F, shape: dims(['batch', 'num_points', 3]) } } }],
+        output: [
+          { name: 'probabilities', type: { tensorType: { elemType: F, shape: dims(['batch', 'num_points', layout.numClasses]) } } },
+          { name: 'labels', type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: dims(['batch', 'num_points']) } } },
+        ],
+      },
+    });
+    return onnx.ModelProto.encode(model).finish();
+  }
+}
+
+interface Timing {
+  medianMs: number;
+  runs: number;
+}
+
+function median(samples: number[]): number {
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/**
+ * Times several runs round-robin (A B C A B C …) rather than one after the other, so that load from other
+ * processes, which drifts over seconds, lands on every configuration alike.
+ */
+async function timeInterleaved(runs: Array<() => Promise<unknown>>, seconds: number, warmup = 2): Promise<Timing[]> {
+  for (const run of runs) for (let i = 0; i < warmup; i++) await run();
+  const samples: number[][] = runs.map(() => []);
+  const end = performance.now() + seconds * 1000 * runs.length;
+  while (samples[0]!.length < 5 || (performance.now() < end && samples[0]!.length < 200)) {
+    for (let r = 0; r < runs.length; r++) {
+      const t = performance.now();
+      await runs[r]!();
+      samples[r]!.push(performance.now() - t);
+    }
+  }
+  return samples.map((s) => ({ medianMs: median(s), runs: s.length }));
+}
+
+function cloudBatch(batch: number, points: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: batch * points * 3 }, () => rng.uniform(-1, 1));
+}
+
+function randomMatrix(n: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n * n }, () => rng.uniform(-1, 1));
+}
+
+function matmulModel(n: number): Uint8Array {
+  const info = (name: string) => ({ name, type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'matmul',
+      node: [{ opType: 'MatMul', input: ['a', 'b'], output: ['c'], name: 'mm' }],
+      input: [info('a'), info('b')],
+      output: [info('c')],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+export async function benchNodeInference(options: InferBenchOptions = {}): Promise<string> {
+  const presetName = options.preset ?? 'keras';
+  const points = options.points ?? 1024;
+  const batch = options.batch ?? 8;
+  const seconds = options.seconds ?? 2;
+  const layout = modelLayout(loadPreset(presetName), options.classes ?? 5);
+  const weights = benchWeights(layout, 42);
+  const ours = buildOnnxModel({ layout, weights, meta: benchMeta(layout, points), checkpointSha256: '0'.repeat(64) });
+  const naive = new NaiveGraph(layout, weights).build();
+  const flopsPerCloud = describeOnnx(ours).flopsPerCloud;
+
+  const n = 2048;
+  const sessions = await Promise.all([ours, naive, matmulModel(n)].map((b) => ort.InferenceSession.create(b, nodeSessionOptions('cpu'))));
+  const [pnetSession, naiveSession, matmulSession] = sessions as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession];
+  const one = new ort.Tensor('float32', cloudBatch(1, points, 1), [1, points, 3]);
+  const many = new ort.Tensor('float32', cloudBatch(batch, points, 2), [batch, points, 3]);
+  const a = new ort.Tensor('float32', randomMatrix(n, 3), [n, n]);
+  const b = new ort.Tensor('float32', randomMatrix(n, 4), [n, n]);
+  let timings: Timing[];
+  let pnetOut: ort.InferenceSession.ReturnType;
+  let naiveOut: ort.InferenceSession.ReturnType;
+  try {
+    timings = await timeInterleaved(
+      [
+        () => pnetSession.run({ points: one }),
+        () => naiveSession.run({ points: one }),
+        () => pnetSession.run({ points: many }),
+        () => naiveSession.run({ points: many }),
+        () => matmulSession.run({ a, b }),
+      ],
+      seconds,
+    );
+    pnetOut = await pnetSession.run({ points: many });
+    naiveOut = await naiveSession.run({ points: many });
+  } finally {
+    for (const s of sessions) await s.release();
+  }
+  const [pnetB1, naiveB1, pnetBn, naiveBn, mm] = timings as [Timing, Timing, Timing, Timing, Timing];
+  const ceiling = { gflops: (2 * n ** 3) / (mm.medianMs * 1e6) };
+  const pnet = { latency: pnetB1, throughput: pnetBn, probabilities: pnetOut.probabilities!.data as Float32Array, labels: pnetOut.labels!.data as BigInt64Array };
+  const literal = { latency: naiveB1, throughput: naiveBn, probabilities: naiveOut.probabilities!.data as Float32Array, labels: naiveOut.labels!.data as BigInt64Array };
+
+  let maxDiff = 0;
+  for (let i = 0; i < pnet.probabilities.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pnet.probabilities[i]! - literal.probabilities[i]!));
+  let sameLabels = 0;
+  for (let i = 0; i < pnet.labels.length; i++) if (pnet.labels[i] === literal.labels[i]) sameLabels++;
+
+  const gflops = (msPerCloud: number) => flopsPerCloud / (msPerCloud * 1e6);
+  const row = (name: string, r: typeof pnet) => {
+    const perCloud = r.throughput.medianMs / batch;
+    const g = gflops(perCloud);
+    const g1 = gflops(r.latency.medianMs);
+    return (
+      `| ${name} | ${r.latency.medianMs.toFixed(1)} | ${g1.toFixed(1)} | ${perCloud.toFixed(1)} | ${(1000 / perCloud).toFixed(1)} | ` +
+      `${g.toFixed(1)} | ${((100 * g) / ceiling.gflops).toFixed(0)}% |`
+    );
+  };
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  return [
+    `## onnxruntime-node ${ort.env.versions.node ?? ''} CPU inference`,
+    '',
+    `${cpu}, ${availableParallelism()} threads (intraOpNumThreads = cores, graphOptimizationLevel all). ` +
+      `Preset ${presetName}, ${layout.numClasses} classes, ${points} points per cloud, ` +
+      `${(flopsPerCloud / 1e9).toFixed(2)} GFLOP per cloud (exporter's count of the useful work; both graphs are credited with it). ` +
+      `Medians over ${pnetB1.runs} interleaved runs of each after warm-up.`,
+    '',
+    `| graph | B=1 ms/cloud | B=1 GFLOP/s | B=${batch} ms/cloud | B=${batch} clouds/s | B=${batch} GFLOP/s | B=${batch} of ceiling |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
+    row('pnet export (BN folded, global term once per cloud)', pnet),
+    row('naive (BN as elementwise ops, global feature tiled)', literal),
+    `| MatMul 2048³, same session options (ceiling) | ${mm.medianMs.toFixed(1)} | ${ceiling.gflops.toFixed(1)} | | | | 100% |`,
+    '',
+    `Outputs agree: max |Δ probability| = ${maxDiff.toExponential(1)}, labels equal on ${((100 * sameLabels) / pnet.labels.length).toFixed(2)}% of ${pnet.labels.length} points. ` +
+      `Speed-up of the pnet graph: ${(literal.latency.medianMs / pnet.latency.medianMs).toFixed(2)}× at B=1, ` +
+      `${(literal.throughput.medianMs / pnet.throughput.medianMs).toFixed(2)}× at B=${batch}.`,
+    '',
+  ].join('\n');
+}
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const preset = flag('preset') as InferBenchOptions['preset'];
+  const num = (name: string) => (flag(name) === undefined ? undefined : Number(flag(name)));
+  process.stdout.write(await benchNodeInference({ preset, points: num('points'), batch: num('batch'), seconds: num('seconds') }));
+}

@@ -1,0 +1,106 @@
+/**
+ * Assembles and encodes the ONNX ModelProto: IR version 8, default-domain opset 17, one graph with input
+ * `points` and outputs `probabilities` / `labels`, pnet metadata. No timestamps and a fixed node and
+ * initializer order, so the same weights always encode to the same bytes.
+ */
+import { onnx, type OnnxTypes } from './onnx-proto.ts';
+import { buildPointNetGraph, INPUT_POINTS, OUTPUT_LABELS, OUTPUT_PROBABILITIES } from './pointnet-graph.ts';
+import { checkWeights } from './fold.ts';
+import { pnetMetadata } from './metadata.ts';
+import { PnetError } from '../../src/errors.ts';
+import { PNET_VERSION } from '../../src/version.ts';
+import type { CheckpointMeta } from '../../src/checkpoint/format.ts';
+import type { ModelLayout, WeightMap } from '../../src/model/spec.ts';
+
+export const ONNX_IR_VERSION = 8;
+export const ONNX_OPSET = 17;
+
+export interface OnnxExportInput {
+  layout: ModelLayout;
+  weights: WeightMap;
+  meta: CheckpointMeta;
+  /** sha256 (hex) of the checkpoint file the weights came from, recorded as provenance. */
+  checkpointSha256: string;
+}
+
+export interface OnnxExportOptions {
+  /** Centre and unit-sphere-scale each cloud inside the graph (default true); false expects normalised input. */
+  normalize?: boolean;
+  /** Store weights and compute in float16 (inputs and outputs stay float32). Default false. */
+  fp16?: boolean;
+}
+
+type Dim = number | string;
+
+function tensorInfo(name: string, elemType: number, dims: Dim[], docString: string): OnnxTypes.IValueInfoProto {
+  return {
+    name,
+    docString,
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
+  };
+}
+
+function checkMeta(layout: ModelLayout, meta: CheckpointMeta): void {
+  const { names, colors } = meta.classes;
+  if (names.length !== layout.numClasses || colors.length !== layout.numClasses) {
+    throw new PnetError(
+      'BAD_CHECKPOINT',
+      `the model has ${layout.numClasses} classes but the metadata names ${names.length} classes and ${colors.length} colours`,
+    );
+  }
+}
+
+export function buildOnnxModel(input: OnnxExportInput, options: OnnxExportOptions = {}): Uint8Array {
+  const { layout, weights, meta, checkpointSha256 } = input;
+  const normalize = options.normalize ?? true;
+  const precision = options.fp16 ? 'float16' : 'float32';
+  checkMeta(layout, meta);
+  checkWeights(layout, weights);
+  const graph = buildPointNetGraph(layout, weights, { normalize, precision });
+
+  const FLOAT = onnx.TensorProto.DataType.FLOAT;
+  const classes = layout.numClasses;
+  const inputDoc = normalize
+    ? 'Raw xyz coordinates, float32 [batch, num_points, 3]; any point count. The graph centres each cloud on its centroid and scales it into the unit sphere.'
+    : 'xyz coordinates already centred on the cloud centroid and scaled so the farthest point has norm 1, float32 [batch, num_points, 3].';
+  const model: OnnxTypes.IModelProto = {
+    irVersion: ONNX_IR_VERSION,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    producerName: 'pnet',
+    producerVersion: PNET_VERSION,
+    domain: 'pnet',
+    modelVersion: 1,
+    docString:
+      `PointNet part segmentation (preset ${meta.preset.name}, ${precision}) for ${meta.category.join(', ')}: ` +
+      `per-point probabilities over ${classes} parts (${meta.classes.names.join(', ')}). ` +
+      `Trained on ${meta.numPoints} points per cloud, epoch ${meta.epoch}.`,
+    graph: {
+      name: `pnet_${meta.preset.name}_segmentation`,
+      docString: 'PointNet segmentation with batch norm folded into the pointwise layers.',
+      node: graph.nodes,
+      initializer: graph.initializers,
+      input: [tensorInfo(INPUT_POINTS, FLOAT, ['batch', 'num_points', 3], inputDoc)],
+      output: [
+        tensorInfo(
+          OUTPUT_PROBABILITIES,
+          FLOAT,
+          ['batch', 'num_points', classes],
+          'Per-point class probabilities (softmax), float32 [batch, num_points, classes]; class order as in metadata pnet.classes.',
+        ),
+        tensorInfo(
+          OUTPUT_LABELS,
+          onnx.TensorProto.DataType.INT64,
+          ['batch', 'num_points'],
+          'Per-point class index (argmax of probabilities), int64 [batch, num_points].',
+        ),
+      ],
+    },
+    metadataProps: pnetMetadata(meta, checkpointSha256, { normalize, precision }),
+  };
+  return onnx.ModelProto.encode(model).finish();
+}

@@ -1,0 +1,12 @@
+/** pnet's ONNX exporter: checkpoint / weights → one self-contained .onnx file (opset 17, IR 8). */
+export {
+  buildOnnxModel,
+  ONNX_IR_VERSION,
+  ONNX_OPSET,
+  type OnnxExportInput,
+  type OnnxExportOptions,
+} from './build-model.ts';
+export { exportCheckpointToOnnx, type ExportReport } from './export-checkpoint.ts';
+export { describeOnnx, decodeOnnx, inferShapes, type OnnxDescription } from './describe.ts';
+export { METADATA_KEYS } from './metadata.ts';
+export { INPUT_POINTS, OUTPUT_LABELS, OUTPUT_PROBABILITIES } from './pointnet-graph.ts';

@@ -1,0 +1,173 @@
+/**
+ * Writes one model into a Triton model repository:
+ *
+ *   REPO/<name>/config.pbtxt      model configuration (text protobuf)
+ *   REPO/<name>/labels.txt        part names, one per line, class-index order
+ *   REPO/<name>/<version>/model.onnx
+ *
+ * The version folder is assembled under a dot-named temp folder beside it (Triton ignores non-numeric folders) and
+ * renamed into place, so a polling server never sees half a version; the two model-level files are written
+ * atomically after it. An existing version is replaced only when asked to.
+ */
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { writeFileAtomic } from '../../src/atomic-write.ts';
+import { PnetError } from '../../src/errors.ts';
+import { readOnnxFacts } from '../../runtime/common/onnx-metadata.ts';
+import {
+  INSTANCE_KINDS,
+  TRITON_LABELS_FILE,
+  TRITON_MODEL_FILE,
+  tritonModelConfig,
+  type InstanceKind,
+  type TritonConfigOptions,
+  type TritonModelConfig,
+} from './model-config.ts';
+
+export interface TritonRepositoryOptions {
+  /** Default: `pnet_<category>` from the model metadata, e.g. pnet_airplane. */
+  name?: string;
+  /** Positive integer; default 1. */
+  version?: number;
+  /** Default 8; 0 turns Triton's batching off. */
+  maxBatch?: number;
+  points?: number;
+  /** Default gpu. */
+  instanceKind?: InstanceKind;
+  /** Default 1. */
+  instances?: number;
+  /** Replace an existing version. */
+  force?: boolean;
+}
+
+export interface TritonRepositoryReport {
+  repository: string;
+  name: string;
+  version: number;
+  modelDir: string;
+  configPath: string;
+  labelsPath: string;
+  modelPath: string;
+  /** Whether an existing version was replaced (--force). */
+  replaced: boolean;
+  config: TritonModelConfig;
+  options: TritonConfigOptions;
+}
+
+export const DEFAULT_TRITON_MAX_BATCH = 8;
+
+/** Triton model names become folder names and URL path segments. */
+const MODEL_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
+
+function badArgument(message: string, remedy?: string): PnetError {
+  return new PnetError('BAD_ARGUMENT', message, { remedy });
+}
+
+function checkInteger(flag: string, value: number | undefined, min: number, what: string): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= min)) {
+    throw badArgument(`${flag} must be ${what}, got ${value}`);
+  }
+}
+
+/** Validates the user's options (flag names in messages are the CLI's). */
+export function checkTritonOptions(options: TritonRepositoryOptions): void {
+  if (options.name !== undefined && !MODEL_NAME.test(options.name)) {
+    throw badArgument(
+      `--name "${options.name}" is not a valid Triton model name`,
+      'use letters, digits, "_", "-" and "." only, not starting with "."',
+    );
+  }
+  checkInteger('--version', options.version, 1, 'a positive integer');
+  checkInteger('--max-batch', options.maxBatch, 0, 'an integer ≥ 0 (0 turns batching off)');
+  checkInteger('--points', options.points, 1, 'a positive integer');
+  checkInteger('--instances', options.instances, 1, 'a positive integer');
+  if (options.instanceKind !== undefined && !(INSTANCE_KINDS as readonly string[]).includes(options.instanceKind)) {
+    throw badArgument(`--instance-kind must be one of ${INSTANCE_KINDS.join(', ')}, got "${options.instanceKind}"`);
+  }
+}
+
+/** `pnet_` + the category names, lower-cased, anything a model name cannot hold replaced by `_`. */
+export function defaultModelName(category: string[]): string {
+  const base = category.join('_').toLowerCase().replace(/[^a-z0-9_.-]+/g, '_');
+  return `pnet_${base || 'model'}`;
+}
+
+function modelCategory(onnxBytes: Uint8Array): string[] {
+  try {
+    const category: unknown = JSON.parse(readOnnxFacts(onnxBytes).metadata['pnet.category'] ?? '[]');
+    return Array.isArray(category) ? category.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes `onnxBytes` (a pnet ONNX export) into the repository at `repoDir`. */
+export async function writeTritonRepository(
+  onnxBytes: Uint8Array,
+  repoDir: string,
+  options: TritonRepositoryOptions = {},
+): Promise<TritonRepositoryReport> {
+  checkTritonOptions(options);
+  const configOptions: TritonConfigOptions = {
+    name: options.name ?? defaultModelName(modelCategory(onnxBytes)),
+    maxBatch: options.maxBatch ?? DEFAULT_TRITON_MAX_BATCH,
+    points: options.points,
+    instanceKind: options.instanceKind ?? 'gpu',
+    instances: options.instances ?? 1,
+  };
+  const version = options.version ?? 1;
+  const config = tritonModelConfig(onnxBytes, configOptions);
+
+  const modelDir = path.join(repoDir, configOptions.name);
+  const versionDir = path.join(modelDir, String(version));
+  const replaced = await exists(versionDir);
+  if (replaced && !options.force) {
+    throw new PnetError('BAD_ARGUMENT', `version ${version} of model "${configOptions.name}" already exists`, {
+      file: versionDir,
+      remedy: `pass --force to replace it, or choose another --version`,
+    });
+  }
+
+  await mkdir(modelDir, { recursive: true });
+  const suffix = randomBytes(6).toString('hex');
+  const staging = path.join(modelDir, `.version-${version}.${suffix}.tmp`);
+  const retired = path.join(modelDir, `.version-${version}.${suffix}.old`);
+  try {
+    await mkdir(staging);
+    await writeFileAtomic(path.join(staging, TRITON_MODEL_FILE), onnxBytes);
+    if (replaced) await rename(versionDir, retired);
+    await rename(staging, versionDir);
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    if (replaced && !(await exists(versionDir)) && (await exists(retired))) await rename(retired, versionDir);
+    throw e;
+  }
+  await rm(retired, { recursive: true, force: true });
+
+  const labelsPath = path.join(modelDir, TRITON_LABELS_FILE);
+  const configPath = path.join(modelDir, 'config.pbtxt');
+  await writeFileAtomic(labelsPath, config.labelsText);
+  await writeFileAtomic(configPath, config.configText);
+  return {
+    repository: repoDir,
+    name: configOptions.name,
+    version,
+    modelDir,
+    configPath,
+    labelsPath,
+    modelPath: path.join(versionDir, TRITON_MODEL_FILE),
+    replaced,
+    config,
+    options: configOptions,
+  };
+}

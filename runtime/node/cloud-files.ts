@@ -1,0 +1,73 @@
+/**
+ * Cloud files as the Node runtime takes them: INPUT arguments (files, directories, globs) expanded to `.pts` and
+ * `.ply` files, each read into xyz with errors that name the file.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import fg from 'fast-glob';
+import { PnetError } from '../../src/errors.ts';
+import { parsePts } from '../../src/data/pts.ts';
+import { parsePly } from '../../src/formats/ply.ts';
+
+export const CLOUD_EXTENSIONS = ['.pts', '.ply'] as const;
+
+export interface ExpandedInputs {
+  /** Cloud files, sorted, without duplicates. */
+  files: string[];
+  /** Inputs that matched nothing, as errors naming them (the other inputs still run). */
+  problems: PnetError[];
+}
+
+function isCloudFile(path: string): boolean {
+  return (CLOUD_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase());
+}
+
+/** Expands files, directories (searched recursively) and glob patterns into cloud files. */
+export async function expandCloudInputs(inputs: readonly string[]): Promise<ExpandedInputs> {
+  const found = new Set<string>();
+  const problems: PnetError[] = [];
+  for (const input of inputs) {
+    const info = await stat(input).catch(() => undefined);
+    if (info?.isFile()) {
+      if (isCloudFile(input)) found.add(input);
+      else {
+        problems.push(
+          new PnetError('BAD_INPUT', `unsupported cloud format "${extname(input) || '(no extension)'}"; expected ${CLOUD_EXTENSIONS.join(' or ')}`, { file: input }),
+        );
+      }
+      continue;
+    }
+    let matches: string[] = [];
+    if (info?.isDirectory()) {
+      matches = await fg('**/*.{pts,ply}', { cwd: input, onlyFiles: true, caseSensitiveMatch: false });
+      matches = matches.map((m) => join(input, m));
+    } else if (fg.isDynamicPattern(input)) {
+      matches = (await fg(input, { onlyFiles: true })).filter(isCloudFile);
+    } else {
+      problems.push(new PnetError('NOT_FOUND', 'no such file or directory', { file: input }));
+      continue;
+    }
+    if (matches.length === 0) {
+      problems.push(new PnetError('NOT_FOUND', `no ${CLOUD_EXTENSIONS.join('/')} files match`, { file: input }));
+    }
+    for (const m of matches) found.add(m);
+  }
+  // The same file reached twice (e.g. `dir dir/a.pts`) runs once.
+  const byPath = new Map<string, string>();
+  for (const f of found) if (!byPath.has(resolve(f))) byPath.set(resolve(f), f);
+  return { files: [...byPath.values()].sort(), problems };
+}
+
+/** Reads one cloud file into xyz (3 floats per point). Throws PnetError naming the file. */
+export async function readCloudFile(file: string): Promise<Float32Array> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new PnetError('BAD_INPUT', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
+  }
+  const ext = extname(file).toLowerCase();
+  if (ext === '.ply') return parsePly(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file).points;
+  if (ext === '.pts') return parsePts(bytes.toString('utf8'), file);
+  throw new PnetError('BAD_INPUT', `unsupported cloud format "${ext}"; expected ${CLOUD_EXTENSIONS.join(' or ')}`, { file });
+}

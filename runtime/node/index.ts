@@ -1,0 +1,15 @@
+/** The onnxruntime-node runtime: what the CLI, benchmarks and tests import. */
+export { createNodeSegmenter, nodeSessionOptions, DEFAULT_MAX_BATCH, type NodeSegmenterOptions } from './node-segmenter.ts';
+export {
+  listExecutionProviders,
+  probeCuda,
+  defaultCudaEnvironment,
+  onnxruntimeBinDir,
+  NODE_EXECUTION_PROVIDERS,
+  CUDA_SETUP_COMMAND,
+  type NodeExecutionProvider,
+  type ExecutionProviderInfo,
+  type CudaEnvironment,
+  type CudaStatus,
+} from './execution-providers.ts';
+export { installCudaExecutionProvider, type CudaInstallOptions } from './cuda-install.ts';

@@ -1,0 +1,145 @@
+/**
+ * Builds the browser runtime and the demo page into dist/web/ with esbuild:
+ *
+ *   pnet-web.js                 the library (ESM, onnxruntime-web included) — `import { createSegmenter } from …`
+ *   ort/ort-wasm-simd-threaded.jsep.{mjs,wasm}   ONNX Runtime's WebGPU+WASM build, loaded by pnet-web.js
+ *   demo/index.html, demo.css, demo.js, samples/  the demo page (demo.js imports ../pnet-web.js)
+ *   .build-stamp.json           inputs of the last build, to rebuild only when something changed
+ */
+import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import * as esbuild from 'esbuild';
+import { writeFileAtomic } from '../../src/atomic-write.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DEFAULT_WEB_OUT_DIR = join(REPO_ROOT, 'dist', 'web');
+const WEB_DIR = join(REPO_ROOT, 'runtime', 'web');
+const DEMO_DIR = join(WEB_DIR, 'demo');
+const ORT_DIST = join(REPO_ROOT, 'node_modules', 'onnxruntime-web', 'dist');
+
+/** The ONNX Runtime files a page needs next to pnet-web.js (under ort/): one build serves both WebGPU and WASM. */
+export const ORT_RUNTIME_FILES = ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'] as const;
+const DEMO_STATIC_FILES = ['index.html', 'demo.css'];
+const STAMP_FILE = '.build-stamp.json';
+
+export interface WebBuildResult {
+  outDir: string;
+  /** False when the existing build was up to date. */
+  built: boolean;
+  ms: number;
+}
+
+interface Stamp {
+  fingerprint: string;
+  inputs: string[];
+}
+
+/** Builds when dist/web is missing or any input changed since the last build (or always, with `force`). */
+export async function ensureWebBundle(options: { outDir?: string; force?: boolean } = {}): Promise<WebBuildResult> {
+  const outDir = options.outDir ?? DEFAULT_WEB_OUT_DIR;
+  const started = performance.now();
+  if (!options.force && (await isUpToDate(outDir))) return { outDir, built: false, ms: performance.now() - started };
+  await buildWebBundle(outDir);
+  return { outDir, built: true, ms: performance.now() - started };
+}
+
+async function buildWebBundle(outDir: string): Promise<void> {
+  const common: esbuild.BuildOptions = {
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    // ONNX Runtime's variant that loads its .mjs/.wasm from `env.wasm.wasmPaths` instead of inlining them.
+    conditions: ['onnxruntime-web-use-extern-wasm'],
+    sourcemap: 'linked',
+    minify: true,
+    metafile: true,
+    logLevel: 'silent',
+    legalComments: 'none',
+  };
+  const library = await esbuild.build({ ...common, entryPoints: [join(WEB_DIR, 'index.ts')], outfile: join(outDir, 'pnet-web.js') });
+  const demo = await esbuild.build({
+    ...common,
+    entryPoints: [join(DEMO_DIR, 'main.ts')],
+    outfile: join(outDir, 'demo', 'demo.js'),
+    // The demo uses the library exactly as any page would: by importing the built pnet-web.js.
+    plugins: [
+      {
+        name: 'pnet-web-external',
+        setup(build) {
+          build.onResolve({ filter: /^\.\.\/index\.ts$/ }, () => ({ path: '../pnet-web.js', external: true }));
+        },
+      },
+    ],
+  });
+
+  await mkdir(join(outDir, 'ort'), { recursive: true });
+  for (const f of ORT_RUNTIME_FILES) await copyIfChanged(join(ORT_DIST, f), join(outDir, 'ort', f));
+  for (const f of DEMO_STATIC_FILES) await copyIfChanged(join(DEMO_DIR, f), join(outDir, 'demo', f));
+  await mkdir(join(outDir, 'demo', 'samples'), { recursive: true });
+  for (const f of await sampleFiles()) await copyIfChanged(join(DEMO_DIR, 'samples', f), join(outDir, 'demo', 'samples', f));
+
+  const bundled = [...Object.keys(library.metafile!.inputs), ...Object.keys(demo.metafile!.inputs)].map((p) =>
+    relative(REPO_ROOT, resolve(process.cwd(), p)),
+  );
+  const inputs = [...new Set([...bundled, ...(await staticInputs())])].sort();
+  const stamp: Stamp = { fingerprint: await fingerprint(inputs), inputs };
+  await writeFileAtomic(join(outDir, STAMP_FILE), JSON.stringify(stamp, null, 1));
+}
+
+async function isUpToDate(outDir: string): Promise<boolean> {
+  let stamp: Stamp;
+  try {
+    stamp = JSON.parse(await readFile(join(outDir, STAMP_FILE), 'utf8')) as Stamp;
+  } catch {
+    return false;
+  }
+  // A file added to the demo (a new sample, a new module) changes the static list or the entry's imports.
+  const inputs = [...new Set([...stamp.inputs, ...(await staticInputs())])].sort();
+  if (inputs.length !== stamp.inputs.length) return false;
+  try {
+    return (await fingerprint(inputs)) === stamp.fingerprint;
+  } catch {
+    return false;
+  }
+}
+
+/** Files copied as they are (ORT runtime, demo html/css, samples) and the sources of the demo folder. */
+async function staticInputs(): Promise<string[]> {
+  const demoSources = (await readdir(DEMO_DIR)).filter((f) => f.endsWith('.ts')).map((f) => join(DEMO_DIR, f));
+  const webSources = (await readdir(WEB_DIR)).filter((f) => f.endsWith('.ts') && f !== 'build.ts' && f !== 'build-bundle.ts').map((f) => join(WEB_DIR, f));
+  return [
+    ...ORT_RUNTIME_FILES.map((f) => join(ORT_DIST, f)),
+    ...DEMO_STATIC_FILES.map((f) => join(DEMO_DIR, f)),
+    ...(await sampleFiles()).map((f) => join(DEMO_DIR, 'samples', f)),
+    ...demoSources,
+    ...webSources,
+  ].map((p) => relative(REPO_ROOT, p));
+}
+
+async function sampleFiles(): Promise<string[]> {
+  try {
+    return (await readdir(join(DEMO_DIR, 'samples'))).filter((f) => /\.(pts|ply|json)$/.test(f)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Path + size + mtime of every input: cheap, and changes whenever a file is edited or replaced. */
+async function fingerprint(inputs: string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const p of inputs) {
+    const s = await stat(join(REPO_ROOT, p));
+    hash.update(`${p}\0${s.size}\0${s.mtimeMs}\n`);
+  }
+  return hash.digest('hex');
+}
+
+async function copyIfChanged(from: string, to: string): Promise<void> {
+  const [src, dst] = await Promise.all([stat(from), stat(to).catch(() => undefined)]);
+  if (dst && dst.size === src.size && dst.mtimeMs >= src.mtimeMs) return;
+  await mkdir(join(to, '..'), { recursive: true });
+  await copyFile(from, to);
+}

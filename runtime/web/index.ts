@@ -1,0 +1,18 @@
+/** Public surface of pnet's browser runtime (built to dist/web/pnet-web.js by runtime/web/build.ts). */
+export {
+  createSegmenter,
+  DEFAULT_WEB_MAX_BATCH,
+  type ExecutionProviderFallback,
+  type ModelSource,
+  type WebSegmenter,
+  type WebSegmenterOptions,
+  type WebSegmentResult,
+} from './web-segmenter.ts';
+export {
+  DEFAULT_EXECUTION_PROVIDERS,
+  WEB_EXECUTION_PROVIDERS,
+  webgpuUnavailableReason,
+  type WebExecutionProvider,
+} from './execution-providers.ts';
+export { readModelInfoFromOnnx } from '../common/model-info.ts';
+export type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';

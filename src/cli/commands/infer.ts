@@ -1,0 +1,316 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import cliProgress from 'cli-progress';
+import type { PnetCommand } from '../command.ts';
+import { PnetError, isPnetError } from '../../errors.ts';
+import { writeFileAtomic } from '../../atomic-write.ts';
+import { parseSeg } from '../../data/pts.ts';
+import { formatSeg } from '../../formats/seg.ts';
+import { writePly } from '../../formats/ply.ts';
+import { createNodeSegmenter, DEFAULT_MAX_BATCH, NODE_EXECUTION_PROVIDERS, type NodeExecutionProvider } from '../../../runtime/node/index.ts';
+import { expandCloudInputs, readCloudFile } from '../../../runtime/node/cloud-files.ts';
+import { hexToRgb } from '../../../runtime/common/colors.ts';
+import { SegmentationScore, scoredParts } from '../../../runtime/common/metrics.ts';
+import type { ModelInfo, SegmentResult, Segmenter } from '../../../runtime/segmenter.ts';
+
+export const INFER_FORMATS = ['seg', 'ply', 'json'] as const;
+type InferFormat = (typeof INFER_FORMATS)[number];
+
+interface InferArgs {
+  model: string;
+  inputs: string[];
+  ep: NodeExecutionProvider;
+  fallback?: 'cpu';
+  out: string;
+  format: InferFormat;
+  plyEncoding: 'ascii' | 'binary';
+  batch: number;
+  threads?: number;
+  eval: boolean;
+  probabilities: boolean;
+}
+
+/** Exit code when some clouds failed and others were labelled. */
+export const EXIT_PARTIAL_FAILURE = 2;
+
+/** How many clouds are read ahead of the model: enough to fill batches, few enough to bound memory. */
+const WINDOW_BATCHES = 4;
+
+interface Job {
+  file: string;
+  out: string;
+  /** `<stem>.seg` beside the input: ground truth for --eval. */
+  truthFile: string;
+}
+
+function stem(file: string): string {
+  return path.basename(file, path.extname(file));
+}
+
+/** Deepest folder that contains every input, so outputs mirror the inputs' relative layout. */
+function commonDir(files: string[]): string {
+  const parts = files.map((f) => path.resolve(path.dirname(f)).split(path.sep));
+  const first = parts[0]!;
+  let n = first.length;
+  for (const p of parts) {
+    let i = 0;
+    while (i < n && i < p.length && p[i] === first[i]) i++;
+    n = i;
+  }
+  return first.slice(0, n).join(path.sep) || path.sep;
+}
+
+function planJobs(files: string[], outDir: string, format: InferFormat): Job[] {
+  const base = commonDir(files);
+  return files.map((file) => {
+    const rel = path.relative(base, path.resolve(path.dirname(file)));
+    const truthFile = path.join(path.dirname(file), `${stem(file)}.seg`);
+    const out = path.join(outDir, rel, `${stem(file)}.${format}`);
+    if (path.resolve(out) === path.resolve(truthFile)) {
+      throw new PnetError('BAD_ARGUMENT', `--out ${outDir} would overwrite the label file ${truthFile}`, {
+        remedy: 'choose another --out folder',
+      });
+    }
+    if (path.resolve(out) === path.resolve(file)) {
+      throw new PnetError('BAD_ARGUMENT', `--out ${outDir} would overwrite the input ${file}`, { remedy: 'choose another --out folder' });
+    }
+    return { file, out, truthFile };
+  });
+}
+
+async function readTruth(job: Job, info: ModelInfo, numPoints: number): Promise<Int32Array | null> {
+  let text: string;
+  try {
+    text = await readFile(job.truthFile, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new PnetError('BAD_INPUT', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: job.truthFile });
+  }
+  const labels = parseSeg(text, job.truthFile);
+  if (labels.length !== numPoints) {
+    throw new PnetError('BAD_INPUT', `has ${labels.length} labels but ${job.file} has ${numPoints} points`, { file: job.truthFile });
+  }
+  const k = info.classes.length;
+  const badAt = labels.findIndex((l) => l < 0 || l >= k);
+  if (badAt >= 0) {
+    throw new PnetError('BAD_INPUT', `label ${labels[badAt]} is not a class of the model (0–${k - 1})`, {
+      file: job.truthFile,
+      line: badAt + 1,
+    });
+  }
+  return labels;
+}
+
+function encodeOutput(
+  format: InferFormat,
+  args: InferArgs,
+  info: ModelInfo,
+  job: Job,
+  points: Float32Array,
+  result: SegmentResult,
+  shapeIoU: number | undefined,
+): Uint8Array | string {
+  if (format === 'seg') return formatSeg(result.labels);
+  if (format === 'ply') {
+    return writePly(
+      {
+        points,
+        labels: result.labels,
+        palette: info.colors.map(hexToRgb),
+        comments: [`pnet segmentation; classes: ${info.classes.join(', ')}`],
+      },
+      args.plyEncoding,
+    );
+  }
+  const k = info.classes.length;
+  const doc: Record<string, unknown> = {
+    file: job.file,
+    model: args.model,
+    executionProvider: result.executionProvider,
+    numPoints: result.numPoints,
+    classes: info.classes,
+    colors: info.colors,
+    labels: Array.from(result.labels),
+  };
+  if (args.probabilities) {
+    doc.probabilities = Array.from({ length: result.numPoints }, (_, i) =>
+      Array.from(result.probabilities.subarray(i * k, (i + 1) * k), (p) => Number(p.toPrecision(6))),
+    );
+  }
+  if (shapeIoU !== undefined) doc.miou = shapeIoU;
+  return JSON.stringify(doc) + '\n';
+}
+
+/** A progress bar on stderr for interactive terminals only; messages print above it. */
+function progressBar(total: number): { tick(): void; log(line: string): void; stop(): void } {
+  const interactive = process.stderr.isTTY === true && process.env.CI !== 'true' && total > 1;
+  if (!interactive) {
+    return { tick() {}, log: (line) => void process.stderr.write(`${line}\n`), stop() {} };
+  }
+  const multi = new cliProgress.MultiBar(
+    { stream: process.stderr, format: 'infer |{bar}| {value}/{total} clouds | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  const bar = multi.create(total, 0);
+  return {
+    tick: () => bar.increment(),
+    log: (line) => multi.log(`${line}\n`),
+    stop: () => multi.stop(),
+  };
+}
+
+function describeError(e: unknown): string {
+  return isPnetError(e) ? e.describe() : `unexpected error: ${(e as Error)?.message ?? String(e)}`;
+}
+
+/** Runs one window of clouds through the model; a run that fails is retried cloud by cloud to isolate the bad one. */
+async function segmentWindow(segmenter: Segmenter, clouds: Float32Array[], maxBatch: number): Promise<Array<SegmentResult | Error>> {
+  try {
+    return await segmenter.segmentMany(clouds, { maxBatch });
+  } catch {
+    const out: Array<SegmentResult | Error> = [];
+    for (const c of clouds) out.push(await segmenter.segment(c).catch((e: Error) => e));
+    return out;
+  }
+}
+
+export async function runInfer(args: InferArgs): Promise<number> {
+  if (!Number.isInteger(args.batch) || args.batch < 1) {
+    throw new PnetError('BAD_ARGUMENT', `--batch must be a positive integer, got ${args.batch}`);
+  }
+  const expanded = await expandCloudInputs(args.inputs);
+  const failures: string[] = expanded.problems.map(describeError);
+  for (const f of failures) process.stderr.write(`pnet: ${f}\n`);
+  if (expanded.files.length === 0) {
+    throw new PnetError('NOT_FOUND', `no .pts or .ply clouds in: ${args.inputs.join(' ')}`);
+  }
+  const jobs = planJobs(expanded.files, args.out, args.format);
+
+  const loadStart = performance.now();
+  const segmenter = await createNodeSegmenter(args.model, { ep: args.ep, fallback: args.fallback, threads: args.threads });
+  const loadMs = performance.now() - loadStart;
+  if (segmenter.fallbackReason) process.stderr.write(`pnet: ${segmenter.fallbackReason}\n`);
+  const info = segmenter.info;
+  const score = args.eval ? new SegmentationScore(scoredParts(info.classes)) : undefined;
+  let withoutTruth = 0;
+
+  const bar = progressBar(jobs.length);
+  const fail = (e: unknown): void => {
+    const line = describeError(e);
+    failures.push(line);
+    bar.log(`pnet: ${line}`);
+  };
+  let done = 0;
+  let inferenceMs = 0;
+  const start = performance.now();
+  try {
+    const window = args.batch * WINDOW_BATCHES;
+    for (let w = 0; w < jobs.length; w += window) {
+      const slice = jobs.slice(w, w + window);
+      const loaded: Array<{ job: Job; points: Float32Array }> = [];
+      for (const job of slice) {
+        try {
+          loaded.push({ job, points: await readCloudFile(job.file) });
+        } catch (e) {
+          fail(e);
+          bar.tick();
+        }
+      }
+      const results = await segmentWindow(segmenter, loaded.map((l) => l.points), args.batch);
+      for (let i = 0; i < loaded.length; i++) {
+        const { job, points } = loaded[i]!;
+        const result = results[i]!;
+        try {
+          if (result instanceof Error) {
+            throw isPnetError(result) ? new PnetError(result.code, result.message, { file: job.file, remedy: result.remedy }) : result;
+          }
+          inferenceMs += result.ms;
+          let iou: number | undefined;
+          if (score) {
+            const truth = await readTruth(job, info, result.numPoints);
+            if (truth) iou = score.add(result.labels, truth);
+            else withoutTruth++;
+          }
+          await writeFileAtomic(job.out, encodeOutput(args.format, args, info, job, points, result, iou));
+          done++;
+        } catch (e) {
+          fail(e);
+        }
+        bar.tick();
+      }
+    }
+  } finally {
+    bar.stop();
+    await segmenter.dispose();
+  }
+  const seconds = (performance.now() - start) / 1000;
+
+  const total = jobs.length + expanded.problems.length;
+  const lines = [
+    `labelled ${done} of ${total} clouds → ${args.out} (${args.format}) on ${segmenter.executionProvider}` +
+      (segmenter.fallbackReason ? ' (fallback)' : ''),
+  ];
+  if (done > 0) {
+    lines.push(
+      `  ${(done / seconds).toFixed(1)} clouds/s overall, ${(inferenceMs / done).toFixed(1)} ms per cloud in the model ` +
+        `(batch ≤ ${args.batch}); model load ${loadMs.toFixed(0)} ms`,
+    );
+  }
+  if (score) {
+    if (score.shapes > 0) {
+      lines.push(
+        `  eval on ${score.shapes} clouds with labels: accuracy ${(score.accuracy * 100).toFixed(2)}%, ` +
+          `mIoU ${(score.miou * 100).toFixed(2)}% (ShapeNet instance mIoU over parts ${score.parts.map((p) => info.classes[p]).join(', ')})`,
+      );
+    }
+    if (withoutTruth > 0) lines.push(`  eval: ${withoutTruth} clouds have no <name>.seg label file beside them`);
+  }
+  console.log(lines.join('\n'));
+  if (failures.length === 0) return 0;
+  process.stderr.write(`pnet: ${failures.length} of ${total} inputs failed (see above)\n`);
+  return done > 0 ? EXIT_PARTIAL_FAILURE : 1;
+}
+
+export const inferCommand: PnetCommand<InferArgs> = {
+  command: 'infer <model> <inputs..>',
+  describe: 'Label every point of .pts/.ply clouds with an exported ONNX model (onnxruntime-node, CPU or CUDA)',
+  builder: (y: Argv) =>
+    y
+      .positional('model', { type: 'string', demandOption: true, describe: 'pnet .onnx model (from `pnet export`)' })
+      .positional('inputs', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'cloud files, folders (searched recursively) or quoted globs of .pts / .ply files',
+      })
+      .option('ep', { choices: NODE_EXECUTION_PROVIDERS, default: 'cpu' as const, describe: 'execution provider' })
+      .option('fallback', {
+        choices: ['cpu'] as const,
+        describe: 'run on this EP (and say so) when --ep cannot run here, instead of failing',
+      })
+      .option('out', { type: 'string', default: 'out/infer', describe: 'output folder (mirrors the inputs\' folders)' })
+      .option('format', {
+        choices: INFER_FORMATS,
+        default: 'seg' as const,
+        describe: 'seg: one label per line; ply: cloud coloured by part with a label property; json: labels + classes',
+      })
+      .option('ply-encoding', { choices: ['ascii', 'binary'] as const, default: 'binary' as const, describe: 'PLY body encoding' })
+      .option('batch', { type: 'number', default: DEFAULT_MAX_BATCH, describe: 'most clouds of equal size per model run' })
+      .option('threads', { type: 'number', describe: 'CPU threads per operator (default: all cores)' })
+      .option('eval', {
+        type: 'boolean',
+        default: false,
+        describe: 'score against <name>.seg (class index per line) beside each input: accuracy and ShapeNet mIoU',
+      })
+      .option('probabilities', { type: 'boolean', default: false, describe: 'json format: add per-point class probabilities' })
+      .example('$0 infer airplane.onnx clouds/ --out labels', 'label every .pts/.ply under clouds/ (one .seg per cloud)')
+      .example("$0 infer airplane.onnx 'scans/**/*.pts' --format ply", 'coloured PLY files to open in MeshLab')
+      .example('$0 infer airplane.onnx test/ --eval', 'also print accuracy and mIoU where labels exist')
+      .example('$0 infer airplane.onnx clouds/ --ep cuda --fallback cpu', 'use the GPU when it is set up (`pnet setup cuda`)')
+      .epilogue(
+        'Exit codes: 0 all clouds labelled; 1 nothing labelled (or a bad model/option); ' +
+          `${EXIT_PARTIAL_FAILURE} some clouds failed (each is named on stderr), the rest were written.`,
+      ) as unknown as Argv<InferArgs>,
+  handler: (args) => runInfer(args),
+};

@@ -1,0 +1,131 @@
+/**
+ * The PointNet segmentation forward pass over named parameters (names from spec.ts), in training mode (batch
+ * statistics, through a `LayerOps` formulation) or inference mode (moving statistics folded into the kernels).
+ * Points are handled as a [B·N, C] matrix so every pointwise conv is one 2-D matMul; the point count N is
+ * whatever comes in.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BlockSpec, ModelLayout, TnetLayout } from './spec.ts';
+import type { BatchStats, LayerOps } from './ops.ts';
+
+export type ParamLookup = (name: string) => tf.Tensor;
+
+export interface TrainingMode {
+  training: true;
+  ops: LayerOps;
+  /** Batch statistics per block prefix (kept tensors; the receiver disposes them). */
+  onStats?: (prefix: string, stats: BatchStats) => void;
+}
+
+export interface InferenceMode {
+  training: false;
+}
+
+export interface ForwardOutput {
+  /** [B·N, classes], cloud-major rows. */
+  logits: tf.Tensor2D;
+  /** The T-Net matrices [B, k, k], input transform first (for the orthogonality regulariser). */
+  transforms: tf.Tensor3D[];
+}
+
+interface Layers {
+  block(spec: BlockSpec, x: tf.Tensor2D, pooledOnly?: boolean): tf.Tensor2D;
+  linear(prefix: string, x: tf.Tensor2D): tf.Tensor2D;
+  maxOverPoints(x: tf.Tensor2D, clouds: number): tf.Tensor2D;
+  transform(x: tf.Tensor3D, a: tf.Tensor3D): tf.Tensor3D;
+  segHidden(spec: BlockSpec, local: tf.Tensor2D[], global: tf.Tensor2D): tf.Tensor2D;
+}
+
+function trainingLayers(p: ParamLookup, layout: ModelLayout, mode: TrainingMode): Layers {
+  const { ops, onStats } = mode;
+  const epsilon = layout.preset.batchNorm.epsilon;
+  const bn = (prefix: string) => ({
+    kernel: p(`${prefix}/kernel`) as tf.Tensor2D,
+    gamma: p(`${prefix}/bn/gamma`) as tf.Tensor1D,
+    beta: p(`${prefix}/bn/beta`) as tf.Tensor1D,
+    epsilon,
+    onStats: onStats ? (s: BatchStats) => onStats(prefix, s) : undefined,
+  });
+  return {
+    block: (spec, x, pooledOnly) => ops.block({ x, ...bn(spec.prefix), pooledOnly }),
+    linear: (prefix, x) => ops.linear(x, p(`${prefix}/kernel`) as tf.Tensor2D, p(`${prefix}/bias`) as tf.Tensor1D),
+    maxOverPoints: ops.maxOverPoints,
+    transform: ops.transform,
+    segHidden: (spec, local, global) => ops.segHidden(local, global, bn(spec.prefix)),
+  };
+}
+
+/** Kernel and bias with batch norm's moving statistics folded in: relu(x·W' + b') is the whole block. */
+function foldedBlock(p: ParamLookup, prefix: string, epsilon: number): { kernel: tf.Tensor2D; bias: tf.Tensor1D } {
+  const scale = tf.div(p(`${prefix}/bn/gamma`), tf.sqrt(tf.add(p(`${prefix}/bn/moving_variance`), epsilon)));
+  const bias = tf.add(tf.mul(tf.sub(p(`${prefix}/bias`), p(`${prefix}/bn/moving_mean`)), scale), p(`${prefix}/bn/beta`));
+  return { kernel: tf.mul(p(`${prefix}/kernel`), scale) as tf.Tensor2D, bias: bias as tf.Tensor1D };
+}
+
+function perCloudMatMul(x: tf.Tensor3D, a: tf.Tensor3D): tf.Tensor3D {
+  if (x.shape[0] === 1) return tf.matMul(x, a);
+  const as = tf.unstack(a) as tf.Tensor2D[];
+  return tf.stack((tf.unstack(x) as tf.Tensor2D[]).map((xb, i) => tf.matMul(xb, as[i]!))) as tf.Tensor3D;
+}
+
+function inferenceLayers(p: ParamLookup, layout: ModelLayout): Layers {
+  const epsilon = layout.preset.batchNorm.epsilon;
+  return {
+    block(spec, x) {
+      const { kernel, bias } = foldedBlock(p, spec.prefix, epsilon);
+      return tf.fused.matMul({ a: x, b: kernel, bias, activation: 'relu' }) as tf.Tensor2D;
+    },
+    linear: (prefix, x) =>
+      tf.fused.matMul({ a: x, b: p(`${prefix}/kernel`) as tf.Tensor2D, bias: p(`${prefix}/bias`) }) as tf.Tensor2D,
+    maxOverPoints(x, clouds) {
+      const [rows, c] = x.shape;
+      return tf.max(tf.reshape(x, [clouds, rows / clouds, c]), 1);
+    },
+    transform: perCloudMatMul,
+    segHidden(spec, local, global) {
+      const { kernel, bias } = foldedBlock(p, spec.prefix, epsilon);
+      const g = global.shape[1];
+      const localRows = kernel.shape[0] - g;
+      const globalTerm = tf.matMul(global, tf.slice(kernel, [localRows, 0], [g, -1]));
+      const z = tf.fused.matMul({ a: tf.concat(local, 1), b: tf.slice(kernel, [0, 0], [localRows, -1]), bias });
+      const [rows, c] = z.shape;
+      const clouds = global.shape[0];
+      const sum = tf.add(tf.reshape(z, [clouds, rows / clouds, c]), tf.reshape(globalTerm, [clouds, 1, c]));
+      return tf.relu(tf.reshape(sum, [rows, c])) as tf.Tensor2D;
+    },
+  };
+}
+
+function tnet(layers: Layers, t: TnetLayout, x: tf.Tensor2D, clouds: number): tf.Tensor3D {
+  let h = x;
+  t.conv.forEach((spec, i) => {
+    h = layers.block(spec, h, i === t.conv.length - 1);
+  });
+  let pooled = layers.maxOverPoints(h, clouds);
+  for (const spec of t.dense) pooled = layers.block(spec, pooled);
+  // Row-major k×k: A[i][j] = out[i·k + j].
+  return tf.reshape(layers.linear(t.finalPrefix, pooled), [clouds, t.k, t.k]);
+}
+
+export function forward(p: ParamLookup, layout: ModelLayout, points: tf.Tensor3D, mode: TrainingMode | InferenceMode): ForwardOutput {
+  const layers = mode.training ? trainingLayers(p, layout, mode) : inferenceLayers(p, layout);
+  const [clouds, n] = points.shape;
+  const rows = clouds * n;
+  const flat = (x: tf.Tensor3D) => tf.reshape(x, [rows, x.shape[2]]) as tf.Tensor2D;
+
+  const inputTransform = tnet(layers, layout.inputTnet, flat(points), clouds);
+  const aligned = flat(layers.transform(points, inputTransform));
+  const [c1, c2, c3] = layout.features as [BlockSpec, BlockSpec, BlockSpec];
+  const f0 = layers.block(c1, aligned);
+  const f1 = layers.block(c2, f0);
+  const f2 = layers.block(c3, f1);
+  const featureTransform = tnet(layers, layout.featureTnet, f2, clouds);
+  const k = layout.featureTnet.k;
+  const t = flat(layers.transform(tf.reshape(f2, [clouds, n, k]), featureTransform));
+  const [c4, c5] = layout.features2 as [BlockSpec, BlockSpec];
+  const g0 = layers.block(c4, t);
+  const g1 = layers.block(c5, g0, true);
+  const global = layers.maxOverPoints(g1, clouds);
+  const hidden = layers.segHidden(layout.segHidden, [f0, f1, f2, t, g0], global);
+  return { logits: layers.linear(layout.headPrefix, hidden), transforms: [inputTransform, featureTransform] };
+}

@@ -1,0 +1,252 @@
+/**
+ * The training-mode layers of PointNet in two interchangeable formulations:
+ *
+ * - `FAST_OPS` writes the gradients out by hand (tf.customGrad) so the backward pass uses only what the TF.js CPU
+ *   backends do fast: plain 2-D matMuls after an explicit `tf.transpose` (the default MatMul gradient uses the
+ *   transposeA/transposeB kernels, ~50× slower on wasm), column sums as `ones·X` matMuls (reducing axis 0 makes
+ *   wasm transpose the whole tensor), per-cloud 2-D products instead of rank-3 batched matMuls, and a max-pool
+ *   gradient that scatters into the arg-max positions.
+ * - `PLAIN_OPS` is the textbook formulation left to TF.js autograd (tile + concat for the global feature,
+ *   batched matMul for the transforms). It exists to check `FAST_OPS` (tests compare the gradients) and to
+ *   measure what the rewrite buys.
+ *
+ * Batch norm in training normalises with the batch statistics over all rows (B·N for pointwise convs, B for
+ * dense layers) and reports them so the caller can update the moving statistics. The layer bias is left out of
+ * the training forward: batch norm subtracts the batch mean, so the bias cancels exactly and its gradient is 0;
+ * the caller adds it back to the reported mean for the moving mean.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface BatchStats {
+  /** Batch mean of x·W (without the bias), [C]. */
+  mean: tf.Tensor1D;
+  /** Biased batch variance, [C]. */
+  variance: tf.Tensor1D;
+}
+
+export interface BlockArgs {
+  x: tf.Tensor2D;
+  kernel: tf.Tensor2D;
+  gamma: tf.Tensor1D;
+  beta: tf.Tensor1D;
+  epsilon: number;
+  /**
+   * A per-cloud term added to every point of its cloud before batch norm, [B, C] (the global feature times its
+   * kernel rows). Rows of `x` are cloud-major: row b·N + n is point n of cloud b.
+   */
+  perCloud?: { term: tf.Tensor2D; clouds: number };
+  /** Receives the batch statistics (kept tensors; the receiver disposes them). */
+  onStats?: (stats: BatchStats) => void;
+  /**
+   * The output feeds only a max-pool: don't keep it for the backward pass (the ReLU mask is recomputed from the
+   * pre-activation). Frees the three widest activations of the net after the forward pass.
+   */
+  pooledOnly?: boolean;
+}
+
+export interface LayerOps {
+  /** relu(batchnorm_train(x·W [+ per-cloud term])). */
+  block(args: BlockArgs): tf.Tensor2D;
+  /** x·W + b without normalisation (T-Net final layer, seg head). */
+  linear(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D;
+  /** Max over the points of each cloud: [B·N, C] → [B, C]. */
+  maxOverPoints(x: tf.Tensor2D, clouds: number): tf.Tensor2D;
+  /** Per-cloud product x_b·A_b: [B, N, k] × [B, k, m] → [B, N, m]. */
+  transform(x: tf.Tensor3D, a: tf.Tensor3D): tf.Tensor3D;
+  /**
+   * The seg head's hidden layer over the concat [local parts…, broadcast(global)]: `kernel` rows follow that
+   * order, the last `global.shape[1]` rows multiply the global feature.
+   */
+  segHidden(local: tf.Tensor2D[], global: tf.Tensor2D, args: Omit<BlockArgs, 'x' | 'perCloud'>): tf.Tensor2D;
+}
+
+type Saved = tf.Tensor[];
+
+/**
+ * Runs a gradient body in its own tidy scope and frees the incoming gradient afterwards. TF.js keeps everything
+ * a customGrad gradient creates, and every upstream gradient, alive until the whole backward pass ends; at
+ * batch 32 × 1024 points that overflows the 4 GB wasm heap. Each output's gradient is read by its producing node
+ * only, so it can go as soon as that node is done.
+ */
+function releasing(dy: tf.Tensor, body: () => tf.Tensor[]): tf.Tensor[] {
+  const grads = tf.tidy(body);
+  dy.dispose();
+  return grads;
+}
+
+/**
+ * Column sums of a [M, C] matrix, [1, C], as the matrix-vector product xᵀ·1. On wasm this is ~2× faster than
+ * tf.sum(x, 0) (which transposes all of x first) and than 1ᵀ·x (which repacks x as matMul weights every call).
+ */
+function columnSums(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.reshape(tf.matMul(x, tf.ones([x.shape[0], 1]), true, false), [1, x.shape[1]]);
+}
+
+/** x·Wᵀ with the transpose made explicit (small W). */
+function matMulTransposedB(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(x, tf.transpose(w));
+}
+
+/** xᵀ·y for tall x [M, K] and y [M, C]: transpose whichever of the two is narrower. */
+function matMulTransposedA(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+  if (x.shape[1] <= y.shape[1]) return tf.matMul(tf.transpose(x), y);
+  return tf.transpose(tf.matMul(tf.transpose(y), x)) as tf.Tensor2D;
+}
+
+function sumPerCloud(x: tf.Tensor2D, clouds: number): tf.Tensor2D {
+  const [rows, c] = x.shape;
+  return tf.sum(tf.reshape(x, [clouds, rows / clouds, c]), 1) as tf.Tensor2D;
+}
+
+function addPerCloud(x: tf.Tensor2D, term: tf.Tensor2D, clouds: number): tf.Tensor2D {
+  const [rows, c] = x.shape;
+  return tf.reshape(tf.add(tf.reshape(x, [clouds, rows / clouds, c]), tf.reshape(term, [clouds, 1, c])), [rows, c]) as tf.Tensor2D;
+}
+
+function fastBlock(args: BlockArgs): tf.Tensor2D {
+  const { epsilon, onStats } = args;
+  const clouds = args.perCloud?.clouds ?? 1;
+  // Nested tidies and early disposal keep at most a few [rows, C] temporaries alive at once: the peak memory
+  // of a keras batch of 32 × 1024 points has to fit the 4 GB wasm heap.
+  const body = (x: tf.Tensor2D, w: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, term: tf.Tensor2D | null, save: tf.GradSaveFunc) => {
+    const rows = x.shape[0];
+    const z = tf.tidy(() => (term ? addPerCloud(tf.matMul(x, w), term, clouds) : tf.matMul(x, w)) as tf.Tensor2D);
+    const mean = tf.tidy(() => tf.reshape(tf.div(columnSums(z), rows), [-1]) as tf.Tensor1D);
+    const variance = tf.tidy(() => tf.reshape(tf.div(columnSums(tf.square(tf.sub(z, mean)) as tf.Tensor2D), rows), [-1]) as tf.Tensor1D);
+    const invStd = tf.rsqrt(tf.add(variance, epsilon));
+    const scale = tf.mul(gamma, invStd);
+    const shift = tf.sub(beta, tf.mul(mean, scale));
+    const out = tf.tidy(() => tf.relu(tf.add(tf.mul(z, scale), shift)) as tf.Tensor2D);
+    save([x, w, z, args.pooledOnly ? shift : out, mean, invStd, scale]);
+    if (onStats) onStats({ mean: tf.keep(mean), variance: tf.keep(variance) });
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor2D, saved: Saved) => releasing(dy, () => {
+        const [sx, sw, sz, soutOrShift, smean, sinvStd, sscale] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        const dpre = tf.tidy(() => {
+          const preActivation = args.pooledOnly ? tf.add(tf.mul(sz, sscale), soutOrShift) : soutOrShift;
+          return tf.mul(dy, tf.step(preActivation)) as tf.Tensor2D;
+        });
+        dy.dispose();
+        const dbeta = tf.tidy(() => tf.reshape(columnSums(dpre), [-1]) as tf.Tensor1D);
+        // Σ dpre·x̂ = invStd·(Σ dpre·z − mean·Σ dpre)
+        const dgamma = tf.tidy(() => tf.mul(sinvStd, tf.sub(tf.reshape(columnSums(tf.mul(dpre, sz) as tf.Tensor2D), [-1]), tf.mul(smean, dbeta))) as tf.Tensor1D);
+        // dz = scale·(dpre − dbeta/M − x̂·dgamma/M), written as dpre·scale + z·c1 + c0.
+        const c1 = tf.neg(tf.div(tf.mul(tf.mul(sscale, sinvStd), dgamma), rows));
+        const c0 = tf.sub(tf.neg(tf.div(tf.mul(sscale, dbeta), rows)), tf.mul(smean, c1));
+        const dz = tf.tidy(() => tf.add(tf.add(tf.mul(dpre, sscale), tf.mul(sz, c1)), c0) as tf.Tensor2D);
+        dpre.dispose();
+        const dx = tf.tidy(() => matMulTransposedB(dz, sw));
+        const dw = tf.tidy(() => matMulTransposedA(sx, dz));
+        const grads: tf.Tensor[] = [dx, dw, dgamma, dbeta];
+        if (term) grads.push(sumPerCloud(dz, clouds));
+        dz.dispose();
+        return grads;
+      }),
+    };
+  };
+  if (args.perCloud) {
+    const f = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, t: tf.Tensor2D, save: tf.GradSaveFunc) =>
+      body(x, w, g, b, t, save)) as never) as (...t: tf.Tensor[]) => tf.Tensor2D;
+    return f(args.x, args.kernel, args.gamma, args.beta, args.perCloud.term);
+  }
+  const f = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) =>
+    body(x, w, g, b, null, save)) as never) as (...t: tf.Tensor[]) => tf.Tensor2D;
+  return f(args.x, args.kernel, args.gamma, args.beta);
+}
+
+const fastLinear = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.add(tf.matMul(x, w), b),
+    gradFunc: (dy: tf.Tensor2D, [sx, sw]: Saved) => releasing(dy, () => [
+      matMulTransposedB(dy, sw as tf.Tensor2D),
+      matMulTransposedA(sx as tf.Tensor2D, dy),
+      tf.reshape(columnSums(dy), [-1]),
+    ]),
+  };
+}) as never) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+
+function fastMaxOverPoints(x: tf.Tensor2D, clouds: number): tf.Tensor2D {
+  const f = tf.customGrad(((input: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    const [rows, c] = input.shape;
+    const n = rows / clouds;
+    // [B, C, N]: both reductions then run over the innermost axis.
+    const byChannel = tf.transpose(tf.reshape(input, [clouds, n, c]), [0, 2, 1]);
+    const value = tf.max(byChannel, 2) as tf.Tensor2D;
+    const winner = tf.argMax(byChannel, 2) as tf.Tensor2D;
+    save([winner]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor2D, [sWinner]: Saved) => releasing(dy, () => {
+        // Flat index of (cloud b, point winner[b,c], channel c) in the [B·N·C] input.
+        const int = (v: number) => tf.scalar(v, 'int32');
+        const cloudBase = tf.reshape(tf.mul(tf.range(0, clouds, 1, 'int32'), int(n * c)), [clouds, 1]);
+        const channel = tf.reshape(tf.range(0, c, 1, 'int32'), [1, c]);
+        const flat = tf.add(tf.add(cloudBase, channel), tf.mul(tf.cast(sWinner!, 'int32'), int(c)));
+        return [tf.reshape(tf.scatterND(tf.reshape(flat, [-1, 1]), tf.reshape(dy, [-1]), [rows * c]), [rows, c])];
+      }),
+    };
+  }) as never) as (t: tf.Tensor2D) => tf.Tensor2D;
+  return f(x);
+}
+
+/** Per-cloud 2-D products (the batched rank-3 kernel is slow on wasm, the batch-1 path is not). */
+function perCloudMatMul(x: tf.Tensor3D, a: tf.Tensor3D): tf.Tensor3D {
+  const xs = tf.unstack(x) as tf.Tensor2D[];
+  const as = tf.unstack(a) as tf.Tensor2D[];
+  return tf.stack(xs.map((xb, i) => tf.matMul(xb, as[i]!))) as tf.Tensor3D;
+}
+
+const fastTransform = tf.customGrad(((x: tf.Tensor3D, a: tf.Tensor3D, save: tf.GradSaveFunc) => {
+  save([x, a]);
+  return {
+    value: perCloudMatMul(x, a),
+    gradFunc: (dy: tf.Tensor3D, [sx, sa]: Saved) => releasing(dy, () => [
+      perCloudMatMul(dy, tf.transpose(sa as tf.Tensor3D, [0, 2, 1])),
+      perCloudMatMul(tf.transpose(sx as tf.Tensor3D, [0, 2, 1]), dy),
+    ]),
+  };
+}) as never) as (x: tf.Tensor3D, a: tf.Tensor3D) => tf.Tensor3D;
+
+function splitGlobalRows(kernel: tf.Tensor2D, globalWidth: number): [tf.Tensor2D, tf.Tensor2D] {
+  const localRows = kernel.shape[0] - globalWidth;
+  return [tf.slice(kernel, [0, 0], [localRows, -1]), tf.slice(kernel, [localRows, 0], [globalWidth, -1])];
+}
+
+export const FAST_OPS: LayerOps = {
+  block: fastBlock,
+  linear: (x, w, b) => fastLinear(x, w, b),
+  maxOverPoints: fastMaxOverPoints,
+  transform: (x, a) => fastTransform(x, a),
+  segHidden(local, global, args) {
+    const [wLocal, wGlobal] = splitGlobalRows(args.kernel, global.shape[1]);
+    // The global feature is the same for every point of a cloud: multiply it once per cloud.
+    const term = FAST_OPS.linear(global, wGlobal, tf.zeros([wGlobal.shape[1]]));
+    return fastBlock({ ...args, x: tf.concat(local, 1), kernel: wLocal, perCloud: { term, clouds: global.shape[0] } });
+  },
+};
+
+function plainBlock(args: BlockArgs): tf.Tensor2D {
+  let z = tf.matMul(args.x, args.kernel);
+  if (args.perCloud) z = addPerCloud(z as tf.Tensor2D, args.perCloud.term, args.perCloud.clouds);
+  const { mean, variance } = tf.moments(z, 0);
+  if (args.onStats) args.onStats({ mean: tf.keep(mean as tf.Tensor1D), variance: tf.keep(variance as tf.Tensor1D) });
+  return tf.relu(tf.batchNorm(z, mean, variance, args.beta, args.gamma, args.epsilon)) as tf.Tensor2D;
+}
+
+export const PLAIN_OPS: LayerOps = {
+  block: plainBlock,
+  linear: (x, w, b) => tf.add(tf.matMul(x, w), b),
+  maxOverPoints(x, clouds) {
+    const [rows, c] = x.shape;
+    return tf.max(tf.reshape(x, [clouds, rows / clouds, c]), 1);
+  },
+  transform: (x, a) => tf.matMul(x, a),
+  segHidden(local, global, args) {
+    const clouds = global.shape[0];
+    const n = local[0]!.shape[0] / clouds;
+    const tiled = tf.reshape(tf.tile(tf.reshape(global, [clouds, 1, -1]), [1, n, 1]), [clouds * n, -1]) as tf.Tensor2D;
+    return plainBlock({ ...args, x: tf.concat([...local, tiled], 1) });
+  },
+};

@@ -1,0 +1,159 @@
+/**
+ * The demo server behind `pnet serve`: the built browser runtime and demo page (dist/web/), one model file, and
+ * a small config the page reads. Binds 127.0.0.1 unless told otherwise; sends COOP/COEP so the page is
+ * cross-origin isolated (ONNX Runtime's WASM threads need SharedArrayBuffer).
+ */
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { basename, join, resolve } from 'node:path';
+import { PnetError } from '../errors.ts';
+import { DEFAULT_WEB_OUT_DIR, REPO_ROOT, ensureWebBundle } from '../../runtime/web/build-bundle.ts';
+import { mimeTypeFor } from './mime-types.ts';
+import { lookupStatic } from './static-path.ts';
+
+export interface ServeOptions {
+  /** The .onnx file the page loads; without it, `defaultModel` when that file exists. */
+  model?: string;
+  /** Default models/demo.onnx (a trained model the repository may ship). */
+  defaultModel?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** Bind address; default 127.0.0.1 (this machine only). */
+  host?: string;
+  /** Built web folder; default dist/web (built or rebuilt first when missing or stale). */
+  webDir?: string;
+  /** Called with a line of progress (the build) — the CLI prints it. */
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  /** Absolute path of the model the page loads, or undefined when there is none. */
+  model?: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_MODEL = join(REPO_ROOT, 'models', 'demo.onnx');
+export const NO_MODEL_HELP =
+  'No model to serve yet. Train and export one with `npx pnet quickstart`, or export a checkpoint with ' +
+  '`npx pnet export runs/<run> --onnx models/demo.onnx`, then restart with `npx pnet serve --model models/demo.onnx`.';
+
+/** Headers on every response: isolation for WASM threads, no sniffing, no caching of a dev server's files. */
+const COMMON_HEADERS: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-cache',
+};
+
+export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new PnetError('BAD_ARGUMENT', `--port must be an integer in 0–65535, got ${port}`);
+  }
+  const model = await resolveModel(options.model, options.defaultModel ?? DEFAULT_MODEL);
+  if (!options.webDir) {
+    const build = await ensureWebBundle();
+    if (build.built) options.log?.(`built the web bundle (dist/web/) in ${Math.round(build.ms)} ms`);
+  }
+  const webDir = await realpath(resolve(options.webDir ?? DEFAULT_WEB_OUT_DIR)).catch(() => {
+    throw new PnetError('NOT_FOUND', 'the web folder does not exist', { file: options.webDir, remedy: 'run `npm run build:web`' });
+  });
+  const modelUrl = model ? `/model/${encodeURIComponent(basename(model))}` : undefined;
+  const config = JSON.stringify(
+    model ? { model: modelUrl, modelName: basename(model) } : { model: null, help: NO_MODEL_HELP },
+  );
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `internal error: ${(e as Error).message}\n`);
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+    }
+    const rawPath = (req.url ?? '/').split('?')[0]!.split('#')[0]!;
+    if (rawPath === '/') return redirect(res, '/demo/');
+    if (rawPath === '/pnet-config.json') return send(res, 200, 'application/json; charset=utf-8', config, req.method === 'HEAD');
+    if (rawPath.startsWith('/model/')) {
+      if (!model || rawPath !== modelUrl) return notFound(res);
+      const info = await stat(model).catch(() => undefined);
+      if (!info?.isFile()) return notFound(res);
+      return sendFile(req, res, model, info.size);
+    }
+    const found = await lookupStatic(webDir, rawPath);
+    if (found.kind === 'bad-request') return send(res, 400, 'text/plain; charset=utf-8', 'bad request\n');
+    if (found.kind === 'not-found') return notFound(res);
+    if (found.kind === 'redirect') return redirect(res, found.location);
+    return sendFile(req, res, found.path, found.size);
+  }
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') {
+        fail(new PnetError('BAD_ARGUMENT', `port ${port} on ${host} is already in use`, { remedy: 'pick another with --port' }));
+      } else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') {
+        fail(new PnetError('BAD_ARGUMENT', `cannot bind to host ${host} (${e.code})`, { remedy: 'use --host 127.0.0.1' }));
+      } else fail(e);
+    });
+    server.listen(port, host, () => ok());
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return {
+    url: `http://${urlHost}:${boundPort}/`,
+    model,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function resolveModel(requested: string | undefined, fallback: string): Promise<string | undefined> {
+  const candidate = resolve(requested ?? fallback);
+  const info = await stat(candidate).catch(() => undefined);
+  if (info?.isFile()) return candidate;
+  if (requested === undefined) return undefined;
+  throw new PnetError('NOT_FOUND', info ? 'the model is not a file' : 'model file not found', {
+    file: requested,
+    remedy: 'name an exported .onnx file (`pnet export …` writes one)',
+  });
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string, headOnly = false): void {
+  res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+  res.end(headOnly ? undefined : body);
+}
+
+function notFound(res: ServerResponse): void {
+  send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+}
+
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(302, { ...COMMON_HEADERS, Location: location, 'Content-Length': 0 });
+  res.end();
+}
+
+function sendFile(req: IncomingMessage, res: ServerResponse, path: string, size: number): void {
+  res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': mimeTypeFor(path), 'Content-Length': size });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const stream = createReadStream(path);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}

@@ -1,0 +1,52 @@
+/** One optimizer step on a batch, and batched inference for evaluation. */
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../data/types.ts';
+import type { PointNet } from '../model/pointnet.ts';
+import { FAST_OPS, type BatchStats, type LayerOps } from '../model/ops.ts';
+import type { Adam } from './adam.ts';
+import { segmentationLoss } from './loss.ts';
+
+export interface StepResult {
+  /** Cross-entropy + regulariser. */
+  loss: number;
+  crossEntropy: number;
+  /** Predicted class per point (training-mode forward, before the update), [size·numPoints]. */
+  predictions: Int32Array;
+}
+
+export function trainStep(model: PointNet, optimizer: Adam, batch: Batch, learningRate: number, ops: LayerOps = FAST_OPS): StepResult {
+  const stats = new Map<string, BatchStats>();
+  let crossEntropy: tf.Scalar | undefined;
+  let predictions: tf.Tensor | undefined;
+  const { value, grads } = tf.tidy(() => {
+    const points = tf.tensor3d(batch.points, [batch.size, batch.numPoints, 3]);
+    const labels = tf.tensor1d(batch.labels, 'int32');
+    return tf.variableGrads(() => {
+      const out = model.forwardTraining(points, { ops, onStats: (prefix, s) => stats.set(prefix, s) });
+      const loss = segmentationLoss(out, labels, model.layout.preset.orthoWeight, ops);
+      crossEntropy = tf.keep(loss.crossEntropy);
+      predictions = tf.keep(tf.argMax(out.logits, 1));
+      return loss.total;
+    }, optimizer.variables);
+  });
+  optimizer.apply(grads, learningRate);
+  model.updateMovingStats(stats);
+  const result = {
+    loss: value.dataSync()[0]!,
+    crossEntropy: crossEntropy!.dataSync()[0]!,
+    predictions: new Int32Array(predictions!.dataSync()),
+  };
+  tf.dispose([value, crossEntropy!, predictions!, ...Object.values(grads)]);
+  return result;
+}
+
+/** Inference-mode predictions (moving statistics) and the mean cross-entropy of a batch. */
+export function predictBatch(model: PointNet, batch: Batch): { crossEntropy: number; predictions: Int32Array } {
+  return tf.tidy(() => {
+    const probs = model.predict(tf.tensor3d(batch.points, [batch.size, batch.numPoints, 3]));
+    const flat = tf.reshape(probs, [-1, probs.shape[2]]) as tf.Tensor2D;
+    const labels = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), probs.shape[2]);
+    const ce = tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.log(tf.maximum(flat, 1e-7))), 1)));
+    return { crossEntropy: ce.dataSync()[0]!, predictions: new Int32Array(tf.argMax(flat, 1).dataSync()) };
+  });
+}

@@ -1,0 +1,78 @@
+/** Runs an exported model in onnxruntime-node and the TF.js PointNet on the same clouds, and compares them. */
+import * as ort from 'onnxruntime-node';
+import * as tf from '@tensorflow/tfjs';
+import { PointNet } from '../../../src/model/pointnet.ts';
+import { normalizeUnitSphere } from '../../../src/data/normalize.ts';
+import type { ModelLayout, WeightMap } from '../../../src/model/spec.ts';
+
+export interface Prediction {
+  probabilities: Float32Array;
+  labels: Int32Array;
+  dims: readonly number[];
+}
+
+function stack(clouds: Float32Array[]): Float32Array {
+  const out = new Float32Array(clouds.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of clouds) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+function argmax(probabilities: Float32Array, classes: number): Int32Array {
+  const labels = new Int32Array(probabilities.length / classes);
+  for (let p = 0; p < labels.length; p++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (probabilities[p * classes + c]! > probabilities[p * classes + best]!) best = c;
+    labels[p] = best;
+  }
+  return labels;
+}
+
+/** ORT on raw clouds (or already-normalised ones for a --no-normalize export); all clouds the same size. */
+export async function runOnnx(session: ort.InferenceSession, clouds: Float32Array[]): Promise<Prediction> {
+  const n = clouds[0]!.length / 3;
+  const out = await session.run({ points: new ort.Tensor('float32', stack(clouds), [clouds.length, n, 3]) });
+  const probs = out.probabilities!;
+  const labels = out.labels!;
+  if (labels.type !== 'int64') throw new Error(`labels are ${labels.type}, expected int64`);
+  return {
+    probabilities: probs.data as Float32Array,
+    labels: Int32Array.from(labels.data as BigInt64Array, Number),
+    dims: probs.dims,
+  };
+}
+
+/** The TF.js model on the same clouds, normalised by the data module as training does. */
+export function runTfjs(layout: ModelLayout, weights: WeightMap, clouds: Float32Array[]): Prediction {
+  const model = PointNet.create(layout, weights);
+  try {
+    const n = clouds[0]!.length / 3;
+    const input = tf.tensor3d(stack(clouds.map(normalizeUnitSphere)), [clouds.length, n, 3]);
+    const probs = model.predict(input);
+    const probabilities = probs.dataSync() as Float32Array;
+    const dims = probs.shape;
+    tf.dispose([input, probs]);
+    return { probabilities, labels: argmax(probabilities, layout.numClasses), dims };
+  } finally {
+    model.dispose();
+  }
+}
+
+export interface Agreement {
+  maxAbsDiff: number;
+  labelAgreement: number;
+}
+
+export function compare(a: Prediction, b: Prediction): Agreement {
+  if (a.dims.join() !== b.dims.join()) throw new Error(`shapes differ: [${a.dims}] vs [${b.dims}]`);
+  let maxAbsDiff = 0;
+  for (let i = 0; i < a.probabilities.length; i++) {
+    maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a.probabilities[i]! - b.probabilities[i]!));
+  }
+  let same = 0;
+  for (let i = 0; i < a.labels.length; i++) if (a.labels[i] === b.labels[i]) same++;
+  return { maxAbsDiff, labelAgreement: same / a.labels.length };
+}

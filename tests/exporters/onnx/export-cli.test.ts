@@ -1,0 +1,106 @@
+/** Checkpoint → .onnx through the programmatic API and through `pnet export`. */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import yargs from 'yargs';
+import * as ort from 'onnxruntime-node';
+import { describeOnnx, exportCheckpointToOnnx } from '../../../exporters/onnx/index.ts';
+import { checkpointHash, writeCheckpoint } from '../../../src/checkpoint/format.ts';
+import { exportCommand } from '../../../src/cli/commands/export.ts';
+import { isPnetError } from '../../../src/errors.ts';
+import { tinyModel } from './fixtures.ts';
+
+let dir: string;
+let ckpt: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'pnet-export-'));
+  const m = tinyModel(9);
+  ckpt = path.join(dir, 'run', 'last.ckpt');
+  const optimizerSlot = { name: 'optimizer/seg/head/kernel/m', shape: [2], data: new Float32Array([1, 2]) };
+  await writeCheckpoint(ckpt, { meta: m.meta, tensors: [...m.weights.values(), optimizerSlot] });
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the command as the CLI does, capturing what it prints. */
+async function pnetExport(args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void lines.push(String(s)));
+  let code = -1;
+  try {
+    await yargs(['export', ...args])
+      .strict()
+      .fail((msg, err) => {
+        throw err ?? new Error(msg);
+      })
+      .command({ ...exportCommand, handler: async (a: never) => void (code = await exportCommand.handler(a)) } as never)
+      .parseAsync();
+  } finally {
+    log.mockRestore();
+  }
+  return { code, out: lines.join('\n') };
+}
+
+describe('exportCheckpointToOnnx', () => {
+  it('writes a loadable model, reports it, records the checkpoint hash, and is byte-identical when repeated', async () => {
+    const a = path.join(dir, 'a.onnx');
+    const b = path.join(dir, 'b.onnx');
+    const report = await exportCheckpointToOnnx(ckpt, a);
+    await exportCheckpointToOnnx(ckpt, b);
+    const bytes = await readFile(a);
+    expect(Buffer.compare(bytes, await readFile(b))).toBe(0);
+    expect(report.path).toBe(a);
+    expect(report.bytes).toBe(bytes.length);
+    expect(report.opCounts.MatMul).toBeGreaterThan(10);
+    expect(report.flopsPerPoint).toBeGreaterThan(0);
+    expect(report.metadata['pnet.checkpoint_sha256']).toBe(checkpointHash(await readFile(ckpt)));
+    const session = await ort.InferenceSession.create(bytes);
+    expect(session.inputNames).toEqual(['points']);
+    expect(session.outputNames).toEqual(['probabilities', 'labels']);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('rejects a damaged checkpoint with BAD_CHECKPOINT', async () => {
+    const bad = path.join(dir, 'bad.ckpt');
+    const bytes = await readFile(ckpt);
+    await writeFile(bad, bytes.subarray(0, bytes.length - 10));
+    const error = await exportCheckpointToOnnx(bad, path.join(dir, 'bad.onnx')).catch((e: unknown) => e);
+    expect(isPnetError(error) && error.code).toBe('BAD_CHECKPOINT');
+  });
+});
+
+describe('pnet export', () => {
+  it('exports a run directory (falling back to last.ckpt) with --fp16 --no-normalize and prints a summary', async () => {
+    const out = path.join(dir, 'cli', 'model.onnx');
+    const r = await pnetExport([path.join(dir, 'run'), '--onnx', out, '--fp16', '--no-normalize']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`wrote ${out}`);
+    expect(r.out).toMatch(/MFLOP per point/);
+    expect(r.out).toMatch(/MatMul \d+/);
+    expect(r.out).toContain(path.join(dir, 'run', 'last.ckpt'));
+    const d = describeOnnx(await readFile(out));
+    expect(d.metadata['pnet.normalization']).toBe('none');
+    expect(d.metadata['pnet.precision']).toBe('float16');
+  });
+
+  it('prefers best.ckpt and defaults the output next to the run', async () => {
+    const run = path.join(dir, 'run2');
+    const m = tinyModel(10);
+    await writeCheckpoint(path.join(run, 'best.ckpt'), { meta: m.meta, tensors: [...m.weights.values()] });
+    await writeFile(path.join(run, 'last.ckpt'), 'not a checkpoint');
+    const r = await pnetExport([run, '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { path: string; checkpoint: string };
+    expect(report.path).toBe(path.join(run, 'model.onnx'));
+    expect(report.checkpoint).toBe(path.join(run, 'best.ckpt'));
+  });
+
+  it('fails with NOT_FOUND for a missing run directory', async () => {
+    const error = await pnetExport([path.join(dir, 'nope'), '--onnx', path.join(dir, 'x.onnx')]).catch((e: unknown) => e);
+    expect(isPnetError(error) && error.code).toBe('NOT_FOUND');
+  });
+});

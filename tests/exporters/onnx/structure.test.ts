@@ -1,0 +1,300 @@
+/** The exported graph's structure: ops, attributes, shapes, initializers, metadata, determinism. */
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { onnx, type OnnxTypes } from '../../../exporters/onnx/onnx-proto.ts';
+import { buildOnnxModel, decodeOnnx, describeOnnx, inferShapes, METADATA_KEYS } from '../../../exporters/onnx/index.ts';
+import { countParams, loadPreset, modelLayout, type ModelLayout } from '../../../src/model/spec.ts';
+import { PNET_VERSION } from '../../../src/version.ts';
+import { isPnetError } from '../../../src/errors.ts';
+import { CLASS_COLORS, CLASS_NAMES, perturbedWeights, testMeta, tinyModel } from './fixtures.ts';
+
+const SHA = 'ab'.repeat(32);
+const { FLOAT, FLOAT16, INT64 } = onnx.TensorProto.DataType;
+const { INT, INTS } = onnx.AttributeProto.AttributeType;
+
+interface OpRule {
+  /** Latest version of the op at or below opset 17 (ONNX operator changelog). */
+  since: number;
+  inputs: [number, number];
+  attributes: Record<string, number>;
+  required?: string[];
+}
+
+/** The ONNX operator spec for each op the exporter may emit, as of opset 17. */
+const OPSET17: Record<string, OpRule> = {
+  MatMul: { since: 13, inputs: [2, 2], attributes: {} },
+  Add: { since: 14, inputs: [2, 2], attributes: {} },
+  Sub: { since: 14, inputs: [2, 2], attributes: {} },
+  Div: { since: 14, inputs: [2, 2], attributes: {} },
+  Max: { since: 13, inputs: [1, Infinity], attributes: {} },
+  Relu: { since: 14, inputs: [1, 1], attributes: {} },
+  Sqrt: { since: 13, inputs: [1, 1], attributes: {} },
+  // Reduce*: `axes` is an attribute up to opset 17 (an input from 18 on).
+  ReduceMax: { since: 13, inputs: [1, 1], attributes: { axes: INTS, keepdims: INT } },
+  ReduceMean: { since: 13, inputs: [1, 1], attributes: { axes: INTS, keepdims: INT } },
+  ReduceSumSquare: { since: 13, inputs: [1, 1], attributes: { axes: INTS, keepdims: INT } },
+  ArgMax: { since: 13, inputs: [1, 1], attributes: { axis: INT, keepdims: INT, select_last_index: INT } },
+  Softmax: { since: 13, inputs: [1, 1], attributes: { axis: INT } },
+  Concat: { since: 13, inputs: [1, Infinity], attributes: { axis: INT }, required: ['axis'] },
+  Reshape: { since: 14, inputs: [2, 2], attributes: { allowzero: INT } },
+  Cast: { since: 13, inputs: [1, 1], attributes: { to: INT }, required: ['to'] },
+};
+
+const int = (v: unknown) => Number(v);
+
+function checkAgainstSpec(model: OnnxTypes.ModelProto, shapes: Map<string, number[]>): void {
+  const initializers = new Map(model.graph!.initializer!.map((t) => [t.name!, t]));
+  for (const node of model.graph!.node!) {
+    const rule = OPSET17[node.opType!];
+    expect(rule, `op ${node.opType} is not in the opset-17 table`).toBeDefined();
+    expect(node.domain ?? '').toBe('');
+    const [min, max] = rule!.inputs;
+    expect(node.input!.length).toBeGreaterThanOrEqual(min);
+    expect(node.input!.length).toBeLessThanOrEqual(max);
+    expect(node.output).toHaveLength(1);
+    for (const a of node.attribute!) {
+      expect(rule!.attributes[a.name!], `${node.opType} has no attribute ${a.name}`).toBe(a.type);
+    }
+    for (const name of rule!.required ?? []) expect(node.attribute!.some((a) => a.name === name)).toBe(true);
+    const ranks = node.input!.map((i) => shapes.get(i)!.length);
+    const attr = (name: string) => node.attribute!.find((a) => a.name === name);
+    switch (node.opType) {
+      case 'MatMul':
+        expect(Math.min(...ranks)).toBeGreaterThanOrEqual(2);
+        break;
+      case 'ReduceMax':
+      case 'ReduceMean':
+      case 'ReduceSumSquare':
+        for (const axis of attr('axes')!.ints!.map(int)) {
+          expect(axis).toBeGreaterThanOrEqual(-ranks[0]!);
+          expect(axis).toBeLessThan(ranks[0]!);
+        }
+        expect(int(attr('keepdims')!.i)).toBe(1);
+        break;
+      case 'ArgMax':
+      case 'Softmax':
+      case 'Concat': {
+        const axis = int(attr('axis')!.i);
+        expect(axis).toBeGreaterThanOrEqual(-ranks[0]!);
+        expect(axis).toBeLessThan(ranks[0]!);
+        if (node.opType === 'Concat') expect(new Set(ranks).size).toBe(1);
+        break;
+      }
+      case 'Reshape': {
+        const target = initializers.get(node.input![1]!);
+        expect(target?.dataType).toBe(INT64);
+        expect(target?.dims?.map(int)).toHaveLength(1);
+        break;
+      }
+      case 'Cast':
+        expect([FLOAT, FLOAT16]).toContain(int(attr('to')!.i));
+        break;
+    }
+  }
+}
+
+/** Initializer name → shape the layout implies (folded blocks: weight+bias; seg/conv1 split by rows). */
+function expectedInitializers(layout: ModelLayout, normalize: boolean): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  if (normalize) out.set('normalize/min_radius', []);
+  const block = (prefix: string, inputs: number, outputs: number) => {
+    out.set(`${prefix}/weight`, [inputs, outputs]);
+    out.set(`${prefix}/bias`, [outputs]);
+  };
+  for (const t of [layout.inputTnet, layout.featureTnet]) {
+    for (const b of [...t.conv, ...t.dense]) block(b.prefix, b.inputs, b.outputs);
+    block(t.finalPrefix, t.finalInputs, t.k * t.k);
+    out.set(`${t.prefix}/matrix_shape`, [3]);
+  }
+  for (const b of [...layout.features, ...layout.features2]) block(b.prefix, b.inputs, b.outputs);
+  const global = layout.concatWidths[layout.concatWidths.length - 1]!;
+  const h = layout.segHidden.outputs;
+  out.set('seg/conv1/weight_local', [layout.segHidden.inputs - global, h]);
+  out.set('seg/conv1/weight_global', [global, h]);
+  out.set('seg/conv1/bias', [h]);
+  block(layout.headPrefix, h, layout.numClasses);
+  return out;
+}
+
+function blockOutputs(layout: ModelLayout): number {
+  return [...layout.inputTnet.conv, ...layout.inputTnet.dense, ...layout.features, ...layout.featureTnet.conv,
+    ...layout.featureTnet.dense, ...layout.features2, layout.segHidden].reduce((n, b) => n + b.outputs, 0);
+}
+
+const dims = (v: OnnxTypes.IValueInfoProto) =>
+  v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || int(d.dimValue));
+
+describe('exported graph structure (small preset)', () => {
+  const m = tinyModel(3);
+  const bytes = buildOnnxModel({ ...m, checkpointSha256: SHA });
+  const model = decodeOnnx(bytes);
+
+  it('is IR 8, default-domain opset 17, produced by pnet, with documented input and outputs', () => {
+    expect(int(model.irVersion)).toBe(8);
+    expect(model.opsetImport!.map((o) => [o.domain ?? '', int(o.version)])).toEqual([['', 17]]);
+    expect(model.producerName).toBe('pnet');
+    expect(model.producerVersion).toBe(PNET_VERSION);
+    expect(model.docString).toContain('PointNet');
+    const g = model.graph!;
+    expect(g.input!.map((i) => i.name)).toEqual(['points']);
+    expect(g.output!.map((o) => o.name)).toEqual(['probabilities', 'labels']);
+    expect(dims(g.input![0]!)).toEqual(['batch', 'num_points', 3]);
+    expect(dims(g.output![0]!)).toEqual(['batch', 'num_points', CLASS_NAMES.length]);
+    expect(dims(g.output![1]!)).toEqual(['batch', 'num_points']);
+    expect(g.input![0]!.type!.tensorType!.elemType).toBe(FLOAT);
+    expect(g.output![0]!.type!.tensorType!.elemType).toBe(FLOAT);
+    expect(g.output![1]!.type!.tensorType!.elemType).toBe(INT64);
+    for (const v of [...g.input!, ...g.output!]) expect(v.docString!.length).toBeGreaterThan(20);
+  });
+
+  it('follows the opset-17 operator spec for every node (ops, attributes, input counts and ranks)', () => {
+    checkAgainstSpec(model, inferShapes(model, 2, 777).shapes);
+    expect(model.graph!.node!.some((n) => n.opType === 'BatchNormalization')).toBe(false);
+  });
+
+  it('shape inference used by the checks agrees with onnxruntime on the outputs', async () => {
+    const session = await ort.InferenceSession.create(bytes);
+    const points = new Float32Array(2 * 777 * 3).map((_, i) => Math.sin(i * 0.37));
+    const out = await session.run({ points: new ort.Tensor('float32', points, [2, 777, 3]) });
+    const { shapes } = inferShapes(model, 2, 777);
+    expect(shapes.get('probabilities')).toEqual([...out.probabilities!.dims]);
+    expect(shapes.get('labels')).toEqual([...out.labels!.dims]);
+  });
+
+  it('has exactly the folded initializers the layout implies, no batch-norm parameters', () => {
+    const expected = expectedInitializers(m.layout, true);
+    const actual = new Map(model.graph!.initializer!.map((t) => [t.name!, t.dims!.map(int)]));
+    expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
+    for (const t of model.graph!.initializer!) {
+      const n = t.dims!.map(int).reduce((a, b) => a * b, 1);
+      expect(t.rawData!.length).toBe(n * (t.dataType === INT64 ? 8 : 4));
+      expect(t.floatData ?? []).toHaveLength(0);
+    }
+    // Every trained parameter but the 4 BN vectors per block survives, plus the reshape shapes and radius floor.
+    expect(describeOnnx(bytes).initializerElements).toBe(countParams(m.layout) - 4 * blockOutputs(m.layout) + 2 * 3 + 1);
+  });
+
+  it('broadcast-adds the global term: the only concat is the local features, no [B,N,local+global] tensor', () => {
+    const { shapes } = inferShapes(model, 2, 777);
+    const concats = model.graph!.node!.filter((n) => n.opType === 'Concat');
+    expect(concats).toHaveLength(1);
+    const local = m.layout.concatWidths.slice(0, -1).reduce((a, b) => a + b, 0);
+    expect(shapes.get(concats[0]!.output![0]!)).toEqual([2, 777, local]);
+    const global = model.graph!.node!.find((n) => n.name === 'features/global_max')!;
+    expect(shapes.get(global.output![0]!)).toEqual([2, 1, m.layout.features2[1]!.outputs]);
+    for (const [name, s] of shapes) {
+      if (s.length === 3 && s[1] === 777) expect(s[2], name).toBeLessThan(m.layout.segHidden.inputs);
+    }
+  });
+
+  it('carries the pnet metadata contract', () => {
+    const meta = describeOnnx(bytes).metadata;
+    expect(meta[METADATA_KEYS.category]).toBe('["Airplane"]');
+    expect(JSON.parse(meta[METADATA_KEYS.classes]!)).toEqual(CLASS_NAMES);
+    expect(JSON.parse(meta[METADATA_KEYS.colors]!)).toEqual(CLASS_COLORS);
+    expect(meta[METADATA_KEYS.preset]).toBe('tiny-test');
+    expect(meta[METADATA_KEYS.numPoints]).toBe('1024');
+    expect(meta[METADATA_KEYS.normalization]).toBe('unit-sphere');
+    expect(JSON.parse(meta[METADATA_KEYS.metrics]!)).toEqual(m.meta.metrics);
+    expect(meta[METADATA_KEYS.version]).toBe(PNET_VERSION);
+    expect(meta[METADATA_KEYS.checkpointSha256]).toBe(SHA);
+    expect(meta[METADATA_KEYS.precision]).toBe('float32');
+  });
+
+  it('without normalisation: no preprocessing nodes and metadata says "none"', () => {
+    const raw = decodeOnnx(buildOnnxModel({ ...m, checkpointSha256: SHA }, { normalize: false }));
+    const ops = new Set(raw.graph!.node!.map((n) => n.opType));
+    for (const op of ['ReduceMean', 'ReduceSumSquare', 'Sqrt', 'Div', 'Sub']) expect(ops.has(op)).toBe(false);
+    expect(raw.graph!.node![0]!.input).toContain('points');
+    expect(raw.metadataProps!.find((p) => p.key === METADATA_KEYS.normalization)!.value).toBe('none');
+    expect(Object.fromEntries(raw.graph!.initializer!.map((t) => [t.name!, t.dims!.map(int)]))).toEqual(
+      Object.fromEntries(expectedInitializers(m.layout, false)),
+    );
+  });
+
+  it('fp16: half-precision weights, casts at the boundary, float32 input and outputs', () => {
+    const half = decodeOnnx(buildOnnxModel({ ...m, checkpointSha256: SHA }, { fp16: true }));
+    const casts = half.graph!.node!.filter((n) => n.opType === 'Cast');
+    expect(casts.map((c) => int(c.attribute![0]!.i))).toEqual([FLOAT16, FLOAT]);
+    expect(casts[0]!.input).toEqual(['normalize/points']);
+    for (const t of half.graph!.initializer!) {
+      const expected = t.dataType === INT64 ? INT64 : t.name === 'normalize/min_radius' ? FLOAT : FLOAT16;
+      expect(t.dataType, t.name!).toBe(expected);
+      if (t.dataType === FLOAT16) expect(t.rawData!.length).toBe(2 * t.dims!.map(int).reduce((a, b) => a * b, 1));
+    }
+    expect(half.graph!.input![0]!.type!.tensorType!.elemType).toBe(FLOAT);
+    expect(half.graph!.output![0]!.type!.tensorType!.elemType).toBe(FLOAT);
+    expect(half.metadataProps!.find((p) => p.key === METADATA_KEYS.precision)!.value).toBe('float16');
+    checkAgainstSpec(half, inferShapes(half, 1, 100).shapes);
+  });
+
+  it('is deterministic: same weights → identical bytes; other weights → other bytes', () => {
+    const again = tinyModel(3);
+    expect(Buffer.from(buildOnnxModel({ ...again, checkpointSha256: SHA })).equals(bytes)).toBe(true);
+    const a16 = buildOnnxModel({ ...m, checkpointSha256: SHA }, { fp16: true });
+    const b16 = buildOnnxModel({ ...again, checkpointSha256: SHA }, { fp16: true });
+    expect(Buffer.from(a16).equals(b16)).toBe(true);
+    const other = tinyModel(4);
+    expect(Buffer.from(buildOnnxModel({ ...other, checkpointSha256: SHA })).equals(bytes)).toBe(false);
+  });
+
+  it('rejects weights that do not match the layout, and metadata with the wrong class count', () => {
+    const missing = new Map(m.weights);
+    missing.delete('features/conv2/bn/moving_variance');
+    const wrongShape = new Map(m.weights);
+    wrongShape.set('seg/head/bias', { name: 'seg/head/bias', shape: [4], data: new Float32Array(4) });
+    const fewerClasses = { ...m.meta, classes: { names: CLASS_NAMES.slice(1), colors: CLASS_COLORS.slice(1) } };
+    for (const input of [
+      { ...m, weights: missing },
+      { ...m, weights: wrongShape },
+      { ...m, meta: fewerClasses },
+    ]) {
+      let error: unknown;
+      try {
+        buildOnnxModel({ ...input, checkpointSha256: SHA });
+      } catch (e) {
+        error = e;
+      }
+      expect(isPnetError(error) && error.code).toBe('BAD_CHECKPOINT');
+    }
+  });
+});
+
+describe('keras preset export', () => {
+  const preset = loadPreset('keras');
+  const layout = modelLayout(preset, CLASS_NAMES.length);
+  const bytes = buildOnnxModel({ layout, weights: perturbedWeights(layout, 1), meta: testMeta(preset), checkpointSha256: SHA });
+  const model = decodeOnnx(bytes);
+  const d = describeOnnx(bytes);
+
+  it('stores the folded weights in float32 with little overhead', () => {
+    const elements = countParams(layout) - 4 * blockOutputs(layout) + 7;
+    expect(countParams(layout)).toBe(7_370_062);
+    expect(d.initializerElements).toBe(elements);
+    expect(d.bytes).toBeGreaterThan(4 * elements);
+    expect(d.bytes).toBeLessThan(4 * elements + 64 * 1024);
+    console.log(`keras fp32: ${d.bytes} bytes, ${d.nodeCount} nodes, ${(d.flopsPerPoint / 1e6).toFixed(3)} MFLOP/point`, d.opCounts);
+  });
+
+  it('never materialises a [B, N, ≥2048] concat; the widest concat is the 960 local features', () => {
+    const { shapes } = inferShapes(model, 1, 300);
+    const widths = model.graph!.node!.filter((n) => n.opType === 'Concat').map((n) => shapes.get(n.output![0]!)![2]);
+    expect(widths).toEqual([960]);
+    for (const s of shapes.values()) if (s.length === 3 && s[1] === 300) expect(s[2]).toBeLessThanOrEqual(2048);
+    checkAgainstSpec(model, shapes);
+  });
+
+  it('counts FLOPs per point as 2·MACs of the per-point MatMuls plus amortised per-cloud work', () => {
+    const n = d.flopsPoints;
+    const macs = (rows: Array<{ inputs: number; outputs: number }>) => rows.reduce((s, b) => s + b.inputs * b.outputs, 0);
+    const local = layout.segHidden.inputs - layout.concatWidths[5]!;
+    const perPoint =
+      macs([...layout.inputTnet.conv, ...layout.features, ...layout.featureTnet.conv, ...layout.features2]) +
+      3 * 3 + layout.featureTnet.k ** 2 + local * layout.segHidden.outputs + layout.segHidden.outputs * layout.numClasses;
+    const perCloud = [layout.inputTnet, layout.featureTnet].reduce(
+      (s, t) => s + macs(t.dense) + t.finalInputs * t.k * t.k, 0) + layout.concatWidths[5]! * layout.segHidden.outputs;
+    const matmulFlops = 2 * (perPoint + perCloud / n);
+    expect(d.flopsPerPoint).toBeGreaterThan(matmulFlops);
+    expect(d.flopsPerPoint).toBeLessThan(matmulFlops * 1.01); // elementwise work is ~0.3%
+  });
+});

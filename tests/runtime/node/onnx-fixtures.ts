@@ -1,0 +1,116 @@
+/**
+ * Small ONNX models built in code for runtime tests: a stand-in that honours the pnet I/O contract (a per-point
+ * linear classifier, so the expected labels can be computed by hand) and a graph with no pnet metadata.
+ */
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+export interface LinearModelOptions {
+  /** [3, classes] row-major: class scores = xyz · weights. */
+  weights: Float32Array;
+  classes: string[];
+  colors: string[];
+  /** Metadata entries to drop or override (undefined drops the key). */
+  metadata?: Record<string, string | undefined>;
+  /** Name of the probabilities output (a wrong name makes a model that breaks the I/O contract). */
+  probabilitiesName?: string;
+}
+
+function floatTensor(name: string, dims: number[], data: Float32Array) {
+  return {
+    name,
+    dims,
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
+  };
+}
+
+function valueInfo(name: string, elemType: number, dims: Array<number | string>) {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+export function pnetMetadata(classes: string[], colors: string[]): Record<string, string> {
+  return {
+    'pnet.category': JSON.stringify(['Fixture']),
+    'pnet.classes': JSON.stringify(classes),
+    'pnet.colors': JSON.stringify(colors),
+    'pnet.preset': 'fixture',
+    'pnet.num_points': '64',
+    'pnet.normalization': 'none',
+    'pnet.metrics': JSON.stringify({ val_miou: 0.5 }),
+    'pnet.version': '0.1.0',
+    'pnet.checkpoint_sha256': '0'.repeat(64),
+  };
+}
+
+/** points [B,N,3] → probabilities = softmax(points·W) [B,N,C], labels = argmax [B,N] int64. */
+export function linearPnetModel(options: LinearModelOptions): Uint8Array {
+  const c = options.classes.length;
+  const probs = options.probabilitiesName ?? 'probabilities';
+  const F = onnx.TensorProto.DataType.FLOAT;
+  const meta: Record<string, string | undefined> = { ...pnetMetadata(options.classes, options.colors), ...options.metadata };
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'pnet',
+    opsetImport: [{ domain: '', version: 17 }],
+    metadataProps: Object.entries(meta)
+      .filter(([, v]) => v !== undefined)
+      .map(([key, value]) => ({ key, value })),
+    graph: {
+      name: 'linear',
+      input: [valueInfo('points', F, ['batch', 'num_points', 3])],
+      output: [
+        valueInfo(probs, F, ['batch', 'num_points', c]),
+        valueInfo('labels', onnx.TensorProto.DataType.INT64, ['batch', 'num_points']),
+      ],
+      initializer: [floatTensor('W', [3, c], options.weights)],
+      node: [
+        { opType: 'MatMul', input: ['points', 'W'], output: ['scores'], name: 'scores' },
+        {
+          opType: 'Softmax',
+          input: ['scores'],
+          output: [probs],
+          name: 'softmax',
+          attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }],
+        },
+        {
+          opType: 'ArgMax',
+          input: ['scores'],
+          output: ['labels'],
+          name: 'argmax',
+          attribute: [
+            { name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 },
+            { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
+          ],
+        },
+      ],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** A valid ONNX model (y = Relu(x)) with no pnet metadata: "not a pnet model". */
+export function foreignModel(): Uint8Array {
+  const F = onnx.TensorProto.DataType.FLOAT;
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'someone-else',
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'relu',
+      input: [valueInfo('x', F, ['n'])],
+      output: [valueInfo('y', F, ['n'])],
+      node: [{ opType: 'Relu', input: ['x'], output: ['y'], name: 'relu' }],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}

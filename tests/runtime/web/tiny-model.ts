@@ -1,0 +1,60 @@
+/**
+ * A tiny pnet model built in memory for browser tests: the real exporter over a narrow preset, with seeded random
+ * weights (batch-norm statistics included) so the outputs are far from uniform and a wrong kernel shows.
+ */
+import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
+import type { CheckpointMeta } from '../../../src/checkpoint/format.ts';
+import { initialWeights, modelLayout, type PresetSpec } from '../../../src/model/spec.ts';
+import { Rng } from '../../../src/rng.ts';
+import { PNET_VERSION } from '../../../src/version.ts';
+
+export const TINY_PRESET: PresetSpec = {
+  name: 'tiny',
+  description: 'Test-only widths: same topology as keras, a few thousand parameters.',
+  inputTnet: { conv: [8, 16, 32], dense: [16, 8] },
+  features: [8, 16, 16],
+  featureTnet: { conv: [8, 16, 32], dense: [16, 8] },
+  features2: [16, 32],
+  segHidden: 16,
+  batchNorm: { epsilon: 0.001, momentum: 0.9 },
+  orthoWeight: 0.001,
+};
+
+export const TINY_CLASSES = {
+  names: ['top', 'leg', 'support', 'none'],
+  colors: ['#5eead4', '#818cf8', '#f472b6', '#94a3b8'],
+};
+
+const HEAD_GAIN = 2;
+
+export function buildTinyModel(seed = 7): Uint8Array {
+  const layout = modelLayout(TINY_PRESET, TINY_CLASSES.names.length);
+  const weights = initialWeights(layout, seed);
+  const rng = new Rng(seed + 1);
+  for (const w of weights.values()) {
+    const positive = w.name.endsWith('moving_variance') || w.name.endsWith('gamma');
+    // A positive beta keeps most ReLUs open; otherwise random features die and every point gets the same label.
+    const offset = w.name.endsWith('/bn/beta') ? 1 : 0;
+    for (let i = 0; i < w.data.length; i++) {
+      const noise = rng.normal() * (w.name.includes('/final/') ? 0.05 : 0.3);
+      w.data[i] = positive ? 0.5 + Math.abs(w.data[i]! + noise) : offset + w.data[i]! + noise;
+    }
+  }
+  // A strong head turns the small per-point differences of random features into labels that vary over the cloud.
+  const head = weights.get('seg/head/kernel')!.data;
+  for (let i = 0; i < head.length; i++) head[i] = head[i]! * HEAD_GAIN;
+  const meta: CheckpointMeta = {
+    pnetVersion: PNET_VERSION,
+    preset: TINY_PRESET,
+    classes: TINY_CLASSES,
+    category: ['Table'],
+    numPoints: 1024,
+    normalization: 'unit-sphere',
+    epoch: 0,
+    step: 0,
+    config: {},
+    metrics: { val_miou: 0.5 },
+    state: {},
+  };
+  return buildOnnxModel({ layout, weights, meta, checkpointSha256: '0'.repeat(64) });
+}
