@@ -249,7 +249,7 @@ class Parser {
     this.advance();
     if (!field.map) return this.parseMessage(field.resolvedType as protobuf.Type, close);
     const line = this.token.line;
-    const entry = this.parseMessage(mapEntryType(field as protobuf.MapField), close);
+    const entry = this.parseMessage(mapEntryType(field as unknown as protobuf.MapField), close);
     if (!('key' in entry) || !('value' in entry)) this.fail(`a ${field.name} entry needs both key and value`, line);
     return [String(entry.key), entry.value];
   }
@@ -312,7 +312,9 @@ class Parser {
 /** Loads a .proto file with field names as written (snake_case), all types resolved. */
 export function loadProtoSchema(protoPath: string): protobuf.Root {
   const source = readFileSync(protoPath, 'utf8');
-  return protobuf.parse(source, new protobuf.Root(), { keepCase: true }).root.resolveAll();
+  const { root } = protobuf.parse(source, new protobuf.Root(), { keepCase: true });
+  root.resolveAll();
+  return root;
 }
 
 /**

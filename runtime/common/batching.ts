@@ -2,6 +2,8 @@
  * Batching of clouds for one model run: the graph takes [batch, num_points, 3] with one point count per run, so only
  * clouds of equal size can share a run. Grouping keeps the input order inside each group.
  */
+import { normalizeUnitSphere } from '../../src/data/normalize.ts';
+import type { ModelInfo } from '../segmenter.ts';
 
 /** Groups of cloud indices with equal point counts, each at most `maxBatch` long, in order of first appearance. */
 export function planBatches(pointCounts: readonly number[], maxBatch: number): number[][] {
@@ -30,6 +32,14 @@ export function packBatch(clouds: readonly Float32Array[]): Float32Array {
     out.set(c, i * size);
   });
   return out;
+}
+
+/**
+ * The model input for one run: raw xyz for models that normalise in the graph; for models exported with
+ * `--no-normalize` (`pnet.normalization` = "none"), the same centre-and-scale training used, done here.
+ */
+export function packModelInput(clouds: readonly Float32Array[], normalization: ModelInfo['normalization']): Float32Array {
+  return packBatch(normalization === 'none' ? clouds.map(normalizeUnitSphere) : clouds);
 }
 
 export interface CloudOutputs {

@@ -9,7 +9,7 @@ import { PnetError } from '../../src/errors.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import { readModelInfoFromOnnx } from '../common/model-info.ts';
 import { checkCloud } from '../common/cloud-check.ts';
-import { packBatch, planBatches, unpackOutputs } from '../common/batching.ts';
+import { packModelInput, planBatches, unpackOutputs } from '../common/batching.ts';
 import {
   CUDA_LIBS_INSTALL_HINT,
   probeCuda,
@@ -100,7 +100,7 @@ class NodeSegmenter implements Segmenter {
     const results: SegmentResult[] = new Array(clouds.length);
     for (const batch of planBatches(sizes, options.maxBatch ?? this.defaultMaxBatch)) {
       const n = sizes[batch[0]!]!;
-      const input = new ort.Tensor('float32', packBatch(batch.map((i) => clouds[i]!)), [batch.length, n, 3]);
+      const input = new ort.Tensor('float32', packModelInput(batch.map((i) => clouds[i]!), this.info.normalization), [batch.length, n, 3]);
       const start = performance.now();
       const out = await this.session.run({ [INPUT]: input });
       const ms = performance.now() - start;

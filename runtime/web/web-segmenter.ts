@@ -8,14 +8,13 @@ import { PnetError } from '../../src/errors.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import { readModelInfoFromOnnx } from '../common/model-info.ts';
 import { checkCloud } from '../common/cloud-check.ts';
-import { packBatch, planBatches, unpackOutputs } from '../common/batching.ts';
+import { packModelInput, planBatches, unpackOutputs } from '../common/batching.ts';
 import {
   DEFAULT_EXECUTION_PROVIDERS,
   parseExecutionProviders,
   webgpuUnavailableReason,
   type WebExecutionProvider,
 } from './execution-providers.ts';
-import { normalizeUnitSphere } from '../../src/data/normalize.ts';
 
 const INPUT = 'points';
 const OUTPUT_PROBABILITIES = 'probabilities';
@@ -161,8 +160,7 @@ class OrtWebSegmenter implements WebSegmenter {
   }
 
   private async runBatch(clouds: Float32Array[], numPoints: number): Promise<WebSegmentResult[]> {
-    const prepared = this.info.normalization === 'none' ? clouds.map(normalizeUnitSphere) : clouds;
-    const input = new ort.Tensor('float32', packBatch(prepared), [clouds.length, numPoints, 3]);
+    const input = new ort.Tensor('float32', packModelInput(clouds, this.info.normalization), [clouds.length, numPoints, 3]);
     const started = performance.now();
     const out = await this.session.run({ [INPUT]: input });
     const ms = performance.now() - started;

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
 
 /** Where a system Chromium may live; pnet never downloads a browser. PNET_CHROMIUM overrides. */
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+
+export const CHROMIUM_INSTALL_HINT = 'install: apt-get install -y chromium, or set PNET_CHROMIUM';
 
 export function findChromium(): string | undefined {
   const fromEnv = process.env.PNET_CHROMIUM;
@@ -22,4 +28,47 @@ export function chromiumArgs(options: { webgpu: boolean; userDataDir: string }):
     `--user-data-dir=${options.userDataDir}`,
     ...(options.webgpu ? ['--enable-unsafe-webgpu'] : []),
   ];
+}
+
+/**
+ * Starts headless Chromium with a fresh profile. Playwright takes the profile folder itself rather than as
+ * --user-data-dir. Closing the returned context also deletes the profile.
+ */
+export async function launchChromium(executable: string, webgpu: boolean): Promise<BrowserContext> {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'pnet-chromium-'));
+  const args = chromiumArgs({ webgpu, userDataDir }).filter((a) => !a.startsWith('--user-data-dir='));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: executable,
+      headless: true,
+      args,
+      viewport: { width: 1280, height: 800 },
+    });
+  } catch (e) {
+    await rm(userDataDir, { recursive: true, force: true });
+    throw e;
+  }
+  const close = context.close.bind(context);
+  context.close = async (options) => {
+    try {
+      await close(options);
+    } finally {
+      await rm(userDataDir, { recursive: true, force: true });
+    }
+  };
+  return context;
+}
+
+/** Why headless Chromium cannot run here (missing, or fails to start), or undefined when it starts. */
+export async function chromiumProblem(): Promise<string | undefined> {
+  const executable = findChromium();
+  if (!executable) return `Chromium not found (${CHROMIUM_INSTALL_HINT})`;
+  try {
+    const context = await launchChromium(executable, false);
+    await context.close();
+    return undefined;
+  } catch (e) {
+    return `Chromium at ${executable} does not start: ${(e as Error).message.split('\n')[0]}`;
+  }
 }

@@ -34,6 +34,11 @@ interface Layers {
   maxOverPoints(x: tf.Tensor2D, clouds: number): tf.Tensor2D;
   transform(x: tf.Tensor3D, a: tf.Tensor3D): tf.Tensor3D;
   segHidden(spec: BlockSpec, local: tf.Tensor2D[], global: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Frees an activation that only fed a max-pool. In training the gradient tape would otherwise hold the three
+   * widest activations until the forward pass ends (the max-pool's gradient needs only its arg-max).
+   */
+  release(x: tf.Tensor): void;
 }
 
 function trainingLayers(p: ParamLookup, layout: ModelLayout, mode: TrainingMode): Layers {
@@ -52,6 +57,7 @@ function trainingLayers(p: ParamLookup, layout: ModelLayout, mode: TrainingMode)
     maxOverPoints: ops.maxOverPoints,
     transform: ops.transform,
     segHidden: (spec, local, global) => ops.segHidden(local, global, bn(spec.prefix)),
+    release: (x) => x.dispose(),
   };
 }
 
@@ -93,6 +99,7 @@ function inferenceLayers(p: ParamLookup, layout: ModelLayout): Layers {
       const sum = tf.add(tf.reshape(z, [clouds, rows / clouds, c]), tf.reshape(globalTerm, [clouds, 1, c]));
       return tf.relu(tf.reshape(sum, [rows, c])) as tf.Tensor2D;
     },
+    release: () => {},
   };
 }
 
@@ -102,6 +109,7 @@ function tnet(layers: Layers, t: TnetLayout, x: tf.Tensor2D, clouds: number): tf
     h = layers.block(spec, h, i === t.conv.length - 1);
   });
   let pooled = layers.maxOverPoints(h, clouds);
+  layers.release(h);
   for (const spec of t.dense) pooled = layers.block(spec, pooled);
   // Row-major k×k: A[i][j] = out[i·k + j].
   return tf.reshape(layers.linear(t.finalPrefix, pooled), [clouds, t.k, t.k]);
@@ -126,6 +134,7 @@ export function forward(p: ParamLookup, layout: ModelLayout, points: tf.Tensor3D
   const g0 = layers.block(c4, t);
   const g1 = layers.block(c5, g0, true);
   const global = layers.maxOverPoints(g1, clouds);
+  layers.release(g1);
   const hidden = layers.segHidden(layout.segHidden, [f0, f1, f2, t, g0], global);
   return { logits: layers.linear(layout.headPrefix, hidden), transforms: [inputTransform, featureTransform] };
 }

@@ -12,7 +12,7 @@ export interface LossParts {
 /** Mean over points of −log softmax(logits)[label]; labels int32 [B·N]. */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   const oneHot = tf.oneHot(labels, logits.shape[1]);
-  return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1)));
+  return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
 }
 
 /** ‖A·Aᵀ − I‖²_F per cloud, averaged over the batch. */

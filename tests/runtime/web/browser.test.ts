@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumArgs, findChromium } from '../../../src/browser/chromium.ts';
+import { chromiumProblem, findChromium, launchChromium as launch } from '../../../src/browser/chromium.ts';
+import { segmentInPage, type PageCloud, type PageRun } from '../../../src/browser/page-runner.ts';
 import { parsePointsWithParts } from '../../../src/data/pts.ts';
 import { startServer, type RunningServer } from '../../../src/serve/index.ts';
 import { buildTinyModel, TINY_CLASSES } from './tiny-model.ts';
@@ -19,44 +20,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DATA_DIR = join(resolve(REPO_ROOT, '../shared/data'), 'shapenetcore_partanno_segmentation_benchmark_v0_normal');
 const ARTIFACTS = join(REPO_ROOT, 'tests', 'artifacts');
 
-interface Cloud {
-  name: string;
-  xyz: Float32Array;
-}
-
-interface PageRun {
-  executionProvider: string;
-  fallbacks: Array<{ executionProvider: string; reason: string }>;
-  results: Array<{ labels: number[]; probabilities: number[]; ms: number; executionProvider: string }>;
-}
-
-/** Chromium either starts here or the reason it cannot is what the skip prints. */
-async function chromiumProblem(): Promise<string | undefined> {
-  const executable = findChromium();
-  if (!executable) return 'Chromium not found (install: apt-get install -y chromium, or set PNET_CHROMIUM)';
-  try {
-    const context = await launch(executable, false);
-    await context.close();
-    return undefined;
-  } catch (e) {
-    return `Chromium at ${executable} does not start: ${(e as Error).message.split('\n')[0]}`;
-  }
-}
-
-const profiles: string[] = [];
-
-/** A fresh profile per launch; Playwright takes the profile folder itself rather than as --user-data-dir. */
-async function launch(executable: string, webgpu: boolean): Promise<BrowserContext> {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'pnet-chromium-'));
-  profiles.push(userDataDir);
-  const args = chromiumArgs({ webgpu, userDataDir }).filter((a) => !a.startsWith('--user-data-dir='));
-  return chromium.launchPersistentContext(userDataDir, {
-    executablePath: executable,
-    headless: true,
-    args,
-    viewport: { width: 1280, height: 800 },
-  });
-}
+type Cloud = PageCloud;
 
 const skipReason = await chromiumProblem();
 if (skipReason) console.warn(`skipping browser tests: ${skipReason}`);
@@ -70,32 +34,6 @@ async function loadRealClouds(): Promise<Cloud[]> {
     }
   }
   return clouds;
-}
-
-/** Runs the clouds through pnet-web.js in the page, in one segmentMany call (equal sizes share a run). */
-async function segmentInPage(page: Page, modelUrl: string, providers: string[], clouds: Cloud[]): Promise<PageRun> {
-  return page.evaluate(
-    async ({ modelUrl, providers, clouds }) => {
-      // Built by hand: vitest rewrites a literal dynamic import in test code, even one that runs in the page.
-      const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
-      const lib = (await importModule('/pnet-web.js')) as typeof import('../../../runtime/web/index.ts');
-      const seg = await lib.createSegmenter(modelUrl, { executionProviders: providers });
-      const results = await seg.segmentMany(clouds.map((c) => new Float32Array(c)));
-      const run = {
-        executionProvider: seg.executionProvider,
-        fallbacks: [...seg.fallbacks],
-        results: results.map((r) => ({
-          labels: Array.from(r.labels),
-          probabilities: Array.from(r.probabilities),
-          ms: r.ms,
-          executionProvider: r.executionProvider,
-        })),
-      };
-      await seg.dispose();
-      return run;
-    },
-    { modelUrl, providers, clouds: clouds.map((c) => Array.from(c.xyz)) },
-  );
 }
 
 function compare(run: PageRun, reference: Array<{ labels: Int32Array; probabilities: Float32Array }>) {
@@ -151,7 +89,6 @@ describe.skipIf(skipReason !== undefined)('browser runtime (Chromium)', () => {
     await gpuBrowser?.close();
     await server?.close();
     await rm(dir, { recursive: true, force: true });
-    for (const p of profiles) await rm(p, { recursive: true, force: true });
   });
 
   async function blankPage(browser: BrowserContext): Promise<Page> {

@@ -1,0 +1,8 @@
+/**
+ * How close each runtime must come to the TF.js reference. CPU kernels differ from TF.js only in summation order
+ * (≈1e-6 here); GPU kernels may use fused or reduced-precision math (WebGPU, CUDA's TF32), hence the looser bound.
+ */
+import type { ParityTolerance } from './types.ts';
+
+export const CPU_TOLERANCE: ParityTolerance = { maxAbsDiff: 1e-4, labelAgreement: 0.999 };
+export const GPU_TOLERANCE: ParityTolerance = { maxAbsDiff: 1e-3, labelAgreement: 0.999 };
