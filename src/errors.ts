@@ -8,6 +8,7 @@ export type PnetErrorCode =
   | 'EP_UNAVAILABLE' // an ONNX Runtime execution provider is missing
   | 'BACKEND_UNAVAILABLE' // a TF.js backend is missing
   | 'DOWNLOAD_FAILED' // network fetch failed or was verified as corrupt
+  | 'REMOTE_ERROR' // an inference server answered with an error or could not be reached
   | 'INTERRUPTED' // the user pressed Ctrl-C
   | 'PARTIAL_FAILURE'; // some items of a batch failed, others succeeded
 

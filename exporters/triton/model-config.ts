@@ -218,7 +218,9 @@ export function tritonModelConfig(onnxBytes: Uint8Array, options: TritonConfigOp
     `platform: ${pbtxtString(TRITON_PLATFORM)}`,
     ...batchingComment(options),
     `max_batch_size: ${options.maxBatch}`,
-    '# Raw xyz per point, float32; the graph normalises each cloud itself (see parameter pnet.normalization).',
+    parameters['pnet.normalization'] === 'none'
+      ? '# xyz per point, float32, already centred on the centroid and scaled into the unit sphere by the client.'
+      : '# Raw xyz per point, float32; the graph centres each cloud and scales it into the unit sphere itself.',
     'input [',
     renderTensor(input),
     ']',

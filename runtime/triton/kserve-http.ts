@@ -61,7 +61,7 @@ export async function requestJson(
   try {
     response = await fetch(url, init);
   } catch (e) {
-    throw new PnetError('DOWNLOAD_FAILED', `${what}: cannot reach ${url} (${firstLine(e)})`, {
+    throw new PnetError('REMOTE_ERROR', `${what}: cannot reach ${url} (${firstLine(e)})`, {
       remedy: 'check that tritonserver is running and that the URL (host, HTTP port, usually 8000) is right',
       cause: e,
     });
@@ -85,6 +85,6 @@ export async function requestJson(
   try {
     return JSON.parse(text);
   } catch {
-    throw new PnetError('DOWNLOAD_FAILED', `${what}: the server answered with something that is not JSON`, { file: url });
+    throw new PnetError('REMOTE_ERROR', `${what}: the server answered with something that is not JSON`, { file: url });
   }
 }

@@ -115,7 +115,7 @@ class TritonSegmenter implements Segmenter {
         body: JSON.stringify(inferRequestBody(packed, batch, n)),
       },
       'Triton inference',
-      (status) => (status === 400 ? 'BAD_INPUT' : status === 404 ? 'NOT_FOUND' : 'DOWNLOAD_FAILED'),
+      (status) => (status === 400 ? 'BAD_INPUT' : status === 404 ? 'NOT_FOUND' : 'REMOTE_ERROR'),
     );
     const outputs = (body as Partial<KserveInferResponse>)?.outputs;
     const classes = this.info.classes.length;
@@ -155,7 +155,7 @@ function positiveInteger(name: string, value: number | undefined): void {
 
 /**
  * Connects to a pnet model served by Triton at `baseUrl` (e.g. http://localhost:8000). Throws PnetError:
- * DOWNLOAD_FAILED (server unreachable), NOT_FOUND (no such model), BAD_MODEL (not a pnet export).
+ * REMOTE_ERROR (server unreachable), NOT_FOUND (no such model), BAD_MODEL (not a pnet export).
  */
 export async function createTritonSegmenter(
   baseUrl: string,

@@ -115,8 +115,10 @@ export function decodeCheckpoint(bytes: Uint8Array, file = '<memory>'): Checkpoi
     throw bad('header is not valid JSON');
   }
   const dataStart = Math.ceil((16 + headerLength) / 4) * 4;
-  // Copy so the returned arrays own aligned memory independent of the file buffer.
-  const floats = new Float32Array(bytes.slice(dataStart, bytes.length - HASH_BYTES).buffer);
+  // Copy into a fresh, aligned buffer: a Node Buffer's slice() is a view whose .buffer starts at the file's byte 0.
+  const data = new Uint8Array(bytes.length - HASH_BYTES - dataStart);
+  data.set(bytes.subarray(dataStart, bytes.length - HASH_BYTES));
+  const floats = new Float32Array(data.buffer);
   const tensors = header.tensors.map((e) => {
     if (e.offset + e.length > floats.length) throw bad(`tensor ${e.name} runs past the end of the data`);
     return { name: e.name, shape: e.shape, data: floats.slice(e.offset, e.offset + e.length) };

@@ -1,9 +1,13 @@
 /**
  * A deterministic random-weight PointNet for checks that need no trained model (parity on a fresh clone, timing).
  * Plain initial weights give near-uniform, point-independent outputs that would hide a broken kernel, so batch
- * norm statistics, biases and T-Net outputs are perturbed with the seeded Rng and the head is sharpened until the
- * labels vary across each cloud.
+ * norm statistics, biases and T-Net outputs are perturbed with the seeded Rng; then the head is calibrated on a few
+ * synthetic clouds (one onnxruntime-node run) so that every class wins on some points and the softmax is neither
+ * flat nor one-hot.
  */
+import ort from 'onnxruntime-node';
+import { buildOnnxModel } from '../../exporters/onnx/index.ts';
+import { syntheticParityClouds } from './clouds.ts';
 import type { CheckpointMeta } from '../checkpoint/format.ts';
 import { initialWeights, loadPreset, modelLayout, type ModelLayout, type PresetSpec, type WeightMap } from '../model/spec.ts';
 import { Rng } from '../rng.ts';
@@ -25,10 +29,14 @@ export interface RandomModelOptions {
 }
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7'];
-/** Enough to spread the logits of random features over a few units, so softmax is neither flat nor one-hot. */
-const HEAD_GAIN = 4;
+/** Standard deviation of the per-point logit differences after calibration: clear winners, yet soft. */
+const TARGET_LOGIT_SPREAD = 1.5;
+const CALIBRATION_CLOUDS = 3;
+const CALIBRATION_POINTS = 1024;
+/** Log-probability range above which the softmax counts as saturated (p ≈ 1e-13 is still read accurately). */
+const SATURATED_RANGE = 30;
 
-export function randomWeightModel(options: RandomModelOptions = {}): InMemoryModel {
+export async function randomWeightModel(options: RandomModelOptions = {}): Promise<InMemoryModel> {
   const preset = typeof options.preset === 'object' ? options.preset : loadPreset(options.preset ?? 'lite');
   const classes = options.classes ?? 4;
   const seed = options.seed ?? 1;
@@ -45,8 +53,6 @@ export function randomWeightModel(options: RandomModelOptions = {}): InMemoryMod
     else if (name.endsWith('/final/kernel')) for (let i = 0; i < d.length; i++) d[i] = rng.uniform(-0.01, 0.01);
     else if (name.endsWith('/bias') && !name.endsWith('/final/bias')) for (let i = 0; i < d.length; i++) d[i] = 0.1 * rng.normal();
   }
-  const head = weights.get(`${layout.headPrefix}/kernel`)!.data;
-  for (let i = 0; i < head.length; i++) head[i] = head[i]! * HEAD_GAIN;
   const names = Array.from({ length: classes }, (_, i) => `part${i}`);
   const meta: CheckpointMeta = {
     pnetVersion: PNET_VERSION,
@@ -61,5 +67,68 @@ export function randomWeightModel(options: RandomModelOptions = {}): InMemoryMod
     metrics: {},
     state: {},
   };
-  return { layout, weights, meta };
+  const model = { layout, weights, meta };
+  await calibrateHead(model);
+  return model;
+}
+
+/**
+ * Random features share a large per-class offset that makes one or two classes win everywhere. From log p of a few
+ * runs (the logits up to a per-point constant), the head's bias is shifted so each class's mean logit is equal, and
+ * kernel and bias are scaled so the per-point spread of the logits is TARGET_LOGIT_SPREAD.
+ */
+async function calibrateHead(model: InMemoryModel): Promise<void> {
+  const classes = model.layout.numClasses;
+  const kernel = model.weights.get(`${model.layout.headPrefix}/kernel`)!.data;
+  const bias = model.weights.get(`${model.layout.headPrefix}/bias`)!.data;
+  const original = { kernel: Float32Array.from(kernel), bias: Float32Array.from(bias) };
+  const clouds = syntheticParityClouds(CALIBRATION_CLOUDS, 97).map((c) => Float32Array.from(c.xyz.subarray(0, CALIBRATION_POINTS * 3)));
+  // Saturated probabilities hide the logits: shrink the head until the softmax is soft enough to read them back.
+  let scale = 1;
+  let logits: Float64Array | undefined;
+  for (let attempt = 0; attempt < 8 && !logits; attempt++, scale /= 100) {
+    for (let i = 0; i < kernel.length; i++) kernel[i] = original.kernel[i]! * scale;
+    for (let c = 0; c < classes; c++) bias[c] = original.bias[c]! * scale;
+    const logP = await logProbabilities(model, clouds);
+    let range = 0;
+    for (let r = 0; r < logP.length / classes; r++) {
+      const row = logP.subarray(r * classes, (r + 1) * classes);
+      range = Math.max(range, Math.max(...row) - Math.min(...row));
+    }
+    if (Number.isFinite(range) && range < SATURATED_RANGE) logits = logP.map((v) => v / scale);
+  }
+  if (!logits) {
+    kernel.set(original.kernel);
+    bias.set(original.bias);
+    return;
+  }
+  const rows = logits.length / classes;
+  const classMean = new Float64Array(classes);
+  for (let i = 0; i < logits.length; i++) classMean[i % classes]! += logits[i]! / rows;
+  let sq = 0;
+  for (let r = 0; r < rows; r++) {
+    let rowMean = 0;
+    for (let c = 0; c < classes; c++) rowMean += (logits[r * classes + c]! - classMean[c]!) / classes;
+    for (let c = 0; c < classes; c++) sq += (logits[r * classes + c]! - classMean[c]! - rowMean) ** 2;
+  }
+  const spread = Math.sqrt(sq / logits.length);
+  const gain = spread > 0 ? TARGET_LOGIT_SPREAD / spread : 1;
+  for (let i = 0; i < kernel.length; i++) kernel[i] = original.kernel[i]! * gain;
+  for (let c = 0; c < classes; c++) bias[c] = gain * (original.bias[c]! - classMean[c]!);
+}
+
+async function logProbabilities(model: InMemoryModel, clouds: Float32Array[]): Promise<Float64Array> {
+  const session = await ort.InferenceSession.create(buildOnnxModel({ ...model, checkpointSha256: '0'.repeat(64) }), { executionProviders: ['cpu'] });
+  const classes = model.layout.numClasses;
+  const out = new Float64Array(clouds.length * CALIBRATION_POINTS * classes);
+  try {
+    for (const [k, xyz] of clouds.entries()) {
+      const result = await session.run({ points: new ort.Tensor('float32', xyz, [1, CALIBRATION_POINTS, 3]) });
+      const p = result.probabilities!.data as Float32Array;
+      for (let i = 0; i < p.length; i++) out[k * p.length + i] = Math.log(p[i]!);
+    }
+  } finally {
+    await session.release();
+  }
+  return out;
 }

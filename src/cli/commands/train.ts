@@ -1,0 +1,72 @@
+import type { Argv } from 'yargs';
+import type { PnetCommand } from '../command.ts';
+import { PnetError } from '../../errors.ts';
+import { BACKEND_NAMES, releaseBackend, type BackendRequest } from '../../backend/index.ts';
+import { PRESET_NAMES, type PresetName } from '../../model/spec.ts';
+import { train, TRAIN_DEFAULTS } from '../../train/index.ts';
+
+interface TrainArgs {
+  data?: string;
+  category?: string[];
+  preset?: string;
+  epochs?: number;
+  batchSize?: number;
+  points?: number;
+  maxClouds?: number;
+  backend?: string;
+  seed?: number;
+  lr?: number;
+  out?: string;
+  resume?: string;
+}
+
+export const trainCommand: PnetCommand<TrainArgs> = {
+  command: 'train',
+  describe: 'Train a PointNet part-segmentation model with TensorFlow.js; writes a run directory with checkpoints',
+  builder: (y: Argv) =>
+    y
+      .option('data', { type: 'string', describe: 'dataset directory (any supported layout)' })
+      .option('category', { type: 'string', array: true, describe: 'category to train on, e.g. Airplane (repeatable)' })
+      .option('preset', { type: 'string', choices: [...PRESET_NAMES], describe: `network widths (default ${TRAIN_DEFAULTS.preset})` })
+      .option('epochs', { type: 'number', describe: `epochs in total (default ${TRAIN_DEFAULTS.epochs})` })
+      .option('batch-size', { type: 'number', describe: `clouds per step (default ${TRAIN_DEFAULTS.batchSize})` })
+      .option('points', { type: 'number', describe: `points sampled per cloud (default ${TRAIN_DEFAULTS.points})` })
+      .option('max-clouds', { type: 'number', describe: 'use at most this many clouds (default all)' })
+      .option('backend', { type: 'string', choices: ['auto', ...BACKEND_NAMES], describe: 'TF.js backend (default auto: fastest present)' })
+      .option('seed', { type: 'number', describe: `seed for init, sampling, split and shuffling (default ${TRAIN_DEFAULTS.seed})` })
+      .option('lr', { type: 'number', describe: `Adam learning rate, halved every ${TRAIN_DEFAULTS.lrDecayEvery} epochs (default ${TRAIN_DEFAULTS.learningRate})` })
+      .option('out', { type: 'string', describe: 'run directory to create' })
+      .option('resume', { type: 'string', describe: 'continue the run in this directory from its last.ckpt' })
+      .example('$0 train --data data/ --category Airplane --preset lite --epochs 2 --out runs/plane', 'a quick run on the narrow preset')
+      .example('$0 train --data data/ --category Airplane --out runs/plane-keras', 'the reference widths and schedule (60 epochs)')
+      .example('$0 train --resume runs/plane --epochs 10', 'continue a stopped run up to 10 epochs in total') as unknown as Argv<TrainArgs>,
+  handler: async (args) => {
+    const common = { epochs: args.epochs, backend: args.backend as BackendRequest | undefined, progress: true };
+    try {
+      if (args.resume) {
+        const r = await train({ ...common, out: args.resume, resume: true });
+        process.stderr.write(`done: ${r.epochsCompleted} epochs, best val mIoU ${r.best.valMiou.toFixed(4)} (epoch ${r.best.epoch}) → ${r.runDir}\n`);
+        return 0;
+      }
+      if (!args.data || !args.category?.length || !args.out) {
+        throw new PnetError('BAD_ARGUMENT', 'pnet train needs --data DIR, --category NAME and --out RUN_DIR (or --resume RUN_DIR)');
+      }
+      const r = await train({
+        ...common,
+        data: args.data,
+        categories: args.category,
+        preset: args.preset as PresetName | undefined,
+        batchSize: args.batchSize,
+        points: args.points,
+        maxClouds: args.maxClouds,
+        seed: args.seed,
+        learningRate: args.lr,
+        out: args.out,
+      });
+      process.stderr.write(`done: ${r.epochsCompleted} epochs, best val mIoU ${r.best.valMiou.toFixed(4)} (epoch ${r.best.epoch}) → ${r.runDir}\n`);
+      return 0;
+    } finally {
+      releaseBackend();
+    }
+  },
+};

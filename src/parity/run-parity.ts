@@ -1,0 +1,192 @@
+/**
+ * The parity matrix: the same clouds through the TF.js model (the reference, and every other TF.js backend
+ * present) and through the exported ONNX file on every ONNX Runtime we ship for, each row compared with the
+ * reference against its tolerance. A runtime this machine lacks (no CUDA, no Chromium) is a skipped row with the
+ * reason; a runtime that is present but errors is a failed row.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { BACKEND_NAMES, listBackends, releaseBackend, type BackendName } from '../backend/index.ts';
+import { readCheckpoint } from '../checkpoint/format.ts';
+import { PnetError } from '../errors.ts';
+import { modelLayout, type ModelLayout, type PresetSpec, type WeightMap } from '../model/spec.ts';
+import { OPTIMIZER_PREFIX } from '../model/load.ts';
+import { buildOnnxModel, exportCheckpointToOnnx } from '../../exporters/onnx/index.ts';
+import { compareOutputs, withinTolerance } from './compare.ts';
+import { randomWeightModel } from './random-model.ts';
+import { runInChromium } from './runs/browser.ts';
+import { runOrtNode } from './runs/ort-node.ts';
+import { runOrtWebInNode } from './runs/ort-web-node.ts';
+import { runTfjs } from './runs/tfjs.ts';
+import { CPU_TOLERANCE, GPU_TOLERANCE } from './tolerances.ts';
+import type { CloudOutput, ParityCloud, ParityRow, ParityTolerance, RuntimeOutcome } from './types.ts';
+
+export interface ParityOptions {
+  /** Checkpoint of the TF.js model. Without it: a deterministic random-weight model (`preset`, `seed`). */
+  checkpoint?: string;
+  /** The ONNX file to check against the TF.js model; default: a fresh export of the same weights. */
+  model?: string;
+  clouds: ParityCloud[];
+  /** Run the Chromium rows (WebGPU, WASM); default true. */
+  browser?: boolean;
+  /** TF.js backends to run; default every one present. The reference is `cpu` when listed, else the first. */
+  tfBackends?: string[];
+  /** Random-weight model only: preset name or spec (default `lite`) and seed (default 1). */
+  preset?: string | PresetSpec;
+  seed?: number;
+  /** Called before each runtime starts, with the rows done so far and the total. */
+  onProgress?: (done: number, total: number, runtime: string) => void;
+}
+
+const REFERENCE_PREFERENCE: BackendName = 'cpu';
+
+interface Planned {
+  runtime: string;
+  tolerance: ParityTolerance;
+  run: () => Promise<RuntimeOutcome>;
+}
+
+function firstLine(e: unknown): string {
+  const message = e instanceof PnetError ? e.describe() : String((e as Error)?.message ?? e);
+  return message.split('\n')[0]!.trim();
+}
+
+interface ResolvedModel {
+  layout: ModelLayout;
+  weights: WeightMap;
+  onnxPath: string;
+}
+
+async function resolveModel(options: ParityOptions, dir: string): Promise<ResolvedModel> {
+  if (options.checkpoint) {
+    const { meta, tensors } = await readCheckpoint(options.checkpoint);
+    const weights: WeightMap = new Map(tensors.filter((t) => !t.name.startsWith(OPTIMIZER_PREFIX)).map((t) => [t.name, t]));
+    const layout = modelLayout(meta.preset, meta.classes.names.length);
+    let onnxPath = options.model;
+    if (!onnxPath) {
+      onnxPath = join(dir, 'model.onnx');
+      await exportCheckpointToOnnx(options.checkpoint, onnxPath);
+    }
+    return { layout, weights, onnxPath };
+  }
+  const model = await randomWeightModel({ preset: options.preset, seed: options.seed });
+  let onnxPath = options.model;
+  if (!onnxPath) {
+    onnxPath = join(dir, 'random.onnx');
+    await writeFile(onnxPath, buildOnnxModel({ ...model, checkpointSha256: '0'.repeat(64) }));
+  }
+  return { layout: model.layout, weights: model.weights, onnxPath };
+}
+
+/** Which TF.js backends to run, the reference first; requested-but-absent ones come back as skipped rows. */
+async function planTfBackends(requested: string[] | undefined): Promise<{ run: BackendName[]; skipped: ParityRow[] }> {
+  for (const name of requested ?? []) {
+    if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+      throw new PnetError('BAD_ARGUMENT', `unknown TF.js backend "${name}"; expected one of: ${BACKEND_NAMES.join(', ')}`);
+    }
+  }
+  const probes = await listBackends();
+  const wanted = (requested as BackendName[] | undefined) ?? probes.map((p) => p.name);
+  const run: BackendName[] = [];
+  const skipped: ParityRow[] = [];
+  for (const name of wanted) {
+    const probe = probes.find((p) => p.name === name)!;
+    if (probe.available) run.push(name);
+    // Backends not asked for by name and not installed are listed too: the table shows what could have run.
+    else skipped.push({ runtime: `TF.js ${name}`, status: 'skipped', note: probe.detail });
+  }
+  if (run.length === 0) throw new PnetError('BACKEND_UNAVAILABLE', `none of the TF.js backends ${wanted.join(', ')} is available here`);
+  const reference = run.includes(REFERENCE_PREFERENCE) ? REFERENCE_PREFERENCE : run[0]!;
+  return { run: [reference, ...run.filter((b) => b !== reference)], skipped };
+}
+
+function tfTolerance(backend: BackendName): ParityTolerance {
+  return backend === 'webgpu' ? GPU_TOLERANCE : CPU_TOLERANCE;
+}
+
+function judge(runtime: string, tolerance: ParityTolerance, outcome: RuntimeOutcome, reference: CloudOutput[]): ParityRow {
+  if (!outcome.ran) return { runtime, status: 'skipped', note: outcome.reason };
+  const diff = compareOutputs(reference, outcome.outputs);
+  const pass = withinTolerance(diff, tolerance);
+  return { runtime, status: pass ? 'pass' : 'fail', ...diff, msPerCloud: outcome.msPerCloud, tolerance, note: outcome.note };
+}
+
+/** How varied the reference outputs are: a flat or one-label output would make any comparison pass. */
+function describeReference(outputs: CloudOutput[], classes: number): string {
+  const used = new Set<number>();
+  let maxSum = 0;
+  let points = 0;
+  for (const o of outputs) {
+    for (const l of o.labels) used.add(l);
+    for (let i = 0; i < o.labels.length; i++) maxSum += o.probabilities[i * classes + o.labels[i]!]!;
+    points += o.labels.length;
+  }
+  return `${points} points; ${used.size} of ${classes} classes predicted; mean top probability ${(maxSum / Math.max(1, points)).toFixed(2)}`;
+}
+
+export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
+  if (options.clouds.length === 0) throw new PnetError('BAD_ARGUMENT', 'parity needs at least one cloud');
+  const dir = await mkdtemp(join(tmpdir(), 'pnet-parity-'));
+  const previousBackend = tf.getBackend();
+  try {
+    const source = await resolveModel(options, dir);
+    const { onnxPath } = source;
+    const { clouds } = options;
+    const tfPlan = await planTfBackends(options.tfBackends);
+    const [referenceBackend, ...otherBackends] = tfPlan.run as [BackendName, ...BackendName[]];
+
+    const planned: Planned[] = [
+      ...otherBackends.map((b) => ({ runtime: `TF.js ${b}`, tolerance: tfTolerance(b), run: () => runTfjs(b, source.layout, source.weights, clouds) })),
+      { runtime: 'onnxruntime-node cpu', tolerance: CPU_TOLERANCE, run: () => runOrtNode('cpu', onnxPath, clouds) },
+      { runtime: 'onnxruntime-node cuda', tolerance: GPU_TOLERANCE, run: () => runOrtNode('cuda', onnxPath, clouds) },
+      { runtime: 'onnxruntime-web wasm (Node)', tolerance: CPU_TOLERANCE, run: () => runOrtWebInNode(onnxPath, clouds) },
+    ];
+    const total = planned.length + 1 + (options.browser === false ? 0 : 1);
+    let done = 0;
+    const progress = (runtime: string) => options.onProgress?.(done++, total, runtime);
+
+    progress(`TF.js ${referenceBackend} (reference)`);
+    const reference = await runTfjs(referenceBackend, source.layout, source.weights, clouds);
+    if (!reference.ran) throw new PnetError('BACKEND_UNAVAILABLE', `the reference backend ${referenceBackend} cannot run: ${reference.reason}`);
+    const rows: ParityRow[] = [
+      { runtime: `TF.js ${referenceBackend}`, status: 'reference', msPerCloud: reference.msPerCloud, note: describeReference(reference.outputs, source.layout.numClasses) },
+    ];
+
+    for (const p of planned) {
+      progress(p.runtime);
+      try {
+        rows.push(judge(p.runtime, p.tolerance, await p.run(), reference.outputs));
+      } catch (e) {
+        rows.push({ runtime: p.runtime, status: 'fail', tolerance: p.tolerance, note: `error: ${firstLine(e)}` });
+      }
+    }
+    rows.splice(1 + otherBackends.length, 0, ...tfPlan.skipped);
+
+    const browserRuntimes = ['onnxruntime-web webgpu (Chromium)', 'onnxruntime-web wasm (Chromium)'] as const;
+    if (options.browser === false) {
+      for (const runtime of browserRuntimes) rows.push({ runtime, status: 'skipped', note: 'browser rows turned off (--no-browser)' });
+    } else {
+      progress('Chromium (webgpu, wasm)');
+      try {
+        const outcome = await runInChromium(onnxPath, clouds);
+        rows.push(judge(browserRuntimes[0], GPU_TOLERANCE, outcome.webgpu, reference.outputs));
+        rows.push(judge(browserRuntimes[1], CPU_TOLERANCE, outcome.wasm, reference.outputs));
+      } catch (e) {
+        for (const runtime of browserRuntimes) rows.push({ runtime, status: 'fail', note: `error: ${firstLine(e)}` });
+      }
+    }
+    options.onProgress?.(total, total, 'done');
+    return rows;
+  } finally {
+    releaseBackend();
+    if (tf.findBackend(previousBackend)) await tf.setBackend(previousBackend);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** True when no row failed (skipped rows do not count against it). */
+export function parityPassed(rows: ParityRow[]): boolean {
+  return rows.every((r) => r.status !== 'fail');
+}

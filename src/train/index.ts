@@ -1,0 +1,277 @@
+/**
+ * The training loop: data → batches → Adam steps with batch-norm statistics → per-epoch metrics on train and
+ * val → run directory (history, curves, best/last checkpoints with optimizer and RNG state). `resume` continues
+ * a run from last.ckpt; SIGINT stops after the current step and saves last.ckpt first.
+ */
+import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { selectBackend, type SelectedBackend } from '../backend/index.ts';
+import { writeCheckpoint, type CheckpointMeta } from '../checkpoint/format.ts';
+import { readCheckpointFile } from '../model/load.ts';
+import { loadDataset, makeBatches, prepareClouds, splitTrainVal } from '../data/index.ts';
+import type { ClassTable, PreparedCloud } from '../data/types.ts';
+import { Rng } from '../rng.ts';
+import { PnetError } from '../errors.ts';
+import { PointNet } from '../model/pointnet.ts';
+import { initialWeights, loadPreset, modelLayout, type PresetName, type WeightMap } from '../model/spec.ts';
+import { createProgress } from '../progress.ts';
+import { PNET_VERSION } from '../version.ts';
+import { writeFileAtomic } from '../atomic-write.ts';
+import { Adam, ADAM_PREFIX } from './adam.ts';
+import { SegmentationMetrics } from './metrics.ts';
+import { TRAIN_DEFAULTS, validateConfig, type TrainConfig } from './options.ts';
+import { runPath, writeHistory, type EpochMetrics } from './run-dir.ts';
+import { learningRateAt } from './schedule.ts';
+import { predictBatch, trainStep } from './step.ts';
+
+export { TRAIN_DEFAULTS, type TrainConfig } from './options.ts';
+export type { EpochMetrics } from './run-dir.ts';
+
+export interface TrainOptions extends Partial<Omit<TrainConfig, 'data' | 'categories'>> {
+  data?: string;
+  categories?: string[];
+  /** Run directory to create (or, with `resume`, to continue). */
+  out: string;
+  /** Continue the run in `out` from its last.ckpt; `epochs` then means the total to reach. */
+  resume?: boolean;
+  progress?: boolean;
+  /** Status lines (backend, data, epoch summaries); default stderr. */
+  log?: (line: string) => void;
+  /** Stop after the current step, save last.ckpt, and throw INTERRUPTED. */
+  signal?: AbortSignal;
+  /** Stop (as if interrupted, without throwing) after this many steps in this call; for tests. */
+  stopAfterSteps?: number;
+}
+
+export interface TrainResult {
+  runDir: string;
+  backend: SelectedBackend;
+  epochsCompleted: number;
+  steps: number;
+  history: EpochMetrics[];
+  best: { epoch: number; valMiou: number };
+  interrupted: boolean;
+}
+
+interface RunState {
+  epoch: number;
+  /** Batches of `epoch` already trained (a run stopped mid-epoch resumes after them). */
+  batchInEpoch: number;
+  bestMiou: number;
+  bestEpoch: number;
+  history: EpochMetrics[];
+}
+
+function epochSeed(seed: number, epoch: number): number {
+  return (Math.imul(seed, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0;
+}
+
+async function evaluateClouds(model: PointNet, clouds: PreparedCloud[], classes: ClassTable, batchSize: number) {
+  const metrics = new SegmentationMetrics(classes.names.length, classes.partsOf);
+  let lossSum = 0;
+  let offset = 0;
+  // Unshuffled batches keep cloud order, so batch members are the next `size` clouds.
+  for (const batch of makeBatches(clouds, { batchSize, seed: 0, shuffle: false, keepPartial: true })) {
+    const { crossEntropy, predictions } = predictBatch(model, batch);
+    lossSum += crossEntropy * batch.size;
+    metrics.add(predictions, batch.labels, clouds.slice(offset, offset + batch.size).map((c) => c.category), batch.numPoints);
+    offset += batch.size;
+  }
+  return { loss: clouds.length ? lossSum / clouds.length : Number.NaN, ...metrics.summary() };
+}
+
+function weightTensors(weights: WeightMap) {
+  return [...weights.values()];
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const runDir = resolve(options.out);
+  let config: TrainConfig;
+  let resumed: { meta: CheckpointMeta; tensors: Map<string, { name: string; shape: number[]; data: Float32Array }> } | undefined;
+  if (options.resume) {
+    const ckptPath = runPath(runDir, 'last');
+    if (!existsSync(ckptPath)) {
+      throw new PnetError('NOT_FOUND', 'no last.ckpt to resume from', { file: ckptPath, remedy: 'start a new run with --data and --category' });
+    }
+    const ckpt = await readCheckpointFile(ckptPath);
+    resumed = { meta: ckpt.meta, tensors: new Map(ckpt.tensors.map((t) => [t.name, t])) };
+    const saved = ckpt.meta.config as unknown as TrainConfig;
+    config = validateConfig({ ...saved, epochs: options.epochs ?? saved.epochs, backend: options.backend ?? saved.backend });
+  } else {
+    if (!options.data) throw new PnetError('BAD_ARGUMENT', 'name the dataset with --data DIR');
+    const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    config = validateConfig({ ...TRAIN_DEFAULTS, ...defined, data: resolve(options.data), categories: options.categories ?? [] } as TrainConfig);
+    if (existsSync(runPath(runDir, 'last'))) {
+      throw new PnetError('BAD_ARGUMENT', 'this run directory already holds a run', {
+        file: runDir,
+        remedy: `continue it with \`pnet train --resume ${options.out}\`, or choose another --out`,
+      });
+    }
+  }
+
+  const backend = await selectBackend(config.backend);
+  log(`backend: ${backend.name} (${backend.reason})`);
+
+  const dataset = await loadDataset(config.data, { categories: config.categories, progress: options.progress ?? true });
+  let clouds = dataset.clouds;
+  if (config.maxClouds > 0) clouds = clouds.slice(0, config.maxClouds);
+  const prepared = prepareClouds(clouds, { numPoints: config.points, seed: config.seed, short: 'resample' });
+  const { train: trainClouds, val: valClouds } = splitTrainVal(dataset, prepared, { valFraction: config.valFraction, seed: config.seed });
+  if (trainClouds.length < 2) {
+    throw new PnetError('BAD_INPUT', `only ${trainClouds.length} labelled training cloud(s) in ${config.categories.join(', ')}; need at least 2`, {
+      file: config.data,
+      remedy: 'check the --category name (`pnet data check`) or raise --max-clouds',
+    });
+  }
+  const classes = dataset.classes;
+  log(`data: ${trainClouds.length} train / ${valClouds.length} val clouds of ${config.categories.join(', ')}, ${config.points} points, ${classes.names.length} classes`);
+
+  const preset = loadPreset(config.preset as PresetName);
+  const layout = modelLayout(preset, classes.names.length);
+  const model = PointNet.create(layout, resumed ? new Map([...resumed.tensors].filter(([n]) => !n.startsWith('optimizer/'))) : initialWeights(layout, config.seed));
+  const optimizer = new Adam(model.trainableParams());
+  const state: RunState = { epoch: 0, batchInEpoch: 0, bestMiou: -1, bestEpoch: -1, history: [] };
+  if (resumed) {
+    const s = resumed.meta.state as unknown as RunState;
+    Object.assign(state, { epoch: s.epoch, batchInEpoch: s.batchInEpoch, bestMiou: s.bestMiou, bestEpoch: s.bestEpoch, history: s.history ?? [] });
+    optimizer.setState(resumed.tensors, resumed.meta.step);
+    log(`resuming at epoch ${state.epoch + 1}${state.batchInEpoch ? `, batch ${state.batchInEpoch + 1}` : ''} (step ${optimizer.step})`);
+  } else {
+    await mkdir(runDir, { recursive: true });
+    await writeFileAtomic(runPath(runDir, 'config'), JSON.stringify(config, null, 2) + '\n');
+  }
+
+  const checkpointMeta = (metrics: Record<string, number>): CheckpointMeta => ({
+    pnetVersion: PNET_VERSION,
+    preset,
+    classes: { names: classes.names, colors: classes.colors },
+    category: config.categories,
+    numPoints: config.points,
+    normalization: 'unit-sphere',
+    epoch: state.epoch,
+    step: optimizer.step,
+    config: config as unknown as Record<string, unknown>,
+    metrics,
+    state: { ...state, seed: config.seed } as unknown as Record<string, unknown>,
+  });
+  const saveLast = async (metrics: Record<string, number>) =>
+    writeCheckpoint(runPath(runDir, 'last'), { meta: checkpointMeta(metrics), tensors: [...weightTensors(model.getWeights()), ...optimizer.getState()] });
+
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onSigint);
+  options.signal?.addEventListener('abort', onSigint);
+  let stepsThisCall = 0;
+  const lastMetrics = (): Record<string, number> => {
+    const h = state.history.at(-1);
+    return h ? { val_miou: h.val_miou, val_accuracy: h.val_accuracy, train_loss: h.train_loss, val_loss: h.val_loss } : {};
+  };
+
+  try {
+    while (state.epoch < config.epochs) {
+      const lr = learningRateAt(state.epoch, config.learningRate, config.lrDecayEvery, config.lrDecayFactor);
+      const batches = makeBatches(trainClouds, {
+        batchSize: config.batchSize,
+        seed: epochSeed(config.seed, state.epoch),
+        shuffle: true,
+        jitter: config.jitter,
+        keepPartial: false,
+      }).filter((b) => b.size >= 2);
+      const trainMetrics = new SegmentationMetrics(classes.names.length, classes.partsOf);
+      let lossSum = 0;
+      let seen = 0;
+      const started = performance.now();
+      const bar = options.progress === false ? undefined : createProgress(
+        `epoch ${state.epoch + 1}/${config.epochs}`,
+        batches.length,
+        '{bar} {value}/{total} steps | loss {loss} | {rate} clouds/s | ETA {eta_formatted}',
+      );
+      bar?.update(state.batchInEpoch, { loss: '-', rate: '-' });
+      // The categories of each batch's clouds (for mIoU): makeBatches shuffles with a fresh Rng of this seed.
+      const order = new Rng(epochSeed(config.seed, state.epoch)).shuffle(trainClouds.map((_, i) => i));
+      for (let b = state.batchInEpoch; b < batches.length; b++) {
+        const batch = batches[b]!;
+        const result = trainStep(model, optimizer, batch, lr);
+        const cats = order.slice(b * config.batchSize, b * config.batchSize + batch.size).map((i) => trainClouds[i]!.category);
+        trainMetrics.add(result.predictions, batch.labels, cats, batch.numPoints);
+        lossSum += result.loss * batch.size;
+        seen += batch.size;
+        state.batchInEpoch = b + 1;
+        stepsThisCall++;
+        const secs = (performance.now() - started) / 1000;
+        bar?.update(b + 1, { loss: result.loss.toFixed(4), rate: (seen / secs).toFixed(2) });
+        if (interrupted || (options.stopAfterSteps !== undefined && stepsThisCall >= options.stopAfterSteps)) break;
+      }
+      bar?.stop();
+      if (state.batchInEpoch < batches.length) {
+        interrupted = true;
+        break;
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const train = trainMetrics.summary();
+      const val = await evaluateClouds(model, valClouds, classes, config.batchSize);
+      const record: EpochMetrics = {
+        epoch: state.epoch + 1,
+        lr,
+        train_loss: seen ? lossSum / seen : Number.NaN,
+        train_accuracy: train.accuracy,
+        train_miou: train.miou,
+        val_loss: val.loss,
+        val_accuracy: val.accuracy,
+        val_miou: val.miou,
+        miou: val.miou,
+        val_part_iou: Object.fromEntries(classes.names.map((n, k) => [n, val.partIou[k]!])),
+        seconds,
+        clouds_per_second: seen / seconds,
+      };
+      state.history.push(record);
+      state.epoch++;
+      state.batchInEpoch = 0;
+      log(
+        `epoch ${record.epoch}/${config.epochs}: loss ${record.train_loss.toFixed(4)} / ${record.val_loss.toFixed(4)}, ` +
+          `acc ${record.train_accuracy.toFixed(3)} / ${record.val_accuracy.toFixed(3)}, mIoU ${record.train_miou.toFixed(3)} / ${record.val_miou.toFixed(3)} ` +
+          `(train / val), ${record.clouds_per_second.toFixed(2)} clouds/s`,
+      );
+      const score = Number.isFinite(record.val_miou) ? record.val_miou : record.train_miou;
+      const isBest = score > state.bestMiou;
+      if (isBest) {
+        state.bestMiou = score;
+        state.bestEpoch = record.epoch;
+      }
+      await writeHistory(runDir, state.history);
+      const tensors = [...weightTensors(model.getWeights()), ...optimizer.getState()];
+      if (isBest) await writeCheckpoint(runPath(runDir, 'best'), { meta: checkpointMeta(lastMetrics()), tensors });
+      await writeCheckpoint(runPath(runDir, 'last'), { meta: checkpointMeta(lastMetrics()), tensors });
+    }
+    if (interrupted) {
+      await saveLast(lastMetrics());
+      log(`stopped at epoch ${state.epoch + 1}, batch ${state.batchInEpoch}; saved ${runPath(runDir, 'last')} (continue with --resume)`);
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    options.signal?.removeEventListener('abort', onSigint);
+    optimizer.dispose();
+    model.dispose();
+  }
+  const result: TrainResult = {
+    runDir,
+    backend,
+    epochsCompleted: state.epoch,
+    steps: optimizer.step,
+    history: state.history,
+    best: { epoch: state.bestEpoch, valMiou: state.bestMiou },
+    interrupted,
+  };
+  if (interrupted && options.stopAfterSteps === undefined) {
+    throw new PnetError('INTERRUPTED', `training interrupted; ${runPath(runDir, 'last')} holds the state`, {
+      remedy: `continue with \`pnet train --resume ${options.out}\``,
+    });
+  }
+  return result;
+}
+
+export { ADAM_PREFIX };

@@ -1,0 +1,78 @@
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { mkdtemp, readFile, rm, truncate, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { synthesizeDataset } from '../../src/data/synth.ts';
+import { train, type TrainOptions } from '../../src/train/index.ts';
+import { loadPointNetFromCheckpoint, readCheckpointFile as readCheckpoint } from '../../src/model/load.ts';
+
+let dir: string;
+let data: string;
+const quiet = { progress: false, log: () => {} };
+const base = (out: string): TrainOptions => ({
+  ...quiet,
+  data,
+  categories: ['Airplane'],
+  preset: 'lite',
+  points: 128,
+  batchSize: 4,
+  backend: 'cpu',
+  seed: 3,
+  out,
+});
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pnet-train-'));
+  data = join(dir, 'data');
+  await synthesizeDataset(data, { count: 10, seed: 1 });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('train', () => {
+  it('lowers the loss on a few synthetic airplanes and writes the run directory', async () => {
+    const out = join(dir, 'run-loss');
+    const result = await train({ ...base(out), epochs: 4, learningRate: 0.003 });
+    expect(result.epochsCompleted).toBe(4);
+    const losses = result.history.map((h) => h.train_loss);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.9);
+    for (const f of ['config.json', 'metrics.jsonl', 'metrics.csv', 'curves.svg', 'best.ckpt', 'last.ckpt']) expect(existsSync(join(out, f)), f).toBe(true);
+    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatchObject({ epoch: 1 });
+    for (const key of ['train_loss', 'val_loss', 'train_accuracy', 'val_accuracy', 'miou']) expect(typeof lines[0][key]).toBe('number');
+    expect(await readFile(join(out, 'curves.svg'), 'utf8')).toMatch(/^<svg/);
+    const ckpt = await readCheckpoint(join(out, 'last.ckpt'));
+    expect(ckpt.meta.epoch).toBe(4);
+    expect(ckpt.tensors.some((t) => t.name.startsWith('optimizer/adam/m/'))).toBe(true);
+    const { model, meta } = await loadPointNetFromCheckpoint(join(out, 'best.ckpt'));
+    expect(meta.classes.names).toContain('wing');
+    model.dispose();
+  }, 80_000);
+
+  it('resumes an interrupted run to the same state as an uninterrupted one', async () => {
+    const straight = join(dir, 'run-straight');
+    await train({ ...base(straight), epochs: 2 });
+    const interrupted = join(dir, 'run-interrupted');
+    const first = await train({ ...base(interrupted), epochs: 2, stopAfterSteps: 1 });
+    expect(first.interrupted).toBe(true);
+    const resumed = await train({ ...quiet, out: interrupted, resume: true });
+    expect(resumed.epochsCompleted).toBe(2);
+    const a = await readCheckpoint(join(straight, 'last.ckpt'));
+    const b = await readCheckpoint(join(interrupted, 'last.ckpt'));
+    expect(b.meta.step).toBe(a.meta.step);
+    expect(b.tensors.map((t) => t.name)).toEqual(a.tensors.map((t) => t.name));
+    for (let i = 0; i < a.tensors.length; i++) expect(b.tensors[i]!.data, a.tensors[i]!.name).toEqual(a.tensors[i]!.data);
+  }, 80_000);
+
+  it('rejects a truncated checkpoint with a clear error', async () => {
+    const out = join(dir, 'run-truncated');
+    await train({ ...base(out), epochs: 1 });
+    const file = join(out, 'last.ckpt');
+    await truncate(file, (await stat(file)).size - 100);
+    await expect(loadPointNetFromCheckpoint(file)).rejects.toMatchObject({ code: 'BAD_CHECKPOINT', message: expect.stringMatching(/truncated or damaged/) });
+    await expect(train({ ...quiet, out, resume: true })).rejects.toMatchObject({ code: 'BAD_CHECKPOINT' });
+  }, 60_000);
+});
