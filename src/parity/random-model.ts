@@ -26,6 +26,8 @@ export interface RandomModelOptions {
   classes?: number;
   /** Default 1. */
   seed?: number;
+  /** Recorded in the metadata (the export's FLOP count is per cloud of this size); default 2048. */
+  numPoints?: number;
 }
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7'];
@@ -59,7 +61,7 @@ export async function randomWeightModel(options: RandomModelOptions = {}): Promi
     preset,
     classes: { names, colors: names.map((_, i) => PALETTE[i % PALETTE.length]!) },
     category: ['Random'],
-    numPoints: 2048,
+    numPoints: options.numPoints ?? 2048,
     normalization: 'unit-sphere',
     epoch: 0,
     step: 0,

@@ -16,7 +16,7 @@ import { OPTIMIZER_PREFIX } from '../model/load.ts';
 import { buildOnnxModel, exportCheckpointToOnnx } from '../../exporters/onnx/index.ts';
 import { compareOutputs, withinTolerance } from './compare.ts';
 import { randomWeightModel } from './random-model.ts';
-import { runInChromium } from './runs/browser.ts';
+import { openChromiumRunner } from './runs/browser.ts';
 import { runOrtNode } from './runs/ort-node.ts';
 import { runOrtWebInNode } from './runs/ort-web-node.ts';
 import { runTfjs } from './runs/tfjs.ts';
@@ -169,12 +169,26 @@ export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
       for (const runtime of browserRuntimes) rows.push({ runtime, status: 'skipped', note: 'browser rows turned off (--no-browser)' });
     } else {
       progress('Chromium (webgpu, wasm)');
-      try {
-        const outcome = await runInChromium(onnxPath, clouds);
-        rows.push(judge(browserRuntimes[0], GPU_TOLERANCE, outcome.webgpu, reference.outputs));
-        rows.push(judge(browserRuntimes[1], CPU_TOLERANCE, outcome.wasm, reference.outputs));
-      } catch (e) {
-        for (const runtime of browserRuntimes) rows.push({ runtime, status: 'fail', note: `error: ${firstLine(e)}` });
+      const runner = await openChromiumRunner(onnxPath).catch((e: unknown) => ({ failed: firstLine(e) }));
+      if ('unavailable' in runner) {
+        for (const runtime of browserRuntimes) rows.push({ runtime, status: 'skipped', note: runner.unavailable });
+      } else if ('failed' in runner) {
+        for (const runtime of browserRuntimes) rows.push({ runtime, status: 'fail', note: `error: ${runner.failed}` });
+      } else {
+        try {
+          for (const [runtime, run, tolerance] of [
+            [browserRuntimes[0], () => runner.webgpu(clouds), GPU_TOLERANCE],
+            [browserRuntimes[1], () => runner.wasm(clouds), CPU_TOLERANCE],
+          ] as const) {
+            try {
+              rows.push(judge(runtime, tolerance, await run(), reference.outputs));
+            } catch (e) {
+              rows.push({ runtime, status: 'fail', tolerance, note: `error: ${firstLine(e)}` });
+            }
+          }
+        } finally {
+          await runner.close();
+        }
       }
     }
     options.onProgress?.(total, total, 'done');

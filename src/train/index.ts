@@ -7,8 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { selectBackend, type SelectedBackend } from '../backend/index.ts';
-import { writeCheckpoint, type CheckpointMeta } from '../checkpoint/format.ts';
-import { readCheckpointFile } from '../model/load.ts';
+import { checkWasmMemory } from './wasm-memory.ts';
+import { readCheckpoint, writeCheckpoint, type CheckpointMeta } from '../checkpoint/format.ts';
 import { loadDataset, makeBatches, prepareClouds, splitTrainVal } from '../data/index.ts';
 import type { ClassTable, PreparedCloud } from '../data/types.ts';
 import { Rng } from '../rng.ts';
@@ -95,7 +95,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (!existsSync(ckptPath)) {
       throw new PnetError('NOT_FOUND', 'no last.ckpt to resume from', { file: ckptPath, remedy: 'start a new run with --data and --category' });
     }
-    const ckpt = await readCheckpointFile(ckptPath);
+    const ckpt = await readCheckpoint(ckptPath);
     resumed = { meta: ckpt.meta, tensors: new Map(ckpt.tensors.map((t) => [t.name, t])) };
     const saved = ckpt.meta.config as unknown as TrainConfig;
     config = validateConfig({ ...saved, epochs: options.epochs ?? saved.epochs, backend: options.backend ?? saved.backend });
@@ -113,6 +113,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const backend = await selectBackend(config.backend);
   log(`backend: ${backend.name} (${backend.reason})`);
+  if (backend.name === 'wasm') checkWasmMemory(loadPreset(config.preset), config.batchSize, config.points);
 
   const dataset = await loadDataset(config.data, { categories: config.categories, progress: options.progress ?? true });
   let clouds = dataset.clouds;

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesizeDataset } from '../../src/data/synth.ts';
 import { train, type TrainOptions } from '../../src/train/index.ts';
-import { loadPointNetFromCheckpoint, readCheckpointFile as readCheckpoint } from '../../src/model/load.ts';
+import { loadPointNetFromCheckpoint } from '../../src/model/load.ts';
+import { readCheckpoint } from '../../src/checkpoint/format.ts';
 
 let dir: string;
 let data: string;

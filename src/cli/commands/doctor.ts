@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
-const listBackends = async () => [] as Array<{ name: string; available: boolean; detail: string }>;
+import { listBackends } from '../../backend/index.ts';
 import { listExecutionProviders } from '../../../runtime/node/index.ts';
 import { findChromium } from '../../browser/chromium.ts';
 import { PNET_VERSION } from '../../version.ts';

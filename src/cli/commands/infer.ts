@@ -17,7 +17,7 @@ import type { ModelInfo, SegmentResult, Segmenter } from '../../../runtime/segme
 export const INFER_FORMATS = ['seg', 'ply', 'json'] as const;
 type InferFormat = (typeof INFER_FORMATS)[number];
 
-interface InferArgs {
+export interface InferArgs {
   model: string;
   inputs: string[];
   ep: NodeExecutionProvider;

@@ -1,0 +1,59 @@
+/** Finding and launching headless Chromium: PNET_CHROMIUM, WebGPU flags, profile clean-up, the adapter probe. */
+import { existsSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { chromiumArgs, chromiumProblem, findChromium, launchChromium } from '../../src/browser/chromium.ts';
+import { describePageAdapter, webgpuAdapterInPage } from '../../src/browser/page-runner.ts';
+
+const saved = process.env.PNET_CHROMIUM;
+afterEach(() => {
+  if (saved === undefined) delete process.env.PNET_CHROMIUM;
+  else process.env.PNET_CHROMIUM = saved;
+});
+
+describe('findChromium', () => {
+  it('honours PNET_CHROMIUM, and reports a path that does not exist as no Chromium', async () => {
+    process.env.PNET_CHROMIUM = '/nonexistent/chromium';
+    expect(findChromium()).toBeUndefined();
+    expect(await chromiumProblem()).toMatch(/^Chromium not found \(install: /);
+  });
+
+  it('asks for WebGPU only when told to', () => {
+    expect(chromiumArgs({ webgpu: true, userDataDir: '/tmp/p' })).toContain('--enable-unsafe-webgpu');
+    expect(chromiumArgs({ webgpu: false, userDataDir: '/tmp/p' })).not.toContain('--enable-unsafe-webgpu');
+  });
+});
+
+const executable = findChromium();
+describe.skipIf(!executable)('launchChromium', () => {
+  it('starts headless with a fresh profile and deletes it on close; no WebGPU adapter without the flag', async () => {
+    const context = await launchChromium(executable!, false);
+    const page = await context.newPage();
+    const profile = (await context.browser()?.version()) ?? '';
+    expect(typeof profile).toBe('string');
+    const adapter = await webgpuAdapterInPage(page);
+    expect(adapter).toHaveProperty('problem');
+    // The profile folder is the one argument Playwright passed as --user-data-dir.
+    const dirs = await page.evaluate('navigator.userAgent');
+    expect(String(dirs)).toMatch(/HeadlessChrome|Chrome/);
+    const userDataDir = (context as unknown as { _options?: { userDataDir?: string } })._options?.userDataDir;
+    await context.close();
+    if (userDataDir) expect(existsSync(userDataDir)).toBe(false);
+  });
+
+  it('finds the WebGPU adapter with the flag and names an emulated one as such', async () => {
+    const context = await launchChromium(executable!, true);
+    try {
+      const page = await context.newPage();
+      const adapter = await webgpuAdapterInPage(page);
+      if ('problem' in adapter) {
+        console.warn(`no WebGPU adapter in Chromium here: ${adapter.problem}`);
+        return;
+      }
+      const text = describePageAdapter(adapter);
+      expect(text.length).toBeGreaterThan(3);
+      if (/swiftshader/i.test(adapter.architecture + adapter.description)) expect(text).toContain('CPU emulation');
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { loadPreset } from '../../src/model/spec.ts';
+import { checkWasmMemory } from '../../src/train/wasm-memory.ts';
+
+describe('wasm heap guard', () => {
+  it('lets the step sizes that train on wasm through and refuses the one that crashes, with a batch that fits', () => {
+    const keras = loadPreset('keras');
+    expect(() => checkWasmMemory(keras, 16, 1024)).not.toThrow();
+    expect(() => checkWasmMemory(loadPreset('lite'), 32, 1024)).not.toThrow();
+    expect(() => checkWasmMemory(keras, 32, 1024)).toThrow(/keras step of 32 × 1024 points needs more memory/);
+    try {
+      checkWasmMemory(keras, 32, 1024);
+    } catch (e) {
+      const fits = Number(/--batch-size (\d+)/.exec((e as { remedy: string }).remedy)![1]);
+      expect(fits).toBeGreaterThanOrEqual(16);
+      expect(fits).toBeLessThan(32);
+      expect(() => checkWasmMemory(keras, fits, 1024)).not.toThrow();
+    }
+  });
+});
