@@ -3,6 +3,8 @@
  * (per shape: IoU of each part of its category, 1 for a part absent from both prediction and truth; averaged
  * over those parts, then over shapes).
  */
+import { shapeIoU } from '../../runtime/common/metrics.ts';
+
 export interface MetricsSummary {
   accuracy: number;
   /** Per class over all points; NaN for a class absent from both predictions and labels. */
@@ -30,28 +32,15 @@ export class SegmentationMetrics {
   /** predictions/labels: [clouds·numPoints], cloud-major; categories: one per cloud. */
   add(predictions: Int32Array, labels: Int32Array, categories: string[], numPoints: number): void {
     for (let c = 0; c < categories.length; c++) {
-      const inter = new Float64Array(this.numClasses);
-      const predCount = new Float64Array(this.numClasses);
-      const trueCount = new Float64Array(this.numClasses);
-      for (let i = c * numPoints; i < (c + 1) * numPoints; i++) {
-        const p = predictions[i]!;
-        const t = labels[i]!;
-        this.confusion[t]![p]!++;
-        predCount[p]!++;
-        trueCount[t]!++;
-        if (p === t) {
-          inter[p]!++;
-          this.correct++;
-        }
+      const predicted = predictions.subarray(c * numPoints, (c + 1) * numPoints);
+      const truth = labels.subarray(c * numPoints, (c + 1) * numPoints);
+      for (let i = 0; i < numPoints; i++) {
+        this.confusion[truth[i]!]![predicted[i]!]!++;
+        if (predicted[i] === truth[i]) this.correct++;
       }
       this.total += numPoints;
       const parts = this.partsOf[categories[c]!] ?? Array.from({ length: this.numClasses }, (_, k) => k);
-      let sum = 0;
-      for (const k of parts) {
-        const union = predCount[k]! + trueCount[k]! - inter[k]!;
-        sum += union === 0 ? 1 : inter[k]! / union;
-      }
-      this.shapeIouSum += parts.length ? sum / parts.length : 1;
+      this.shapeIouSum += parts.length ? shapeIoU(predicted, truth, parts) : 1;
       this.shapes++;
     }
   }

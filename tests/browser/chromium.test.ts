@@ -1,5 +1,7 @@
 /** Finding and launching headless Chromium: PNET_CHROMIUM, WebGPU flags, profile clean-up, the adapter probe. */
-import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chromiumArgs, chromiumProblem, findChromium, launchChromium } from '../../src/browser/chromium.ts';
 import { describePageAdapter, webgpuAdapterInPage } from '../../src/browser/page-runner.ts';
@@ -26,18 +28,24 @@ describe('findChromium', () => {
 const executable = findChromium();
 describe.skipIf(!executable)('launchChromium', () => {
   it('starts headless with a fresh profile and deletes it on close; no WebGPU adapter without the flag', async () => {
-    const context = await launchChromium(executable!, false);
-    const page = await context.newPage();
-    const profile = (await context.browser()?.version()) ?? '';
-    expect(typeof profile).toBe('string');
-    const adapter = await webgpuAdapterInPage(page);
-    expect(adapter).toHaveProperty('problem');
-    // The profile folder is the one argument Playwright passed as --user-data-dir.
-    const dirs = await page.evaluate('navigator.userAgent');
-    expect(String(dirs)).toMatch(/HeadlessChrome|Chrome/);
-    const userDataDir = (context as unknown as { _options?: { userDataDir?: string } })._options?.userDataDir;
-    await context.close();
-    if (userDataDir) expect(existsSync(userDataDir)).toBe(false);
+    // Profiles go under os.tmpdir(), which follows TMPDIR: a private one shows exactly what launch left behind.
+    const tmp = await mkdtemp(join(tmpdir(), 'pnet-chromium-test-'));
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const context = await launchChromium(executable!, false);
+      // Playwright keeps folders of its own there too; ours are the pnet-chromium-* ones.
+      const profiles = async () => (await readdir(tmp)).filter((f) => f.startsWith('pnet-chromium-'));
+      expect(await profiles()).toHaveLength(1);
+      const page = await context.newPage();
+      expect(await webgpuAdapterInPage(page)).toHaveProperty('problem');
+      await context.close();
+      expect(await profiles()).toEqual([]);
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 
   it('finds the WebGPU adapter with the flag and names an emulated one as such', async () => {
