@@ -55,7 +55,7 @@ export async function renderLatencySvg(rows: LatencyPoint[], title: string): Pro
   const base = rows[0]!;
   const values = rows.flatMap((r) => [
     { points: r.points, ms: r.medianMs, series: 'measured (median)' },
-    { points: r.points, ms: (base.medianMs * r.points) / base.points, series: 'proportional to N (from the first point)' },
+    { points: r.points, ms: (base.medianMs * r.points) / base.points, series: 'proportional to N' },
   ]);
   const spec: vegaLite.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -67,7 +67,7 @@ export async function renderLatencySvg(rows: LatencyPoint[], title: string): Pro
     encoding: {
       x: { field: 'points', type: 'quantitative', title: 'points per cloud', scale: { type: 'log', base: 2 }, axis: { values: rows.map((r) => r.points) } },
       y: { field: 'ms', type: 'quantitative', title: 'latency per cloud (ms, batch 1)', scale: { type: 'log' } },
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top-left', labelLimit: 320 } },
+      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top-left' } },
       strokeDash: { field: 'series', type: 'nominal' },
     },
     layer: [{ mark: { type: 'line' } }, { mark: { type: 'point', filled: true } }],

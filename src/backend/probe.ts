@@ -2,7 +2,9 @@
  * Cheap availability checks for each backend: package resolution, and for WebGPU one adapter request to Dawn
  * (a few milliseconds). Nothing here registers a backend or changes globals.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { TFJS_NODE_PACKAGES, type BackendName } from './names.ts';
 
 const require = createRequire(import.meta.url);
@@ -35,9 +37,19 @@ export interface AdapterInfo {
 
 type GpuLike = { requestAdapter(): Promise<unknown> };
 
+const VULKAN_LOADER_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+
+/** Whether the dynamic loader can find libvulkan.so.1, which Dawn opens on Linux. */
+export function vulkanLoaderPresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...VULKAN_LOADER_DIRS];
+  return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
+}
+
 /** Asks Dawn (the `webgpu` package) for an adapter; undefined when there is none. */
 export async function requestDawnAdapter(): Promise<{ gpu: GpuLike; adapter: unknown; info: AdapterInfo } | undefined> {
-  if (!resolvePackage('webgpu')) return undefined;
+  // Without a Vulkan loader Dawn finds nothing anyway, and says so on stderr in a multi-line warning.
+  if (!resolvePackage('webgpu') || !vulkanLoaderPresent()) return undefined;
   const { create } = (await import('webgpu')) as { create: (flags: string[]) => GpuLike };
   const gpu = create([]);
   const adapter = (await gpu.requestAdapter()) as

@@ -25,6 +25,8 @@ async function activate(name: BackendName): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok || tf.getBackend() !== name) throw unavailable(name, 'it failed to initialise');
   await tf.ready();
+  // The cpu backend greets Node users with a banner about tfjs-node; `pnet doctor` and the backend line say that.
+  if (name === 'cpu') (tf.backend() as { firstUse?: boolean }).firstUse = false;
 }
 
 async function startTensorflow(): Promise<string> {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import cliProgress from 'cli-progress';
@@ -10,6 +11,8 @@ import { formatSeg } from '../../formats/seg.ts';
 import { writePly } from '../../formats/ply.ts';
 import { createNodeSegmenter, DEFAULT_MAX_BATCH, NODE_EXECUTION_PROVIDERS, type NodeExecutionProvider } from '../../../runtime/node/index.ts';
 import { expandCloudInputs, readCloudFile } from '../../../runtime/node/cloud-files.ts';
+import { planIsolatedRuns, segmentIsolatingFailures } from '../../../runtime/node/segment-isolating.ts';
+import { createSegmenterPool } from '../../../runtime/node/worker-pool.ts';
 import { hexToRgb } from '../../../runtime/common/colors.ts';
 import { SegmentationScore, scoredParts } from '../../../runtime/common/metrics.ts';
 import type { ModelInfo, SegmentResult, Segmenter } from '../../../runtime/segmenter.ts';
@@ -27,6 +30,8 @@ export interface InferArgs {
   plyEncoding: 'ascii' | 'binary';
   batch: number;
   threads?: number;
+  /** Worker threads labelling files in parallel; 1 (default) runs in this thread. */
+  workers?: number;
   eval: boolean;
   probabilities: boolean;
 }
@@ -164,20 +169,165 @@ function describeError(e: unknown): string {
   return isPnetError(e) ? e.describe() : `unexpected error: ${(e as Error)?.message ?? String(e)}`;
 }
 
-/** Runs one window of clouds through the model; a run that fails is retried cloud by cloud to isolate the bad one. */
-async function segmentWindow(segmenter: Segmenter, clouds: Float32Array[], maxBatch: number): Promise<Array<SegmentResult | Error>> {
-  try {
-    return await segmenter.segmentMany(clouds, { maxBatch });
-  } catch {
-    const out: Array<SegmentResult | Error> = [];
-    for (const c of clouds) out.push(await segmenter.segment(c).catch((e: Error) => e));
-    return out;
-  }
+type ProgressBar = ReturnType<typeof progressBar>;
+
+/** What the run loop reports to: the per-cloud steps that are the same in this thread and on worker threads. */
+interface RunSink {
+  bar: ProgressBar;
+  /** Reports a failure of one input (already naming its file). */
+  fail(e: unknown): void;
+  /** Scores, encodes and writes one segmented cloud, or reports why its model run failed. */
+  finish(job: Job, points: Float32Array, result: SegmentResult | Error): Promise<void>;
+}
+
+/** The model, loaded in this thread or on worker threads, and how it labels all the jobs. */
+interface Labeller {
+  readonly info: ModelInfo;
+  readonly executionProvider: string;
+  readonly fallbackReason?: string;
+  /** Summary line on how the work was spread, if it was. */
+  readonly layout?: string;
+  label(jobs: Job[], sink: RunSink): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** One session in this thread: clouds are read a window ahead and batched by size. */
+async function inProcessLabeller(args: InferArgs): Promise<Labeller> {
+  const segmenter = await createNodeSegmenter(args.model, { ep: args.ep, fallback: args.fallback, threads: args.threads });
+  return {
+    info: segmenter.info,
+    executionProvider: segmenter.executionProvider,
+    fallbackReason: segmenter.fallbackReason,
+    async label(jobs, { bar, fail, finish }) {
+      const window = args.batch * WINDOW_BATCHES;
+      for (let w = 0; w < jobs.length; w += window) {
+        const slice = jobs.slice(w, w + window);
+        const loaded: Array<{ job: Job; points: Float32Array }> = [];
+        for (const job of slice) {
+          try {
+            loaded.push({ job, points: await readCloudFile(job.file) });
+          } catch (e) {
+            fail(e);
+            bar.tick();
+          }
+        }
+        const results = await segmentIsolatingFailures(segmenter, loaded.map((l) => l.points), args.batch);
+        for (let i = 0; i < loaded.length; i++) await finish(loaded[i]!.job, loaded[i]!.points, results[i]!);
+      }
+    },
+    dispose: () => segmenter.dispose(),
+  };
+}
+
+/** How many windows of clouds are read and run at once on worker threads: enough to keep every worker busy. */
+const WINDOWS_IN_FLIGHT = 3;
+
+/** Files per read request: small, so parsing spreads evenly over the workers. */
+const READ_CHUNK = 4;
+
+/**
+ * Worker threads, each with its own session, read, parse and run the clouds; this thread scores and writes them.
+ * Clouds are grouped into runs exactly as in this thread (same windows, same batches), so the outputs are the same
+ * byte for byte. Ctrl-C stops the workers and ends the run as interrupted.
+ */
+async function workerLabeller(args: InferArgs, workers: number, requested: number): Promise<Labeller> {
+  const pool = await createSegmenterPool(args.model, { workers, ep: args.ep, fallback: args.fallback, threads: args.threads });
+  const cores = availableParallelism();
+  const layout =
+    `  ${workers} worker threads × ${pool.threads} ORT thread${pool.threads === 1 ? '' : 's'} each on ${cores} cores` +
+    (workers * pool.threads > cores ? ' (more threads than cores: they take turns)' : '') +
+    (requested > workers ? ` (--workers ${requested}, but only ${workers} clouds)` : '');
+
+  return {
+    info: pool.info,
+    executionProvider: pool.executionProvider,
+    fallbackReason: pool.fallbackReason,
+    layout,
+    async label(jobs, { bar, fail, finish }) {
+      let interrupted: PnetError | undefined;
+      let handled = 0;
+      // Results arrive in any order; scoring and writing happen one cloud at a time, in arrival order.
+      let written = Promise.resolve();
+      const report = (step: () => void | Promise<void>): Promise<void> =>
+        (written = written.then(async () => {
+          if (interrupted) return;
+          await step();
+          handled++;
+        }));
+      const lost = (job: Job, e: unknown): Promise<void> =>
+        report(() => {
+          const why = (e as Error)?.message ?? String(e);
+          fail(new PnetError(isPnetError(e) ? e.code : 'PARTIAL_FAILURE', `not labelled: ${why}`, { file: job.file }));
+          bar.tick();
+        });
+
+      const labelWindow = async (window: Job[]): Promise<void> => {
+        const chunks: Job[][] = [];
+        for (let i = 0; i < window.length; i += READ_CHUNK) chunks.push(window.slice(i, i + READ_CHUNK));
+        const read = await Promise.all(
+          chunks.map((chunk) =>
+            pool.readClouds(chunk.map((j) => j.file)).then(
+              (clouds) => clouds,
+              (e: unknown) => chunk.map(() => ({ lost: e })),
+            ),
+          ),
+        );
+        const loaded: Array<{ job: Job; points: Float32Array }> = [];
+        read.flat().forEach((cloud, i) => {
+          const job = window[i]!;
+          if (cloud instanceof Float32Array) loaded.push({ job, points: cloud });
+          else if (cloud instanceof Error) void report(() => (fail(cloud), bar.tick()));
+          else void lost(job, cloud.lost);
+        });
+        const { runs, invalid } = planIsolatedRuns(loaded.map((l) => l.points), args.batch);
+        for (const [i, e] of invalid) void report(() => finish(loaded[i]!.job, loaded[i]!.points, e));
+        await Promise.all(
+          runs.map(async (run) => {
+            const group = run.map((i) => loaded[i]!);
+            try {
+              const results = await pool.segmentGroup(group.map((g) => g.points));
+              for (const [k, g] of group.entries()) void report(() => finish(g.job, g.points, results[k]!));
+            } catch (e) {
+              for (const g of group) void lost(g.job, e);
+            }
+          }),
+        );
+      };
+
+      const onSigint = (): void => {
+        interrupted = new PnetError('INTERRUPTED', `interrupted after ${handled} of ${jobs.length} clouds (those labelled are in ${args.out})`);
+        void pool.close(interrupted);
+      };
+      process.once('SIGINT', onSigint);
+      try {
+        const windowSize = args.batch * WINDOW_BATCHES;
+        const windows: Job[][] = [];
+        for (let w = 0; w < jobs.length; w += windowSize) windows.push(jobs.slice(w, w + windowSize));
+        let next = 0;
+        const lane = async (): Promise<void> => {
+          while (next < windows.length && !interrupted) await labelWindow(windows[next++]!);
+        };
+        await Promise.all(Array.from({ length: Math.min(WINDOWS_IN_FLIGHT, windows.length) }, lane));
+        await written;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+      if (interrupted) throw interrupted;
+    },
+    dispose: () => pool.close(),
+  };
 }
 
 export async function runInfer(args: InferArgs): Promise<number> {
   if (!Number.isInteger(args.batch) || args.batch < 1) {
     throw new PnetError('BAD_ARGUMENT', `--batch must be a positive integer, got ${args.batch}`);
+  }
+  const requestedWorkers = args.workers ?? 1;
+  if (!Number.isInteger(requestedWorkers) || requestedWorkers < 1) {
+    throw new PnetError('BAD_ARGUMENT', `--workers must be a positive integer, got ${args.workers}`);
+  }
+  if (args.threads !== undefined && !(Number.isInteger(args.threads) && args.threads >= 1)) {
+    throw new PnetError('BAD_ARGUMENT', `--threads must be a positive integer, got ${args.threads}`);
   }
   const expanded = await expandCloudInputs(args.inputs);
   const failures: string[] = expanded.problems.map(describeError);
@@ -186,12 +336,14 @@ export async function runInfer(args: InferArgs): Promise<number> {
     throw new PnetError('NOT_FOUND', `no .pts or .ply clouds in: ${args.inputs.join(' ')}`);
   }
   const jobs = planJobs(expanded.files, args.out, args.format);
+  // A worker per cloud at most: more would only load the model for nothing.
+  const workers = Math.min(requestedWorkers, jobs.length);
 
   const loadStart = performance.now();
-  const segmenter = await createNodeSegmenter(args.model, { ep: args.ep, fallback: args.fallback, threads: args.threads });
+  const labeller = workers > 1 ? await workerLabeller(args, workers, requestedWorkers) : await inProcessLabeller(args);
   const loadMs = performance.now() - loadStart;
-  if (segmenter.fallbackReason) process.stderr.write(`pnet: ${segmenter.fallbackReason}\n`);
-  const info = segmenter.info;
+  if (labeller.fallbackReason) process.stderr.write(`pnet: ${labeller.fallbackReason}\n`);
+  const info = labeller.info;
   const score = args.eval ? new SegmentationScore(scoredParts(info.classes)) : undefined;
   let withoutTruth = 0;
 
@@ -203,54 +355,40 @@ export async function runInfer(args: InferArgs): Promise<number> {
   };
   let done = 0;
   let inferenceMs = 0;
+  const finish = async (job: Job, points: Float32Array, result: SegmentResult | Error): Promise<void> => {
+    try {
+      if (result instanceof Error) {
+        throw isPnetError(result) ? new PnetError(result.code, result.message, { file: job.file, remedy: result.remedy }) : result;
+      }
+      inferenceMs += result.ms;
+      let iou: number | undefined;
+      if (score) {
+        const truth = await readTruth(job, info, result.numPoints);
+        if (truth) iou = score.add(result.labels, truth);
+        else withoutTruth++;
+      }
+      await writeFileAtomic(job.out, encodeOutput(args.format, args, info, job, points, result, iou));
+      done++;
+    } catch (e) {
+      fail(e);
+    }
+    bar.tick();
+  };
   const start = performance.now();
   try {
-    const window = args.batch * WINDOW_BATCHES;
-    for (let w = 0; w < jobs.length; w += window) {
-      const slice = jobs.slice(w, w + window);
-      const loaded: Array<{ job: Job; points: Float32Array }> = [];
-      for (const job of slice) {
-        try {
-          loaded.push({ job, points: await readCloudFile(job.file) });
-        } catch (e) {
-          fail(e);
-          bar.tick();
-        }
-      }
-      const results = await segmentWindow(segmenter, loaded.map((l) => l.points), args.batch);
-      for (let i = 0; i < loaded.length; i++) {
-        const { job, points } = loaded[i]!;
-        const result = results[i]!;
-        try {
-          if (result instanceof Error) {
-            throw isPnetError(result) ? new PnetError(result.code, result.message, { file: job.file, remedy: result.remedy }) : result;
-          }
-          inferenceMs += result.ms;
-          let iou: number | undefined;
-          if (score) {
-            const truth = await readTruth(job, info, result.numPoints);
-            if (truth) iou = score.add(result.labels, truth);
-            else withoutTruth++;
-          }
-          await writeFileAtomic(job.out, encodeOutput(args.format, args, info, job, points, result, iou));
-          done++;
-        } catch (e) {
-          fail(e);
-        }
-        bar.tick();
-      }
-    }
+    await labeller.label(jobs, { bar, fail, finish });
   } finally {
     bar.stop();
-    await segmenter.dispose();
+    await labeller.dispose();
   }
   const seconds = (performance.now() - start) / 1000;
 
   const total = jobs.length + expanded.problems.length;
   const lines = [
-    `labelled ${done} of ${total} clouds → ${args.out} (${args.format}) on ${segmenter.executionProvider}` +
-      (segmenter.fallbackReason ? ' (fallback)' : ''),
+    `labelled ${done} of ${total} clouds → ${args.out} (${args.format}) on ${labeller.executionProvider}` +
+      (labeller.fallbackReason ? ' (fallback)' : ''),
   ];
+  if (labeller.layout) lines.push(labeller.layout);
   if (done > 0) {
     lines.push(
       `  ${(done / seconds).toFixed(1)} clouds/s overall, ${(inferenceMs / done).toFixed(1)} ms per cloud in the model ` +
@@ -297,7 +435,14 @@ export const inferCommand: PnetCommand<InferArgs> = {
       })
       .option('ply-encoding', { choices: ['ascii', 'binary'] as const, default: 'binary' as const, describe: 'PLY body encoding' })
       .option('batch', { type: 'number', default: DEFAULT_MAX_BATCH, describe: 'most clouds of equal size per model run' })
-      .option('threads', { type: 'number', describe: 'CPU threads per operator (default: all cores)' })
+      .option('threads', { type: 'number', describe: 'CPU threads per operator (default: all cores, shared out among --workers)' })
+      .option('workers', {
+        type: 'number',
+        default: 1,
+        describe:
+          'worker threads labelling files in parallel, each with its own model session; the cores are split among ' +
+          'them (workers × threads ≤ cores) unless --threads says otherwise',
+      })
       .option('eval', {
         type: 'boolean',
         default: false,
@@ -307,6 +452,7 @@ export const inferCommand: PnetCommand<InferArgs> = {
       .example('$0 infer airplane.onnx clouds/ --out labels', 'label every .pts/.ply under clouds/ (one .seg per cloud)')
       .example("$0 infer airplane.onnx 'scans/**/*.pts' --format ply", 'coloured PLY files to open in MeshLab')
       .example('$0 infer airplane.onnx test/ --eval', 'also print accuracy and mIoU where labels exist')
+      .example('$0 infer airplane.onnx clouds/ --workers 2', 'two worker threads, each parsing and labelling its own files')
       .example('$0 infer airplane.onnx clouds/ --ep cuda --fallback cpu', 'use the GPU when it is set up (`pnet setup cuda`)')
       .epilogue(
         'Exit codes: 0 all clouds labelled; 1 nothing labelled (or a bad model/option); ' +

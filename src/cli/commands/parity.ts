@@ -53,6 +53,7 @@ export const parityCommand: PnetCommand<ParityArgs> = {
       : 'model: random weights (lite preset, seed 1), exported afresh';
     const points = clouds.reduce((n, c) => n + c.xyz.length / 3, 0);
     const bar = createProgress('parity', 1, '{bar} {value}/{total} {runtime}');
+    bar.update(0, { runtime: 'loading the model' });
     let rows: ParityRow[];
     try {
       rows = await runParity({
