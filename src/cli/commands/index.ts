@@ -4,6 +4,7 @@ import { doctorCommand } from './doctor.ts';
 import { evalCommand } from './eval.ts';
 import { exportCommand } from './export.ts';
 import { inferCommand } from './infer.ts';
+import { parityCommand } from './parity.ts';
 import { quickstartCommand } from './quickstart.ts';
 import { serveCommand } from './serve.ts';
 import { setupCommand } from './setup.ts';
@@ -18,6 +19,7 @@ export const commands: PnetCommand<any>[] = [
   exportCommand,
   inferCommand,
   serveCommand,
+  parityCommand,
   setupCommand,
   doctorCommand,
 ];

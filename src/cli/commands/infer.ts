@@ -244,7 +244,7 @@ async function workerLabeller(args: InferArgs, workers: number, requested: numbe
     fallbackReason: pool.fallbackReason,
     layout,
     async label(jobs, { bar, fail, finish }) {
-      let interrupted: PnetError | undefined;
+      let interrupted = false;
       let handled = 0;
       // Results arrive in any order; scoring and writing happen one cloud at a time, in arrival order.
       let written = Promise.resolve();
@@ -276,8 +276,12 @@ async function workerLabeller(args: InferArgs, workers: number, requested: numbe
         read.flat().forEach((cloud, i) => {
           const job = window[i]!;
           if (cloud instanceof Float32Array) loaded.push({ job, points: cloud });
-          else if (cloud instanceof Error) void report(() => (fail(cloud), bar.tick()));
-          else void lost(job, cloud.lost);
+          else if (cloud instanceof Error) {
+            void report(() => {
+              fail(cloud);
+              bar.tick();
+            });
+          } else void lost(job, cloud.lost);
         });
         const { runs, invalid } = planIsolatedRuns(loaded.map((l) => l.points), args.batch);
         for (const [i, e] of invalid) void report(() => finish(loaded[i]!.job, loaded[i]!.points, e));
@@ -295,8 +299,8 @@ async function workerLabeller(args: InferArgs, workers: number, requested: numbe
       };
 
       const onSigint = (): void => {
-        interrupted = new PnetError('INTERRUPTED', `interrupted after ${handled} of ${jobs.length} clouds (those labelled are in ${args.out})`);
-        void pool.close(interrupted);
+        interrupted = true;
+        void pool.close(new PnetError('INTERRUPTED', 'interrupted'));
       };
       process.once('SIGINT', onSigint);
       try {
@@ -312,7 +316,9 @@ async function workerLabeller(args: InferArgs, workers: number, requested: numbe
       } finally {
         process.off('SIGINT', onSigint);
       }
-      if (interrupted) throw interrupted;
+      if (interrupted) {
+        throw new PnetError('INTERRUPTED', `interrupted after ${handled} of ${jobs.length} clouds (those labelled are in ${args.out})`);
+      }
     },
     dispose: () => pool.close(),
   };
@@ -452,7 +458,7 @@ export const inferCommand: PnetCommand<InferArgs> = {
       .example('$0 infer airplane.onnx clouds/ --out labels', 'label every .pts/.ply under clouds/ (one .seg per cloud)')
       .example("$0 infer airplane.onnx 'scans/**/*.pts' --format ply", 'coloured PLY files to open in MeshLab')
       .example('$0 infer airplane.onnx test/ --eval', 'also print accuracy and mIoU where labels exist')
-      .example('$0 infer airplane.onnx clouds/ --workers 2', 'two worker threads, each parsing and labelling its own files')
+      .example('$0 infer airplane.onnx clouds/ --workers 2', 'two worker threads read and label clouds in parallel')
       .example('$0 infer airplane.onnx clouds/ --ep cuda --fallback cpu', 'use the GPU when it is set up (`pnet setup cuda`)')
       .epilogue(
         'Exit codes: 0 all clouds labelled; 1 nothing labelled (or a bad model/option); ' +
