@@ -239,8 +239,8 @@ export async function benchNodeInference(options: InferBenchOptions = {}): Promi
 
   const n = 2048;
   // Three sessions live side by side: threads that spin while idle would steal the 2 cores from the one running.
-  const options = { ...nodeSessionOptions('cpu'), extra: { session: { intra_op: { allow_spinning: '0' } } } };
-  const sessions = await Promise.all([ours, naive, matmulModel(n)].map((b) => ort.InferenceSession.create(b, options)));
+  const sessionOptions = { ...nodeSessionOptions('cpu'), extra: { session: { intra_op: { allow_spinning: '0' } } } };
+  const sessions = await Promise.all([ours, naive, matmulModel(n)].map((b) => ort.InferenceSession.create(b, sessionOptions)));
   const [pnetSession, naiveSession, matmulSession] = sessions as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession];
   const one = new ort.Tensor('float32', cloudBatch(1, points, 1), [1, points, 3]);
   const many = new ort.Tensor('float32', cloudBatch(batch, points, 2), [batch, points, 3]);
