@@ -13,3 +13,10 @@ export {
   type CudaStatus,
 } from './execution-providers.ts';
 export { installCudaExecutionProvider, type CudaInstallOptions } from './cuda-install.ts';
+export {
+  createSegmenterPool,
+  threadsPerWorker,
+  SegmenterPool,
+  SEGMENT_WORKER_ENTRY,
+  type SegmenterPoolOptions,
+} from './worker-pool.ts';

@@ -15,7 +15,7 @@ import { planIsolatedRuns, segmentIsolatingFailures } from '../../../runtime/nod
 import { createSegmenterPool } from '../../../runtime/node/worker-pool.ts';
 import { hexToRgb } from '../../../runtime/common/colors.ts';
 import { SegmentationScore, scoredParts } from '../../../runtime/common/metrics.ts';
-import type { ModelInfo, SegmentResult, Segmenter } from '../../../runtime/segmenter.ts';
+import type { ModelInfo, SegmentResult } from '../../../runtime/segmenter.ts';
 
 export const INFER_FORMATS = ['seg', 'ply', 'json'] as const;
 type InferFormat = (typeof INFER_FORMATS)[number];
