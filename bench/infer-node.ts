@@ -6,6 +6,7 @@
  *
  *   node bin/run-ts.js bench/infer-node.ts [--preset keras|lite] [--points 1024] [--batch 8] [--seconds 2]
  */
+import { describeModel } from '../src/checkpoint/meta.ts';
 import { availableParallelism, cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import ort from 'onnxruntime-node';
@@ -13,7 +14,6 @@ import onnxProto from 'onnx-proto';
 import { buildOnnxModel, describeOnnx } from '../exporters/onnx/index.ts';
 import { initialWeights, loadPreset, modelLayout, type BlockSpec, type ModelLayout, type TnetLayout, type WeightMap } from '../src/model/spec.ts';
 import type { CheckpointMeta } from '../src/checkpoint/format.ts';
-import { PNET_VERSION } from '../src/version.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { Rng } from '../src/rng.ts';
 
@@ -51,19 +51,7 @@ function benchWeights(layout: ModelLayout, seed: number): WeightMap {
 
 function benchMeta(layout: ModelLayout, points: number): CheckpointMeta {
   const names = Array.from({ length: layout.numClasses }, (_, i) => `part${i}`);
-  return {
-    pnetVersion: PNET_VERSION,
-    preset: layout.preset,
-    classes: { names, colors: names.map((_, i) => `#${(0x203040 + i * 0x302010).toString(16).slice(-6)}`) },
-    category: ['Bench'],
-    numPoints: points,
-    normalization: 'unit-sphere',
-    epoch: 0,
-    step: 0,
-    config: {},
-    metrics: {},
-    state: {},
-  };
+  return describeModel({ preset: layout.preset, classes: { names, colors: names.map((_, i) => `#${(0x203040 + i * 0x302010).toString(16).slice(-6)}`) }, category: ['Bench'], numPoints: points });
 }
 
 /** The same network as a literal layer-by-layer translation, the way a generic converter writes it. */

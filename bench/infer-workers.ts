@@ -4,6 +4,7 @@
  *
  *   node bin/run-ts.js bench/infer-workers.ts [--clouds 48] [--max-workers N] [--repeats 2]
  */
+import { describeModel } from '../src/checkpoint/meta.ts';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,6 @@ import { initialWeights, loadPreset, modelLayout } from '../src/model/spec.ts';
 import type { CheckpointMeta } from '../src/checkpoint/format.ts';
 import { synthAirplane, SYNTH_PARTS } from '../src/data/synth.ts';
 import { Rng } from '../src/rng.ts';
-import { PNET_VERSION } from '../src/version.ts';
 import { runInfer, type InferArgs } from '../src/cli/commands/infer.ts';
 import { threadsPerWorker } from '../runtime/node/worker-pool.ts';
 
@@ -32,19 +32,7 @@ export interface InferWorkersBenchOptions {
 const SCALING_THRESHOLD = 1.05;
 
 function meta(numPoints: number, preset: ReturnType<typeof loadPreset>): CheckpointMeta {
-  return {
-    pnetVersion: PNET_VERSION,
-    preset,
-    classes: { names: [...SYNTH_PARTS], colors: ['#4363d8', '#e6194b', '#3cb44b', '#f032e6'] },
-    category: ['Airplane'],
-    numPoints,
-    normalization: 'unit-sphere',
-    epoch: 0,
-    step: 0,
-    config: {},
-    metrics: {},
-    state: {},
-  };
+  return describeModel({ preset, classes: { names: [...SYNTH_PARTS], colors: ['#4363d8', '#e6194b', '#3cb44b', '#f032e6'] }, category: ['Airplane'], numPoints });
 }
 
 function ptsText(points: Float32Array): string {

@@ -5,13 +5,13 @@
  * synthetic clouds (one onnxruntime-node run) so that every class wins on some points and the softmax is neither
  * flat nor one-hot.
  */
+import { describeModel } from '../checkpoint/meta.ts';
 import ort from 'onnxruntime-node';
 import { buildOnnxModel } from '../../exporters/onnx/index.ts';
 import { syntheticParityClouds } from './clouds.ts';
 import type { CheckpointMeta } from '../checkpoint/format.ts';
 import { initialWeights, loadPreset, modelLayout, type ModelLayout, type PresetSpec, type WeightMap } from '../model/spec.ts';
 import { Rng } from '../rng.ts';
-import { PNET_VERSION } from '../version.ts';
 
 export interface InMemoryModel {
   layout: ModelLayout;
@@ -56,19 +56,7 @@ export async function randomWeightModel(options: RandomModelOptions = {}): Promi
     else if (name.endsWith('/bias') && !name.endsWith('/final/bias')) for (let i = 0; i < d.length; i++) d[i] = 0.1 * rng.normal();
   }
   const names = Array.from({ length: classes }, (_, i) => `part${i}`);
-  const meta: CheckpointMeta = {
-    pnetVersion: PNET_VERSION,
-    preset,
-    classes: { names, colors: names.map((_, i) => PALETTE[i % PALETTE.length]!) },
-    category: ['Random'],
-    numPoints: options.numPoints ?? 2048,
-    normalization: 'unit-sphere',
-    epoch: 0,
-    step: 0,
-    config: { randomWeights: true, seed },
-    metrics: {},
-    state: {},
-  };
+  const meta = describeModel({ preset, classes: { names, colors: names.map((_, i) => PALETTE[i % PALETTE.length]!) }, category: ['Random'], numPoints: options.numPoints ?? 2048, config: { randomWeights: true, seed } });
   const model = { layout, weights, meta };
   await calibrateHead(model);
   return model;

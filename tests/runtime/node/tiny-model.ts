@@ -1,8 +1,8 @@
 /** A tiny pnet model exported by the real exporter (narrow widths, seeded weights), for fast runtime tests. */
+import { describeModel } from '../../../src/checkpoint/meta.ts';
 import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
 import { initialWeights, modelLayout, type PresetSpec } from '../../../src/model/spec.ts';
 import type { CheckpointMeta } from '../../../src/checkpoint/format.ts';
-import { PNET_VERSION } from '../../../src/version.ts';
 
 export const TINY_PRESET: PresetSpec = {
   name: 'tiny',
@@ -19,19 +19,7 @@ export const TINY_CLASSES = ['body', 'wing', 'tail', 'engine'];
 export const TINY_COLORS = ['#4363d8', '#e6194b', '#3cb44b', '#f032e6'];
 
 export function tinyMeta(preset: PresetSpec = TINY_PRESET): CheckpointMeta {
-  return {
-    pnetVersion: PNET_VERSION,
-    preset,
-    classes: { names: TINY_CLASSES, colors: TINY_COLORS },
-    category: ['Airplane'],
-    numPoints: 256,
-    normalization: 'unit-sphere',
-    epoch: 1,
-    step: 10,
-    config: {},
-    metrics: { val_miou: 0.25 },
-    state: {},
-  };
+  return describeModel({ preset, classes: { names: TINY_CLASSES, colors: TINY_COLORS }, category: ['Airplane'], numPoints: 256, epoch: 1, step: 10, metrics: { val_miou: 0.25 } });
 }
 
 /** Seeded weights; the glorot init gives different labels across points, so tests see more than one class. */

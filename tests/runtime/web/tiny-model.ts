@@ -2,11 +2,10 @@
  * A tiny pnet model built in memory for browser tests: the real exporter over a narrow preset, with seeded random
  * weights (batch-norm statistics included) so the outputs are far from uniform and a wrong kernel shows.
  */
+import { describeModel } from '../../../src/checkpoint/meta.ts';
 import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
-import type { CheckpointMeta } from '../../../src/checkpoint/format.ts';
 import { initialWeights, modelLayout, type PresetSpec } from '../../../src/model/spec.ts';
 import { Rng } from '../../../src/rng.ts';
-import { PNET_VERSION } from '../../../src/version.ts';
 
 export const TINY_PRESET: PresetSpec = {
   name: 'tiny',
@@ -43,18 +42,6 @@ export function buildTinyModel(seed = 7): Uint8Array {
   // A strong head turns the small per-point differences of random features into labels that vary over the cloud.
   const head = weights.get('seg/head/kernel')!.data;
   for (let i = 0; i < head.length; i++) head[i] = head[i]! * HEAD_GAIN;
-  const meta: CheckpointMeta = {
-    pnetVersion: PNET_VERSION,
-    preset: TINY_PRESET,
-    classes: TINY_CLASSES,
-    category: ['Table'],
-    numPoints: 1024,
-    normalization: 'unit-sphere',
-    epoch: 0,
-    step: 0,
-    config: {},
-    metrics: { val_miou: 0.5 },
-    state: {},
-  };
+  const meta = describeModel({ preset: TINY_PRESET, classes: TINY_CLASSES, category: ['Table'], numPoints: 1024, metrics: { val_miou: 0.5 } });
   return buildOnnxModel({ layout, weights, meta, checkpointSha256: '0'.repeat(64) });
 }
