@@ -118,7 +118,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const dataset = await loadDataset(config.data, { categories: config.categories, progress: options.progress ?? true });
   let clouds = dataset.clouds;
   if (config.maxClouds > 0) clouds = clouds.slice(0, config.maxClouds);
-  const prepared = prepareClouds(clouds, { numPoints: config.points, seed: config.seed, short: 'resample' });
+  const prepared = prepareClouds(clouds, { numPoints: config.points, seed: config.seed, short: config.shortClouds });
   const { train: trainClouds, val: valClouds } = splitTrainVal(dataset, prepared, { valFraction: config.valFraction, seed: config.seed });
   if (trainClouds.length < 2) {
     throw new PnetError('BAD_INPUT', `only ${trainClouds.length} labelled training cloud(s) in ${config.categories.join(', ')}; need at least 2`, {

@@ -20,6 +20,8 @@ export interface TrainConfig {
   valFraction: number;
   /** Std-dev of Gaussian jitter on training points (augmentation). */
   jitter: number;
+  /** Clouds with fewer points than `points`: skip them (the reference behaviour) or resample with replacement. */
+  shortClouds: 'skip' | 'resample';
   backend: BackendRequest;
 }
 
@@ -35,6 +37,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'categories'> = {
   lrDecayFactor: 0.5,
   valFraction: 0.2,
   jitter: 0.01,
+  shortClouds: 'skip',
   backend: 'auto',
 };
 
@@ -56,6 +59,9 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   }
   if (!Number.isInteger(c.maxClouds) || c.maxClouds < 0) throw new PnetError('BAD_ARGUMENT', `--max-clouds must be ≥ 0, got ${c.maxClouds}`);
   if (!(c.learningRate > 0)) throw new PnetError('BAD_ARGUMENT', `--lr must be positive, got ${c.learningRate}`);
+  if (c.shortClouds !== 'skip' && c.shortClouds !== 'resample') {
+    throw new PnetError('BAD_ARGUMENT', `--short-clouds must be skip or resample, got "${c.shortClouds}"`);
+  }
   if (!(c.valFraction > 0 && c.valFraction < 1)) throw new PnetError('BAD_ARGUMENT', `--val-fraction must be in (0, 1), got ${c.valFraction}`);
   if (c.categories.length === 0) throw new PnetError('BAD_ARGUMENT', 'name at least one --category');
   return c;

@@ -16,6 +16,7 @@ interface TrainArgs {
   backend?: string;
   seed?: number;
   lr?: number;
+  shortClouds?: string;
   out?: string;
   resume?: string;
 }
@@ -35,6 +36,11 @@ export const trainCommand: PnetCommand<TrainArgs> = {
       .option('backend', { type: 'string', choices: ['auto', ...BACKEND_NAMES], describe: 'TF.js backend (default auto: fastest present)' })
       .option('seed', { type: 'number', describe: `seed for init, sampling, split and shuffling (default ${TRAIN_DEFAULTS.seed})` })
       .option('lr', { type: 'number', describe: `Adam learning rate, halved every ${TRAIN_DEFAULTS.lrDecayEvery} epochs (default ${TRAIN_DEFAULTS.learningRate})` })
+      .option('short-clouds', {
+        type: 'string',
+        choices: ['skip', 'resample'],
+        describe: `clouds with fewer than --points points: skip them or resample with replacement (default ${TRAIN_DEFAULTS.shortClouds})`,
+      })
       .option('out', { type: 'string', describe: 'run directory to create' })
       .option('resume', { type: 'string', describe: 'continue the run in this directory from its last.ckpt' })
       .example('$0 train --data data/ --category Airplane --preset lite --epochs 2 --out runs/plane', 'a quick run on the narrow preset')
@@ -61,6 +67,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         maxClouds: args.maxClouds,
         seed: args.seed,
         learningRate: args.lr,
+        shortClouds: args.shortClouds as 'skip' | 'resample' | undefined,
         out: args.out,
       });
       process.stderr.write(`done: ${r.epochsCompleted} epochs, best val mIoU ${r.best.valMiou.toFixed(4)} (epoch ${r.best.epoch}) → ${r.runDir}\n`);
