@@ -98,7 +98,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const ckpt = await readCheckpoint(ckptPath);
     resumed = { meta: ckpt.meta, tensors: new Map(ckpt.tensors.map((t) => [t.name, t])) };
     const saved = ckpt.meta.config as unknown as TrainConfig;
-    config = validateConfig({ ...saved, epochs: options.epochs ?? saved.epochs, backend: options.backend ?? saved.backend });
+    // Defaults first: options added to pnet after the run started take their default value.
+    config = validateConfig({ ...TRAIN_DEFAULTS, ...saved, epochs: options.epochs ?? saved.epochs, backend: options.backend ?? saved.backend });
   } else {
     if (!options.data) throw new PnetError('BAD_ARGUMENT', 'name the dataset with --data DIR');
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
@@ -138,7 +139,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const s = resumed.meta.state as unknown as RunState;
     Object.assign(state, { epoch: s.epoch, batchInEpoch: s.batchInEpoch, bestMiou: s.bestMiou, bestEpoch: s.bestEpoch, history: s.history ?? [] });
     optimizer.setState(resumed.tensors, resumed.meta.step);
-    log(`resuming at epoch ${state.epoch + 1}${state.batchInEpoch ? `, batch ${state.batchInEpoch + 1}` : ''} (step ${optimizer.step})`);
+    if (state.epoch >= config.epochs) log(`the run already has ${state.epoch} epochs; nothing to train (raise --epochs to continue)`);
+    else log(`resuming at epoch ${state.epoch + 1}${state.batchInEpoch ? `, batch ${state.batchInEpoch + 1}` : ''} (step ${optimizer.step})`);
   } else {
     await mkdir(runDir, { recursive: true });
     await writeFileAtomic(runPath(runDir, 'config'), JSON.stringify(config, null, 2) + '\n');
