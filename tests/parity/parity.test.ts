@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxModel } from '../../exporters/onnx/index.ts';
 import { chromiumProblem } from '../../src/browser/chromium.ts';
 import { writeCheckpoint } from '../../src/checkpoint/format.ts';
-import type { PresetSpec, WeightMap } from '../../src/model/spec.ts';
+import type { WeightMap } from '../../src/model/spec.ts';
 import {
   datasetParityClouds,
   formatParityTable,
@@ -24,18 +24,9 @@ import {
   type ParityCloud,
   type ParityRow,
 } from '../../src/parity/index.ts';
+import { NARROW_PRESET } from '../fixtures/presets.ts';
 
-const NARROW: PresetSpec = {
-  name: 'narrow',
-  description: 'Test-only widths: same topology as keras, a few thousand parameters.',
-  inputTnet: { conv: [8, 16, 32], dense: [16, 8] },
-  features: [8, 16, 16],
-  featureTnet: { conv: [8, 16, 32], dense: [16, 8] },
-  features2: [16, 32],
-  segHidden: 16,
-  batchNorm: { epsilon: 0.001, momentum: 0.9 },
-  orthoWeight: 0.001,
-};
+const NARROW = NARROW_PRESET;
 
 const ORT_ROWS = ['onnxruntime-node cpu', 'onnxruntime-web wasm (Node)'];
 const BROWSER_ROWS = ['onnxruntime-web webgpu (Chromium)', 'onnxruntime-web wasm (Chromium)'];

@@ -4,20 +4,11 @@
  */
 import { describeModel } from '../../../src/checkpoint/meta.ts';
 import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
-import { initialWeights, modelLayout, type PresetSpec } from '../../../src/model/spec.ts';
+import { initialWeights, modelLayout } from '../../../src/model/spec.ts';
+import { NARROW_PRESET } from '../../fixtures/presets.ts';
 import { Rng } from '../../../src/rng.ts';
 
-export const TINY_PRESET: PresetSpec = {
-  name: 'tiny',
-  description: 'Test-only widths: same topology as keras, a few thousand parameters.',
-  inputTnet: { conv: [8, 16, 32], dense: [16, 8] },
-  features: [8, 16, 16],
-  featureTnet: { conv: [8, 16, 32], dense: [16, 8] },
-  features2: [16, 32],
-  segHidden: 16,
-  batchNorm: { epsilon: 0.001, momentum: 0.9 },
-  orthoWeight: 0.001,
-};
+export const TINY_PRESET = NARROW_PRESET;
 
 export const TINY_CLASSES = {
   names: ['top', 'leg', 'support', 'none'],
