@@ -80,9 +80,10 @@ export function formatEvalReport(r: EvalReport): string {
     'per-part IoU:',
     ...r.classNames.map((n, k) => `  ${n.padEnd(width)}  ${fmt(r.partIou[k]!)}`),
     '',
-    'confusion matrix (rows: truth, columns: predicted):',
-    `  ${''.padEnd(width)}  ${r.classNames.map((n) => n.slice(0, 9).padStart(9)).join(' ')}`,
-    ...r.confusion.map((row, k) => `  ${r.classNames[k]!.padEnd(width)}  ${row.map((v) => String(v).padStart(9)).join(' ')}`),
+    'confusion matrix (rows: truth, columns: predicted, numbered as the rows):',
+    // Columns are numbered: part names are often wider than the counts under them.
+    `  ${''.padEnd(width + 5)}  ${r.classNames.map((_, k) => `[${k}]`.padStart(9)).join(' ')}`,
+    ...r.confusion.map((row, k) => `  ${`[${k}]`.padEnd(5)}${r.classNames[k]!.padEnd(width)}  ${row.map((v) => String(v).padStart(9)).join(' ')}`),
   ];
   return lines.join('\n');
 }
