@@ -12,14 +12,13 @@ import { pathToFileURL } from 'node:url';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { buildOnnxModel, describeOnnx } from '../exporters/onnx/index.ts';
+import { OnnxGraphBuilder, type IntAttributes } from '../exporters/onnx/graph-builder.ts';
 import { initialWeights, loadPreset, modelLayout, type BlockSpec, type ModelLayout, type TnetLayout, type WeightMap } from '../src/model/spec.ts';
 import type { CheckpointMeta } from '../src/checkpoint/format.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { Rng } from '../src/rng.ts';
 
 const { onnx } = onnxProto;
-type NodeProto = onnxProto.onnx.INodeProto;
-type TensorProto = onnxProto.onnx.ITensorProto;
 
 export interface InferBenchOptions {
   preset?: 'keras' | 'lite';
@@ -56,25 +55,22 @@ function benchMeta(layout: ModelLayout, points: number): CheckpointMeta {
 
 /** The same network as a literal layer-by-layer translation, the way a generic converter writes it. */
 class NaiveGraph {
-  readonly nodes: NodeProto[] = [];
-  readonly initializers: TensorProto[] = [];
+  private readonly graph = new OnnxGraphBuilder('float32');
   private counter = 0;
 
   constructor(
     private readonly layout: ModelLayout,
     private readonly weights: WeightMap,
-  ) {}
+  ) {
+    this.graph.claim('points');
+  }
 
   private name(hint: string): string {
     return `${hint}_${this.counter++}`;
   }
 
-  private init(hint: string, dims: number[], data: Float32Array | BigInt64Array): string {
-    const name = this.name(hint);
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-    const dataType = data instanceof BigInt64Array ? onnx.TensorProto.DataType.INT64 : F;
-    this.initializers.push({ name, dims, dataType, rawData: bytes });
-    return name;
+  private init(hint: string, dims: number[], data: Float32Array): string {
+    return this.graph.floatInitializer(this.name(hint), dims, data);
   }
 
   private weight(name: string): string {
@@ -82,13 +78,8 @@ class NaiveGraph {
     return this.init(name.replaceAll('/', '_'), w.shape, w.data);
   }
 
-  private op(opType: string, inputs: string[], attrs: Record<string, number | number[]> = {}): string {
-    const out = this.name(opType.toLowerCase());
-    const attribute = Object.entries(attrs).map(([name, v]) =>
-      Array.isArray(v) ? { name, type: onnx.AttributeProto.AttributeType.INTS, ints: v } : { name, type: onnx.AttributeProto.AttributeType.INT, i: v },
-    );
-    this.nodes.push({ opType, input: inputs, output: [out], name: out, attribute });
-    return out;
+  private op(opType: string, inputs: string[], attrs: IntAttributes = {}): string {
+    return this.graph.node(opType, inputs, this.name(opType.toLowerCase()), attrs);
   }
 
   /** x·W + b, then batch norm as Sub/Div/Mul/Add on the activations, then ReLU. */
@@ -107,7 +98,7 @@ class NaiveGraph {
     h = this.op('ReduceMax', [h], { axes: [1], keepdims: 1 });
     for (const d of t.dense) h = this.block(d, h);
     const flat = this.op('Add', [this.op('MatMul', [h, this.weight(`${t.finalPrefix}/kernel`)]), this.weight(`${t.finalPrefix}/bias`)]);
-    return this.op('Reshape', [flat, this.init('shape', [3], new BigInt64Array([-1n, BigInt(t.k), BigInt(t.k)]))]);
+    return this.op('Reshape', [flat, this.graph.int64Initializer(this.name('shape'), [-1, t.k, t.k])]);
   }
 
   build(): Uint8Array {
@@ -130,17 +121,8 @@ class NaiveGraph {
     const concat = this.op('Concat', [...local, tiled], { axis: 2 });
     const hidden = this.block(layout.segHidden, concat);
     const logits = this.op('Add', [this.op('MatMul', [hidden, this.weight(`${layout.headPrefix}/kernel`)]), this.weight(`${layout.headPrefix}/bias`)]);
-    this.nodes.push({ opType: 'Softmax', input: [logits], output: ['probabilities'], name: 'softmax', attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }] });
-    this.nodes.push({
-      opType: 'ArgMax',
-      input: ['probabilities'],
-      output: ['labels'],
-      name: 'argmax',
-      attribute: [
-        { name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 },
-        { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
-      ],
-    });
+    this.graph.node('Softmax', [logits], 'probabilities', { axis: -1 });
+    this.graph.node('ArgMax', ['probabilities'], 'labels', { axis: -1, keepdims: 0 });
     const dims = (d: Array<number | string>) => ({ dim: d.map((v) => (typeof v === 'number' ? { dimValue: v } : { dimParam: v })) });
     const model = onnx.ModelProto.create({
       irVersion: 8,
@@ -148,8 +130,8 @@ class NaiveGraph {
       opsetImport: [{ domain: '', version: 17 }],
       graph: {
         name: 'pointnet_naive',
-        node: this.nodes,
-        initializer: this.initializers,
+        node: this.graph.nodes,
+        initializer: this.graph.initializers,
         input: [{ name: 'points', type: { tensorType: { elemType: F, shape: dims(['batch', 'num_points', 3]) } } }],
         output: [
           { name: 'probabilities', type: { tensorType: { elemType: F, shape: dims(['batch', 'num_points', layout.numClasses]) } } },
