@@ -4,6 +4,7 @@
  *
  *   node bin/run-ts.js bench/infer-workers.ts [--clouds 48] [--max-workers N] [--repeats 2]
  */
+import { formatPts } from '../src/data/pts.ts';
 import { describeModel } from '../src/checkpoint/meta.ts';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -33,12 +34,6 @@ const SCALING_THRESHOLD = 1.05;
 
 function meta(numPoints: number, preset: ReturnType<typeof loadPreset>): CheckpointMeta {
   return describeModel({ preset, classes: { names: [...SYNTH_PARTS], colors: ['#4363d8', '#e6194b', '#3cb44b', '#f032e6'] }, category: ['Airplane'], numPoints });
-}
-
-function ptsText(points: Float32Array): string {
-  const rows: string[] = new Array(points.length / 3);
-  for (let i = 0; i < points.length; i += 3) rows[i / 3] = `${points[i]!.toFixed(5)} ${points[i + 1]!.toFixed(5)} ${points[i + 2]!.toFixed(5)}`;
-  return rows.join('\n') + '\n';
 }
 
 interface Measured {
@@ -82,7 +77,7 @@ export async function benchInferWorkers(options: InferWorkersBenchOptions = {}):
     for (let i = 0; i < count; i++) {
       const cloud = synthAirplane(rng, `plane${i}`);
       points += cloud.points.length / 3;
-      await writeFile(join(input, `plane${String(i).padStart(3, '0')}.pts`), ptsText(cloud.points));
+      await writeFile(join(input, `plane${String(i).padStart(3, '0')}.pts`), formatPts(cloud.points, 5));
     }
 
     const rows: Array<{ workers: number; threads: number; best: Measured }> = [];

@@ -35,3 +35,14 @@ function checkInteger(v: number, file: string, line: number): number {
   if (!Number.isInteger(v)) throw new PnetError('BAD_INPUT', `label is not an integer: ${v}`, { file, line });
   return v;
 }
+
+/**
+ * Writes xyz triples as `.pts` text, one `x y z` line per point. `digits` fixes the decimals (compact files);
+ * without it every float is written exactly as JavaScript prints it, so parsing gives the same values back.
+ */
+export function formatPts(points: Float32Array, digits?: number): string {
+  const num = digits === undefined ? (v: number) => String(v) : (v: number) => v.toFixed(digits);
+  const rows: string[] = new Array(points.length / 3);
+  for (let i = 0; i < points.length; i += 3) rows[i / 3] = `${num(points[i]!)} ${num(points[i + 1]!)} ${num(points[i + 2]!)}`;
+  return rows.join('\n') + '\n';
+}

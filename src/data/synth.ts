@@ -10,6 +10,7 @@ import { join, dirname, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PnetError } from '../errors.ts';
 import { Rng } from '../rng.ts';
+import { formatPts } from './pts.ts';
 
 export const SYNTH_CATEGORY = 'Airplane';
 export const SYNTH_DIRECTORY = '02691156';
@@ -145,10 +146,6 @@ export function synthAirplane(rng: Rng, id: string): SynthCloud {
   return { id, points, parts };
 }
 
-function formatNumber(v: number): string {
-  return v.toFixed(5);
-}
-
 export interface SynthOptions {
   count: number;
   seed: number;
@@ -188,11 +185,7 @@ export async function synthesizeDataset(outDir: string, options: SynthOptions): 
       const cloud = synthAirplane(rng.fork(i + 1), id);
       const n = cloud.points.length / 3;
       totalPoints += n;
-      const lines: string[] = new Array(n);
-      for (let j = 0; j < n; j++) {
-        lines[j] = `${formatNumber(cloud.points[j * 3]!)} ${formatNumber(cloud.points[j * 3 + 1]!)} ${formatNumber(cloud.points[j * 3 + 2]!)}`;
-      }
-      await writeFile(join(cat, 'points', `${id}.pts`), lines.join('\n') + '\n');
+      await writeFile(join(cat, 'points', `${id}.pts`), formatPts(cloud.points, 5));
       for (let p = 0; p < SYNTH_PARTS.length; p++) {
         if (!cloud.parts.includes(p)) continue; // an absent part has no label file, as in the real data
         const flags = Array.from(cloud.parts, (v) => (v === p ? '1' : '0'));

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng } from '../rng.ts';
 import { synthAirplane, SYNTH_PARTS } from '../data/synth.ts';
+import { formatPts, parsePts } from '../data/pts.ts';
 
 export interface HoldoutCloud {
   name: string;
@@ -22,13 +23,12 @@ export async function writeHoldout(dir: string, count: number, seed: number): Pr
   for (let i = 0; i < count; i++) {
     const id = `holdout_${String(i).padStart(3, '0')}`;
     const c = synthAirplane(rng.fork(i + 1), id);
-    const n = c.points.length / 3;
-    const lines = Array.from({ length: n }, (_, j) => `${c.points[j * 3]!.toFixed(5)} ${c.points[j * 3 + 1]!.toFixed(5)} ${c.points[j * 3 + 2]!.toFixed(5)}`);
+    const text = formatPts(c.points, 5);
     const file = join(dir, `${id}.pts`);
-    await writeFile(file, lines.join('\n') + '\n');
+    await writeFile(file, text);
     await writeFile(join(dir, `${id}.seg`), Array.from(c.parts, (p) => String(p < 0 ? none : p)).join('\n') + '\n');
     // Round-trip through the text precision, so every runtime sees exactly the numbers in the file.
-    clouds.push({ name: id, xyz: Float32Array.from(lines.flatMap((l) => l.split(' ').map(Number))), file });
+    clouds.push({ name: id, xyz: parsePts(text, file), file });
   }
   return clouds;
 }

@@ -1,3 +1,4 @@
+import { formatPts } from '../../src/data/pts.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -18,12 +19,6 @@ import { runCommands } from './run-commands.ts';
 let dir: string;
 let model: string;
 const run = (...argv: string[]) => runCommands([inferCommand], argv);
-
-function ptsText(points: Float32Array): string {
-  const rows: string[] = [];
-  for (let i = 0; i < points.length; i += 3) rows.push(`${points[i]} ${points[i + 1]} ${points[i + 2]}`);
-  return rows.join('\n') + '\n';
-}
 
 function randomCloud(rng: Rng, n: number): Float32Array {
   return Float32Array.from({ length: n * 3 }, () => Math.round(rng.uniform(-1, 1) * 1e4) / 1e4);
@@ -56,7 +51,7 @@ beforeAll(async () => {
     const pts = randomCloud(rng, n);
     const name = join(dir, 'in', i % 3 === 2 ? 'sub' : '', `c${String(i).padStart(2, '0')}`);
     if (i === 4) await writeFile(`${name}.ply`, writePly({ points: pts, labels: new Int32Array(n), palette: [[0, 0, 0]] }, 'binary'));
-    else await writeFile(`${name}.pts`, ptsText(pts));
+    else await writeFile(`${name}.pts`, formatPts(pts));
   }
   await writeFile(join(dir, 'in', 'c03x-nan.pts'), '1 2 3\n4 NaN 6\n');
   await writeFile(join(dir, 'in', 'sub', 'c09x-empty.pts'), '');
@@ -103,7 +98,7 @@ describe('pnet infer --workers', () => {
     try {
       for (let i = 0; i < 5; i++) {
         const pts = randomCloud(rng, 50);
-        await writeFile(join(evalDir, `e${i}.pts`), ptsText(pts));
+        await writeFile(join(evalDir, `e${i}.pts`), formatPts(pts));
         // Truth = the model's labels with i·3 of them changed, so every cloud scores differently.
         const truth = Int32Array.from((await seg.segment(pts)).labels);
         for (let k = 0; k < i * 3; k++) truth[k] = (truth[k]! + 1) % TINY_CLASSES.length;
@@ -158,7 +153,7 @@ describe('pnet infer --workers as a process (bin/pnet.js)', () => {
     const input = join(dir, 'many');
     await mkdir(input);
     const rng = new Rng(9);
-    for (let i = 0; i < 16; i++) await writeFile(join(input, `m${String(i).padStart(2, '0')}.pts`), ptsText(randomCloud(rng, 8000)));
+    for (let i = 0; i < 16; i++) await writeFile(join(input, `m${String(i).padStart(2, '0')}.pts`), formatPts(randomCloud(rng, 8000)));
     const out = join(dir, 'out-sigint');
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'pnet.js'), 'infer', slow, input, '--out', out, '--workers', '2', '--batch', '1'], {
       env: { ...process.env, CI: 'true' },

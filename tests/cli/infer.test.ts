@@ -1,3 +1,4 @@
+import { formatPts } from '../../src/data/pts.ts';
 import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,12 +21,6 @@ const clouds = new Map<string, Float32Array>();
 
 const run = (...argv: string[]) => runCommands([inferCommand, setupCommand], argv);
 
-function ptsText(points: Float32Array): string {
-  const rows: string[] = [];
-  for (let i = 0; i < points.length; i += 3) rows.push(`${points[i]} ${points[i + 1]} ${points[i + 2]}`);
-  return rows.join('\n') + '\n';
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-infer-'));
   model = join(dir, 'tiny.onnx');
@@ -41,7 +36,7 @@ beforeAll(async () => {
     if (name.endsWith('.ply')) {
       await writeFile(join(dir, name), writePly({ points: pts, labels: new Int32Array(n), palette: [[0, 0, 0]] }, 'binary'));
     } else {
-      await writeFile(join(dir, name), ptsText(pts));
+      await writeFile(join(dir, name), formatPts(pts));
     }
   }
 });
@@ -103,8 +98,8 @@ describe('pnet infer', () => {
     const evalDir = join(dir, 'eval');
     await mkdir(evalDir);
     const a = clouds.get('in/a.pts')!;
-    await writeFile(join(evalDir, 'a.pts'), ptsText(a));
-    await writeFile(join(evalDir, 'b.pts'), ptsText(clouds.get('in/b.pts')!));
+    await writeFile(join(evalDir, 'a.pts'), formatPts(a));
+    await writeFile(join(evalDir, 'b.pts'), formatPts(clouds.get('in/b.pts')!));
     // Truth = the model's own labels with the first 6 points changed: accuracy is exactly 54/60 on this cloud.
     const truth = Int32Array.from(await expectedLabels('in/a.pts'));
     for (let i = 0; i < 6; i++) truth[i] = (truth[i]! + 1) % TINY_CLASSES.length;
@@ -127,7 +122,7 @@ describe('pnet infer', () => {
   it('names each bad cloud, writes the good ones and exits 2', async () => {
     const bad = join(dir, 'bad');
     await mkdir(bad);
-    await writeFile(join(bad, 'good.pts'), ptsText(clouds.get('in/a.pts')!));
+    await writeFile(join(bad, 'good.pts'), formatPts(clouds.get('in/a.pts')!));
     await writeFile(join(bad, 'empty.pts'), '');
     await writeFile(join(bad, 'nan.pts'), '1 2 3\n4 NaN 6\n');
     await writeFile(join(bad, 'cols.pts'), '1 2 3\n4 5\n');

@@ -1,3 +1,4 @@
+import { formatPts } from '../../../src/data/pts.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,12 +22,6 @@ function randomCloud(rng: Rng, n: number): Float32Array {
   return Float32Array.from({ length: n * 3 }, () => Math.round(rng.uniform(-1, 1) * 1e4) / 1e4);
 }
 
-function ptsText(points: Float32Array): string {
-  const rows: string[] = [];
-  for (let i = 0; i < points.length; i += 3) rows.push(`${points[i]} ${points[i + 1]} ${points[i + 2]}`);
-  return rows.join('\n') + '\n';
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-pool-'));
   model = join(dir, 'tiny.onnx');
@@ -35,7 +30,7 @@ beforeAll(async () => {
   const rng = new Rng(5);
   for (const [name, n] of [['a', 300], ['b', 300], ['c', 120], ['d', 300]] as const) {
     files[name] = join(dir, `${name}.pts`);
-    await writeFile(files[name]!, ptsText(randomCloud(rng, n)));
+    await writeFile(files[name]!, formatPts(randomCloud(rng, n)));
   }
   files.nan = join(dir, 'nan.pts');
   await writeFile(files.nan, '1 2 3\n4 NaN 6\n');
