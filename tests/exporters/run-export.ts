@@ -1,7 +1,7 @@
 /** Runs `pnet export …` as the CLI does (strict yargs, same command module), capturing stdout and stderr lines. */
 import { vi } from 'vitest';
 import yargs from 'yargs';
-import { exportCommand } from '../../../src/cli/commands/export.ts';
+import { exportCommand } from '../../src/cli/commands/export.ts';
 
 export async function pnetExport(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];

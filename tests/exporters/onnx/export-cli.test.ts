@@ -1,13 +1,12 @@
 /** Checkpoint → .onnx through the programmatic API and through `pnet export`. */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import yargs from 'yargs';
 import * as ort from 'onnxruntime-node';
 import { describeOnnx, exportCheckpointToOnnx } from '../../../exporters/onnx/index.ts';
 import { checkpointHash, writeCheckpoint } from '../../../src/checkpoint/format.ts';
-import { exportCommand } from '../../../src/cli/commands/export.ts';
+import { pnetExport } from '../run-export.ts';
 import { isPnetError } from '../../../src/errors.ts';
 import { tinyModel } from './fixtures.ts';
 
@@ -26,24 +25,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the command as the CLI does, capturing what it prints. */
-async function pnetExport(args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void lines.push(String(s)));
-  let code = -1;
-  try {
-    await yargs(['export', ...args])
-      .strict()
-      .fail((msg, err) => {
-        throw err ?? new Error(msg);
-      })
-      .command({ ...exportCommand, handler: async (a: never) => void (code = await exportCommand.handler(a)) } as never)
-      .parseAsync();
-  } finally {
-    log.mockRestore();
-  }
-  return { code, out: lines.join('\n') };
-}
 
 describe('exportCheckpointToOnnx', () => {
   it('writes a loadable model, reports it, records the checkpoint hash, and is byte-identical when repeated', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { writeCheckpoint } from '../../../src/checkpoint/format.ts';
 import { isPnetError } from '../../../src/errors.ts';
 import { tinyModel } from '../onnx/fixtures.ts';
-import { pnetExport } from './run-export.ts';
+import { pnetExport } from '../run-export.ts';
 
 let dir: string;
 let run: string;
