@@ -2,13 +2,13 @@
 import { PnetError } from '../../../src/errors.ts';
 import { parsePts } from '../../../src/data/pts.ts';
 import { parseNumericRows } from '../../../src/data/text-table.ts';
-import { parsePly } from './ply.ts';
+import { parsePly } from '../../../src/formats/ply.ts';
 
 export const CLOUD_EXTENSIONS = ['.pts', '.ply', '.txt'] as const;
 
 export function parseCloudFile(name: string, bytes: Uint8Array): Float32Array {
   const lower = name.toLowerCase();
-  if (lower.endsWith('.ply')) return parsePly(bytes, name);
+  if (lower.endsWith('.ply')) return parsePly(bytes, name).points;
   const text = new TextDecoder().decode(bytes);
   if (lower.endsWith('.pts')) return parsePts(text, name);
   if (lower.endsWith('.txt')) {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { capPoints, parseCloudFile } from '../../../runtime/web/demo/cloud-files.ts';
-import { parsePly } from '../../../runtime/web/demo/ply.ts';
+import { parsePly as parsePlyCloud } from '../../../src/formats/ply.ts';
+
+const parsePly = (bytes: Uint8Array, file: string) => parsePlyCloud(bytes, file).points;
 import { normalizeUnitSphere as normalizeToUnitSphere } from '../../../src/data/normalize.ts';
 import { parseExecutionProviders } from '../../../runtime/web/execution-providers.ts';
 import { Rng } from '../../../src/rng.ts';
@@ -59,7 +61,7 @@ describe('demo cloud files', () => {
 
   it('names the file and line of bad input', () => {
     expect(() => parseCloudFile('bad.pts', enc.encode('1 2 3\n4 five 6\n'))).toThrow(expect.objectContaining({ code: 'BAD_INPUT', file: 'bad.pts', line: 2 }));
-    expect(() => parsePly(enc.encode('ply\nformat ascii 1.0\nelement vertex 2\nproperty float x\nend_header\n1\n2\n'), 'noy.ply')).toThrow(/lacks x, y or z/);
+    expect(() => parsePly(enc.encode('ply\nformat ascii 1.0\nelement vertex 2\nproperty float x\nend_header\n1\n2\n'), 'noy.ply')).toThrow(/PLY vertex element has no y, z property/);
     expect(() => parsePly(binaryPly(xyz, true).subarray(0, 300), 'cut.ply')).toThrow(/truncated/);
     expect(() => parseCloudFile('mesh.obj', enc.encode('v 1 2 3'))).toThrow(/unsupported file type/);
   });
