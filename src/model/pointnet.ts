@@ -125,15 +125,3 @@ function checkWeight(spec: ParamSpec, w: { shape: number[]; data: Float32Array }
     throw new PnetError('BAD_CHECKPOINT', `parameter "${spec.name}" has shape [${w.shape}], the architecture expects [${spec.shape}]`);
   }
 }
-
-/**
- * Centre each cloud on its centroid and scale it into the unit sphere (max point norm 1), [B, N, 3].
- * The same preprocessing as the data module and the exported ONNX graph.
- */
-export function normalizeUnitSphereTf(points: tf.Tensor3D): tf.Tensor3D {
-  return tf.tidy(() => {
-    const centred = tf.sub(points, tf.mean(points, 1, true));
-    const radius = tf.max(tf.sqrt(tf.sum(tf.square(centred), 2, true)), 1, true);
-    return tf.div(centred, tf.maximum(radius, 1e-12)) as tf.Tensor3D;
-  });
-}
