@@ -6,8 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import fg from 'fast-glob';
 import { PnetError } from '../../src/errors.ts';
-import { parsePts } from '../../src/data/pts.ts';
-import { parsePly } from '../../src/formats/ply.ts';
+import { parseCloudFile } from '../../src/formats/cloud-file.ts';
 
 export const CLOUD_EXTENSIONS = ['.pts', '.ply'] as const;
 
@@ -67,7 +66,8 @@ export async function readCloudFile(file: string): Promise<Float32Array> {
     throw new PnetError('BAD_INPUT', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
   }
   const ext = extname(file).toLowerCase();
-  if (ext === '.ply') return parsePly(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file).points;
-  if (ext === '.pts') return parsePts(bytes.toString('utf8'), file);
-  throw new PnetError('BAD_INPUT', `unsupported cloud format "${ext}"; expected ${CLOUD_EXTENSIONS.join(' or ')}`, { file });
+  if (!(CLOUD_EXTENSIONS as readonly string[]).includes(ext)) {
+    throw new PnetError('BAD_INPUT', `unsupported cloud format "${ext}"; expected ${CLOUD_EXTENSIONS.join(' or ')}`, { file });
+  }
+  return parseCloudFile(file, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }

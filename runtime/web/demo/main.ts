@@ -4,7 +4,8 @@
  */
 import { createSegmenter, type WebSegmenter, type WebSegmentResult } from '../index.ts';
 import { CloudViewer } from './cloud-viewer.ts';
-import { capPoints, parseCloudFile } from './cloud-files.ts';
+import { capPoints } from './cloud-files.ts';
+import { parseCloudFile } from '../../../src/formats/cloud-file.ts';
 
 /** What `pnet serve` tells the page (GET /pnet-config.json). */
 interface DemoConfig {

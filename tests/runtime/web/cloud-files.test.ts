@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { capPoints, parseCloudFile } from '../../../runtime/web/demo/cloud-files.ts';
+import { capPoints } from '../../../runtime/web/demo/cloud-files.ts';
+import { parseCloudFile } from '../../../src/formats/cloud-file.ts';
 import { parsePly as parsePlyCloud } from '../../../src/formats/ply.ts';
 
 const parsePly = (bytes: Uint8Array, file: string) => parsePlyCloud(bytes, file).points;
