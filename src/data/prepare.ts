@@ -1,6 +1,7 @@
 /** Sampling to a fixed point count, train/val splitting and batching: from parsed clouds to typed-array batches. */
 import { PnetError } from '../errors.ts';
 import { Rng } from '../rng.ts';
+import { augmentCloud, isIdentityAugment, type AugmentOptions } from './augment.ts';
 import { normalizeUnitSphere } from './normalize.ts';
 import type { Batch, Cloud, Dataset, PreparedCloud } from './types.ts';
 
@@ -90,6 +91,8 @@ export interface BatchOptions {
   shuffle: boolean;
   /** Std-dev of Gaussian noise added to every coordinate (training augmentation only). */
   jitter?: number;
+  /** Per-cloud scale / shift / rotation (training augmentation only); jitter above is applied after it. */
+  augment?: Omit<AugmentOptions, 'jitter'>;
   /** Keep a last batch smaller than batchSize (evaluation) or drop it (training with batch norm). */
   keepPartial?: boolean;
 }
@@ -110,7 +113,10 @@ export function makeBatches(clouds: PreparedCloud[], options: BatchOptions): Bat
       points.set(clouds[m]!.points, b * n * 3);
       labels.set(clouds[m]!.labels, b * n);
     });
-    if (options.jitter) for (let i = 0; i < points.length; i++) points[i]! += options.jitter * rng.normal();
+    const augment: AugmentOptions = { ...options.augment, jitter: options.jitter };
+    if (!isIdentityAugment(augment)) {
+      for (let b = 0; b < members.length; b++) augmentCloud(points.subarray(b * n * 3, (b + 1) * n * 3), augment, rng);
+    }
     batches.push({ size: members.length, numPoints: n, points, labels });
   }
   return batches;

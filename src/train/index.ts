@@ -20,9 +20,9 @@ import { PNET_VERSION } from '../version.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { Adam, ADAM_PREFIX } from './adam.ts';
 import { SegmentationMetrics } from './metrics.ts';
-import { TRAIN_DEFAULTS, validateConfig, type TrainConfig } from './options.ts';
+import { TRAIN_DEFAULTS, validateConfig, withDefaults, type TrainConfig } from './options.ts';
 import { runPath, writeHistory, type EpochMetrics } from './run-dir.ts';
-import { learningRateAt } from './schedule.ts';
+import { cosineRateAt, learningRateAt } from './schedule.ts';
 import { predictBatch, trainStep } from './step.ts';
 
 export { TRAIN_DEFAULTS, type TrainConfig } from './options.ts';
@@ -63,6 +63,9 @@ interface RunState {
   history: EpochMetrics[];
 }
 
+/** What runs made before the recipe options existed did: resuming one keeps its schedule and sampling. */
+const LEGACY_RECIPE: Partial<TrainConfig> = { resample: 'once', scaleRange: [1, 1], shift: 0, rotateUp: false, lrSchedule: 'step' };
+
 function epochSeed(seed: number, epoch: number): number {
   return (Math.imul(seed, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0;
 }
@@ -99,11 +102,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     resumed = { meta: ckpt.meta, tensors: new Map(ckpt.tensors.map((t) => [t.name, t])) };
     const saved = ckpt.meta.config as unknown as TrainConfig;
     // Defaults first: options added to pnet after the run started take their default value.
-    config = validateConfig({ ...TRAIN_DEFAULTS, ...saved, epochs: options.epochs ?? saved.epochs, backend: options.backend ?? saved.backend });
+    // Options added to pnet after the run started take the value that reproduces the old run where one exists.
+    config = validateConfig({ ...TRAIN_DEFAULTS, ...LEGACY_RECIPE, ...saved, epochs: options.epochs ?? saved.epochs, backend: options.backend ?? saved.backend });
   } else {
     if (!options.data) throw new PnetError('BAD_ARGUMENT', 'name the dataset with --data DIR');
-    const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    config = validateConfig({ ...TRAIN_DEFAULTS, ...defined, data: resolve(options.data), categories: options.categories ?? [] } as TrainConfig);
+    const { out: _out, resume: _resume, progress: _progress, log: _log, signal: _signal, stopAfterSteps: _stop, ...user } = options;
+    config = validateConfig(withDefaults({ ...user, data: resolve(options.data), categories: options.categories ?? [] }));
     if (existsSync(runPath(runDir, 'last'))) {
       throw new PnetError('BAD_ARGUMENT', 'this run directory already holds a run', {
         file: runDir,
@@ -121,6 +125,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (config.maxClouds > 0) clouds = clouds.slice(0, config.maxClouds);
   const prepared = prepareClouds(clouds, { numPoints: config.points, seed: config.seed, short: config.shortClouds });
   const { train: trainClouds, val: valClouds } = splitTrainVal(dataset, prepared, { valFraction: config.valFraction, seed: config.seed });
+  const trainIds = new Set(trainClouds.map((c) => c.id));
+  const trainSources = clouds.filter((c) => c.labels && trainIds.has(c.id));
+  // Fresh points each epoch: the same clouds in the same order (short ones are skipped the same way), new samples.
+  const trainCloudsOf = (epoch: number): PreparedCloud[] =>
+    config.resample === 'epoch' && epoch > 0
+      ? prepareClouds(trainSources, { numPoints: config.points, seed: epochSeed(config.seed ^ 0x3c6ef372, epoch), short: config.shortClouds })
+      : trainClouds;
   if (trainClouds.length < 2) {
     throw new PnetError('BAD_INPUT', `only ${trainClouds.length} labelled training cloud(s) in ${config.categories.join(', ')}; need at least 2`, {
       file: config.data,
@@ -176,12 +187,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   try {
     while (state.epoch < config.epochs) {
-      const lr = learningRateAt(state.epoch, config.learningRate, config.lrDecayEvery, config.lrDecayFactor);
-      const batches = makeBatches(trainClouds, {
+      const lr =
+        config.lrSchedule === 'cosine'
+          ? cosineRateAt(state.epoch, config.learningRate, config.epochs)
+          : learningRateAt(state.epoch, config.learningRate, config.lrDecayEvery, config.lrDecayFactor);
+      const epochClouds = trainCloudsOf(state.epoch);
+      const batches = makeBatches(epochClouds, {
         batchSize: config.batchSize,
         seed: epochSeed(config.seed, state.epoch),
         shuffle: true,
         jitter: config.jitter,
+        augment: { scale: config.scaleRange, shift: config.shift, rotateUp: config.rotateUp },
         keepPartial: false,
       }).filter((b) => b.size >= 2);
       const trainMetrics = new SegmentationMetrics(classes.names.length, classes.partsOf);

@@ -20,6 +20,16 @@ export interface TrainConfig {
   valFraction: number;
   /** Std-dev of Gaussian jitter on training points (augmentation). */
   jitter: number;
+  /** Draw fresh points from every training cloud each epoch (`epoch`), or sample each cloud once (`once`). */
+  resample: 'epoch' | 'once';
+  /** Random anisotropic scale per axis, uniform in [lo, hi] (augmentation); [1, 1] turns it off. */
+  scaleRange: [number, number];
+  /** Random shift per axis, uniform in [−shift, shift] (augmentation). */
+  shift: number;
+  /** Random rotation about the up (y) axis (augmentation). */
+  rotateUp: boolean;
+  /** `step`: multiply by lrDecayFactor every lrDecayEvery epochs; `cosine`: from learningRate down to 1% of it. */
+  lrSchedule: 'step' | 'cosine';
   /** Clouds with fewer points than `points`: skip them (the reference behaviour) or resample with replacement. */
   shortClouds: 'skip' | 'resample';
   backend: BackendRequest;
@@ -37,9 +47,32 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'categories'> = {
   lrDecayFactor: 0.5,
   valFraction: 0.2,
   jitter: 0.01,
+  resample: 'epoch',
+  scaleRange: [0.8, 1.25],
+  shift: 0,
+  rotateUp: false,
+  lrSchedule: 'step',
   shortClouds: 'skip',
   backend: 'auto',
 };
+
+/**
+ * What each preset's recipe changes from TRAIN_DEFAULTS when the user does not say otherwise. keras keeps the
+ * reference schedule (60 epochs, halved every 5); lite is sized to one hour on a 2-core CPU for the real
+ * ShapeNet Airplane set (about 5 minutes an epoch there, see bench/ACCURACY.md), where a cosine decay over the
+ * short run beats the staircase.
+ */
+export const PRESET_TRAIN_DEFAULTS: Record<PresetName, Partial<TrainConfig>> = {
+  keras: {},
+  lite: { epochs: 11, lrSchedule: 'cosine' },
+};
+
+/** TRAIN_DEFAULTS, then the preset's recipe, then what the user set (undefined values do not count). */
+export function withDefaults(user: Partial<TrainConfig>): TrainConfig {
+  const defined = Object.fromEntries(Object.entries(user).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>;
+  const preset = (defined.preset ?? TRAIN_DEFAULTS.preset) as PresetName;
+  return { ...TRAIN_DEFAULTS, ...(PRESET_TRAIN_DEFAULTS[preset] ?? {}), ...defined } as TrainConfig;
+}
 
 function positiveInt(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new PnetError('BAD_ARGUMENT', `${name} must be a positive integer, got ${v}`);
@@ -62,6 +95,14 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (c.shortClouds !== 'skip' && c.shortClouds !== 'resample') {
     throw new PnetError('BAD_ARGUMENT', `--short-clouds must be skip or resample, got "${c.shortClouds}"`);
   }
+  if (c.resample !== 'epoch' && c.resample !== 'once') throw new PnetError('BAD_ARGUMENT', `--resample must be epoch or once, got "${c.resample}"`);
+  if (c.lrSchedule !== 'step' && c.lrSchedule !== 'cosine') {
+    throw new PnetError('BAD_ARGUMENT', `--lr-schedule must be step or cosine, got "${c.lrSchedule}"`);
+  }
+  const [lo, hi] = c.scaleRange;
+  if (!(lo > 0 && hi >= lo && Number.isFinite(hi))) throw new PnetError('BAD_ARGUMENT', `--scale must be two numbers 0 < lo ≤ hi, got ${c.scaleRange.join(' ')}`);
+  if (!(c.shift >= 0 && c.shift < 10)) throw new PnetError('BAD_ARGUMENT', `--shift must be in [0, 10), got ${c.shift}`);
+  if (!(c.jitter >= 0 && c.jitter < 1)) throw new PnetError('BAD_ARGUMENT', `--jitter must be in [0, 1), got ${c.jitter}`);
   if (!(c.valFraction > 0 && c.valFraction < 1)) throw new PnetError('BAD_ARGUMENT', `--val-fraction must be in (0, 1), got ${c.valFraction}`);
   if (c.categories.length === 0) throw new PnetError('BAD_ARGUMENT', 'name at least one --category');
   return c;

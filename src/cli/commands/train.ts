@@ -4,6 +4,13 @@ import { PnetError } from '../../errors.ts';
 import { BACKEND_NAMES, releaseBackend, type BackendRequest } from '../../backend/index.ts';
 import { PRESET_NAMES, type PresetName } from '../../model/spec.ts';
 import { train, TRAIN_DEFAULTS } from '../../train/index.ts';
+import { PRESET_TRAIN_DEFAULTS } from '../../train/options.ts';
+
+function scaleRange(values: number[] | undefined): [number, number] | undefined {
+  if (values === undefined) return undefined;
+  if (values.length !== 2) throw new PnetError('BAD_ARGUMENT', `--scale takes two numbers LO HI, got ${values.length}`);
+  return [values[0]!, values[1]!];
+}
 
 interface TrainArgs {
   data?: string;
@@ -17,6 +24,12 @@ interface TrainArgs {
   seed?: number;
   lr?: number;
   shortClouds?: string;
+  resample?: string;
+  scale?: number[];
+  shift?: number;
+  rotateUp?: boolean;
+  jitter?: number;
+  lrSchedule?: string;
   out?: string;
   resume?: string;
 }
@@ -29,13 +42,27 @@ export const trainCommand: PnetCommand<TrainArgs> = {
       .option('data', { type: 'string', describe: 'dataset directory (any supported layout)' })
       .option('category', { type: 'string', array: true, describe: 'category to train on, e.g. Airplane (repeatable)' })
       .option('preset', { type: 'string', choices: [...PRESET_NAMES], describe: `network widths (default ${TRAIN_DEFAULTS.preset})` })
-      .option('epochs', { type: 'number', describe: `epochs in total (default ${TRAIN_DEFAULTS.epochs})` })
+      .option('epochs', { type: 'number', describe: `epochs in total (default ${TRAIN_DEFAULTS.epochs}; lite ${PRESET_TRAIN_DEFAULTS.lite.epochs})` })
       .option('batch-size', { type: 'number', describe: `clouds per step (default ${TRAIN_DEFAULTS.batchSize})` })
       .option('points', { type: 'number', describe: `points sampled per cloud (default ${TRAIN_DEFAULTS.points})` })
       .option('max-clouds', { type: 'number', describe: 'use at most this many clouds (default all)' })
       .option('backend', { type: 'string', choices: ['auto', ...BACKEND_NAMES], describe: 'TF.js backend (default auto: fastest present)' })
       .option('seed', { type: 'number', describe: `seed for init, sampling, split and shuffling (default ${TRAIN_DEFAULTS.seed})` })
-      .option('lr', { type: 'number', describe: `Adam learning rate, halved every ${TRAIN_DEFAULTS.lrDecayEvery} epochs (default ${TRAIN_DEFAULTS.learningRate})` })
+      .option('lr', { type: 'number', describe: `Adam learning rate at the start (default ${TRAIN_DEFAULTS.learningRate})` })
+      .option('lr-schedule', {
+        type: 'string',
+        choices: ['step', 'cosine'],
+        describe: `step: halve every ${TRAIN_DEFAULTS.lrDecayEvery} epochs; cosine: decay to 1% by the last epoch (default keras step, lite cosine)`,
+      })
+      .option('resample', {
+        type: 'string',
+        choices: ['epoch', 'once'],
+        describe: `draw fresh points from each training cloud every epoch, or sample once (default ${TRAIN_DEFAULTS.resample})`,
+      })
+      .option('scale', { type: 'number', array: true, describe: `augmentation: per-axis random scale range LO HI (default ${TRAIN_DEFAULTS.scaleRange.join(' ')}; 1 1 turns it off)` })
+      .option('shift', { type: 'number', describe: `augmentation: random shift per axis up to ± this (default ${TRAIN_DEFAULTS.shift})` })
+      .option('rotate-up', { type: 'boolean', describe: 'augmentation: random rotation about the up (y) axis (default off)' })
+      .option('jitter', { type: 'number', describe: `augmentation: Gaussian noise std-dev per coordinate (default ${TRAIN_DEFAULTS.jitter})` })
       .option('short-clouds', {
         type: 'string',
         choices: ['skip', 'resample'],
@@ -68,6 +95,12 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         seed: args.seed,
         learningRate: args.lr,
         shortClouds: args.shortClouds as 'skip' | 'resample' | undefined,
+        resample: args.resample as 'epoch' | 'once' | undefined,
+        scaleRange: scaleRange(args.scale),
+        shift: args.shift,
+        rotateUp: args.rotateUp,
+        jitter: args.jitter,
+        lrSchedule: args.lrSchedule as 'step' | 'cosine' | undefined,
         out: args.out,
       });
       process.stderr.write(`done: ${r.epochsCompleted} epochs, best val mIoU ${r.best.valMiou.toFixed(4)} (epoch ${r.best.epoch}) → ${r.runDir}\n`);
