@@ -15,7 +15,7 @@ import { lookupStatic } from './static-path.ts';
 export interface ServeOptions {
   /** The .onnx file the page loads; without it, `defaultModel` when that file exists. */
   model?: string;
-  /** Default models/demo.onnx (a trained model the repository may ship). */
+  /** Default models/airplane.onnx (trained on real ShapeNet airplanes), else models/demo.onnx (synthetic). */
   defaultModel?: string;
   /** Default 8080; 0 picks a free port. */
   port?: number;
@@ -36,7 +36,10 @@ export interface RunningServer {
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_MODEL = join(REPO_ROOT, 'models', 'demo.onnx');
+/** The model trained on the real ShapeNet part Airplane train split; the page shows it when no model is named. */
+export const DEFAULT_MODEL = join(REPO_ROOT, 'models', 'airplane.onnx');
+/** Shown instead when DEFAULT_MODEL is absent (a trimmed checkout): the synthetic-data demo model. */
+export const DEMO_MODEL = join(REPO_ROOT, 'models', 'demo.onnx');
 export const NO_MODEL_HELP =
   'No model to serve yet. Train and export one with `npx pnet quickstart`, or export a checkpoint with ' +
   '`npx pnet export runs/<run> --onnx models/demo.onnx`, then restart with `npx pnet serve --model models/demo.onnx`.';
@@ -57,7 +60,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new PnetError('BAD_ARGUMENT', `--port must be an integer in 0–65535, got ${port}`);
   }
-  const model = await resolveModel(options.model, options.defaultModel ?? DEFAULT_MODEL);
+  const model = options.defaultModel
+    ? await resolveModel(options.model, options.defaultModel)
+    : ((await resolveModel(options.model, DEFAULT_MODEL)) ?? (await resolveModel(undefined, DEMO_MODEL)));
   if (!options.webDir) {
     const build = await ensureWebBundle();
     if (build.built) options.log?.(`built the web bundle (dist/web/) in ${Math.round(build.ms)} ms`);

@@ -232,7 +232,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const seconds = (performance.now() - started) / 1000;
       const train = trainMetrics.summary();
+      const valStarted = performance.now();
       const val = await evaluateClouds(model, valClouds, classes, config.batchSize);
+      const valSeconds = (performance.now() - valStarted) / 1000;
       const record: EpochMetrics = {
         epoch: state.epoch + 1,
         lr,
@@ -245,6 +247,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         miou: val.miou,
         val_part_iou: Object.fromEntries(classes.names.map((n, k) => [n, val.partIou[k]!])),
         seconds,
+        val_seconds: valSeconds,
         clouds_per_second: seen / seconds,
       };
       state.history.push(record);

@@ -25,7 +25,10 @@ export interface EpochMetrics {
   miou: number;
   /** Per-part IoU on val, by part name. */
   val_part_iou: Record<string, number>;
+  /** Training time of the epoch (its steps). */
   seconds: number;
+  /** Validation time after the epoch (absent in runs made before it was recorded). */
+  val_seconds?: number;
   clouds_per_second: number;
 }
 

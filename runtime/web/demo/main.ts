@@ -19,6 +19,10 @@ interface Sample {
   file: string;
   name: string;
   points: number;
+  /** The shape's category, so a cloud the model was not trained on is labelled as such. */
+  category?: string;
+  /** `val`: a real cloud of the official val split; `real`: a real cloud of another split; `synthetic`: made by `pnet data synth`. */
+  source?: 'val' | 'real' | 'synthetic';
 }
 
 const MAX_POINTS = 50_000;
@@ -26,7 +30,7 @@ const MAX_POINTS = 50_000;
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const viewer = new CloudViewer($('viewer'));
 let segmenter: WebSegmenter | undefined;
-let cloud: { name: string; xyz: Float32Array } | undefined;
+let cloud: { name: string; xyz: Float32Array; category?: string } | undefined;
 /** Runs on the current session: the first WebGPU run also compiles its shaders, so it is labelled as such. */
 let runs = 0;
 
@@ -111,10 +115,10 @@ function showNoModel(help: string): void {
   setState('no-model');
 }
 
-async function showCloud(name: string, xyz: Float32Array): Promise<void> {
+async function showCloud(name: string, xyz: Float32Array, category?: string): Promise<void> {
   const total = xyz.length / 3;
   const kept = capPoints(xyz, MAX_POINTS);
-  cloud = { name, xyz: kept };
+  cloud = { name, xyz: kept, category };
   viewer.show(kept);
   $('cloud-name').textContent = name;
   $('cloud-points').textContent =
@@ -151,6 +155,14 @@ function renderLegend(result: WebSegmentResult | undefined): void {
     li.textContent = segmenter ? 'Segmenting…' : 'Segment a cloud to see its parts.';
     legend.appendChild(li);
     return;
+  }
+  const known = segmenter?.info.category ?? [];
+  if (cloud?.category && known.length > 0 && !known.some((c) => c.toLowerCase() === cloud!.category!.toLowerCase())) {
+    // The net still assigns every point one of its parts; say plainly that these labels mean nothing here.
+    const li = document.createElement('li');
+    li.className = 'outside';
+    li.textContent = `This cloud is in category ${cloud.category}; the model knows only ${known.join(', ')}, so these labels are not a segmentation.`;
+    legend.appendChild(li);
   }
   const counts = new Array<number>(result.classes.length).fill(0);
   for (const label of result.labels) counts[label] = (counts[label] ?? 0) + 1;
@@ -189,7 +201,7 @@ async function openSample(sample: Sample, chip: HTMLElement): Promise<void> {
   chip.classList.add('active');
   const response = await fetch(`./samples/${sample.file}`);
   if (!response.ok) throw new Error(`could not load sample ${sample.file}: HTTP ${response.status}`);
-  await showCloud(`${sample.name} · sample`, parseCloudFile(sample.file, new Uint8Array(await response.arrayBuffer())));
+  await showCloud(`${sample.name} · ${sampleTag(sample)}`, parseCloudFile(sample.file, new Uint8Array(await response.arrayBuffer())), sample.category);
 }
 
 /** Runs a UI action, turning any failure into a visible message instead of an unhandled rejection. */
@@ -226,6 +238,12 @@ function wireDropzone(): void {
   }
 }
 
+function sampleTag(sample: Sample): string {
+  if (sample.source === 'synthetic') return 'synthetic';
+  if (sample.source === 'val') return 'real, val split';
+  return 'real';
+}
+
 async function loadSamples(): Promise<{ sample: Sample; chip: HTMLElement }[]> {
   const response = await fetch('./samples/index.json');
   const samples = response.ok ? ((await response.json()) as Sample[]) : [];
@@ -237,7 +255,8 @@ async function loadSamples(): Promise<{ sample: Sample; chip: HTMLElement }[]> {
     chip.dataset.sample = sample.file;
     chip.innerHTML = `<span></span><small></small>`;
     chip.querySelector('span')!.textContent = sample.name;
-    chip.querySelector('small')!.textContent = `${(sample.points / 1000).toFixed(1)}k`;
+    chip.querySelector('small')!.textContent = `${sampleTag(sample)} · ${(sample.points / 1000).toFixed(1)}k`;
+    if (sample.source === 'synthetic') chip.classList.add('synthetic');
     chip.addEventListener('click', () => guarded(() => openSample(sample, chip)));
     host.appendChild(chip);
     return { sample, chip };

@@ -91,6 +91,14 @@ export const quickstartCommand: PnetCommand<QuickstartArgs> = {
     const failed = rows.filter((r) => r.status === 'fail');
 
     console.log(`\nmodel: ${modelPath}\nlabelled clouds (coloured .ply): ${join(out, 'labels')}\nsee it in 3-D: npx pnet serve --model ${modelPath}`);
+    // A fresh machine has no real data, so the quickstart stays synthetic; say where the real model and recipe are.
+    console.log(
+      '\nThis model has only seen SYNTHETIC airplanes. For real shapes: models/airplane.onnx is trained on the ShapeNet part ' +
+        'Airplane train split (`npx pnet serve` shows it); to train your own, get the benchmark archive, then ' +
+        '`npx pnet data fetch --from shapenetcore_partanno_segmentation_benchmark_v0.zip --dest data` and ' +
+        '`npx pnet train --data data/shapenetcore_partanno_segmentation_benchmark_v0 --category Airplane --preset lite --out runs/airplane` ' +
+        '(see bench/ACCURACY.md).',
+    );
     if (failed.length > 0) throw new PnetError('PARTIAL_FAILURE', `parity failed for: ${failed.map((r) => r.runtime).join(', ')}`);
     return 0;
   },

@@ -1,0 +1,98 @@
+/**
+ * The val curves and table of bench/ACCURACY.md, from run directories of `pnet train` on the real ShapeNet part
+ * Airplane set: val accuracy and instance mIoU (sampled points, as training measures them) against wall-clock
+ * minutes on this machine, one line per run, written to bench/accuracy-curves.svg; a markdown table on stdout.
+ *
+ *   node bin/run-ts.js bench/accuracy.ts runs/airplane-lite [more runs…] [--svg bench/accuracy-curves.svg]
+ *
+ * Wall-clock per epoch is its training time plus its validation time (`seconds` + `val_seconds` in metrics.jsonl).
+ */
+import { readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import { writeFileAtomic } from '../src/atomic-write.ts';
+import type { EpochMetrics } from '../src/train/run-dir.ts';
+
+interface RunCurve {
+  name: string;
+  preset: string;
+  epochs: EpochMetrics[];
+  minutes: number[];
+}
+
+function readRun(dir: string): RunCurve {
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { preset: string };
+  const epochs = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as EpochMetrics);
+  let total = 0;
+  const minutes = epochs.map((e) => {
+    if (e.val_seconds === undefined) throw new Error(`${join(dir, 'metrics.jsonl')}: epoch ${e.epoch} has no val_seconds; wall-clock unknown`);
+    total += e.seconds + e.val_seconds;
+    return total / 60;
+  });
+  return { name: basename(dir), preset: config.preset, epochs, minutes };
+}
+
+async function curvesSvg(runs: RunCurve[]): Promise<string> {
+  const rows = runs.flatMap((r) =>
+    r.epochs.flatMap((e, i) => [
+      { run: r.name, minutes: r.minutes[i], metric: 'val instance mIoU', value: e.val_miou },
+      { run: r.name, minutes: r.minutes[i], metric: 'val accuracy', value: e.val_accuracy },
+      { run: r.name, minutes: r.minutes[i], metric: 'train loss', value: e.train_loss },
+    ]),
+  );
+  const spec: vl.TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    data: { values: rows },
+    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['val instance mIoU', 'val accuracy', 'train loss'] } },
+    spec: {
+      width: 300,
+      height: 220,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'minutes', type: 'quantitative', title: 'wall-clock minutes (2 cores)' },
+        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
+        color: { field: 'run', type: 'nominal' },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+  };
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+function table(runs: RunCurve[]): string {
+  const lines = [
+    '| run | preset | epoch | wall-clock min | lr | train loss | val loss | val accuracy | val instance mIoU | clouds/s (train) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of runs) {
+    r.epochs.forEach((e, i) => {
+      lines.push(
+        `| ${r.name} | ${r.preset} | ${e.epoch} | ${r.minutes[i]!.toFixed(1)} | ${e.lr.toExponential(2)} | ${e.train_loss.toFixed(4)} | ` +
+          `${e.val_loss.toFixed(4)} | ${e.val_accuracy.toFixed(4)} | ${e.val_miou.toFixed(4)} | ${e.clouds_per_second.toFixed(2)} |`,
+      );
+    });
+  }
+  return lines.join('\n');
+}
+
+const args = process.argv.slice(2);
+const svgAt = args.indexOf('--svg');
+const svgPath = svgAt >= 0 ? resolve(args[svgAt + 1]!) : fileURLToPath(new URL('./accuracy-curves.svg', import.meta.url));
+const dirs = args.filter((a, i) => a !== '--svg' && i !== svgAt + 1);
+if (dirs.length === 0) {
+  console.error('usage: node bin/run-ts.js bench/accuracy.ts RUN_DIR [RUN_DIR…] [--svg FILE]');
+  process.exit(2);
+}
+const runs = dirs.map((d) => readRun(resolve(d)));
+await writeFileAtomic(svgPath, await curvesSvg(runs));
+console.log(table(runs));
+console.error(`curves → ${svgPath}`);
