@@ -394,8 +394,9 @@ export async function runInfer(args: InferArgs): Promise<number> {
       const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
       const categories = Object.entries(s.categories);
       lines.push(
-        `  eval on ${score.shapes} clouds with labels, every original point: accuracy ${pct(s.accuracy)}, ` +
-          `instance mIoU ${pct(s.miou)}` + (categories.length > 1 ? `, class mIoU ${pct(s.classMiou)}` : ''),
+        `  eval on ${score.shapes} clouds with labels: accuracy ${pct(s.accuracy)}, instance mIoU ${pct(s.miou)}` +
+          (categories.length > 1 ? `, class mIoU ${pct(s.classMiou)}` : '') +
+          ` (every original point; ShapeNet part protocol)`,
       );
       for (const [format, n] of truthFormats) lines.push(`  eval labels: ${n} from ${TRUTH_FORMAT_NAMES[format]}`);
       const named = info.classes.map((name, k) => [name, s.partIou[k]!] as const).filter(([, v]) => Number.isFinite(v));
