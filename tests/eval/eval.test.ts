@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeCheckpoint } from '../../src/checkpoint/format.ts';
 import { normalizeUnitSphere, parsePts, parseSeg } from '../../src/data/index.ts';
-import { evaluate, formatEvalReport } from '../../src/eval/index.ts';
+import { evaluate, formatEvalReport, selectSplit } from '../../src/eval/index.ts';
+import type { Cloud, Dataset } from '../../src/data/types.ts';
 import { PointNet } from '../../src/model/pointnet.ts';
 import { initialWeights, modelLayout } from '../../src/model/spec.ts';
 import { TINY_CLASSES, TINY_PRESET, tinyMeta } from '../runtime/node/tiny-model.ts';
@@ -51,5 +52,15 @@ describe('pnet eval by the benchmark protocol', () => {
 
   it('--split test on a dataset without an official test list says so in one line', async () => {
     await expect(evaluate({ model: checkpoint, data: FIXTURE, split: 'test', progress: false })).rejects.toThrow(/no official test split/);
+  });
+
+  it('--split picks the official lists when the dataset has them', () => {
+    const cloud = (id: string): Cloud => ({ id, category: 'Airplane', points: new Float32Array(3 * 2048), labels: new Int32Array(2048), source: id });
+    const clouds = ['a', 'b', 'c', 'd'].map(cloud);
+    const dataset = { officialSplit: { train: ['a', 'c'], val: ['d'], test: ['b'] } } as Dataset;
+    expect(selectSplit(dataset, clouds, 'val', {}).map((c) => c.id)).toEqual(['d']);
+    expect(selectSplit(dataset, clouds, 'train', {}).map((c) => c.id)).toEqual(['a', 'c']);
+    expect(selectSplit(dataset, clouds, 'test', {}).map((c) => c.id)).toEqual(['b']);
+    expect(selectSplit(dataset, clouds, 'all', {})).toHaveLength(4);
   });
 });
