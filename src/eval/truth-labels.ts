@@ -84,13 +84,22 @@ function classIndexOf(model: TruthModel, category: string | undefined, part: str
   return byCategory >= 0 ? byCategory : model.category.length <= 1 ? model.classes.findIndex((c) => c.toLowerCase() === part.toLowerCase()) : -1;
 }
 
-function resolveCategory(model: TruthModel, fromPath: string | undefined): string | undefined {
-  if (fromPath) return model.category.find((c) => c.toLowerCase() === fromPath.toLowerCase()) ?? fromPath;
-  return model.category.length === 1 ? model.category[0] : undefined;
+/** The cloud's category: the one its folder names (which the model must know), else the model's only one. */
+function resolveCategory(model: TruthModel, fromPath: string | undefined, file: string): string | undefined {
+  if (!fromPath) return model.category.length === 1 ? model.category[0] : undefined;
+  const known = model.category.find((c) => c.toLowerCase() === fromPath.toLowerCase());
+  // A model trained on no category name (hand-made metadata) cannot be checked: trust the folder.
+  if (!known && model.category.length > 0) {
+    throw new PnetError('BAD_INPUT', `this cloud is a ${fromPath}; the model knows ${model.category.join(', ')} only`, {
+      file,
+      remedy: 'score each category with a model trained on it',
+    });
+  }
+  return known ?? fromPath;
 }
 
 function benchmarkTruth(segFile: string, cloudFile: string, synsetDir: string, numPoints: number, model: TruthModel): TruthLabels {
-  const category = resolveCategory(model, categoryOfSynset(synsetDir));
+  const category = resolveCategory(model, categoryOfSynset(synsetDir), segFile);
   const known = category ? benchmarkParts(category) : undefined;
   if (!category || !known) {
     throw new PnetError('BAD_INPUT', 'cannot tell which benchmark category this cloud is (no synsetoffset2category.txt names its folder)', {
@@ -125,7 +134,7 @@ function partFilesTruth(
   numPoints: number,
   model: TruthModel,
 ): TruthLabels {
-  const category = resolveCategory(model, categoryOfSynset(synsetDir));
+  const category = resolveCategory(model, categoryOfSynset(synsetDir), files[0]!.file);
   const none = model.classes.indexOf('none');
   const labels = new Int32Array(numPoints).fill(-1);
   const mapped = files.map(({ part, file }) => {
@@ -164,7 +173,7 @@ function classIndexTruth(segFile: string, cloudFile: string, numPoints: number, 
   if (badAt >= 0) {
     throw new PnetError('BAD_INPUT', `label ${labels[badAt]} is not a class of the model (0–${k - 1})`, { file: segFile, line: badAt + 1 });
   }
-  return { format: 'class-index', labels, category: resolveCategory(model, undefined), files: [segFile] };
+  return { format: 'class-index', labels, category: resolveCategory(model, undefined, segFile), files: [segFile] };
 }
 
 /** Label files of a cloud inside a benchmark or PartAnnotation `points/` folder, or undefined when it is not in one. */

@@ -238,6 +238,12 @@ describe('pnet infer --eval reads the ShapeNet part layouts', () => {
     expect(r.stdout).toMatch(/eval labels: 1 from PartAnnotation points_label\/<part>\/<id>\.seg/);
   });
 
+  it('a cloud of a category the model does not know is named as such, not scored', async () => {
+    const r = await run('infer', model, join(FIXTURE, '03797390', 'points'), '--out', join(dir, 'out-mug'), '--eval');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/10c2b3eac377b9084b3c42e318f3affc\.seg: this cloud is a Mug; the model knows Airplane only/);
+  });
+
   it('a part id outside the category names the label file and line', async () => {
     const root = join(dir, 'bench-bad');
     await mkdir(join(root, '02691156', 'points'), { recursive: true });
