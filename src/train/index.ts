@@ -226,6 +226,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         val_loss: val.loss,
         val_accuracy: val.accuracy,
         val_miou: val.miou,
+        val_class_miou: val.classMiou,
         miou: val.miou,
         val_part_iou: Object.fromEntries(classes.names.map((n, k) => [n, val.partIou[k]!])),
         seconds,
