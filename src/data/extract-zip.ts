@@ -269,3 +269,21 @@ function startEntryBar(total: number, requested: boolean): cliProgress.SingleBar
   bar.start(total, 0);
   return bar;
 }
+
+/** The archive's top-level names (first path segment of every entry), read from its central directory only. */
+export async function zipTopLevelNames(archive: string): Promise<string[]> {
+  const zip = await openZip(archive);
+  const names = new Set<string>();
+  await new Promise<void>((resolvePromise, reject) => {
+    zip.on('error', (e: Error) => reject(archiveError(archive, e)));
+    zip.on('end', () => resolvePromise());
+    zip.on('entry', (entry: yauzl.Entry) => {
+      const first = entry.fileName.split('/')[0]!;
+      if (!entry.fileName.startsWith(SKIPPED_PREFIX) && first !== '') names.add(first);
+      zip.readEntry();
+    });
+    zip.readEntry();
+  });
+  zip.close();
+  return [...names].sort();
+}

@@ -191,7 +191,7 @@ function indexBenchmark(root: string, layout: DatasetLayout, wanted?: string[]):
   const withParts = cats.map((c) => {
     const known = benchmarkParts(c.name);
     if (!known) throw new PnetError('BAD_INPUT', `unknown benchmark category "${c.name}"`, { file: synFile });
-    return { ...c, known, parts: Array.from({ length: known.count }, (_, i) => `part${i + 1}`), colors: [] };
+    return { ...c, known, parts: [...known.names], colors: [] };
   });
   const classes = classTable(withParts, false);
   const sources: CloudSource[] = [];

@@ -62,11 +62,11 @@ export function prepareClouds(clouds: Cloud[], options: PrepareOptions): Prepare
  * Train/val split: the dataset's official train and val lists when it has both (and both name clouds present),
  * otherwise a seeded shuffle with valFraction for validation. The same seed always gives the same split.
  */
-export function splitTrainVal(
+export function splitTrainVal<T extends Pick<PreparedCloud, 'id'>>(
   dataset: Pick<Dataset, 'officialSplit'>,
-  prepared: PreparedCloud[],
+  prepared: T[],
   options: { valFraction?: number; seed: number },
-): { train: PreparedCloud[]; val: PreparedCloud[] } {
+): { train: T[]; val: T[] } {
   const official = dataset.officialSplit;
   if (official) {
     const train = new Set(official.train);

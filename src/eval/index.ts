@@ -1,11 +1,22 @@
-/** Evaluation of a trained model on a dataset: accuracy, per-part IoU, ShapeNet mIoU and the confusion matrix. */
+/**
+ * Evaluation of a trained model on a dataset by the ShapeNet part benchmark's protocol (runtime/common/metrics.ts):
+ * accuracy, instance and class mIoU, per-part IoU and the confusion matrix, either on the sampled point count the
+ * model trained on or, with `allPoints`, on every original point of each cloud (what a user of the model gets).
+ */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDataset, makeBatches, prepareClouds } from '../data/index.ts';
+import * as tf from '@tensorflow/tfjs';
+import { loadDataset, makeBatches, normalizeUnitSphere, prepareClouds, splitTrainVal } from '../data/index.ts';
+import type { Cloud, Dataset } from '../data/types.ts';
 import { PnetError } from '../errors.ts';
 import { loadPointNetFromCheckpoint } from '../model/load.ts';
-import { SegmentationMetrics, type MetricsSummary } from '../train/metrics.ts';
+import type { PointNet } from '../model/pointnet.ts';
+import { SegmentationMetrics, type MetricsSummary } from '../../runtime/common/metrics.ts';
+import { TRAIN_DEFAULTS, type TrainConfig } from '../train/options.ts';
 import { predictBatch } from '../train/step.ts';
+
+export const EVAL_SPLITS = ['all', 'train', 'val', 'test'] as const;
+export type EvalSplit = (typeof EVAL_SPLITS)[number];
 
 export interface EvalOptions {
   /** A run directory (its best.ckpt) or a checkpoint file. */
@@ -13,8 +24,12 @@ export interface EvalOptions {
   data: string;
   /** Defaults to the categories the model was trained on. */
   categories?: string[];
-  /** Defaults to the training point count. */
+  /** Defaults to the training point count. Ignored with `allPoints`. */
   points?: number;
+  /** Score every original point of each cloud (the whole cloud normalised as one) instead of a sample. */
+  allPoints?: boolean;
+  /** Which clouds: all (default), or the train/val/test split the training run used. */
+  split?: EvalSplit;
   batchSize?: number;
   maxClouds?: number;
   seed?: number;
@@ -25,7 +40,9 @@ export interface EvalReport extends MetricsSummary {
   checkpoint: string;
   classNames: string[];
   clouds: number;
-  points: number;
+  /** Points per cloud, or `all` for every original point. */
+  points: number | 'all';
+  split: EvalSplit;
 }
 
 export function resolveCheckpoint(path: string): string {
@@ -35,6 +52,36 @@ export function resolveCheckpoint(path: string): string {
   }
   if (!existsSync(path)) throw new PnetError('NOT_FOUND', 'no such checkpoint or run directory', { file: path });
   return path;
+}
+
+/**
+ * The clouds of one split: the dataset's official lists when it has them, otherwise the seeded split of the
+ * training run (the same sampling and seed its config recorded).
+ */
+export function selectSplit(dataset: Dataset, clouds: Cloud[], split: EvalSplit, trainConfig: Partial<TrainConfig>): Cloud[] {
+  if (split === 'all') return clouds;
+  const official = dataset.officialSplit;
+  if (split === 'test') {
+    if (!official || official.test.length === 0) {
+      throw new PnetError('BAD_ARGUMENT', 'this dataset has no official test split (train_test_split/shuffled_test_file_list.json)', {
+        file: dataset.root,
+      });
+    }
+    const ids = new Set(official.test);
+    return clouds.filter((c) => ids.has(c.id));
+  }
+  const config = { ...TRAIN_DEFAULTS, ...trainConfig };
+  const used = config.maxClouds > 0 ? clouds.slice(0, config.maxClouds) : clouds;
+  const prepared = prepareClouds(used, { numPoints: config.points, seed: config.seed, short: config.shortClouds });
+  const sides = splitTrainVal(dataset, prepared, { valFraction: config.valFraction, seed: config.seed });
+  const ids = new Set(sides[split].map((c) => c.id));
+  return used.filter((c) => ids.has(c.id));
+}
+
+/** Class probabilities [N, classes] for every point of one cloud, normalised as a whole. */
+function scoreWholeCloud(model: PointNet, cloud: Cloud): Float32Array {
+  const n = cloud.points.length / 3;
+  return tf.tidy(() => new Float32Array(model.predict(tf.tensor3d(normalizeUnitSphere(cloud.points), [1, n, 3])).dataSync()));
 }
 
 export async function evaluate(options: EvalOptions): Promise<EvalReport> {
@@ -48,18 +95,23 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
         remedy: 'evaluate on the categories the model was trained on',
       });
     }
-    let clouds = dataset.clouds;
+    const split = options.split ?? 'all';
+    let clouds = selectSplit(dataset, dataset.clouds, split, meta.config as Partial<TrainConfig>).filter((c) => c.labels && c.points.length > 0);
     if (options.maxClouds) clouds = clouds.slice(0, options.maxClouds);
+    const metrics = new SegmentationMetrics(meta.classes.names.length, dataset.classes.partsOf);
+    if (options.allPoints) {
+      for (const cloud of clouds) metrics.addShapeScores(scoreWholeCloud(model, cloud), cloud.labels!, cloud.category);
+      return { ...metrics.summary(), checkpoint, classNames: meta.classes.names, clouds: clouds.length, points: 'all', split };
+    }
     const points = options.points ?? meta.numPoints;
     const prepared = prepareClouds(clouds, { numPoints: points, seed: options.seed ?? 0, short: 'resample' });
-    const metrics = new SegmentationMetrics(meta.classes.names.length, dataset.classes.partsOf);
     let offset = 0;
     for (const batch of makeBatches(prepared, { batchSize: options.batchSize ?? 16, seed: 0, shuffle: false, keepPartial: true })) {
-      const { predictions } = predictBatch(model, batch);
-      metrics.add(predictions, batch.labels, prepared.slice(offset, offset + batch.size).map((c) => c.category), batch.numPoints);
+      const { scores } = predictBatch(model, batch);
+      metrics.addScores(scores, batch.labels, prepared.slice(offset, offset + batch.size).map((c) => c.category), batch.numPoints);
       offset += batch.size;
     }
-    return { ...metrics.summary(), checkpoint, classNames: meta.classes.names, clouds: prepared.length, points };
+    return { ...metrics.summary(), checkpoint, classNames: meta.classes.names, clouds: prepared.length, points, split };
   } finally {
     model.dispose();
   }
@@ -71,19 +123,28 @@ function fmt(v: number): string {
 
 export function formatEvalReport(r: EvalReport): string {
   const width = Math.max(...r.classNames.map((n) => n.length), 6);
+  const categories = Object.entries(r.categories);
+  const which = r.split === 'all' ? 'every cloud' : `the ${r.split} split`;
+  const points = r.points === 'all' ? `every original point (${r.scoredPoints} in all)` : `${r.points} sampled points each`;
   const lines = [
     `checkpoint: ${r.checkpoint}`,
-    `clouds: ${r.clouds} × ${r.points} points`,
+    `clouds: ${r.clouds} (${which}), ${points}`,
     `accuracy: ${fmt(r.accuracy)}`,
-    `mIoU (ShapeNet, per shape): ${fmt(r.miou)}`,
+    `instance mIoU (mean over shapes): ${fmt(r.miou)}`,
+  ];
+  if (categories.length > 1) {
+    lines.push(`class mIoU (mean over ${categories.length} categories): ${fmt(r.classMiou)}`);
+    for (const [name, c] of categories) lines.push(`  ${name.padEnd(width)}  ${fmt(c.miou)}  (${c.shapes} shapes)`);
+  }
+  lines.push(
     '',
-    'per-part IoU:',
+    "per-part IoU (mean over the category's shapes; 1 where a part is absent from truth and prediction):",
     ...r.classNames.map((n, k) => `  ${n.padEnd(width)}  ${fmt(r.partIou[k]!)}`),
     '',
     'confusion matrix (rows: truth, columns: predicted, numbered as the rows):',
     // Columns are numbered: part names are often wider than the counts under them.
     `  ${''.padEnd(width + 5)}  ${r.classNames.map((_, k) => `[${k}]`.padStart(9)).join(' ')}`,
     ...r.confusion.map((row, k) => `  ${`[${k}]`.padEnd(5)}${r.classNames[k]!.padEnd(width)}  ${row.map((v) => String(v).padStart(9)).join(' ')}`),
-  ];
+  );
   return lines.join('\n');
 }

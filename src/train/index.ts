@@ -19,7 +19,7 @@ import { createProgress } from '../progress.ts';
 import { PNET_VERSION } from '../version.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { Adam, ADAM_PREFIX } from './adam.ts';
-import { SegmentationMetrics } from './metrics.ts';
+import { SegmentationMetrics } from '../../runtime/common/metrics.ts';
 import { TRAIN_DEFAULTS, validateConfig, withDefaults, type TrainConfig } from './options.ts';
 import { runPath, writeHistory, type EpochMetrics } from './run-dir.ts';
 import { cosineRateAt, learningRateAt } from './schedule.ts';
@@ -76,9 +76,9 @@ async function evaluateClouds(model: PointNet, clouds: PreparedCloud[], classes:
   let offset = 0;
   // Unshuffled batches keep cloud order, so batch members are the next `size` clouds.
   for (const batch of makeBatches(clouds, { batchSize, seed: 0, shuffle: false, keepPartial: true })) {
-    const { crossEntropy, predictions } = predictBatch(model, batch);
+    const { crossEntropy, scores } = predictBatch(model, batch);
     lossSum += crossEntropy * batch.size;
-    metrics.add(predictions, batch.labels, clouds.slice(offset, offset + batch.size).map((c) => c.category), batch.numPoints);
+    metrics.addScores(scores, batch.labels, clouds.slice(offset, offset + batch.size).map((c) => c.category), batch.numPoints);
     offset += batch.size;
   }
   return { loss: clouds.length ? lossSum / clouds.length : Number.NaN, ...metrics.summary() };
@@ -216,7 +216,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const batch = batches[b]!;
         const result = trainStep(model, optimizer, batch, lr);
         const cats = order.slice(b * config.batchSize, b * config.batchSize + batch.size).map((i) => trainClouds[i]!.category);
-        trainMetrics.add(result.predictions, batch.labels, cats, batch.numPoints);
+        trainMetrics.addScores(result.scores, batch.labels, cats, batch.numPoints);
         lossSum += result.loss * batch.size;
         seen += batch.size;
         state.batchInEpoch = b + 1;
@@ -244,6 +244,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         val_loss: val.loss,
         val_accuracy: val.accuracy,
         val_miou: val.miou,
+        val_class_miou: val.classMiou,
         miou: val.miou,
         val_part_iou: Object.fromEntries(classes.names.map((n, k) => [n, val.partIou[k]!])),
         seconds,

@@ -20,7 +20,10 @@ export interface EpochMetrics {
   train_miou: number;
   val_loss: number;
   val_accuracy: number;
+  /** Instance mIoU on val: the mean over shapes of each shape's mean part IoU (benchmark protocol). */
   val_miou: number;
+  /** Class mIoU on val: the mean over categories of their instance mIoU (equal to val_miou for one category). */
+  val_class_miou: number;
   /** ShapeNet mIoU on val (the score best.ckpt is chosen by); same as val_miou. */
   miou: number;
   /** Per-part IoU on val, by part name. */
@@ -32,7 +35,7 @@ export interface EpochMetrics {
   clouds_per_second: number;
 }
 
-const CSV_COLUMNS = ['epoch', 'lr', 'train_loss', 'train_accuracy', 'train_miou', 'val_loss', 'val_accuracy', 'val_miou', 'miou', 'seconds', 'clouds_per_second'] as const;
+const CSV_COLUMNS = ['epoch', 'lr', 'train_loss', 'train_accuracy', 'train_miou', 'val_loss', 'val_accuracy', 'val_miou', 'val_class_miou', 'miou', 'seconds', 'clouds_per_second'] as const;
 
 export function runPath(dir: string, file: keyof typeof RUN_FILES): string {
   return join(dir, RUN_FILES[file]);

@@ -10,14 +10,17 @@ export interface StepResult {
   /** Cross-entropy + regulariser. */
   loss: number;
   crossEntropy: number;
-  /** Predicted class per point (training-mode forward, before the update), [size·numPoints]. */
-  predictions: Int32Array;
+  /**
+   * Class logits per point (training-mode forward, before the update), [size·numPoints, classes]: the metrics take
+   * the argmax over each cloud's own category's parts.
+   */
+  scores: Float32Array;
 }
 
 export function trainStep(model: PointNet, optimizer: Adam, batch: Batch, learningRate: number, ops: LayerOps = FAST_OPS): StepResult {
   const stats = new Map<string, BatchStats>();
   let crossEntropy: tf.Scalar | undefined;
-  let predictions: tf.Tensor | undefined;
+  let logits: tf.Tensor | undefined;
   const { value, grads } = tf.tidy(() => {
     const points = tf.tensor3d(batch.points, [batch.size, batch.numPoints, 3]);
     const labels = tf.tensor1d(batch.labels, 'int32');
@@ -25,7 +28,7 @@ export function trainStep(model: PointNet, optimizer: Adam, batch: Batch, learni
       const out = model.forwardTraining(points, { ops, onStats: (prefix, s) => stats.set(prefix, s) });
       const loss = segmentationLoss(out, labels, model.layout.preset.orthoWeight, ops);
       crossEntropy = tf.keep(loss.crossEntropy);
-      predictions = tf.keep(tf.argMax(out.logits, 1));
+      logits = tf.keep(out.logits);
       return loss.total;
     }, optimizer.variables);
   });
@@ -34,19 +37,22 @@ export function trainStep(model: PointNet, optimizer: Adam, batch: Batch, learni
   const result = {
     loss: value.dataSync()[0]!,
     crossEntropy: crossEntropy!.dataSync()[0]!,
-    predictions: new Int32Array(predictions!.dataSync()),
+    scores: new Float32Array(logits!.dataSync()),
   };
-  tf.dispose([value, crossEntropy!, predictions!, ...Object.values(grads)]);
+  tf.dispose([value, crossEntropy!, logits!, ...Object.values(grads)]);
   return result;
 }
 
-/** Inference-mode predictions (moving statistics) and the mean cross-entropy of a batch. */
-export function predictBatch(model: PointNet, batch: Batch): { crossEntropy: number; predictions: Int32Array } {
+/**
+ * Inference-mode class probabilities (moving statistics), [size·numPoints, classes], and the mean cross-entropy of
+ * a batch.
+ */
+export function predictBatch(model: PointNet, batch: Batch): { crossEntropy: number; scores: Float32Array } {
   return tf.tidy(() => {
     const probs = model.predict(tf.tensor3d(batch.points, [batch.size, batch.numPoints, 3]));
     const flat = tf.reshape(probs, [-1, probs.shape[2]]) as tf.Tensor2D;
     const labels = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), probs.shape[2]);
     const ce = tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.log(tf.maximum(flat, 1e-7))), 1)));
-    return { crossEntropy: ce.dataSync()[0]!, predictions: new Int32Array(tf.argMax(flat, 1).dataSync()) };
+    return { crossEntropy: ce.dataSync()[0]!, scores: new Float32Array(flat.dataSync()) };
   });
 }

@@ -1,6 +1,7 @@
 import { formatPts } from '../../src/data/pts.ts';
 import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -106,9 +107,10 @@ describe('pnet infer', () => {
     await writeFile(join(evalDir, 'a.seg'), formatSeg(truth));
     const r = await run('infer', model, evalDir, '--out', join(dir, 'out-eval'), '--eval');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/eval on 1 clouds with labels: accuracy 90\.00%, mIoU \d+\.\d\d%/);
-    expect(r.stdout).toMatch(/1 clouds have no <name>\.seg/);
-    const miou = Number(/mIoU ([\d.]+)%/.exec(r.stdout)![1]);
+    expect(r.stdout).toMatch(/eval on 1 clouds with labels: accuracy 90\.00%, instance mIoU \d+\.\d\d% \(every original point/);
+    expect(r.stdout).toMatch(/eval labels: 1 from <name>\.seg beside the cloud \(class index per line\)/);
+    expect(r.stdout).toMatch(/1 clouds have no label files/);
+    const miou = Number(/instance mIoU ([\d.]+)%/.exec(r.stdout)![1]);
     expect(miou).toBeGreaterThan(0);
     expect(miou).toBeLessThan(100);
   });
@@ -188,5 +190,81 @@ describe('pnet infer', () => {
     const r = await run('infer', model, join(dir, 'in'), '--format', 'obj');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/format/);
+  });
+});
+
+describe('pnet infer --eval reads the ShapeNet part layouts', () => {
+  const FIXTURE = fileURLToPath(new URL('../fixtures/shapenet-benchmark', import.meta.url));
+  const ID = '1021a0914a7207aff927ed529ad90a11';
+  const PARTS = ['body', 'wing', 'tail', 'engine'];
+
+  /** The fixture plane's 1-based part ids, and the accuracy of the model's own labels against them (in %). */
+  async function expectedAccuracy(): Promise<{ ids: Int32Array; accuracy: string }> {
+    const pts = readFileSync(join(FIXTURE, '02691156', 'points', `${ID}.pts`), 'utf8');
+    const ids = parseSeg(readFileSync(join(FIXTURE, '02691156', 'points_label', `${ID}.seg`), 'utf8'), 'fixture');
+    const seg = await createNodeSegmenter(model);
+    try {
+      const { labels } = await seg.segment(Float32Array.from(pts.trim().split(/\s+/).map(Number)));
+      // The tiny model's classes are the Airplane parts in benchmark order: class k is part id k + 1.
+      const right = labels.filter((l, i) => l === ids[i]! - 1).length;
+      return { ids, accuracy: ((right / labels.length) * 100).toFixed(2) };
+    } finally {
+      await seg.dispose();
+    }
+  }
+
+  it('benchmark_v0: points_label/<id>.seg with 1-based part ids', async () => {
+    const { accuracy } = await expectedAccuracy();
+    const r = await run('infer', model, join(FIXTURE, '02691156', 'points'), '--out', join(dir, 'out-bench'), '--eval');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`accuracy ${accuracy}%`);
+    expect(r.stdout).toMatch(/eval labels: 1 from ShapeNet part benchmark points_label\/<id>\.seg/);
+    expect(r.stdout).toMatch(/per-part IoU: body [\d.]+%, wing [\d.]+%, tail [\d.]+%, engine [\d.]+%/);
+  });
+
+  it('PartAnnotation: points_label/<part>/<id>.seg with 0/1 per line', async () => {
+    const { ids, accuracy } = await expectedAccuracy();
+    const root = join(dir, 'PartAnnotation');
+    await mkdir(join(root, '02691156', 'points'), { recursive: true });
+    await writeFile(join(root, 'metadata.json'), JSON.stringify({ Airplane: { directory: '02691156', lables: PARTS } }));
+    await writeFile(join(root, '02691156', 'points', `${ID}.pts`), readFileSync(join(FIXTURE, '02691156', 'points', `${ID}.pts`)));
+    for (const [k, part] of PARTS.entries()) {
+      await mkdir(join(root, '02691156', 'points_label', part), { recursive: true });
+      await writeFile(join(root, '02691156', 'points_label', part, `${ID}.seg`), Array.from(ids, (id) => (id === k + 1 ? '1' : '0')).join('\n') + '\n');
+    }
+    const r = await run('infer', model, join(root, '02691156', 'points'), '--out', join(dir, 'out-pa'), '--eval');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`accuracy ${accuracy}%`);
+    expect(r.stdout).toMatch(/eval labels: 1 from PartAnnotation points_label\/<part>\/<id>\.seg/);
+  });
+
+  it('a cloud of a category the model does not know is named as such, not scored', async () => {
+    const r = await run('infer', model, join(FIXTURE, '03797390', 'points'), '--out', join(dir, 'out-mug'), '--eval');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/10c2b3eac377b9084b3c42e318f3affc\.seg: this cloud is a Mug; the model knows Airplane only/);
+  });
+
+  it('a part id outside the category names the label file and line', async () => {
+    const root = join(dir, 'bench-bad');
+    await mkdir(join(root, '02691156', 'points'), { recursive: true });
+    await mkdir(join(root, '02691156', 'points_label'), { recursive: true });
+    await writeFile(join(root, 'synsetoffset2category.txt'), 'Airplane\t02691156\n');
+    await writeFile(join(root, '02691156', 'points', 'p.pts'), '0 0 0\n1 0 0\n0 1 0\n');
+    await writeFile(join(root, '02691156', 'points_label', 'p.seg'), '1\n5\n2\n');
+    const r = await run('infer', model, join(root, '02691156', 'points'), '--out', join(dir, 'out-bad-bench'), '--eval');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/points_label\/p\.seg:2: part id 5 is not a Airplane part \(expected 1–4\)/);
+  });
+
+  it('refuses an --out that would overwrite the benchmark label folder', async () => {
+    const root = join(dir, 'bench-out');
+    await mkdir(join(root, '02691156', 'points'), { recursive: true });
+    await mkdir(join(root, '02691156', 'points_label'), { recursive: true });
+    await writeFile(join(root, '02691156', 'points', 'p.pts'), '0 0 0\n1 0 0\n0 1 0\n');
+    await writeFile(join(root, '02691156', 'points_label', 'p.seg'), '1\n2\n3\n');
+    const r = await run('infer', model, join(root, '02691156', 'points'), '--out', join(root, '02691156', 'points_label'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/would overwrite the label file/);
+    expect(readFileSync(join(root, '02691156', 'points_label', 'p.seg'), 'utf8')).toBe('1\n2\n3\n');
   });
 });

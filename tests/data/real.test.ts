@@ -28,7 +28,7 @@ describe.skipIf(!HAS_REAL_DATA)('real ShapeNet part files (benchmark normal layo
     const d = await loadDataset(REAL_NORMAL, { categories: ['table'], cache: false });
     expect(d.categories).toEqual(['Table']);
     expect(d.clouds.every((c) => c.category === 'Table')).toBe(true);
-    expect(d.classes.names).toEqual(['part1', 'part2', 'part3']);
+    expect(d.classes.names).toEqual(['top', 'leg', 'drawer']);
     const all = await loadDataset(REAL_NORMAL, { cache: false });
     expect(all.problems.some((p) => /not in the dataset/.test(p.message))).toBe(true);
     expect(all.problems.some((p) => /more than once/.test(p.message))).toBe(true);

@@ -43,7 +43,9 @@ describe('train', () => {
     const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatchObject({ epoch: 1 });
-    for (const key of ['train_loss', 'val_loss', 'train_accuracy', 'val_accuracy', 'miou']) expect(typeof lines[0][key]).toBe('number');
+    for (const key of ['train_loss', 'val_loss', 'train_accuracy', 'val_accuracy', 'miou', 'val_class_miou']) expect(typeof lines[0][key]).toBe('number');
+    // One category: its instance mIoU is the class mIoU.
+    expect(lines[0].val_class_miou).toBeCloseTo(lines[0].val_miou, 12);
     expect(await readFile(join(out, 'curves.svg'), 'utf8')).toMatch(/^<svg/);
     const ckpt = await readCheckpoint(join(out, 'last.ckpt'));
     expect(ckpt.meta.epoch).toBe(4);

@@ -14,6 +14,7 @@ interface DataArgs {
   out?: string;
   dest?: string;
   url?: string;
+  from?: string;
   sha256?: string;
   force?: boolean;
   count?: number;
@@ -28,10 +29,12 @@ async function fetchAction(a: DataArgs): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
-  const r = await fetchDataset({ dest: a.dest ?? 'data', url: a.url, sha256: a.sha256, force: a.force, signal: abort.signal }).finally(() =>
+  const r = await fetchDataset({ dest: a.dest ?? 'data', url: a.url, from: a.from, sha256: a.sha256, force: a.force, signal: abort.signal }).finally(() =>
     process.off('SIGINT', onSigint),
   );
-  const how = r.skipped ? 'already there' : `${(r.bytes / 1e6).toFixed(1)} MB archive${r.resumed ? ', resumed' : ''}`;
+  const how = r.skipped
+    ? 'already there'
+    : `${(r.bytes / 1e6).toFixed(1)} MB archive${a.from ? ` ${r.archive}, verified` : r.resumed ? ', resumed' : ''}`;
   console.log(`dataset ready in ${r.extractedTo} (${how}); next: pnet data check ${r.extractedTo}`);
   return 0;
 }
@@ -66,6 +69,10 @@ export const dataCommand: PnetCommand<DataArgs> = {
       .positional('dir', { type: 'string', describe: 'check: the dataset directory' })
       .option('dest', { type: 'string', describe: 'fetch: where to download and extract', default: 'data' })
       .option('url', { type: 'string', describe: 'fetch: archive URL (default: the ShapeNet part archive)' })
+      .option('from', {
+        type: 'string',
+        describe: 'fetch: a .zip you already have (e.g. the benchmark archive): verified and extracted into --dest, left in place',
+      })
       .option('sha256', { type: 'string', describe: 'fetch: expected sha256 of the archive' })
       .option('out', { type: 'string', describe: 'synth: output directory' })
       .option('count', { type: 'number', describe: 'synth: number of clouds', default: 200 })
@@ -76,13 +83,18 @@ export const dataCommand: PnetCommand<DataArgs> = {
       .option('json', { type: 'boolean', describe: 'check: print the report as JSON', default: false })
       .check((a) => {
         if (a.action === 'synth' && !a.out) throw new PnetError('BAD_ARGUMENT', 'data synth needs --out DIR');
+        if (a.from !== undefined && a.url !== undefined) throw new PnetError('BAD_ARGUMENT', '--from and --url both name an archive; pass one of them');
         if (a.action === 'check' && !a.dir) throw new PnetError('BAD_ARGUMENT', 'data check needs the dataset directory');
         return true;
       })
       .example('$0 data synth --out data/synth --count 200', 'write 200 SYNTHETIC labelled airplanes')
       .example('$0 data check data/PartAnnotation --category Airplane', 'counts, histogram and problems')
       .example('$0 data check data/synth --strict', 'fail on the first malformed file')
-      .example('$0 data fetch --dest data', 'download and extract the ShapeNet part archive (resumable)') as unknown as Argv<DataArgs>,
+      .example('$0 data fetch --dest data', 'download and extract the ShapeNet part archive (resumable)')
+      .example(
+        '$0 data fetch --from ~/Downloads/shapenetcore_partanno_segmentation_benchmark_v0.zip --dest data',
+        'verify and extract an archive you already have, as after a download',
+      ) as unknown as Argv<DataArgs>,
   handler: async (a) => {
     if (a.action === 'fetch') return fetchAction(a);
     if (a.action === 'synth') return synthAction(a);

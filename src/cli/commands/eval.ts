@@ -1,13 +1,15 @@
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
 import { BACKEND_NAMES, releaseBackend, selectBackend, type BackendRequest } from '../../backend/index.ts';
-import { evaluate, formatEvalReport } from '../../eval/index.ts';
+import { EVAL_SPLITS, evaluate, formatEvalReport, type EvalSplit } from '../../eval/index.ts';
 
 interface EvalArgs {
   model: string;
   data: string;
   category?: string[];
   points?: number;
+  allPoints: boolean;
+  split: EvalSplit;
   maxClouds?: number;
   backend: string;
   json: boolean;
@@ -15,23 +17,34 @@ interface EvalArgs {
 
 export const evalCommand: PnetCommand<EvalArgs> = {
   command: 'eval <model>',
-  describe: 'Evaluate a run directory or checkpoint: accuracy, per-part IoU, mIoU, confusion matrix',
+  describe: 'Evaluate a run directory or checkpoint by the ShapeNet part protocol: accuracy, instance/class mIoU, per-part IoU, confusion matrix',
   builder: (y: Argv) =>
     y
       .positional('model', { type: 'string', demandOption: true, describe: 'run directory (uses best.ckpt) or .ckpt file' })
       .option('data', { type: 'string', demandOption: true, describe: 'dataset directory' })
       .option('category', { type: 'string', array: true, describe: 'categories (default: those the model was trained on)' })
-      .option('points', { type: 'number', describe: 'points per cloud (default: the training count)' })
+      .option('points', { type: 'number', describe: 'points sampled per cloud (default: the training count)' })
+      .option('all-points', {
+        type: 'boolean',
+        default: false,
+        describe: 'score every original point of each cloud (each whole cloud normalised as one), not a sample',
+      })
+      .option('split', {
+        choices: EVAL_SPLITS,
+        default: 'all' as const,
+        describe: 'which clouds: all, or the train/val split the run used (official lists when the dataset has them) or the official test list',
+      })
       .option('max-clouds', { type: 'number', describe: 'evaluate at most this many clouds' })
       .option('backend', { type: 'string', choices: ['auto', ...BACKEND_NAMES], default: 'auto', describe: 'TF.js backend' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
       .example('$0 eval runs/plane --data data/ --category Airplane', 'score the best checkpoint of a run')
+      .example('$0 eval runs/plane --data data/ --split val --all-points', 'the val split, every original point: the figures to compare with the PointNet paper')
       .example('$0 eval runs/plane/last.ckpt --data data/ --json', 'machine-readable report') as unknown as Argv<EvalArgs>,
   handler: async (args) => {
     try {
       const backend = await selectBackend(args.backend as BackendRequest);
       process.stderr.write(`backend: ${backend.name} (${backend.reason})\n`);
-      const report = await evaluate({ model: args.model, data: args.data, categories: args.category, points: args.points, maxClouds: args.maxClouds });
+      const report = await evaluate({ model: args.model, data: args.data, categories: args.category, points: args.points, allPoints: args.allPoints, split: args.split, maxClouds: args.maxClouds });
       console.log(args.json ? JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) : formatEvalReport(report));
       return 0;
     } finally {

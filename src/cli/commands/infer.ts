@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Argv } from 'yargs';
@@ -6,7 +5,6 @@ import cliProgress from 'cli-progress';
 import type { PnetCommand } from '../command.ts';
 import { PnetError, isPnetError } from '../../errors.ts';
 import { writeFileAtomic } from '../../atomic-write.ts';
-import { parseSeg } from '../../data/pts.ts';
 import { formatSeg } from '../../formats/seg.ts';
 import { writePly } from '../../formats/ply.ts';
 import { createNodeSegmenter, DEFAULT_MAX_BATCH, NODE_EXECUTION_PROVIDERS, type NodeExecutionProvider } from '../../../runtime/node/index.ts';
@@ -14,7 +12,8 @@ import { expandCloudInputs, readCloudFile } from '../../../runtime/node/cloud-fi
 import { planIsolatedRuns, segmentIsolatingFailures } from '../../../runtime/node/segment-isolating.ts';
 import { createSegmenterPool } from '../../../runtime/node/worker-pool.ts';
 import { hexToRgb } from '../../../runtime/common/colors.ts';
-import { SegmentationScore, scoredParts } from '../../../runtime/common/metrics.ts';
+import { partsByCategory, scoredParts, SegmentationMetrics } from '../../../runtime/common/metrics.ts';
+import { readTruthLabels, TRUTH_FORMAT_NAMES, type TruthFormat } from '../../eval/truth-labels.ts';
 import type { ModelInfo, SegmentResult } from '../../../runtime/segmenter.ts';
 
 export const INFER_FORMATS = ['seg', 'ply', 'json'] as const;
@@ -72,6 +71,11 @@ function planJobs(files: string[], outDir: string, format: InferFormat): Job[] {
     const rel = path.relative(base, path.resolve(path.dirname(file)));
     const truthFile = path.join(path.dirname(file), `${stem(file)}.seg`);
     const out = path.join(outDir, rel, `${stem(file)}.${format}`);
+    // The benchmark layout keeps labels in a sibling folder: never write over those either.
+    const layoutLabel = path.join(path.dirname(path.dirname(path.resolve(file))), 'points_label', `${stem(file)}.seg`);
+    if (path.resolve(out) === layoutLabel) {
+      throw new PnetError('BAD_ARGUMENT', `--out ${outDir} would overwrite the label file ${layoutLabel}`, { remedy: 'choose another --out folder' });
+    }
     if (path.resolve(out) === path.resolve(truthFile)) {
       throw new PnetError('BAD_ARGUMENT', `--out ${outDir} would overwrite the label file ${truthFile}`, {
         remedy: 'choose another --out folder',
@@ -82,29 +86,6 @@ function planJobs(files: string[], outDir: string, format: InferFormat): Job[] {
     }
     return { file, out, truthFile };
   });
-}
-
-async function readTruth(job: Job, info: ModelInfo, numPoints: number): Promise<Int32Array | null> {
-  let text: string;
-  try {
-    text = await readFile(job.truthFile, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new PnetError('BAD_INPUT', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: job.truthFile });
-  }
-  const labels = parseSeg(text, job.truthFile);
-  if (labels.length !== numPoints) {
-    throw new PnetError('BAD_INPUT', `has ${labels.length} labels but ${job.file} has ${numPoints} points`, { file: job.truthFile });
-  }
-  const k = info.classes.length;
-  const badAt = labels.findIndex((l) => l < 0 || l >= k);
-  if (badAt >= 0) {
-    throw new PnetError('BAD_INPUT', `label ${labels[badAt]} is not a class of the model (0–${k - 1})`, {
-      file: job.truthFile,
-      line: badAt + 1,
-    });
-  }
-  return labels;
 }
 
 function encodeOutput(
@@ -350,7 +331,11 @@ export async function runInfer(args: InferArgs): Promise<number> {
   const loadMs = performance.now() - loadStart;
   if (labeller.fallbackReason) process.stderr.write(`pnet: ${labeller.fallbackReason}\n`);
   const info = labeller.info;
-  const score = args.eval ? new SegmentationScore(scoredParts(info.classes)) : undefined;
+  // Scored by the benchmark's protocol: argmax over the cloud's category's parts only; a cloud whose category its
+  // path does not tell is scored on every class but `none`.
+  const partsOf = { ...partsByCategory(info.category, info.classes), '': scoredParts(info.classes) };
+  const score = args.eval ? new SegmentationMetrics(info.classes.length, partsOf) : undefined;
+  const truthFormats = new Map<TruthFormat, number>();
   let withoutTruth = 0;
 
   const bar = progressBar(jobs.length);
@@ -369,9 +354,11 @@ export async function runInfer(args: InferArgs): Promise<number> {
       inferenceMs += result.ms;
       let iou: number | undefined;
       if (score) {
-        const truth = await readTruth(job, info, result.numPoints);
-        if (truth) iou = score.add(result.labels, truth);
-        else withoutTruth++;
+        const truth = readTruthLabels(job.file, result.numPoints, info);
+        if (truth) {
+          iou = score.addShapeScores(result.probabilities, truth.labels, truth.category ?? '');
+          truthFormats.set(truth.format, (truthFormats.get(truth.format) ?? 0) + 1);
+        } else withoutTruth++;
       }
       await writeFileAtomic(job.out, encodeOutput(args.format, args, info, job, points, result, iou));
       done++;
@@ -403,12 +390,19 @@ export async function runInfer(args: InferArgs): Promise<number> {
   }
   if (score) {
     if (score.shapes > 0) {
+      const s = score.summary();
+      const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+      const categories = Object.entries(s.categories);
       lines.push(
-        `  eval on ${score.shapes} clouds with labels: accuracy ${(score.accuracy * 100).toFixed(2)}%, ` +
-          `mIoU ${(score.miou * 100).toFixed(2)}% (ShapeNet instance mIoU over parts ${score.parts.map((p) => info.classes[p]).join(', ')})`,
+        `  eval on ${score.shapes} clouds with labels: accuracy ${pct(s.accuracy)}, instance mIoU ${pct(s.miou)}` +
+          (categories.length > 1 ? `, class mIoU ${pct(s.classMiou)}` : '') +
+          ` (every original point; ShapeNet part protocol)`,
       );
+      for (const [format, n] of truthFormats) lines.push(`  eval labels: ${n} from ${TRUTH_FORMAT_NAMES[format]}`);
+      const named = info.classes.map((name, k) => [name, s.partIou[k]!] as const).filter(([, v]) => Number.isFinite(v));
+      lines.push(`  per-part IoU: ${named.map(([name, v]) => `${name} ${pct(v)}`).join(', ')}`);
     }
-    if (withoutTruth > 0) lines.push(`  eval: ${withoutTruth} clouds have no <name>.seg label file beside them`);
+    if (withoutTruth > 0) lines.push(`  eval: ${withoutTruth} clouds have no label files (benchmark points_label/ or <name>.seg beside them)`);
   }
   console.log(lines.join('\n'));
   if (failures.length === 0) return 0;
@@ -452,7 +446,10 @@ export const inferCommand: PnetCommand<InferArgs> = {
       .option('eval', {
         type: 'boolean',
         default: false,
-        describe: 'score against <name>.seg (class index per line) beside each input: accuracy and ShapeNet mIoU',
+        describe:
+          'score each cloud against its labels, found from its path: the benchmark\'s points_label/<id>.seg (1-based part ids), ' +
+          'PartAnnotation points_label/<part>/<id>.seg (0/1), else <name>.seg beside it (class indices); ' +
+          'accuracy, instance mIoU and per-part IoU by the ShapeNet part protocol',
       })
       .option('probabilities', { type: 'boolean', default: false, describe: 'json format: add per-point class probabilities' })
       .example('$0 infer airplane.onnx clouds/ --out labels', 'label every .pts/.ply under clouds/ (one .seg per cloud)')

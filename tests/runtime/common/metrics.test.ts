@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { partIoUs, scoredParts, SegmentationScore, shapeIoU } from '../../../runtime/common/metrics.ts';
+import { argmaxOverParts, partIoUs, partsByCategory, scoredParts, SegmentationMetrics, shapeIoU } from '../../../runtime/common/metrics.ts';
 
 describe('ShapeNet part IoU', () => {
   it('computes IoU per part by hand-checked example', () => {
@@ -21,12 +21,45 @@ describe('ShapeNet part IoU', () => {
   });
 
   it('averages over parts per shape, then over shapes; accuracy over all points', () => {
-    const score = new SegmentationScore([0, 1]);
-    score.add([0, 1], [0, 1]); // mIoU 1
-    score.add([0, 0, 0, 0], [1, 1, 1, 0]); // part 0: 1/4, part 1: 0 → 0.125
-    expect(score.shapes).toBe(2);
-    expect(score.miou).toBeCloseTo((1 + 0.125) / 2, 12);
-    expect(score.accuracy).toBeCloseTo(3 / 6, 12);
+    const m = new SegmentationMetrics(2, { Airplane: [0, 1] });
+    expect(m.addShape([0, 1], [0, 1], 'Airplane')).toBe(1);
+    expect(m.addShape([0, 0, 0, 0], [1, 1, 1, 0], 'Airplane')).toBeCloseTo(0.125, 12); // part 0: 1/4, part 1: 0
+    const s = m.summary();
+    expect(s.shapes).toBe(2);
+    expect(s.miou).toBeCloseTo((1 + 0.125) / 2, 12);
+    expect(s.classMiou).toBeCloseTo(s.miou, 12);
+    expect(s.accuracy).toBeCloseTo(3 / 6, 12);
+    // Per-part IoU: the part's IoU per shape, averaged over the shapes; the instance mIoU is their mean.
+    expect(s.partIou[0]).toBeCloseTo((1 + 0.25) / 2, 12);
+    expect(s.partIou[1]).toBeCloseTo((1 + 0) / 2, 12);
+    expect(s.confusion).toEqual([[2, 0], [3, 1]]);
+  });
+
+  it('class mIoU is the mean over categories, instance mIoU the mean over shapes', () => {
+    // Classes: A/x, A/y, B/x, B/y. Category A: two perfect shapes; B: one shape with IoU 0.
+    const m = new SegmentationMetrics(4, { A: [0, 1], B: [2, 3] });
+    m.addShape([0, 1], [0, 1], 'A');
+    m.addShape([1, 0], [1, 0], 'A');
+    m.addShape([3, 2], [2, 3], 'B');
+    const s = m.summary();
+    expect(s.miou).toBeCloseTo(2 / 3, 12);
+    expect(s.classMiou).toBeCloseTo(0.5, 12);
+    expect(s.categories).toEqual({ A: { shapes: 2, miou: 1 }, B: { shapes: 1, miou: 0 } });
+  });
+
+  it('takes the argmax over the category\'s parts only: `none` and other categories never win', () => {
+    // Classes: A/x, A/y, B/x, none. The highest score of point 0 is `none`, of point 1 B/x.
+    const scores = [0.1, 0.2, 0.0, 0.7, 0.3, 0.1, 0.6, 0.0];
+    expect(Array.from(argmaxOverParts(scores, 4, [0, 1]))).toEqual([1, 0]);
+    const m = new SegmentationMetrics(4, { A: [0, 1], B: [2] });
+    expect(m.addShapeScores(scores, [1, 0], 'A')).toBe(1);
+    expect(m.summary().accuracy).toBe(1);
+    expect(() => argmaxOverParts([1, 2, 3], 2, [0])).toThrow(RangeError);
+  });
+
+  it('knows each category\'s parts from a model\'s class names', () => {
+    expect(partsByCategory(['Airplane'], ['body', 'wing', 'none'])).toEqual({ Airplane: [0, 1] });
+    expect(partsByCategory(['Mug', 'Table'], ['Mug/handle', 'Mug/cup', 'Table/top', 'Table/leg'])).toEqual({ Mug: [0, 1], Table: [2, 3] });
   });
 
   it('scores every class except `none`', () => {
