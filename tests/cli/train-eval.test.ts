@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.ts';
-import { HAS_REAL_DATA, SHARED_DATA } from '../paths.ts';
+import { HAS_REAL_DATA, REAL_NORMAL } from '../paths.ts';
 
 describe.skipIf(!HAS_REAL_DATA)('pnet train / eval on the real ShapeNet files', () => {
   it('trains the lite preset for 2 epochs, writes the run directory, and eval reports on it', () => {
     const run = join(mkdtempSync(join(tmpdir(), 'pnet-train-')), 'run');
     const train = runCli(
-      ['train', '--data', SHARED_DATA, '--category', 'Table', '--category', 'Skateboard', '--preset', 'lite', '--epochs', '2',
+      ['train', '--data', REAL_NORMAL, '--category', 'Table', '--category', 'Skateboard', '--preset', 'lite', '--epochs', '2',
         '--batch-size', '2', '--points', '256', '--out', run],
       { timeoutMs: 240_000 },
     );
@@ -21,11 +21,11 @@ describe.skipIf(!HAS_REAL_DATA)('pnet train / eval on the real ShapeNet files', 
     for (const f of ['config.json', 'metrics.csv', 'curves.svg', 'best.ckpt', 'last.ckpt']) expect(existsSync(join(run, f))).toBe(true);
     expect(readFileSync(join(run, 'curves.svg'), 'utf8')).toMatch(/^<svg/);
 
-    const again = runCli(['train', '--data', SHARED_DATA, '--category', 'Table', '--out', run]);
+    const again = runCli(['train', '--data', REAL_NORMAL, '--category', 'Table', '--out', run]);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/already holds a run/);
 
-    const evalRun = runCli(['eval', run, '--data', SHARED_DATA, '--category', 'Table', '--category', 'Skateboard'], { timeoutMs: 120_000 });
+    const evalRun = runCli(['eval', run, '--data', REAL_NORMAL, '--category', 'Table', '--category', 'Skateboard'], { timeoutMs: 120_000 });
     expect(evalRun.status).toBe(0);
     expect(evalRun.stdout).toMatch(/mIoU/i);
     expect(evalRun.stdout).toMatch(/confusion/i);

@@ -3,8 +3,8 @@
  * TF.js cpu + wasm, onnxruntime-node, onnxruntime-web in Node and, when Chromium starts, WebGPU + WASM in a page.
  * A model exported from slightly different weights must be reported as failing, so the check can fail.
  */
+import { REAL_NORMAL } from '../paths.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,8 +18,6 @@ import {
   parityPassed,
   randomWeightModel,
   runParity,
-  SHARED_DATA_DIR,
-  syntheticParityClouds,
   type InMemoryModel,
   type ParityCloud,
   type ParityRow,
@@ -53,7 +51,7 @@ describe('runParity', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pnet-parity-test-'));
-    clouds = existsSync(SHARED_DATA_DIR) ? datasetParityClouds(SHARED_DATA_DIR, 2) : syntheticParityClouds(2);
+    clouds = datasetParityClouds(REAL_NORMAL, 2);
     model = await randomWeightModel({ preset: NARROW, classes: 4, seed: 5 });
     checkpoint = join(dir, 'narrow.ckpt');
     await writeCheckpoint(checkpoint, { meta: model.meta, tensors: [...model.weights.values()] });

@@ -98,7 +98,7 @@ export function tinyModel(seed = 7): { layout: ModelLayout; weights: WeightMap; 
 
 export const SHAPENET_DIR = path.resolve(
   repoRoot,
-  '../shared/data/shapenetcore_partanno_segmentation_benchmark_v0_normal',
+  'tests/fixtures/shapenetcore_partanno_segmentation_benchmark_v0_normal',
 );
 
 /** xyz of every real cloud in the shared sample (`x y z nx ny nz part` per line), sorted by path. */

@@ -5,7 +5,7 @@
  */
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -17,7 +17,7 @@ import { startServer, type RunningServer } from '../../../src/serve/index.ts';
 import { buildTinyModel, TINY_CLASSES } from './tiny-model.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const DATA_DIR = join(resolve(REPO_ROOT, '../shared/data'), 'shapenetcore_partanno_segmentation_benchmark_v0_normal');
+const DATA_DIR = join(REPO_ROOT, 'tests', 'fixtures', 'shapenetcore_partanno_segmentation_benchmark_v0_normal');
 const ARTIFACTS = join(REPO_ROOT, 'tests', 'artifacts');
 
 type Cloud = PageCloud;
