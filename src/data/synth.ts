@@ -5,7 +5,7 @@
  * landing-gear points belong to no part (class `none`), as in the real data.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PnetError } from '../errors.ts';
@@ -163,6 +163,9 @@ export async function synthesizeDataset(outDir: string, options: SynthOptions): 
     throw new PnetError('BAD_ARGUMENT', `--count must be a positive integer, got ${options.count}`);
   }
   const root = join(outDir, 'PartAnnotation');
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
+    throw new PnetError('BAD_ARGUMENT', '--out is a file, not a folder', { file: outDir, remedy: 'choose a folder for --out' });
+  }
   if (existsSync(root) && !options.force) {
     throw new PnetError('BAD_ARGUMENT', 'a dataset already exists here', { file: root, remedy: 'pass --force to replace it, or choose another --out' });
   }

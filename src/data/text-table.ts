@@ -1,5 +1,8 @@
 import { PnetError } from '../errors.ts';
 
+/** `Number()` also reads `0x10`, `0b1`, `0o7`: not numbers a point file means, so they are refused. */
+const NON_DECIMAL = /^[+-]?0[xXbBoO]/;
+
 /**
  * Parses whitespace-separated numeric rows (one point per line) into a flat Float64 buffer, checking every line:
  * the column count, that every token is a finite number. Errors name the file and the 1-based line.
@@ -38,6 +41,13 @@ export function parseNumericRows(
       }
       if (!Number.isFinite(v)) {
         throw new PnetError('BAD_INPUT', `non-finite value: ${token}`, { file, line: i + 1 });
+      }
+      if (NON_DECIMAL.test(token)) {
+        throw new PnetError('BAD_INPUT', `not a decimal number: "${token.slice(0, 40)}"`, { file, line: i + 1 });
+      }
+      // Every value ends up in a Float32Array: one that overflows there would become ±Infinity.
+      if (!Number.isFinite(Math.fround(v))) {
+        throw new PnetError('BAD_INPUT', `value ${token.slice(0, 40)} is beyond the float32 range (±3.4e38)`, { file, line: i + 1 });
       }
       values[i * width + c] = v;
     }
