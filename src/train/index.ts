@@ -24,6 +24,7 @@ import { TRAIN_DEFAULTS, validateConfig, type TrainConfig } from './options.ts';
 import { runPath, writeHistory, type EpochMetrics } from './run-dir.ts';
 import { learningRateAt } from './schedule.ts';
 import { predictBatch, trainStep } from './step.ts';
+import { guardStep, removeRunTemps, resumeCheckpoint } from './run-safety.ts';
 
 export { TRAIN_DEFAULTS, type TrainConfig } from './options.ts';
 export type { EpochMetrics } from './run-dir.ts';
@@ -91,10 +92,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let config: TrainConfig;
   let resumed: { meta: CheckpointMeta; tensors: Map<string, { name: string; shape: number[]; data: Float32Array }> } | undefined;
   if (options.resume) {
-    const ckptPath = runPath(runDir, 'last');
+    const ckptPath = resumeCheckpoint(runDir);
     if (!existsSync(ckptPath)) {
       throw new PnetError('NOT_FOUND', 'no last.ckpt to resume from', { file: ckptPath, remedy: 'start a new run with --data and --category' });
     }
+    if (ckptPath !== runPath(runDir, 'last')) log(`no last.ckpt (the run stopped between its checkpoint writes); resuming from ${ckptPath}`);
     const ckpt = await readCheckpoint(ckptPath);
     resumed = { meta: ckpt.meta, tensors: new Map(ckpt.tensors.map((t) => [t.name, t])) };
     const saved = ckpt.meta.config as unknown as TrainConfig;
@@ -104,13 +106,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (!options.data) throw new PnetError('BAD_ARGUMENT', 'name the dataset with --data DIR');
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     config = validateConfig({ ...TRAIN_DEFAULTS, ...defined, data: resolve(options.data), categories: options.categories ?? [] } as TrainConfig);
-    if (existsSync(runPath(runDir, 'last'))) {
+    if (existsSync(runPath(runDir, 'last')) || existsSync(runPath(runDir, 'best'))) {
       throw new PnetError('BAD_ARGUMENT', 'this run directory already holds a run', {
         file: runDir,
         remedy: `continue it with \`pnet train --resume ${options.out}\`, or choose another --out`,
       });
     }
   }
+
+  const staleTemps = await removeRunTemps(runDir);
+  if (staleTemps.length > 0) log(`removed ${staleTemps.length} temp file(s) a killed run left in ${runDir}`);
 
   const backend = await selectBackend(config.backend);
   log(`backend: ${backend.name} (${backend.reason})`);
@@ -196,9 +201,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       bar?.update(state.batchInEpoch, { loss: '-', rate: '-' });
       // The categories of each batch's clouds (for mIoU): makeBatches shuffles with a fresh Rng of this seed.
       const order = new Rng(epochSeed(config.seed, state.epoch)).shuffle(trainClouds.map((_, i) => i));
+      // Resumed mid-epoch, this epoch's train metrics cover only the batches from here on; the record says so.
+      const firstMeasuredBatch = state.batchInEpoch;
       for (let b = state.batchInEpoch; b < batches.length; b++) {
         const batch = batches[b]!;
-        const result = trainStep(model, optimizer, batch, lr);
+        const result = guardStep(() => trainStep(model, optimizer, batch, lr), {
+          epoch: state.epoch + 1,
+          batch: b + 1,
+          step: optimizer.step + 1,
+          lastCheckpoint: runPath(runDir, 'last'),
+        });
         const cats = order.slice(b * config.batchSize, b * config.batchSize + batch.size).map((i) => trainClouds[i]!.category);
         trainMetrics.add(result.predictions, batch.labels, cats, batch.numPoints);
         lossSum += result.loss * batch.size;
@@ -230,6 +242,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         val_part_iou: Object.fromEntries(classes.names.map((n, k) => [n, val.partIou[k]!])),
         seconds,
         clouds_per_second: seen / seconds,
+        ...(firstMeasuredBatch > 0 ? { train_metrics_from_batch: firstMeasuredBatch + 1 } : {}),
       };
       state.history.push(record);
       state.epoch++;
@@ -237,7 +250,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       log(
         `epoch ${record.epoch}/${config.epochs}: loss ${record.train_loss.toFixed(4)} / ${record.val_loss.toFixed(4)}, ` +
           `acc ${record.train_accuracy.toFixed(3)} / ${record.val_accuracy.toFixed(3)}, mIoU ${record.train_miou.toFixed(3)} / ${record.val_miou.toFixed(3)} ` +
-          `(train / val), ${record.clouds_per_second.toFixed(2)} clouds/s`,
+          `(train / val), ${record.clouds_per_second.toFixed(2)} clouds/s` +
+          (firstMeasuredBatch > 0 ? ` (train figures from batch ${firstMeasuredBatch + 1} on: resumed mid-epoch)` : ''),
       );
       const score = Number.isFinite(record.val_miou) ? record.val_miou : record.train_miou;
       const isBest = score > state.bestMiou;

@@ -27,6 +27,8 @@ export interface EpochMetrics {
   val_part_iou: Record<string, number>;
   seconds: number;
   clouds_per_second: number;
+  /** Set when the epoch was resumed mid-way: the 1-based batch the train_* figures start at (earlier ones ran before the stop). */
+  train_metrics_from_batch?: number;
 }
 
 const CSV_COLUMNS = ['epoch', 'lr', 'train_loss', 'train_accuracy', 'train_miou', 'val_loss', 'val_accuracy', 'val_miou', 'miou', 'seconds', 'clouds_per_second'] as const;

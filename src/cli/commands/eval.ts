@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { parseMaxClouds } from '../options.ts';
 import type { PnetCommand } from '../command.ts';
 import { BACKEND_NAMES, releaseBackend, selectBackend, type BackendRequest } from '../../backend/index.ts';
 import { evaluate, formatEvalReport } from '../../eval/index.ts';
@@ -22,7 +23,7 @@ export const evalCommand: PnetCommand<EvalArgs> = {
       .option('data', { type: 'string', demandOption: true, describe: 'dataset directory' })
       .option('category', { type: 'string', array: true, describe: 'categories (default: those the model was trained on)' })
       .option('points', { type: 'number', describe: 'points per cloud (default: the training count)' })
-      .option('max-clouds', { type: 'number', describe: 'evaluate at most this many clouds' })
+      .option('max-clouds', { type: 'number', describe: 'evaluate at most this many clouds', coerce: parseMaxClouds })
       .option('backend', { type: 'string', choices: ['auto', ...BACKEND_NAMES], default: 'auto', describe: 'TF.js backend' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
       .example('$0 eval runs/plane --data data/ --category Airplane', 'score the best checkpoint of a run')

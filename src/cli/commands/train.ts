@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { parseMaxClouds } from '../options.ts';
 import type { PnetCommand } from '../command.ts';
 import { PnetError } from '../../errors.ts';
 import { BACKEND_NAMES, releaseBackend, type BackendRequest } from '../../backend/index.ts';
@@ -32,7 +33,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
       .option('epochs', { type: 'number', describe: `epochs in total (default ${TRAIN_DEFAULTS.epochs})` })
       .option('batch-size', { type: 'number', describe: `clouds per step (default ${TRAIN_DEFAULTS.batchSize})` })
       .option('points', { type: 'number', describe: `points sampled per cloud (default ${TRAIN_DEFAULTS.points})` })
-      .option('max-clouds', { type: 'number', describe: 'use at most this many clouds (default all)' })
+      .option('max-clouds', { type: 'number', describe: 'use at most this many clouds (default all)', coerce: parseMaxClouds })
       .option('backend', { type: 'string', choices: ['auto', ...BACKEND_NAMES], describe: 'TF.js backend (default auto: fastest present)' })
       .option('seed', { type: 'number', describe: `seed for init, sampling, split and shuffling (default ${TRAIN_DEFAULTS.seed})` })
       .option('lr', { type: 'number', describe: `Adam learning rate, halved every ${TRAIN_DEFAULTS.lrDecayEvery} epochs (default ${TRAIN_DEFAULTS.learningRate})` })
