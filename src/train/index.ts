@@ -25,6 +25,7 @@ import { runPath, writeHistory, type EpochMetrics } from './run-dir.ts';
 import { learningRateAt } from './schedule.ts';
 import { predictBatch, trainStep } from './step.ts';
 import { guardStep, removeRunTemps, resumeCheckpoint } from './run-safety.ts';
+import { countSkippedClouds, formatSkippedClouds } from '../data/skipped-clouds.ts';
 
 export { TRAIN_DEFAULTS, type TrainConfig } from './options.ts';
 export type { EpochMetrics } from './run-dir.ts';
@@ -133,7 +134,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     });
   }
   const classes = dataset.classes;
-  log(`data: ${trainClouds.length} train / ${valClouds.length} val clouds of ${config.categories.join(', ')}, ${config.points} points, ${classes.names.length} classes`);
+  const skipped = formatSkippedClouds(countSkippedClouds(clouds, config.points, config.shortClouds), config.points);
+  log(`data: ${trainClouds.length} train / ${valClouds.length} val clouds of ${config.categories.join(', ')}, ${config.points} points, ${classes.names.length} classes${skipped}`);
 
   const preset = loadPreset(config.preset as PresetName);
   const layout = modelLayout(preset, classes.names.length);
