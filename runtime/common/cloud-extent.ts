@@ -23,8 +23,13 @@ export function cloudExtentWarning(xyz: Float32Array): string | undefined {
       'the float32 normalisation overflows and the labels are meaningless (rescale the cloud, or drop stray points)'
     );
   }
-  if (extent === 0 && n > 1) return 'all points coincide: the cloud has no shape to segment';
+  if (n > 1 && allPointsEqual(xyz)) return 'all points coincide: the cloud has no shape to segment';
   return undefined;
+}
+
+function allPointsEqual(xyz: Float32Array): boolean {
+  for (let i = 3; i < xyz.length; i++) if (xyz[i] !== xyz[i % 3]) return false;
+  return true;
 }
 
 /** `{ warning }` to spread into a SegmentResult, or nothing. */

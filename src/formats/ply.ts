@@ -3,6 +3,7 @@
  * segmented clouds with per-vertex colours and labels that MeshLab, CloudCompare and three.js open directly.
  */
 import { PnetError } from '../errors.ts';
+import { float32TokenProblem } from '../data/text-table.ts';
 
 type PlyFormat = 'ascii' | 'binary_little_endian' | 'binary_big_endian';
 
@@ -175,6 +176,8 @@ function readAscii(bytes: Uint8Array, header: PlyHeader, file: string): PlyCloud
         if (!Number.isFinite(value)) {
           throw new PnetError('BAD_INPUT', `coordinate is not a finite number: "${token.slice(0, 40)}"`, { file, line: lineNo });
         }
+        const problem = float32TokenProblem(token, value);
+        if (problem) throw new PnetError('BAD_INPUT', problem, { file, line: lineNo });
         points[v * 3 + c] = value;
       }
       if (labels) labels[v] = Number(tokens[label]);
@@ -248,6 +251,10 @@ function readBinary(bytes: Uint8Array, header: PlyHeader, file: string): PlyClou
           const value = values[xyz[c]!]!;
           if (!Number.isFinite(value)) {
             throw new PnetError('BAD_INPUT', `vertex ${r + 1} has a non-finite coordinate (${value})`, { file });
+          }
+          // A double beyond the float32 range would be stored as ±Infinity.
+          if (!Number.isFinite(Math.fround(value))) {
+            throw new PnetError('BAD_INPUT', `vertex ${r + 1} has a coordinate beyond the float32 range (${value})`, { file });
           }
           points[r * 3 + c] = value;
         }
