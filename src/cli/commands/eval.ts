@@ -23,7 +23,7 @@ export const evalCommand: PnetCommand<EvalArgs> = {
       .option('data', { type: 'string', demandOption: true, describe: 'dataset directory' })
       .option('category', { type: 'string', array: true, describe: 'categories (default: those the model was trained on)' })
       .option('points', { type: 'number', describe: 'points per cloud (default: the training count)' })
-      .option('max-clouds', { type: 'number', describe: 'evaluate at most this many clouds', coerce: parseMaxClouds })
+      .option('max-clouds', { type: 'number', describe: 'evaluate at most this many clouds' })
       .option('backend', { type: 'string', choices: ['auto', ...BACKEND_NAMES], default: 'auto', describe: 'TF.js backend' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
       .example('$0 eval runs/plane --data data/ --category Airplane', 'score the best checkpoint of a run')
@@ -32,7 +32,7 @@ export const evalCommand: PnetCommand<EvalArgs> = {
     try {
       const backend = await selectBackend(args.backend as BackendRequest);
       process.stderr.write(`backend: ${backend.name} (${backend.reason})\n`);
-      const report = await evaluate({ model: args.model, data: args.data, categories: args.category, points: args.points, maxClouds: args.maxClouds });
+      const report = await evaluate({ model: args.model, data: args.data, categories: args.category, points: args.points, maxClouds: parseMaxClouds(args.maxClouds) });
       console.log(args.json ? JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) : formatEvalReport(report));
       return 0;
     } finally {

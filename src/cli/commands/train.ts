@@ -33,7 +33,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
       .option('epochs', { type: 'number', describe: `epochs in total (default ${TRAIN_DEFAULTS.epochs})` })
       .option('batch-size', { type: 'number', describe: `clouds per step (default ${TRAIN_DEFAULTS.batchSize})` })
       .option('points', { type: 'number', describe: `points sampled per cloud (default ${TRAIN_DEFAULTS.points})` })
-      .option('max-clouds', { type: 'number', describe: 'use at most this many clouds (default all)', coerce: parseMaxClouds })
+      .option('max-clouds', { type: 'number', describe: 'use at most this many clouds (default all)' })
       .option('backend', { type: 'string', choices: ['auto', ...BACKEND_NAMES], describe: 'TF.js backend (default auto: fastest present)' })
       .option('seed', { type: 'number', describe: `seed for init, sampling, split and shuffling (default ${TRAIN_DEFAULTS.seed})` })
       .option('lr', { type: 'number', describe: `Adam learning rate, halved every ${TRAIN_DEFAULTS.lrDecayEvery} epochs (default ${TRAIN_DEFAULTS.learningRate})` })
@@ -65,7 +65,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         preset: args.preset as PresetName | undefined,
         batchSize: args.batchSize,
         points: args.points,
-        maxClouds: args.maxClouds,
+        maxClouds: parseMaxClouds(args.maxClouds),
         seed: args.seed,
         learningRate: args.lr,
         shortClouds: args.shortClouds as 'skip' | 'resample' | undefined,
