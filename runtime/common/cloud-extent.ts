@@ -32,8 +32,13 @@ function allPointsEqual(xyz: Float32Array): boolean {
   return true;
 }
 
-/** `{ warning }` to spread into a SegmentResult, or nothing. */
-export function extentWarningOf(xyz: Float32Array): { warning?: string } {
-  const warning = cloudExtentWarning(xyz);
+/**
+ * `{ warning }` to spread into a SegmentResult, or nothing: the cloud's extent, or outputs that are not finite (the
+ * labels of NaN probabilities are all class 0, which would otherwise pass for an answer).
+ */
+export function extentWarningOf(xyz: Float32Array, probabilities?: Float32Array): { warning?: string } {
+  const warning =
+    cloudExtentWarning(xyz) ??
+    (probabilities && !probabilities.every(Number.isFinite) ? 'the model gave NaN or infinite probabilities: the labels are meaningless' : undefined);
   return warning === undefined ? {} : { warning };
 }

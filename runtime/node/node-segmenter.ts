@@ -122,7 +122,7 @@ class NodeSegmenter implements Segmenter {
           numPoints: n,
           executionProvider: this.executionProvider,
           ms: ms / batch.length,
-          ...extentWarningOf(clouds[cloudIndex]!),
+          ...extentWarningOf(clouds[cloudIndex]!, per[j]!.probabilities),
         };
       });
       input.dispose();

@@ -99,7 +99,7 @@ class TritonSegmenter implements Segmenter {
             numPoints: clouds[cloudIndex]!.length / 3,
             executionProvider: this.executionProvider,
             ms,
-            ...extentWarningOf(clouds[cloudIndex]!),
+            ...extentWarningOf(clouds[cloudIndex]!, out.probabilities),
           };
         });
       }

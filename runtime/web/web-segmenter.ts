@@ -178,7 +178,7 @@ class OrtWebSegmenter implements WebSegmenter {
     probabilities.dispose();
     labels.dispose();
     return per.map((p, j) => ({
-      ...extentWarningOf(clouds[j]!),
+      ...extentWarningOf(clouds[j]!, p.probabilities),
       labels: p.labels,
       probabilities: p.probabilities,
       numPoints,

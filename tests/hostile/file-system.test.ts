@@ -105,6 +105,24 @@ describe('hostile options: --max-clouds', () => {
   }
 });
 
+describe('hostile models: NaN weights', () => {
+  it('every cloud is labelled with a warning that the probabilities are not finite', async () => {
+    const layout = modelLayout(TINY_PRESET, TINY_CLASSES.length);
+    const weights = initialWeights(layout, 2);
+    const first = [...weights.values()][0]!;
+    first.data[0] = NaN;
+    const model = join(dir, 'nan-weights.onnx');
+    await writeFile(model, buildOnnxModel({ layout, weights, meta: tinyMeta(), checkpointSha256: 'ef'.repeat(32) }));
+    const clouds = join(dir, 'nan-clouds');
+    await mkdir(clouds);
+    await writeFile(join(clouds, 'a.pts'), formatPts(Float32Array.from({ length: 30 }, (_, i) => Math.cos(i))));
+    const r = await pnet('infer', model, clouds, '--out', join(dir, 'nan-out'));
+    expect(r.stderr, r.stderr).not.toMatch(/\n\s+at |unexpected error/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`pnet: warning: ${join(clouds, 'a.pts')}: the model gave NaN or infinite probabilities`);
+  });
+});
+
 describe('hostile models: outputs that disagree with the metadata', () => {
   it('fail once, at load, naming the model, not once per cloud', async () => {
     // The graph computes the 4 classes of TINY_CLASSES; its metadata is edited to name 5.
