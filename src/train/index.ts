@@ -127,14 +127,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (config.maxClouds > 0) clouds = clouds.slice(0, config.maxClouds);
   const prepared = prepareClouds(clouds, { numPoints: config.points, seed: config.seed, short: config.shortClouds });
   const { train: trainClouds, val: valClouds } = splitTrainVal(dataset, prepared, { valFraction: config.valFraction, seed: config.seed });
+  const skipped = formatSkippedClouds(countSkippedClouds(clouds, config.points, config.shortClouds), config.points);
   if (trainClouds.length < 2) {
-    throw new PnetError('BAD_INPUT', `only ${trainClouds.length} labelled training cloud(s) in ${config.categories.join(', ')}; need at least 2`, {
+    throw new PnetError('BAD_INPUT', `only ${trainClouds.length} labelled training cloud(s) in ${config.categories.join(', ')}; need at least 2${skipped}`, {
       file: config.data,
       remedy: 'check the --category name (`pnet data check`) or raise --max-clouds',
     });
   }
   const classes = dataset.classes;
-  const skipped = formatSkippedClouds(countSkippedClouds(clouds, config.points, config.shortClouds), config.points);
   log(`data: ${trainClouds.length} train / ${valClouds.length} val clouds of ${config.categories.join(', ')}, ${config.points} points, ${classes.names.length} classes${skipped}`);
 
   const preset = loadPreset(config.preset as PresetName);
