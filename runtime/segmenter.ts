@@ -28,6 +28,8 @@ export interface SegmentResult {
   executionProvider: string;
   /** Wall time of the run call, in ms; when clouds share a batched run, that run's time divided among them. */
   ms: number;
+  /** Set when the cloud's extent makes the labels meaningless (runtime/common/cloud-extent.ts); callers show it. */
+  warning?: string;
 }
 
 export interface SegmentManyOptions {

@@ -3,8 +3,9 @@
  * `.ply` files, each read into xyz with errors that name the file.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import fg from 'fast-glob';
+import { walkCloudFiles } from './walk-clouds.ts';
 import { PnetError } from '../../src/errors.ts';
 import { parseCloudFile } from '../../src/formats/cloud-file.ts';
 
@@ -38,10 +39,12 @@ export async function expandCloudInputs(inputs: readonly string[]): Promise<Expa
     }
     let matches: string[] = [];
     if (info?.isDirectory()) {
-      matches = await fg('**/*.{pts,ply}', { cwd: input, onlyFiles: true, caseSensitiveMatch: false });
-      matches = matches.map((m) => join(input, m));
+      matches = await walkCloudFiles(input, isCloudFile);
     } else if (fg.isDynamicPattern(input)) {
-      matches = (await fg(input, { onlyFiles: true })).filter(isCloudFile);
+      // A glob does not descend into linked folders (a link loop would never end); linked files still match.
+      const entries = await fg(input, { onlyFiles: false, followSymbolicLinks: false });
+      const files = await Promise.all(entries.filter(isCloudFile).map(async (m) => ((await stat(m).catch(() => undefined))?.isDirectory() ? undefined : m)));
+      matches = files.filter((m): m is string => m !== undefined);
     } else {
       problems.push(new PnetError('NOT_FOUND', 'no such file or directory', { file: input }));
       continue;

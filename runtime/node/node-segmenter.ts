@@ -9,6 +9,8 @@ import { PnetError } from '../../src/errors.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import { readModelInfoFromOnnx } from '../common/model-info.ts';
 import { checkCloud } from '../common/cloud-check.ts';
+import { extentWarningOf } from '../common/cloud-extent.ts';
+import { checkProbeOutputs, PROBE_CLOUD } from '../common/output-check.ts';
 import { packModelInput, planBatches, unpackOutputs } from '../common/batching.ts';
 import {
   CUDA_LIBS_INSTALL_HINT,
@@ -120,6 +122,7 @@ class NodeSegmenter implements Segmenter {
           numPoints: n,
           executionProvider: this.executionProvider,
           ms: ms / batch.length,
+          ...extentWarningOf(clouds[cloudIndex]!, per[j]!.probabilities),
         };
       });
       input.dispose();
@@ -154,6 +157,26 @@ function checkSignature(session: ort.InferenceSession, modelPath: string): void 
         `(it has inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')})`,
       { file: modelPath },
     );
+  }
+}
+
+async function probeOutputs(session: ort.InferenceSession, info: ModelInfo, modelPath: string): Promise<void> {
+  const input = new ort.Tensor('float32', packModelInput([PROBE_CLOUD], info.normalization), [1, PROBE_CLOUD.length / 3, 3]);
+  let out: ort.InferenceSession.OnnxValueMapType;
+  try {
+    out = await session.run({ [INPUT]: input });
+  } catch (e) {
+    throw new PnetError('BAD_MODEL', `onnxruntime cannot run the model: ${firstLine(e)}`, { file: modelPath, cause: e });
+  } finally {
+    input.dispose();
+  }
+  const probabilities = out.probabilities!;
+  const labels = out.labels!;
+  try {
+    checkProbeOutputs(info, probabilities.data.length, labels.data.length, modelPath);
+  } finally {
+    probabilities.dispose();
+    labels.dispose();
   }
 }
 
@@ -203,6 +226,7 @@ export async function createNodeSegmenter(modelPath: string, options: NodeSegmen
   }
   try {
     checkSignature(session, modelPath);
+    await probeOutputs(session, info, modelPath);
   } catch (e) {
     await session.release();
     throw e;

@@ -4,6 +4,7 @@
  * `parameters`, and its dims say whether the point count is fixed. Inference is `POST /v2/models/<name>/infer`
  * with JSON tensors; equal-size clouds share a request, up to the model's max_batch_size.
  */
+import { extentWarningOf } from '../common/cloud-extent.ts';
 import { PnetError } from '../../src/errors.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import { checkCloud } from '../common/cloud-check.ts';
@@ -98,6 +99,7 @@ class TritonSegmenter implements Segmenter {
             numPoints: clouds[cloudIndex]!.length / 3,
             executionProvider: this.executionProvider,
             ms,
+            ...extentWarningOf(clouds[cloudIndex]!, out.probabilities),
           };
         });
       }

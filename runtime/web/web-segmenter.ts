@@ -8,6 +8,7 @@ import { PnetError } from '../../src/errors.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import { readModelInfoFromOnnx } from '../common/model-info.ts';
 import { checkCloud } from '../common/cloud-check.ts';
+import { extentWarningOf } from '../common/cloud-extent.ts';
 import { packModelInput, planBatches, unpackOutputs } from '../common/batching.ts';
 import {
   DEFAULT_EXECUTION_PROVIDERS,
@@ -176,7 +177,8 @@ class OrtWebSegmenter implements WebSegmenter {
     input.dispose();
     probabilities.dispose();
     labels.dispose();
-    return per.map((p) => ({
+    return per.map((p, j) => ({
+      ...extentWarningOf(clouds[j]!, p.probabilities),
       labels: p.labels,
       probabilities: p.probabilities,
       numPoints,

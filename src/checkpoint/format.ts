@@ -123,6 +123,11 @@ export function decodeCheckpoint(bytes: Uint8Array, file = '<memory>'): Checkpoi
     if (e.offset + e.length > floats.length) throw bad(`tensor ${e.name} runs past the end of the data`);
     return { name: e.name, shape: e.shape, data: floats.slice(e.offset, e.offset + e.length) };
   });
+  // A checkpoint of a diverged run (written before training checked every step) is intact but useless: every
+  // export and prediction from it would be NaN. Refuse it here, once, for every command.
+  for (const t of tensors) {
+    if (!t.data.every(Number.isFinite)) throw bad(`tensor ${t.name} holds NaN or infinite values (the run diverged)`);
+  }
   return { meta: header.meta, tensors };
 }
 

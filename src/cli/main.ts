@@ -1,5 +1,6 @@
 import yargs, { type Argv, type ArgumentsCamelCase } from 'yargs';
 import { PnetError, isPnetError } from '../errors.ts';
+import { fsErrorToPnet, isFsError } from '../fs-errors.ts';
 import { commands } from './commands/index.ts';
 
 /** Runs the CLI and returns the exit code. Expected failures print one line, never a stack trace. */
@@ -36,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export function reportError(e: unknown): number {
+  // A file-system failure no command anticipated still names its path in one line.
+  if (isFsError(e)) e = fsErrorToPnet(e);
   if (isPnetError(e)) {
     process.stderr.write(`pnet: ${e.describe()}\n`);
     return e.code === 'INTERRUPTED' ? 130 : 1;

@@ -29,8 +29,14 @@ export function cacheKey(sources: CloudSource[], classNames: string[]): string {
   for (const s of sources) {
     h.update(JSON.stringify(s.labels));
     for (const f of sourceFiles(s)) {
-      const st = statSync(f);
-      h.update(`${f}\0${st.size}\0${st.mtimeMs}\n`);
+      // A file that cannot be stat'ed (a dangling link) keys as such; parsing then lists it as a problem.
+      let st: { size: number; mtimeMs: number } | undefined;
+      try {
+        st = statSync(f);
+      } catch {
+        st = undefined;
+      }
+      h.update(st ? `${f}\0${st.size}\0${st.mtimeMs}\n` : `${f}\0unreadable\n`);
     }
   }
   return h.digest('hex').slice(0, 32);

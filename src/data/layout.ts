@@ -198,6 +198,10 @@ function indexBenchmark(root: string, layout: DatasetLayout, wanted?: string[]):
   for (const c of withParts) {
     const base = join(root, c.directory);
     const classOffset = classes.partsOf[c.name]![0]!;
+    if (!existsSync(base)) {
+      problems.push({ file: base, message: `category ${c.name}: folder ${c.directory} is missing` });
+      continue;
+    }
     if (layout === 'benchmark') {
       for (const f of listFiles(join(base, 'points'), '.pts')) {
         const id = basename(f, '.pts');

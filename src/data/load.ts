@@ -24,7 +24,7 @@ export async function loadDataset(dir: string, options: LoadOptions = {}): Promi
   const { sources, classes } = index;
   const noneClass = classes.names.length - 1;
   const useCache = options.cache ?? true;
-  const key = cacheKey(sources, classes.names);
+  const key = useCache ? cacheKey(sources, classes.names) : '';
   let parsed = useCache ? readCache(key) : undefined;
   if (!parsed) {
     const clouds: Cloud[] = [];
@@ -45,7 +45,12 @@ export async function loadDataset(dir: string, options: LoadOptions = {}): Promi
     }
     bar?.stop();
     parsed = { clouds, problems };
-    if (useCache) await writeCache(key, clouds, problems);
+    // The cache only saves time: a cache folder that cannot be written costs a warning, not the run.
+    if (useCache) {
+      await writeCache(key, clouds, problems).catch((e: unknown) =>
+        process.stderr.write(`pnet: warning: parsed clouds not cached: ${isPnetError(e) ? e.describe() : (e as Error).message}\n`),
+      );
+    }
   } else if (options.strict && parsed.problems.length > 0) {
     const p = parsed.problems[0]!;
     throw new PnetError('BAD_INPUT', p.message, { file: p.file, line: p.line });

@@ -33,6 +33,8 @@ export function parseSeg(text: string, file: string): Int32Array {
 
 function checkInteger(v: number, file: string, line: number): number {
   if (!Number.isInteger(v)) throw new PnetError('BAD_INPUT', `label is not an integer: ${v}`, { file, line });
+  // Int32Array would wrap a larger value silently into some other, possibly valid, label.
+  if (v < -(2 ** 31) || v >= 2 ** 31) throw new PnetError('BAD_INPUT', `label ${v} is out of range`, { file, line });
   return v;
 }
 

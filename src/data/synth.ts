@@ -5,7 +5,8 @@
  * landing-gear points belong to no part (class `none`), as in the real data.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { fsErrorToPnet, isFsError } from '../fs-errors.ts';
 import { join, dirname, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PnetError } from '../errors.ts';
@@ -163,9 +164,21 @@ export async function synthesizeDataset(outDir: string, options: SynthOptions): 
     throw new PnetError('BAD_ARGUMENT', `--count must be a positive integer, got ${options.count}`);
   }
   const root = join(outDir, 'PartAnnotation');
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
+    throw new PnetError('BAD_ARGUMENT', '--out is a file, not a folder', { file: outDir, remedy: 'choose a folder for --out' });
+  }
   if (existsSync(root) && !options.force) {
     throw new PnetError('BAD_ARGUMENT', 'a dataset already exists here', { file: root, remedy: 'pass --force to replace it, or choose another --out' });
   }
+  try {
+    return await writeSynthetic(outDir, root, options);
+  } catch (e) {
+    // Name the folder the user gave, not the temp folder inside it.
+    throw isFsError(e) ? fsErrorToPnet(e, 'write the dataset', outDir) : e;
+  }
+}
+
+async function writeSynthetic(outDir: string, root: string, options: SynthOptions): Promise<{ root: string; clouds: number; points: number }> {
   const tmp = join(outDir, `.synth-${randomBytes(4).toString('hex')}`);
   const cat = join(tmp, SYNTH_DIRECTORY);
   await mkdir(join(cat, 'points'), { recursive: true });

@@ -1,5 +1,18 @@
 import { PnetError } from '../errors.ts';
 
+/** `Number()` also reads `0x10`, `0b1`, `0o7`: not numbers a point file means, so they are refused. */
+const NON_DECIMAL = /^[+-]?0[xXbBoO]/;
+
+/**
+ * What is wrong with a finite number token that is to be stored as float32, or undefined: a non-decimal notation,
+ * or a value beyond the float32 range (finite as float64, ±Infinity once stored).
+ */
+export function float32TokenProblem(token: string, value: number): string | undefined {
+  if (NON_DECIMAL.test(token)) return `not a decimal number: "${token.slice(0, 40)}"`;
+  if (!Number.isFinite(Math.fround(value))) return `value ${token.slice(0, 40)} is beyond the float32 range (±3.4e38)`;
+  return undefined;
+}
+
 /**
  * Parses whitespace-separated numeric rows (one point per line) into a flat Float64 buffer, checking every line:
  * the column count, that every token is a finite number. Errors name the file and the 1-based line.
@@ -39,6 +52,8 @@ export function parseNumericRows(
       if (!Number.isFinite(v)) {
         throw new PnetError('BAD_INPUT', `non-finite value: ${token}`, { file, line: i + 1 });
       }
+      const problem = float32TokenProblem(token, v);
+      if (problem) throw new PnetError('BAD_INPUT', problem, { file, line: i + 1 });
       values[i * width + c] = v;
     }
   }

@@ -3,6 +3,7 @@
  * segmented clouds with per-vertex colours and labels that MeshLab, CloudCompare and three.js open directly.
  */
 import { PnetError } from '../errors.ts';
+import { float32TokenProblem } from '../data/text-table.ts';
 
 type PlyFormat = 'ascii' | 'binary_little_endian' | 'binary_big_endian';
 
@@ -96,7 +97,9 @@ function parseHeader(bytes: Uint8Array, file: string): PlyHeader {
   return {
     format,
     elements,
-    dataStart: new TextEncoder().encode(headerText).length,
+    // latin1 decodes one character per byte, so the header's length in characters is its length in bytes
+    // (re-encoding it, e.g. as UTF-8, would count a non-ASCII comment byte twice and shift every value).
+    dataStart: headerText.length,
     dataLine: lines.length,
   };
 }
@@ -114,8 +117,34 @@ function vertexLayout(header: PlyHeader, file: string) {
   return { vertex, xyz, label: index('label') };
 }
 
+/**
+ * Refuses a header whose element counts cannot fit in the bytes after it, before anything is allocated: a
+ * declared count of billions is a one-line error naming the file, not an out-of-memory crash.
+ */
+function checkDeclaredCounts(bytes: Uint8Array, header: PlyHeader, vertex: PlyElement, file: string): void {
+  const available = bytes.length - header.dataStart;
+  let least = 0;
+  for (const el of header.elements) {
+    // Smallest possible row: ASCII a character and its newline (rows too short for their properties are named
+    // later, by line), binary the fixed sizes (a list's count only).
+    const row =
+      header.format === 'ascii' ? 2 : el.properties.reduce((n, p) => n + SCALAR_TYPES[p.countType ?? p.type], 0);
+    least += row * el.count;
+    if (el === vertex) break;
+  }
+  // The last ASCII row may lack its newline.
+  if (least - (header.format === 'ascii' ? 1 : 0) > available) {
+    throw new PnetError(
+      'BAD_INPUT',
+      `file is truncated: the header declares ${vertex.count} vertices, which need at least ${least} bytes, but the file has ${available} after the header`,
+      { file },
+    );
+  }
+}
+
 function readAscii(bytes: Uint8Array, header: PlyHeader, file: string): PlyCloud {
   const { vertex, xyz, label } = vertexLayout(header, file);
+  checkDeclaredCounts(bytes, header, vertex, file);
   const lines = new TextDecoder('utf-8').decode(bytes.subarray(header.dataStart)).split('\n');
   const points = new Float32Array(vertex.count * 3);
   const labels = label >= 0 ? new Int32Array(vertex.count) : null;
@@ -147,9 +176,21 @@ function readAscii(bytes: Uint8Array, header: PlyHeader, file: string): PlyCloud
         if (!Number.isFinite(value)) {
           throw new PnetError('BAD_INPUT', `coordinate is not a finite number: "${token.slice(0, 40)}"`, { file, line: lineNo });
         }
+        const problem = float32TokenProblem(token, value);
+        if (problem) throw new PnetError('BAD_INPUT', problem, { file, line: lineNo });
         points[v * 3 + c] = value;
       }
       if (labels) labels[v] = Number(tokens[label]);
+    }
+  }
+  if (header.elements.at(-1) === vertex) {
+    // More rows than the header declares means the count is wrong: reading only some of them would be a silent loss.
+    const extra = lines.slice(li).findIndex((l) => l.trim() !== '');
+    if (extra >= 0) {
+      throw new PnetError('BAD_INPUT', `the body has more rows than the ${vertex.count} vertices the header declares`, {
+        file,
+        line: header.dataLine + li + extra,
+      });
     }
   }
   return { points, labels };
@@ -170,6 +211,7 @@ function readScalar(view: DataView, offset: number, type: ScalarType, little: bo
 
 function readBinary(bytes: Uint8Array, header: PlyHeader, file: string): PlyCloud {
   const { vertex, xyz, label } = vertexLayout(header, file);
+  checkDeclaredCounts(bytes, header, vertex, file);
   const little = header.format === 'binary_little_endian';
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const points = new Float32Array(vertex.count * 3);
@@ -210,12 +252,23 @@ function readBinary(bytes: Uint8Array, header: PlyHeader, file: string): PlyClou
           if (!Number.isFinite(value)) {
             throw new PnetError('BAD_INPUT', `vertex ${r + 1} has a non-finite coordinate (${value})`, { file });
           }
+          // A double beyond the float32 range would be stored as ±Infinity.
+          if (!Number.isFinite(Math.fround(value))) {
+            throw new PnetError('BAD_INPUT', `vertex ${r + 1} has a coordinate beyond the float32 range (${value})`, { file });
+          }
           points[r * 3 + c] = value;
         }
         if (labels) labels[r] = values[label]!;
       }
     }
     if (el === vertex) break;
+  }
+  if (header.elements.at(-1) === vertex && offset < bytes.length) {
+    throw new PnetError(
+      'BAD_INPUT',
+      `${bytes.length - offset} bytes follow the ${vertex.count} vertices the header declares (a wrong vertex count?)`,
+      { file },
+    );
   }
   return { points, labels };
 }

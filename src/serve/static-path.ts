@@ -32,7 +32,9 @@ export async function lookupStatic(root: string, urlPath: string): Promise<Stati
     const index = join(candidate, 'index.html');
     const indexInfo = await stat(index).catch(() => undefined);
     if (!indexInfo?.isFile()) return { kind: 'not-found' };
-    if (!urlPath.endsWith('/')) return { kind: 'redirect', location: `${urlPath}/` };
+    // Rebuilt from the segments: echoing the request (`//demo`) would give `//demo/`, which a browser reads as
+    // the host `demo`.
+    if (!urlPath.endsWith('/')) return { kind: 'redirect', location: `/${segments.map(encodeURIComponent).join('/')}/` };
     candidate = index;
     info = indexInfo;
   }

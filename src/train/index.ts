@@ -24,6 +24,8 @@ import { TRAIN_DEFAULTS, validateConfig, withDefaults, type TrainConfig } from '
 import { runPath, writeHistory, type EpochMetrics } from './run-dir.ts';
 import { cosineRateAt, learningRateAt } from './schedule.ts';
 import { predictBatch, trainStep } from './step.ts';
+import { guardStep, removeRunTemps, resumeCheckpoint } from './run-safety.ts';
+import { countSkippedClouds, formatSkippedClouds } from '../data/skipped-clouds.ts';
 
 export { TRAIN_DEFAULTS, type TrainConfig } from './options.ts';
 export type { EpochMetrics } from './run-dir.ts';
@@ -94,10 +96,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let config: TrainConfig;
   let resumed: { meta: CheckpointMeta; tensors: Map<string, { name: string; shape: number[]; data: Float32Array }> } | undefined;
   if (options.resume) {
-    const ckptPath = runPath(runDir, 'last');
+    const ckptPath = resumeCheckpoint(runDir);
     if (!existsSync(ckptPath)) {
       throw new PnetError('NOT_FOUND', 'no last.ckpt to resume from', { file: ckptPath, remedy: 'start a new run with --data and --category' });
     }
+    if (ckptPath !== runPath(runDir, 'last')) log(`no last.ckpt (the run stopped between its checkpoint writes); resuming from ${ckptPath}`);
     const ckpt = await readCheckpoint(ckptPath);
     resumed = { meta: ckpt.meta, tensors: new Map(ckpt.tensors.map((t) => [t.name, t])) };
     const saved = ckpt.meta.config as unknown as TrainConfig;
@@ -108,13 +111,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (!options.data) throw new PnetError('BAD_ARGUMENT', 'name the dataset with --data DIR');
     const { out: _out, resume: _resume, progress: _progress, log: _log, signal: _signal, stopAfterSteps: _stop, ...user } = options;
     config = validateConfig(withDefaults({ ...user, data: resolve(options.data), categories: options.categories ?? [] }));
-    if (existsSync(runPath(runDir, 'last'))) {
+    if (existsSync(runPath(runDir, 'last')) || existsSync(runPath(runDir, 'best'))) {
       throw new PnetError('BAD_ARGUMENT', 'this run directory already holds a run', {
         file: runDir,
         remedy: `continue it with \`pnet train --resume ${options.out}\`, or choose another --out`,
       });
     }
   }
+
+  const staleTemps = await removeRunTemps(runDir);
+  if (staleTemps.length > 0) log(`removed ${staleTemps.length} temp file(s) a killed run left in ${runDir}`);
 
   const backend = await selectBackend(config.backend);
   log(`backend: ${backend.name} (${backend.reason})`);
@@ -132,14 +138,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     config.resample === 'epoch' && epoch > 0
       ? prepareClouds(trainSources, { numPoints: config.points, seed: epochSeed(config.seed ^ 0x3c6ef372, epoch), short: config.shortClouds })
       : trainClouds;
+  const skipped = formatSkippedClouds(countSkippedClouds(clouds, config.points, config.shortClouds), config.points);
   if (trainClouds.length < 2) {
-    throw new PnetError('BAD_INPUT', `only ${trainClouds.length} labelled training cloud(s) in ${config.categories.join(', ')}; need at least 2`, {
+    throw new PnetError('BAD_INPUT', `only ${trainClouds.length} labelled training cloud(s) in ${config.categories.join(', ')}; need at least 2${skipped}`, {
       file: config.data,
       remedy: 'check the --category name (`pnet data check`) or raise --max-clouds',
     });
   }
   const classes = dataset.classes;
-  log(`data: ${trainClouds.length} train / ${valClouds.length} val clouds of ${config.categories.join(', ')}, ${config.points} points, ${classes.names.length} classes`);
+  log(`data: ${trainClouds.length} train / ${valClouds.length} val clouds of ${config.categories.join(', ')}, ${config.points} points, ${classes.names.length} classes${skipped}`);
 
   const preset = loadPreset(config.preset as PresetName);
   const layout = modelLayout(preset, classes.names.length);
@@ -212,9 +219,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       bar?.update(state.batchInEpoch, { loss: '-', rate: '-' });
       // The categories of each batch's clouds (for mIoU): makeBatches shuffles with a fresh Rng of this seed.
       const order = new Rng(epochSeed(config.seed, state.epoch)).shuffle(trainClouds.map((_, i) => i));
+      // Resumed mid-epoch, this epoch's train metrics cover only the batches from here on; the record says so.
+      const firstMeasuredBatch = state.batchInEpoch;
       for (let b = state.batchInEpoch; b < batches.length; b++) {
         const batch = batches[b]!;
-        const result = trainStep(model, optimizer, batch, lr);
+        const result = guardStep(() => trainStep(model, optimizer, batch, lr), {
+          epoch: state.epoch + 1,
+          batch: b + 1,
+          step: optimizer.step + 1,
+          lastCheckpoint: runPath(runDir, 'last'),
+        });
         const cats = order.slice(b * config.batchSize, b * config.batchSize + batch.size).map((i) => trainClouds[i]!.category);
         trainMetrics.addScores(result.scores, batch.labels, cats, batch.numPoints);
         lossSum += result.loss * batch.size;
@@ -250,6 +264,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         seconds,
         val_seconds: valSeconds,
         clouds_per_second: seen / seconds,
+        ...(firstMeasuredBatch > 0 ? { train_metrics_from_batch: firstMeasuredBatch + 1 } : {}),
       };
       state.history.push(record);
       state.epoch++;
@@ -257,7 +272,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       log(
         `epoch ${record.epoch}/${config.epochs}: loss ${record.train_loss.toFixed(4)} / ${record.val_loss.toFixed(4)}, ` +
           `acc ${record.train_accuracy.toFixed(3)} / ${record.val_accuracy.toFixed(3)}, mIoU ${record.train_miou.toFixed(3)} / ${record.val_miou.toFixed(3)} ` +
-          `(train / val), ${record.clouds_per_second.toFixed(2)} clouds/s`,
+          `(train / val), ${record.clouds_per_second.toFixed(2)} clouds/s` +
+          (firstMeasuredBatch > 0 ? ` (train figures from batch ${firstMeasuredBatch + 1} on: resumed mid-epoch)` : ''),
       );
       const score = Number.isFinite(record.val_miou) ? record.val_miou : record.train_miou;
       const isBest = score > state.bestMiou;

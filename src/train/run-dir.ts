@@ -33,6 +33,8 @@ export interface EpochMetrics {
   /** Validation time after the epoch (absent in runs made before it was recorded). */
   val_seconds?: number;
   clouds_per_second: number;
+  /** Set when the epoch was resumed mid-way: the 1-based batch the train_* figures start at (earlier ones ran before the stop). */
+  train_metrics_from_batch?: number;
 }
 
 const CSV_COLUMNS = ['epoch', 'lr', 'train_loss', 'train_accuracy', 'train_miou', 'val_loss', 'val_accuracy', 'val_miou', 'val_class_miou', 'miou', 'seconds', 'clouds_per_second'] as const;

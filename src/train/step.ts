@@ -5,6 +5,7 @@ import type { PointNet } from '../model/pointnet.ts';
 import { FAST_OPS, type BatchStats, type LayerOps } from '../model/ops.ts';
 import type { Adam } from './adam.ts';
 import { segmentationLoss } from './loss.ts';
+import { gradientMagnitude, NonFiniteStep } from './divergence.ts';
 
 export interface StepResult {
   /** Cross-entropy + regulariser. */
@@ -32,10 +33,21 @@ export function trainStep(model: PointNet, optimizer: Adam, batch: Batch, learni
       return loss.total;
     }, optimizer.variables);
   });
+  // Checked before the update: a non-finite step must not reach the weights.
+  const lossValue = value.dataSync()[0]!;
+  const bad = !Number.isFinite(lossValue)
+    ? new NonFiniteStep('loss', lossValue)
+    : !Number.isFinite(gradientMagnitude(grads))
+      ? new NonFiniteStep('gradient', NaN)
+      : undefined;
+  if (bad) {
+    tf.dispose([value, crossEntropy!, logits!, ...Object.values(grads)]);
+    throw bad;
+  }
   optimizer.apply(grads, learningRate);
   model.updateMovingStats(stats);
   const result = {
-    loss: value.dataSync()[0]!,
+    loss: lossValue,
     crossEntropy: crossEntropy!.dataSync()[0]!,
     scores: new Float32Array(logits!.dataSync()),
   };

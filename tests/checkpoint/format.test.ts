@@ -31,6 +31,16 @@ describe('checkpoint file', () => {
     );
   });
 
+  it('refuses a checkpoint whose weights hold NaN or Infinity (a diverged run), naming the tensor', async () => {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const file = join(mkdtempSync(join(tmpdir(), 'pnet-ckpt-')), 'nan.ckpt');
+      const ckpt = sample();
+      ckpt.tensors[0]!.data[4] = bad;
+      await writeCheckpoint(file, ckpt);
+      await expect(readCheckpoint(file)).rejects.toMatchObject({ code: 'BAD_CHECKPOINT', file, message: /tensor w holds NaN or infinite values/ });
+    }
+  });
+
   it('rejects a truncated or damaged file with one clear error naming it', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'pnet-ckpt-')), 'a.ckpt');
     await writeCheckpoint(file, sample());

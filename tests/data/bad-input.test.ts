@@ -26,6 +26,26 @@ const cases: Array<{ what: string; cloud: FixtureCloud; file: RegExp; line?: num
     file: /points\/bad\.pts$/, line: 2, message: /non-finite value: Infinity/,
   },
   {
+    what: 'a coordinate beyond the float32 range',
+    cloud: { id: 'bad', pts: '0 0 0\n1 1e39 1\n', segs: {} },
+    file: /points\/bad\.pts$/, line: 2, message: /1e39 is beyond the float32 range/,
+  },
+  {
+    what: 'a negative coordinate beyond the float32 range',
+    cloud: { id: 'bad', pts: '0 0 0\n1 1 1\n-3.5e38 0 0\n', segs: {} },
+    file: /points\/bad\.pts$/, line: 3, message: /beyond the float32 range/,
+  },
+  ...['0x10', '0b1', '0o7', '0X1F'].map((token) => ({
+    what: `the non-decimal number ${token}`,
+    cloud: { id: 'bad', pts: `0 0 0\n1 ${token} 1\n`, segs: {} },
+    file: /points\/bad\.pts$/, line: 2, message: new RegExp(`not a decimal number: "${token}"`),
+  })),
+  {
+    what: 'a label too large for an int32 (it would wrap into another label)',
+    cloud: { id: 'bad', pts: cloudText(3), segs: { body: '0\n4294967297\n0\n' } },
+    file: /points_label\/body\/bad\.seg$/, line: 2, message: /label 4294967297 is out of range/,
+  },
+  {
     what: 'an empty file',
     cloud: { id: 'bad', pts: '', segs: {} },
     file: /points\/bad\.pts$/, message: /empty file/,

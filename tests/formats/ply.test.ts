@@ -148,3 +148,34 @@ describe('parsePly errors name the file (and the line for ASCII)', () => {
     expectBadInput(() => parsePly(writePly({ ...c, palette: PALETTE }, 'binary'), 'c.ply'), /vertex 2 has a non-finite coordinate/);
   });
 });
+
+describe('hostile PLY headers', () => {
+  function binaryPly(headerLines: string[], xyz: number[], encoder: (s: string) => Uint8Array = (s) => enc.encode(s)): Uint8Array {
+    const header = encoder(['ply', 'format binary_little_endian 1.0', ...headerLines, 'property float x', 'property float y', 'property float z', 'end_header', ''].join('\n'));
+    const body = new Uint8Array(new Float32Array(xyz).buffer);
+    return concat(header, body);
+  }
+
+  for (const [what, encoder] of [
+    ['UTF-8', (s: string) => enc.encode(s)],
+    ['latin1', (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0))],
+  ] as const) {
+    it(`reads coordinates in place after a non-ASCII ${what} comment`, () => {
+      const xyz = [1.5, 2.5, 3.5, -4, 5, -6];
+      const bytes = binaryPly(['comment scanned by Jürgen Müller ©', 'element vertex 2'], xyz, encoder);
+      expect(Array.from(parsePly(bytes, 'c.ply').points)).toEqual(xyz);
+    });
+  }
+
+  it('refuses a declared vertex count the file cannot hold, before allocating it', () => {
+    expectBadInput(() => parsePly(binaryPly(['element vertex 2000000000'], [1, 2, 3]), 'c.ply'), /truncated: the header declares 2000000000 vertices/);
+    const ascii = enc.encode('ply\nformat ascii 1.0\nelement vertex 2000000000\nproperty float x\nproperty float y\nproperty float z\nend_header\n1 2 3\n');
+    expectBadInput(() => parsePly(ascii, 'c.ply'), /truncated: the header declares 2000000000 vertices/);
+  });
+
+  it('refuses a body that holds more vertices than the header declares', () => {
+    expectBadInput(() => parsePly(binaryPly(['element vertex 1'], [1, 2, 3, 4, 5, 6]), 'c.ply'), /12 bytes follow the 1 vertices/);
+    const ascii = enc.encode('ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nend_header\n1 2 3\n4 5 6\n');
+    expectBadInput(() => parsePly(ascii, 'c.ply'), /more rows than the 1 vertices/, 9);
+  });
+});

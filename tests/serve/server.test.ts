@@ -100,6 +100,17 @@ describe('pnet serve', () => {
     expect([demo.status, demo.headers.location]).toEqual([302, '/demo/']);
   });
 
+  it('redirects only to paths on this server, never to a protocol-relative URL', async () => {
+    for (const path of ['//demo', '///demo', '/./demo', '//demo/./', '/%2Fdemo', '/demo//samples/../']) {
+      const r = await rawRequest(server.url, path);
+      if (r.status !== 302) continue;
+      const location = String(r.headers.location);
+      expect([path, location.startsWith('/') && !location.startsWith('//')]).toEqual([path, true]);
+    }
+    const r = await rawRequest(server.url, '//demo');
+    expect([r.status, r.headers.location]).toEqual([302, '/demo/']);
+  });
+
   it('refuses every path that leads outside the served folders', async () => {
     const secret = (await readFile(join(process.cwd(), 'package.json'), 'utf8')).slice(0, 40);
     const attempts = [

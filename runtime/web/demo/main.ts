@@ -164,6 +164,13 @@ function renderLegend(result: WebSegmentResult | undefined): void {
     li.textContent = `This cloud is in category ${cloud.category}; the model knows only ${known.join(', ')}, so these labels are not a segmentation.`;
     legend.appendChild(li);
   }
+  if (result.warning) {
+    // The runtime says when the cloud's size makes these labels meaningless; the page must not hide that.
+    const li = document.createElement('li');
+    li.className = 'warning';
+    li.textContent = `Warning: ${result.warning}`;
+    legend.appendChild(li);
+  }
   const counts = new Array<number>(result.classes.length).fill(0);
   for (const label of result.labels) counts[label] = (counts[label] ?? 0) + 1;
   result.classes.forEach((name, i) => {

@@ -57,6 +57,10 @@ async function checkAction(a: DataArgs): Promise<number> {
   const d = await loadDataset(a.dir!, { categories: a.category, strict: a.strict, progress: true, cache: false });
   const report = checkDataset(d);
   console.log(a.json ? JSON.stringify(report, null, 2) : formatCheckReport(report));
+  // A check that loaded nothing has checked nothing: that is a failure even without --strict.
+  if (report.clouds === 0) {
+    throw new PnetError('BAD_INPUT', `no clouds loaded${report.problems.length > 0 ? ' (see the problems above)' : ''}`, { file: a.dir });
+  }
   return a.strict && report.problems.length > 0 ? 1 : 0;
 }
 

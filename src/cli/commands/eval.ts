@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { parseMaxClouds } from '../options.ts';
 import type { PnetCommand } from '../command.ts';
 import { BACKEND_NAMES, releaseBackend, selectBackend, type BackendRequest } from '../../backend/index.ts';
 import { EVAL_SPLITS, evaluate, formatEvalReport, type EvalSplit } from '../../eval/index.ts';
@@ -44,7 +45,7 @@ export const evalCommand: PnetCommand<EvalArgs> = {
     try {
       const backend = await selectBackend(args.backend as BackendRequest);
       process.stderr.write(`backend: ${backend.name} (${backend.reason})\n`);
-      const report = await evaluate({ model: args.model, data: args.data, categories: args.category, points: args.points, allPoints: args.allPoints, split: args.split, maxClouds: args.maxClouds });
+      const report = await evaluate({ model: args.model, data: args.data, categories: args.category, points: args.points, allPoints: args.allPoints, split: args.split, maxClouds: parseMaxClouds(args.maxClouds) });
       console.log(args.json ? JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) : formatEvalReport(report));
       return 0;
     } finally {

@@ -7,6 +7,7 @@ import { PnetError, isPnetError } from '../../errors.ts';
 import { writeFileAtomic } from '../../atomic-write.ts';
 import { formatSeg } from '../../formats/seg.ts';
 import { writePly } from '../../formats/ply.ts';
+import { claimOutputs, OUTPUTS_MANIFEST } from '../infer-outputs.ts';
 import { createNodeSegmenter, DEFAULT_MAX_BATCH, NODE_EXECUTION_PROVIDERS, type NodeExecutionProvider } from '../../../runtime/node/index.ts';
 import { expandCloudInputs, readCloudFile } from '../../../runtime/node/cloud-files.ts';
 import { planIsolatedRuns, segmentIsolatingFailures } from '../../../runtime/node/segment-isolating.ts';
@@ -33,6 +34,8 @@ export interface InferArgs {
   workers?: number;
   eval: boolean;
   probabilities: boolean;
+  /** Overwrite files in --out that pnet infer did not write. */
+  force?: boolean;
 }
 
 /** Exit code when some clouds failed and others were labelled. */
@@ -329,6 +332,11 @@ export async function runInfer(args: InferArgs): Promise<number> {
   const loadStart = performance.now();
   const labeller = workers > 1 ? await workerLabeller(args, workers, requestedWorkers) : await inProcessLabeller(args);
   const loadMs = performance.now() - loadStart;
+  // Once the model is known to load: a bad --out (or one holding the user's files) fails here, once.
+  await claimOutputs(args.out, jobs.map((j) => j.out), args.force === true).catch(async (e: unknown) => {
+    await labeller.dispose();
+    throw e;
+  });
   if (labeller.fallbackReason) process.stderr.write(`pnet: ${labeller.fallbackReason}\n`);
   const info = labeller.info;
   // Scored by the benchmark's protocol: argmax over the cloud's category's parts only; a cloud whose category its
@@ -345,6 +353,7 @@ export async function runInfer(args: InferArgs): Promise<number> {
     bar.log(`pnet: ${line}`);
   };
   let done = 0;
+  let warnings = 0;
   let inferenceMs = 0;
   const finish = async (job: Job, points: Float32Array, result: SegmentResult | Error): Promise<void> => {
     try {
@@ -352,6 +361,10 @@ export async function runInfer(args: InferArgs): Promise<number> {
         throw isPnetError(result) ? new PnetError(result.code, result.message, { file: job.file, remedy: result.remedy }) : result;
       }
       inferenceMs += result.ms;
+      if (result.warning) {
+        warnings++;
+        bar.log(`pnet: warning: ${job.file}: ${result.warning}`);
+      }
       let iou: number | undefined;
       if (score) {
         const truth = readTruthLabels(job.file, result.numPoints, info);
@@ -382,6 +395,7 @@ export async function runInfer(args: InferArgs): Promise<number> {
       (labeller.fallbackReason ? ' (fallback)' : ''),
   ];
   if (labeller.layout) lines.push(labeller.layout);
+  if (warnings > 0) lines.push(`  ${warnings} cloud(s) labelled with a warning (see above): their labels are not meaningful`);
   if (done > 0) {
     lines.push(
       `  ${(done / seconds).toFixed(1)} clouds/s overall, ${(inferenceMs / done).toFixed(1)} ms per cloud in the model ` +
@@ -420,7 +434,9 @@ export const inferCommand: PnetCommand<InferArgs> = {
         type: 'string',
         array: true,
         demandOption: true,
-        describe: 'cloud files, folders (searched recursively) or quoted globs of .pts / .ply files',
+        describe:
+          'cloud files, folders (searched recursively, following symbolic links; a folder reached twice is read once) ' +
+          'or quoted globs of .pts / .ply files (globs do not enter linked folders)',
       })
       .option('ep', { choices: NODE_EXECUTION_PROVIDERS, default: 'cpu' as const, describe: 'execution provider' })
       .option('fallback', {
@@ -452,6 +468,11 @@ export const inferCommand: PnetCommand<InferArgs> = {
           'accuracy, instance mIoU and per-part IoU by the ShapeNet part protocol',
       })
       .option('probabilities', { type: 'boolean', default: false, describe: 'json format: add per-point class probabilities' })
+      .option('force', {
+        type: 'boolean',
+        default: false,
+        describe: `overwrite files in --out that pnet infer did not write (those it wrote are listed in --out/${OUTPUTS_MANIFEST})`,
+      })
       .example('$0 infer airplane.onnx clouds/ --out labels', 'label every .pts/.ply under clouds/ (one .seg per cloud)')
       .example("$0 infer airplane.onnx 'scans/**/*.pts' --format ply", 'coloured PLY files to open in MeshLab')
       .example('$0 infer airplane.onnx test/ --eval', 'also print accuracy and mIoU where labels exist')

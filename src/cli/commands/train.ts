@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { parseMaxClouds } from '../options.ts';
 import type { PnetCommand } from '../command.ts';
 import { PnetError } from '../../errors.ts';
 import { BACKEND_NAMES, releaseBackend, type BackendRequest } from '../../backend/index.ts';
@@ -91,7 +92,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         preset: args.preset as PresetName | undefined,
         batchSize: args.batchSize,
         points: args.points,
-        maxClouds: args.maxClouds,
+        maxClouds: parseMaxClouds(args.maxClouds),
         seed: args.seed,
         learningRate: args.lr,
         shortClouds: args.shortClouds as 'skip' | 'resample' | undefined,

@@ -1,0 +1,34 @@
+/**
+ * Training stops the moment a step's loss or any gradient is not finite: Adam would carry NaN into every weight,
+ * and every checkpoint, export and prediction after it would be silently meaningless.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { PnetError } from '../errors.ts';
+
+/** Thrown by a training step before it updates any weight, so the model (and what is on disk) stays good. */
+export class NonFiniteStep extends Error {
+  constructor(readonly what: 'loss' | 'gradient', readonly value: number) {
+    super(`non-finite ${what} (${value})`);
+  }
+}
+
+/** Sum of |g| over every gradient: one number, non-finite exactly when some element is NaN or ±Infinity (or it overflows). */
+export function gradientMagnitude(grads: Record<string, tf.Tensor>): number {
+  const total = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.abs(g)))));
+  const v = total.dataSync()[0]!;
+  total.dispose();
+  return v;
+}
+
+/** The one-line error for a diverged step: which step, and which checkpoint on disk is the last good state. */
+export function divergedError(e: NonFiniteStep, where: { epoch: number; batch: number; step: number; lastCheckpoint: string }): PnetError {
+  const good = existsSync(where.lastCheckpoint)
+    ? `the last good state is ${where.lastCheckpoint}`
+    : 'no checkpoint was written yet';
+  return new PnetError(
+    'DIVERGED',
+    `training stopped at step ${where.step} (epoch ${where.epoch}, batch ${where.batch}): ${e.message}; ${good}`,
+    { remedy: 'lower --lr, or check the data for extreme coordinates (`pnet data check --strict`)' },
+  );
+}
