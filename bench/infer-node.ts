@@ -35,7 +35,7 @@ const F = onnx.TensorProto.DataType.FLOAT;
  * Trained-looking weights: seeded init plus non-trivial batch-norm statistics and T-Net outputs, so folding and
  * unfolding batch norm really compute different things on the way to the same result.
  */
-function benchWeights(layout: ModelLayout, seed: number): WeightMap {
+export function benchWeights(layout: ModelLayout, seed: number): WeightMap {
   const weights = initialWeights(layout, seed);
   const rng = new Rng(seed + 1);
   for (const [name, w] of weights) {
@@ -48,7 +48,7 @@ function benchWeights(layout: ModelLayout, seed: number): WeightMap {
   return weights;
 }
 
-function benchMeta(layout: ModelLayout, points: number): CheckpointMeta {
+export function benchMeta(layout: ModelLayout, points: number): CheckpointMeta {
   const names = Array.from({ length: layout.numClasses }, (_, i) => `part${i}`);
   return describeModel({ preset: layout.preset, classes: { names, colors: names.map((_, i) => `#${(0x203040 + i * 0x302010).toString(16).slice(-6)}`) }, category: ['Bench'], numPoints: points });
 }
@@ -157,7 +157,7 @@ function median(samples: number[]): number {
  * Times several runs round-robin (A B C A B C …) rather than one after the other, so that load from other
  * processes, which drifts over seconds, lands on every configuration alike.
  */
-async function timeInterleaved(runs: Array<() => Promise<unknown>>, seconds: number, warmup = 2): Promise<Timing[]> {
+export async function timeInterleaved(runs: Array<() => Promise<unknown>>, seconds: number, warmup = 2): Promise<Timing[]> {
   for (const run of runs) for (let i = 0; i < warmup; i++) await run();
   const samples: number[][] = runs.map(() => []);
   const end = performance.now() + seconds * 1000 * runs.length;
@@ -171,17 +171,17 @@ async function timeInterleaved(runs: Array<() => Promise<unknown>>, seconds: num
   return samples.map((s) => ({ medianMs: median(s), runs: s.length }));
 }
 
-function cloudBatch(batch: number, points: number, seed: number): Float32Array {
+export function cloudBatch(batch: number, points: number, seed: number): Float32Array {
   const rng = new Rng(seed);
   return Float32Array.from({ length: batch * points * 3 }, () => rng.uniform(-1, 1));
 }
 
-function randomMatrix(n: number, seed: number): Float32Array {
+export function randomMatrix(n: number, seed: number): Float32Array {
   const rng = new Rng(seed);
   return Float32Array.from({ length: n * n }, () => rng.uniform(-1, 1));
 }
 
-function matmulModel(n: number): Uint8Array {
+export function matmulModel(n: number): Uint8Array {
   const info = (name: string) => ({ name, type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } });
   const model = onnx.ModelProto.create({
     irVersion: 8,
