@@ -143,9 +143,11 @@ class NaiveGraph {
   }
 }
 
-interface Timing {
+export interface Timing {
   medianMs: number;
   runs: number;
+  /** Interquartile range over the median: how noisy the machine was while this was measured. */
+  spread: number;
 }
 
 function median(samples: number[]): number {
@@ -153,22 +155,28 @@ function median(samples: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+function spreadOf(samples: number[]): number {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (f: number) => s[Math.min(s.length - 1, Math.floor(f * s.length))]!;
+  return (q(0.75) - q(0.25)) / median(s);
+}
+
 /**
  * Times several runs round-robin (A B C A B C …) rather than one after the other, so that load from other
  * processes, which drifts over seconds, lands on every configuration alike.
  */
-export async function timeInterleaved(runs: Array<() => Promise<unknown>>, seconds: number, warmup = 2): Promise<Timing[]> {
+export async function timeInterleaved(runs: Array<() => Promise<unknown>>, seconds: number, warmup = 2, minRuns = 5): Promise<Timing[]> {
   for (const run of runs) for (let i = 0; i < warmup; i++) await run();
   const samples: number[][] = runs.map(() => []);
   const end = performance.now() + seconds * 1000 * runs.length;
-  while (samples[0]!.length < 5 || (performance.now() < end && samples[0]!.length < 200)) {
+  while (samples[0]!.length < minRuns || (performance.now() < end && samples[0]!.length < 200)) {
     for (let r = 0; r < runs.length; r++) {
       const t = performance.now();
       await runs[r]!();
       samples[r]!.push(performance.now() - t);
     }
   }
-  return samples.map((s) => ({ medianMs: median(s), runs: s.length }));
+  return samples.map((s) => ({ medianMs: median(s), runs: s.length, spread: spreadOf(s) }));
 }
 
 export function cloudBatch(batch: number, points: number, seed: number): Float32Array {
