@@ -3,15 +3,17 @@
  * the default) against channel-last ([B, N, C], MatMul), same weights, measured side by side in one run.
  *
  *   - onnxruntime-node CPU, batch 1 and batch 8, alternated with a 2048³ MatMul (the machine's ceiling);
- *   - onnxruntime-node's own profiler (enableProfiling), time per op type per run at batch 1;
+ *   - each runtime's own profiler (enableProfiling), time per op type per run at batch 1;
  *   - onnxruntime-web's WASM build in Node against onnxruntime-node CPU at the same thread count.
  *
  *   node bin/run-ts.js bench/graph-layouts.ts [--seconds 1.5]
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import ort from 'onnxruntime-node';
 import { buildOnnxModel, describeOnnx, GRAPH_LAYOUTS, type GraphLayout } from '../exporters/onnx/index.ts';
 import { loadPreset, modelLayout } from '../src/model/spec.ts';
@@ -45,11 +47,41 @@ export interface LayoutBench {
 }
 
 const SHA = '0'.repeat(64);
+const run = promisify(execFile);
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 const noise = (t: Timing) => `±${((100 * t.spread) / 2).toFixed(0)}%`;
 
-/** Time per op type per run at batch 1, from onnxruntime-node's profiler (warm-up run left out). */
-async function profileByOp(bytes: Uint8Array, input: ort.Tensor, runs: number): Promise<{ perOp: Map<string, number>; runMs: number }> {
+interface ProfileEvent {
+  cat: string;
+  name: string;
+  ts: number;
+  dur: number;
+  args?: { op_name?: string };
+}
+
+export interface OpProfile {
+  /** Op type (after the runtime's fusions) → ms per run. */
+  perOp: Map<string, number>;
+  runMs: number;
+}
+
+/** An onnxruntime profile (Chrome trace events) → ms per run by op type, the first (warm-up) run left out. */
+function opProfile(events: ProfileEvent[]): OpProfile {
+  const modelRuns = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+  if (modelRuns.length < 2) throw new Error('the profile has fewer than two runs');
+  const warmEnd = modelRuns[0]!.ts + modelRuns[0]!.dur;
+  const measured = modelRuns.slice(1);
+  const perOp = new Map<string, number>();
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < warmEnd) continue;
+    const op = e.args?.op_name ?? '?';
+    perOp.set(op, (perOp.get(op) ?? 0) + e.dur / 1000 / measured.length);
+  }
+  return { perOp, runMs: measured.reduce((s, e) => s + e.dur / 1000, 0) / measured.length };
+}
+
+/** onnxruntime-node's profiler (enableProfiling) on one model at batch 1. */
+async function profileNode(bytes: Uint8Array, input: ort.Tensor, runs: number): Promise<OpProfile> {
   const dir = await mkdtemp(join(tmpdir(), 'pnet-profile-'));
   try {
     const session = await ort.InferenceSession.create(bytes, {
@@ -62,22 +94,46 @@ async function profileByOp(bytes: Uint8Array, input: ort.Tensor, runs: number): 
     await session.release();
     const file = (await readdir(dir)).find((f) => f.endsWith('.json'));
     if (!file) throw new Error('onnxruntime wrote no profile');
-    type Event = { cat: string; name: string; ts: number; dur: number; args?: { op_name?: string } };
-    const events = JSON.parse(await readFile(join(dir, file), 'utf8')) as Event[];
-    const modelRuns = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
-    const warmEnd = modelRuns[0]!.ts + modelRuns[0]!.dur;
-    const measured = modelRuns.slice(1);
-    const perOp = new Map<string, number>();
-    for (const e of events) {
-      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < warmEnd) continue;
-      const op = e.args?.op_name ?? '?';
-      perOp.set(op, (perOp.get(op) ?? 0) + e.dur / 1000 / measured.length);
-    }
-    const runMs = measured.reduce((s, e) => s + e.dur / 1000, 0) / measured.length;
-    return { perOp, runMs };
+    return opProfile(JSON.parse(await readFile(join(dir, file), 'utf8')) as ProfileEvent[]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** onnxruntime-web WASM's profiler, in a child process: the WASM module prints its profile on stdout. */
+async function profileWasm(bytes: Uint8Array, points: number, runs: number): Promise<OpProfile> {
+  const dir = await mkdtemp(join(tmpdir(), 'pnet-wasm-profile-'));
+  try {
+    const model = join(dir, 'model.onnx');
+    await writeFile(model, bytes);
+    const child = fileURLToPath(new URL('./wasm-profile-child.ts', import.meta.url));
+    const runTs = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
+    const { stdout } = await run(process.execPath, [runTs, child, model, String(points), String(runs)], { maxBuffer: 256 * 2 ** 20 });
+    const start = stdout.indexOf('[');
+    const end = stdout.lastIndexOf(']');
+    if (start < 0 || end < start) throw new Error('onnxruntime-web printed no profile');
+    return opProfile(JSON.parse(stdout.slice(start, end + 1)) as ProfileEvent[]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function profileTable(columns: Array<[string, OpProfile]>): string[] {
+  const peak = (op: string) => Math.max(...columns.map(([, p]) => p.perOp.get(op) ?? 0));
+  const ops = [...new Set(columns.flatMap(([, p]) => [...p.perOp.keys()]))].sort((x, y) => peak(y) - peak(x));
+  const cell = (p: OpProfile, op: string) => {
+    const v = p.perOp.get(op);
+    return v === undefined ? '—' : v.toFixed(2);
+  };
+  return [
+    `| op | ${columns.map(([name]) => name).join(' | ')} |`,
+    `|---|${columns.map(() => '---:').join('|')}|`,
+    // Ops under 0.05 ms everywhere are summed into one row.
+    ...ops.filter((op) => peak(op) >= 0.05).map((op) => `| ${op} | ${columns.map(([, p]) => cell(p, op)).join(' | ')} |`),
+    `| other ops | ${columns.map(([, p]) => ops.filter((op) => peak(op) < 0.05).reduce((s, op) => s + (p.perOp.get(op) ?? 0), 0).toFixed(2)).join(' | ')} |`,
+    `| **whole run** | ${columns.map(([, p]) => `**${p.runMs.toFixed(1)}**`).join(' | ')} |`,
+    '',
+  ];
 }
 
 export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promise<LayoutBench> {
@@ -137,51 +193,61 @@ export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promi
   });
   md.push('');
 
-  // 2. Where the time goes: onnxruntime-node's profiler, per op type after its graph optimisations (fusions).
-  const profiles = new Map<GraphLayout, Awaited<ReturnType<typeof profileByOp>>>();
-  for (const l of layouts) profiles.set(l, await profileByOp(graphs.get(l)!, one, 8));
-  const ops = [...new Set([...profiles.values()].flatMap((p) => [...p.perOp.keys()]))].sort(
-    (x, y) => Math.max(...[...profiles.values()].map((p) => p.perOp.get(y) ?? 0)) - Math.max(...[...profiles.values()].map((p) => p.perOp.get(x) ?? 0)),
-  );
+  // 2. Where the time goes: each runtime's own profiler, per op type after its graph optimisations (fusions).
+  const columns: Array<[string, OpProfile]> = [];
+  for (const l of layouts) columns.push([`${l}, node cpu`, await profileNode(graphs.get(l)!, one, 8)]);
+  for (const l of layouts) {
+    try {
+      columns.push([`${l}, web wasm`, await profileWasm(graphs.get(l)!, points, 3)]);
+    } catch (e) {
+      md.push(`_onnxruntime-web WASM profile of ${l} not taken: ${(e as Error).message.split('\n')[0]}_`, '');
+    }
+  }
   md.push(
-    `onnxruntime-node's profiler (\`enableProfiling\`), batch 1, ms per run by op type after its fusions (FusedConv = Conv + ReLU; ` +
-      'mean of 8 runs after a warm-up; profiling adds a little overhead per node).',
+    'Where the time goes, batch 1: ms per run by op type from each runtime\'s profiler (`enableProfiling`; onnxruntime-node with ' +
+      "pnet's session options, 8 runs; onnxruntime-web WASM in Node, one thread, 3 runs; warm-up left out), after the runtime's fusions " +
+      '(FusedConv = Conv + ReLU, FusedGemm = Gemm + ReLU). Profiling adds a little time per node.',
     '',
-    `| op | ${layouts.join(' | ')} |`,
-    `|---|${layouts.map(() => '---:').join('|')}|`,
-    ...ops.map((op) => `| ${op} | ${layouts.map((l) => { const v = profiles.get(l)!.perOp.get(op); return v === undefined ? '—' : v.toFixed(2); }).join(' | ')} |`),
-    `| **whole run** | ${layouts.map((l) => `**${profiles.get(l)!.runMs.toFixed(1)}**`).join(' | ')} |`,
-    '',
+    ...profileTable(columns),
   );
 
-  // 3. onnxruntime-web WASM in Node against onnxruntime-node, one thread each (what the web build runs in Node).
+  // 3. onnxruntime-web WASM in Node against onnxruntime-node, one thread each (what the web build runs in Node),
+  //    with a plain MatMul on both: the gap of the bare kernel is what the graph cannot close.
   const web = await import('onnxruntime-web');
   web.env.wasm.numThreads = 1;
-  const webSessions = await Promise.all(layouts.map(async (l) => web.InferenceSession.create(graphs.get(l)!, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })));
-  const nodeSessions = await Promise.all(layouts.map((l) => ort.InferenceSession.create(graphs.get(l)!, nodeSessionOptions('cpu', 1))));
-  const webInput = new web.Tensor('float32', one.data as Float32Array, [1, points, 3]);
+  const k = 1024;
+  const wasmGraphs = [...layouts.map((l) => graphs.get(l)!), matmulModel(k)];
+  const webSessions = await Promise.all(wasmGraphs.map((g) => web.InferenceSession.create(g, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })));
+  const nodeSessions = await Promise.all(wasmGraphs.map((g) => ort.InferenceSession.create(g, nodeSessionOptions('cpu', 1))));
+  const webFeeds = [
+    ...layouts.map(() => ({ points: new web.Tensor('float32', one.data as Float32Array, [1, points, 3]) })),
+    { a: new web.Tensor('float32', randomMatrix(k, 5), [k, k]), b: new web.Tensor('float32', randomMatrix(k, 6), [k, k]) },
+  ];
+  const nodeFeeds = webFeeds.map((f) => Object.fromEntries(Object.entries(f).map(([name, t]) => [name, new ort.Tensor('float32', t.data as Float32Array, t.dims)])));
   let wasmTimings: Timing[];
   try {
-    const runs = layouts.flatMap((_, i) => [
+    const runs = wasmGraphs.flatMap((_, i) => [
       async () => {
-        const out = await webSessions[i]!.run({ points: webInput });
+        const out = await webSessions[i]!.run(webFeeds[i]!);
         for (const t of Object.values(out)) t.dispose();
       },
-      () => nodeSessions[i]!.run({ points: one }),
+      () => nodeSessions[i]!.run(nodeFeeds[i]!),
     ]);
-    wasmTimings = await timeInterleaved(runs, seconds, 1, 3);
+    wasmTimings = await timeInterleaved(runs, seconds, 1, 5);
   } finally {
     for (const s of [...webSessions, ...nodeSessions]) await s.release();
   }
   md.push(
     `onnxruntime-web ${web.env.versions.web ?? ''} WASM in Node (SIMD, one thread: the web build's worker threads need a browser) against onnxruntime-node CPU with ` +
-      'one intra-op thread, same graph, batch 1, alternated. Threaded WASM (a cross-origin-isolated page, as the demo serves) and WebGPU need Chromium; ' +
-      'where it is installed the per-runtime table above has those rows (WebGPU there is SwiftShader, a CPU emulation: no speed claims).',
+      `one intra-op thread, batch 1, every row alternated, with a plain ${k}³ MatMul on both for the gap of the bare kernel (this CPU has AVX-512 with FMA; ` +
+      "WASM SIMD is 128 bits wide without FMA). Decide layouts on this table's alternated timings rather than on the profile above, which comes from a separate process and fewer runs. " +
+      'Threaded WASM (a cross-origin-isolated page, as the demo serves) and WebGPU need Chromium; where it is installed the per-runtime table above has those rows ' +
+      '(WebGPU there is SwiftShader, a CPU emulation: no speed claims).',
     '',
-    '| layout | onnxruntime-web wasm ms | onnxruntime-node cpu ms (1 thread) | wasm / node | spread wasm / node |',
+    '| graph | onnxruntime-web wasm ms | onnxruntime-node cpu ms (1 thread) | wasm / node | spread wasm / node |',
     '|---|---:|---:|---:|---:|',
   );
-  layouts.forEach((l, i) => {
+  [...layouts, `MatMul ${k}³`].forEach((l, i) => {
     const w = wasmTimings[2 * i]!;
     const c = wasmTimings[2 * i + 1]!;
     const ratio = w.medianMs / c.medianMs;
