@@ -18,6 +18,8 @@ import ort from 'onnxruntime-node';
 import { buildOnnxModel, describeOnnx, GRAPH_LAYOUTS, type GraphLayout } from '../exporters/onnx/index.ts';
 import { loadPreset, modelLayout } from '../src/model/spec.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
+import { openChromiumRunner } from '../src/parity/runs/browser.ts';
+import { Rng } from '../src/rng.ts';
 import { benchMeta, benchWeights, cloudBatch, matmulModel, randomMatrix, timeInterleaved, type Timing } from './infer-node.ts';
 
 /** Targets the default layout must meet, checked in every run. */
@@ -256,8 +258,12 @@ export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promi
       targets.push({ name: 'onnxruntime-web wasm over onnxruntime-node CPU, 1 thread each', value: `${ratio.toFixed(2)}×`, target: `≤ ${TARGETS.wasmOverNode}×`, met: ratio <= TARGETS.wasmOverNode });
     }
   });
+  md.push('');
+
+  // 4. onnxruntime-web WASM in headless Chromium (the demo's cross-origin-isolated page), each layout in turn.
+  md.push(...(await chromiumWasmRows(graphs, points)));
+
   md.push(
-    '',
     'CUDA and WebGPU on real hardware are not measured here (no GPU on this machine). The channel-first graph uses only ops both ' +
       'execution providers implement natively (1×1 Conv, Gemm, ReduceMax over the last axis, two small Transposes), so it is the ' +
       'default for them too until a measurement on a GPU says otherwise; `node bin/run-ts.js bench/graph-layouts.ts` is the ' +
@@ -265,6 +271,41 @@ export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promi
     '',
   );
   return { markdown: md.join('\n'), targets };
+}
+
+/** onnxruntime-web WASM in Chromium per layout, as table lines; one line saying why where Chromium cannot run. */
+async function chromiumWasmRows(graphs: Map<GraphLayout, Uint8Array>, points: number): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'pnet-layout-chromium-'));
+  const rows: string[] = [];
+  try {
+    const rng = new Rng(12);
+    const clouds = Array.from({ length: 5 }, (_, i) => ({ name: `random-${i}`, xyz: Float32Array.from({ length: points * 3 }, () => rng.uniform(-1, 1)) }));
+    for (const [l, bytes] of graphs) {
+      const modelPath = join(dir, `${l}.onnx`);
+      await writeFile(modelPath, bytes);
+      const runner = await openChromiumRunner(modelPath);
+      if ('unavailable' in runner) return [`_onnxruntime-web WASM in Chromium not measured: ${runner.unavailable}._`, ''];
+      try {
+        const outcome = await runner.wasm(clouds);
+        if (!outcome.ran) return [`_onnxruntime-web WASM in Chromium not measured: ${outcome.reason}._`, ''];
+        const ms = [...outcome.msEach].sort((a, b) => a - b)[Math.floor(outcome.msEach.length / 2)]!;
+        rows.push(`| ${l} | ${ms.toFixed(0)} | ${outcome.msEach.length} |`);
+      } finally {
+        await runner.close();
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return [
+    "onnxruntime-web WASM in headless Chromium, the demo's cross-origin-isolated page (threads: onnxruntime-web's default for the " +
+      "machine's cores), batch 1, median after a warm-up; the layouts run one after the other, not alternated, so compare with the spread above in mind.",
+    '',
+    '| layout | Chromium wasm ms | runs |',
+    '|---|---:|---:|',
+    ...rows,
+    '',
+  ];
 }
 
 export function targetsTable(targets: TargetResult[]): string {
