@@ -35,7 +35,7 @@ const F = onnx.TensorProto.DataType.FLOAT;
  * Trained-looking weights: seeded init plus non-trivial batch-norm statistics and T-Net outputs, so folding and
  * unfolding batch norm really compute different things on the way to the same result.
  */
-function benchWeights(layout: ModelLayout, seed: number): WeightMap {
+export function benchWeights(layout: ModelLayout, seed: number): WeightMap {
   const weights = initialWeights(layout, seed);
   const rng = new Rng(seed + 1);
   for (const [name, w] of weights) {
@@ -48,7 +48,7 @@ function benchWeights(layout: ModelLayout, seed: number): WeightMap {
   return weights;
 }
 
-function benchMeta(layout: ModelLayout, points: number): CheckpointMeta {
+export function benchMeta(layout: ModelLayout, points: number): CheckpointMeta {
   const names = Array.from({ length: layout.numClasses }, (_, i) => `part${i}`);
   return describeModel({ preset: layout.preset, classes: { names, colors: names.map((_, i) => `#${(0x203040 + i * 0x302010).toString(16).slice(-6)}`) }, category: ['Bench'], numPoints: points });
 }
@@ -143,9 +143,11 @@ class NaiveGraph {
   }
 }
 
-interface Timing {
+export interface Timing {
   medianMs: number;
   runs: number;
+  /** Interquartile range over the median: how noisy the machine was while this was measured. */
+  spread: number;
 }
 
 function median(samples: number[]): number {
@@ -153,35 +155,41 @@ function median(samples: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+function spreadOf(samples: number[]): number {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (f: number) => s[Math.min(s.length - 1, Math.floor(f * s.length))]!;
+  return (q(0.75) - q(0.25)) / median(s);
+}
+
 /**
  * Times several runs round-robin (A B C A B C …) rather than one after the other, so that load from other
  * processes, which drifts over seconds, lands on every configuration alike.
  */
-async function timeInterleaved(runs: Array<() => Promise<unknown>>, seconds: number, warmup = 2): Promise<Timing[]> {
+export async function timeInterleaved(runs: Array<() => Promise<unknown>>, seconds: number, warmup = 2, minRuns = 5): Promise<Timing[]> {
   for (const run of runs) for (let i = 0; i < warmup; i++) await run();
   const samples: number[][] = runs.map(() => []);
   const end = performance.now() + seconds * 1000 * runs.length;
-  while (samples[0]!.length < 5 || (performance.now() < end && samples[0]!.length < 200)) {
+  while (samples[0]!.length < minRuns || (performance.now() < end && samples[0]!.length < 200)) {
     for (let r = 0; r < runs.length; r++) {
       const t = performance.now();
       await runs[r]!();
       samples[r]!.push(performance.now() - t);
     }
   }
-  return samples.map((s) => ({ medianMs: median(s), runs: s.length }));
+  return samples.map((s) => ({ medianMs: median(s), runs: s.length, spread: spreadOf(s) }));
 }
 
-function cloudBatch(batch: number, points: number, seed: number): Float32Array {
+export function cloudBatch(batch: number, points: number, seed: number): Float32Array {
   const rng = new Rng(seed);
   return Float32Array.from({ length: batch * points * 3 }, () => rng.uniform(-1, 1));
 }
 
-function randomMatrix(n: number, seed: number): Float32Array {
+export function randomMatrix(n: number, seed: number): Float32Array {
   const rng = new Rng(seed);
   return Float32Array.from({ length: n * n }, () => rng.uniform(-1, 1));
 }
 
-function matmulModel(n: number): Uint8Array {
+export function matmulModel(n: number): Uint8Array {
   const info = (name: string) => ({ name, type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } });
   const model = onnx.ModelProto.create({
     irVersion: 8,

@@ -24,9 +24,20 @@ export interface LatencyPoint {
   runs: number;
 }
 
+export interface PerPointRatio {
+  small: number;
+  large: number;
+  /** Median over the blocks of (time of one large cloud) / (time of large/small small clouds): 1 = proportional. */
+  ratio: number;
+  blocks: number;
+  /** Smallest and largest block ratio: how much the machine's speed moved between blocks. */
+  range: [number, number];
+}
+
 export interface LatencyVsPoints {
   preset: string;
   rows: LatencyPoint[];
+  perPoint: PerPointRatio;
   svg: string;
   markdown: string;
 }
@@ -80,7 +91,29 @@ export async function renderLatencySvg(rows: LatencyPoint[], title: string): Pro
   }
 }
 
-export async function benchLatencyVsPoints(options: { pointCounts?: number[]; reps?: number; preset?: string; svgPath?: string } = {}): Promise<LatencyVsPoints> {
+/**
+ * Per-point cost of a large cloud over a small one, measured side by side: each block times one cloud of `large`
+ * points and `large / small` clouds of `small` points (the same number of points) back to back, so drifting load
+ * from other processes lands on both halves alike.
+ */
+async function perPointRatio(session: ort.InferenceSession, small: number, large: number, blocks: number, rng: Rng): Promise<PerPointRatio> {
+  const smallInput = new ort.Tensor('float32', ballCloud(small, rng), [1, small, 3]);
+  const largeInput = new ort.Tensor('float32', ballCloud(large, rng), [1, large, 3]);
+  await session.run({ points: smallInput });
+  await session.run({ points: largeInput });
+  const ratios: number[] = [];
+  for (let b = 0; b < blocks; b++) {
+    let t = performance.now();
+    for (let i = 0; i < large / small; i++) await session.run({ points: smallInput });
+    const smallMs = performance.now() - t;
+    t = performance.now();
+    await session.run({ points: largeInput });
+    ratios.push((performance.now() - t) / smallMs);
+  }
+  return { small, large, ratio: median(ratios), blocks, range: [Math.min(...ratios), Math.max(...ratios)] };
+}
+
+export async function benchLatencyVsPoints(options: { pointCounts?: number[]; reps?: number; preset?: string; svgPath?: string; ratioBlocks?: number } = {}): Promise<LatencyVsPoints> {
   const counts = options.pointCounts ?? DEFAULT_POINT_COUNTS;
   const reps = options.reps ?? 5;
   const preset = options.preset ?? 'keras';
@@ -88,6 +121,7 @@ export async function benchLatencyVsPoints(options: { pointCounts?: number[]; re
   const session = await ort.InferenceSession.create(buildOnnxModel({ ...model, checkpointSha256: '0'.repeat(64) }), nodeSessionOptions('cpu'));
   const rng = new Rng(5);
   const rows: LatencyPoint[] = [];
+  let perPoint: PerPointRatio;
   try {
     for (const n of counts) {
       const input = new ort.Tensor('float32', ballCloud(n, rng), [1, n, 3]);
@@ -100,6 +134,7 @@ export async function benchLatencyVsPoints(options: { pointCounts?: number[]; re
       }
       rows.push({ points: n, medianMs: median(samples), runs: reps });
     }
+    perPoint = await perPointRatio(session, counts[0]!, counts[counts.length - 1]!, options.ratioBlocks ?? 5, rng);
   } finally {
     await session.release();
   }
@@ -116,7 +151,7 @@ export async function benchLatencyVsPoints(options: { pointCounts?: number[]; re
     ),
     '',
   ].join('\n');
-  return { preset, rows, svg, markdown };
+  return { preset, rows, perPoint: perPoint!, svg, markdown };
 }
 
 function flag(name: string): string | undefined {
@@ -127,5 +162,6 @@ function flag(name: string): string | undefined {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const reps = flag('reps') === undefined ? undefined : Number(flag('reps'));
   const result = await benchLatencyVsPoints({ reps });
-  process.stdout.write(result.markdown + `\nwrote ${LATENCY_SVG}\n`);
+  const p = result.perPoint;
+  process.stdout.write(result.markdown + `\nper-point cost at ${p.large} over ${p.small} points, side by side: ${p.ratio.toFixed(2)}× (blocks ${p.range.map((r) => r.toFixed(2)).join('–')})\nwrote ${LATENCY_SVG}\n`);
 }

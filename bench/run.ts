@@ -1,7 +1,8 @@
 /**
  * Every speed figure of pnet in one run, written to bench/REPORT.md (and printed): training per backend and
- * preset, inference per runtime, pnet's export against a naive one, the machine's MatMul ceiling, latency against
- * the point count (bench/latency-vs-points.svg) and peak memory per section.
+ * preset, inference per runtime, pnet's export against a naive one, the graph layouts per runtime (with
+ * onnxruntime's profile), the machine's MatMul ceiling, latency against the point count
+ * (bench/latency-vs-points.svg), peak memory per section, and the speed targets checked against them.
  *
  *   npm run bench        (= node bin/run-ts.js bench/run.ts; ~5–10 minutes on 2 cores)
  *   npm run bench -- --no-training     everything but the training section (the slowest)
@@ -26,6 +27,10 @@ import { runTfjs } from '../src/parity/runs/tfjs.ts';
 import { Rng } from '../src/rng.ts';
 import { PNET_VERSION } from '../src/version.ts';
 import { benchLatencyVsPoints, LATENCY_SVG } from './latency-vs-points.ts';
+import { benchGraphLayouts, targetsTable, type TargetResult } from './graph-layouts.ts';
+
+/** Per-point cost at the largest cloud of the latency section over the cost at 1024 points. */
+const LARGE_CLOUD_TARGET = 1.2;
 
 const DEFAULT_REPORT = fileURLToPath(new URL('./REPORT.md', import.meta.url));
 const POINTS = 1024;
@@ -220,6 +225,8 @@ async function main(): Promise<void> {
       optionalSection('./infer-node.ts', 'benchNodeInference', (fn) => fn({ preset: 'keras', points: POINTS, batch: 8, seconds: 1.5 })),
     );
 
+    const layouts = await memory.section('graph layouts per runtime', () => benchGraphLayouts({ points: POINTS, batch: 8, seconds: 1.5 }));
+
     // One keras-preset model (random weights: timing does not depend on their values) for every runtime.
     const model = await randomWeightModel({ preset: 'keras', classes: CLASSES, seed: 7, numPoints: POINTS });
     const onnxBytes = buildOnnxModel({ ...model, checkpointSha256: '0'.repeat(64) });
@@ -275,6 +282,17 @@ async function main(): Promise<void> {
     const totalS = (performance.now() - started) / 1000;
     const first = latency.rows[0]!;
     const last = latency.rows[latency.rows.length - 1]!;
+    const growth = (last.medianMs / first.medianMs) * (first.points / last.points);
+    const pp = latency.perPoint;
+    const targets: TargetResult[] = [
+      ...layouts.targets,
+      {
+        name: `onnxruntime-node CPU per-point cost at ${pp.large} points over ${pp.small} (side by side)`,
+        value: `${pp.ratio.toFixed(2)}×`,
+        target: `≤ ${LARGE_CLOUD_TARGET}×`,
+        met: pp.ratio <= LARGE_CLOUD_TARGET,
+      },
+    ];
     parts.push(
       '# pnet performance report',
       '',
@@ -289,6 +307,11 @@ async function main(): Promise<void> {
           `(median ${ceiling.medianMs.toFixed(0)} ms, runs alternated with the keras model's; the speed of this shared machine drifts, so compare only figures measured side by side)`
         : '- MatMul ceiling: not measured',
       '',
+      '## Targets',
+      '',
+      'Checked in this run, on the default (channel-first) export; the sections below have the measurements.',
+      '',
+      targetsTable(targets),
       training,
       `## Inference per runtime (keras preset, ${POINTS} points, batch 1)`,
       '',
@@ -299,16 +322,21 @@ async function main(): Promise<void> {
       '',
       inferenceTable(inference, flopsPerCloud),
       ortNode,
+      layouts.markdown,
       '## Latency vs points (onnxruntime-node CPU, keras preset)',
       '',
       `![latency vs points](${basename(svgPath)})`,
       '',
       `Median of 3 runs after one warm-up per size, batch 1. From ${first.points} to ${last.points} points (${(last.points / first.points).toFixed(0)}× the points) ` +
-        `the time grows ${(last.medianMs / first.medianMs).toFixed(0)}×, i.e. ${((last.medianMs / first.medianMs) * (first.points / last.points)).toFixed(2)}× the per-point cost of the smallest cloud. ` +
-        "The net is pointwise apart from a small per-cloud part (the T-Nets' dense layers, the global feature), so growth beyond proportional " +
-        'comes from activations (several KiB per point in the widest layers) outgrowing the CPU caches; the last column shows it size by size.',
+        `the time grows ${(last.medianMs / first.medianMs).toFixed(0)}×, i.e. ${growth.toFixed(2)}× the per-point cost of the smallest cloud. ` +
+        "The net is pointwise apart from a small per-cloud part (the T-Nets' dense layers, the global feature); in the channel-first graph every " +
+        "pointwise layer is one GEMM over all the points and every max over them reads contiguous memory, so large clouds cost what their points do " +
+        '(the channel-last graph grew to ~1.5× per point from 4k points on); the last column shows it size by size.',
       '',
       latency.markdown,
+      `Side by side (the target above): ${pp.blocks} blocks, each one cloud of ${pp.large} points and ${pp.large / pp.small} clouds of ${pp.small} points back to back; ` +
+        `the large cloud cost ${pp.ratio.toFixed(2)}× per point (median; blocks ${pp.range.map((r) => r.toFixed(2)).join('–')}).`,
+      '',
       '## Peak memory (RSS of the bench process)',
       '',
       "Sampled every 50 ms; the Chromium rows run in the browser's own processes, which this does not count.",

@@ -4,7 +4,7 @@
  * initializer order, so the same weights always encode to the same bytes.
  */
 import { onnx, type OnnxTypes } from './onnx-proto.ts';
-import { buildPointNetGraph, INPUT_POINTS, OUTPUT_LABELS, OUTPUT_PROBABILITIES } from './pointnet-graph.ts';
+import { buildPointNetGraph, INPUT_POINTS, OUTPUT_LABELS, OUTPUT_PROBABILITIES, type GraphLayout } from './pointnet-graph.ts';
 import { checkWeights } from './fold.ts';
 import { pnetMetadata } from './metadata.ts';
 import { PnetError } from '../../src/errors.ts';
@@ -28,6 +28,8 @@ export interface OnnxExportOptions {
   normalize?: boolean;
   /** Store weights and compute in float16 (inputs and outputs stay float32). Default false. */
   fp16?: boolean;
+  /** Activation layout of the graph; inputs, outputs and metadata are the same for every layout. */
+  layout?: GraphLayout;
 }
 
 type Dim = number | string;
@@ -61,7 +63,7 @@ export function buildOnnxModel(input: OnnxExportInput, options: OnnxExportOption
   const precision = options.fp16 ? 'float16' : 'float32';
   checkMeta(layout, meta);
   checkWeights(layout, weights);
-  const graph = buildPointNetGraph(layout, weights, { normalize, precision });
+  const graph = buildPointNetGraph(layout, weights, { normalize, precision }, options.layout);
 
   const FLOAT = onnx.TensorProto.DataType.FLOAT;
   const classes = layout.numClasses;

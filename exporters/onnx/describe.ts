@@ -3,9 +3,9 @@
  *
  * FLOPs are counted for one cloud of `num_points` points (metadata pnet.num_points, else 1024), batch 1, by
  * propagating concrete shapes through the graph:
- *   MatMul 2·K per output element (one multiply + one add per MAC); Add/Sub/Mul/Div/Max/Relu/Sqrt one per
- *   output element; ReduceMax/ReduceMean/ArgMax one per input element, ReduceSumSquare two; Softmax three per
- *   element (exp, sum, divide); Concat/Reshape/Cast none (data movement).
+ *   MatMul 2·K per output element (one multiply + one add per MAC), 1×1 Conv and Gemm the same plus one per
+ *   output element for the bias; Add/Sub/Mul/Div/Max/Relu/Abs/Sqrt one per output element; ReduceMax/ReduceMean/ArgMax one per input element, ReduceSumSquare two; Softmax three per
+ *   element (exp, sum, divide); Concat/Reshape/Transpose/Cast none (data movement).
  * FLOPs per point = FLOPs per cloud / points, so per-cloud work (T-Net dense layers, the seg head's global
  * term) is amortised over the cloud.
  */
@@ -122,6 +122,28 @@ export function inferShapes(
         cost = 2 * k * size(out);
         break;
       }
+      case 'Conv': {
+        // Pointwise (kernel size 1) Conv over [B, C, N] with weight [M, C, 1]: a MatMul plus its bias.
+        const [x, w] = ins as [number[], number[]];
+        if (x.length !== 3 || w.length !== 3 || w[2] !== 1 || w[1] !== x[1]) {
+          throw new PnetError('BAD_MODEL', `Conv ${node.name}: only 1×1 Conv over [B, C, N] is described, got [${x}]*[${w}]`);
+        }
+        out = [x[0]!, w[0]!, x[2]!];
+        cost = 2 * w[1]! * size(out) + (ins.length > 2 ? size(out) : 0);
+        break;
+      }
+      case 'Gemm': {
+        const [a, w] = ins as [number[], number[]];
+        if (a.length !== 2 || w.length !== 2 || a[1] !== w[0]) throw new PnetError('BAD_MODEL', `Gemm ${node.name}: [${a}]·[${w}]`);
+        out = [a[0]!, w[1]!];
+        cost = 2 * a[1]! * size(out) + (ins.length > 2 ? size(out) : 0);
+        break;
+      }
+      case 'Transpose': {
+        const perm = intsAttribute(node, 'perm') ?? ins[0]!.map((_, i) => ins[0]!.length - 1 - i);
+        out = perm.map((p) => ins[0]![p]!);
+        break;
+      }
       case 'Add':
       case 'Sub':
       case 'Mul':
@@ -131,6 +153,7 @@ export function inferShapes(
         cost = size(out);
         break;
       case 'Relu':
+      case 'Abs':
       case 'Sqrt':
         out = ins[0]!;
         cost = size(out);

@@ -9,4 +9,4 @@ export {
 export { exportCheckpointToOnnx, type ExportReport } from './export-checkpoint.ts';
 export { describeOnnx, decodeOnnx, inferShapes, type OnnxDescription } from './describe.ts';
 export { METADATA_KEYS } from './metadata.ts';
-export { INPUT_POINTS, OUTPUT_LABELS, OUTPUT_PROBABILITIES } from './pointnet-graph.ts';
+export { GRAPH_LAYOUTS, INPUT_POINTS, OUTPUT_LABELS, OUTPUT_PROBABILITIES, type GraphLayout } from './pointnet-graph.ts';

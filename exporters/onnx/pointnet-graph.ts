@@ -1,5 +1,7 @@
 /**
- * The PointNet segmentation forward pass as ONNX nodes (opset 17), from a ModelLayout and its weights.
+ * The PointNet segmentation forward pass as ONNX nodes (opset 17), from a ModelLayout and its weights, in
+ * channel-last layout ([B, N, C], MatMul per layer); the default channel-first graph is in
+ * pointnet-graph-channels-first.ts.
  *
  * Shapes: B = batch, N = points; both stay symbolic, so one file serves any batch size and point count.
  *   points [B,N,3] → (centre, scale into the unit sphere) → input T-Net → x·A → f0,f1,f2 → feature T-Net
@@ -11,14 +13,20 @@
 import { onnx } from './onnx-proto.ts';
 import { OnnxGraphBuilder, type FloatPrecision } from './graph-builder.ts';
 import { foldedBlock, kernelRows, plainLayer, type AffineWeights } from './fold.ts';
+import { normalizeUnitSphereNodes } from './normalize-graph.ts';
+import { buildChannelsFirstGraph } from './pointnet-graph-channels-first.ts';
 import type { ModelLayout, TnetLayout, WeightMap } from '../../src/model/spec.ts';
 
 export const INPUT_POINTS = 'points';
 export const OUTPUT_PROBABILITIES = 'probabilities';
 export const OUTPUT_LABELS = 'labels';
 
-/** Radius floor of the unit-sphere scaling: a cloud of identical points maps to zeros instead of NaN. */
-const MIN_RADIUS = 1e-12;
+/**
+ * Memory layout of the activations. `channels-first` ([B, C, N], 1×1 Conv) is the default: it is the faster
+ * one on every runtime measured (bench/REPORT.md); `channels-last` ([B, N, C], MatMul) is kept for comparison.
+ */
+export const GRAPH_LAYOUTS = ['channels-first', 'channels-last'] as const;
+export type GraphLayout = (typeof GRAPH_LAYOUTS)[number];
 
 export interface PointNetGraphOptions {
   normalize: boolean;
@@ -51,21 +59,6 @@ class PointNetGraph {
     return relu ? this.b.node('Relu', [sum], `${scope}/relu`) : sum;
   }
 
-  private normalize(points: string): string {
-    const b = this.b;
-    const centroid = b.node('ReduceMean', [points], 'normalize/centroid', { axes: [POINT_AXIS], keepdims: 1 });
-    const centred = b.node('Sub', [points, centroid], 'normalize/centred');
-    const squaredNorm = b.node('ReduceSumSquare', [centred], 'normalize/squared_norm', { axes: [2], keepdims: 1 });
-    const maxSquared = b.node('ReduceMax', [squaredNorm], 'normalize/max_squared_norm', {
-      axes: [POINT_AXIS],
-      keepdims: 1,
-    });
-    const radius = b.node('Sqrt', [maxSquared], 'normalize/radius');
-    const floor = b.floatInitializer('normalize/min_radius', [], new Float32Array([MIN_RADIUS]), 'float32');
-    const safeRadius = b.node('Max', [radius, floor], 'normalize/safe_radius');
-    return b.node('Div', [centred, safeRadius], 'normalize/points');
-  }
-
   /** conv×n → max over points → dense×m → final dense, reshaped to the k×k transform [B,k,k]. */
   private tnet(t: TnetLayout, x: string): string {
     let h = x;
@@ -81,7 +74,7 @@ class PointNetGraph {
   build(): OnnxGraphBuilder {
     const { layout, weights, b } = this;
     let x = b.claim(INPUT_POINTS);
-    if (this.options.normalize) x = this.normalize(x);
+    if (this.options.normalize) x = normalizeUnitSphereNodes(b, x, 2, POINT_AXIS);
     if (this.options.precision === 'float16') {
       x = b.node('Cast', [x], 'points_float16', { to: onnx.TensorProto.DataType.FLOAT16 });
     }
@@ -133,6 +126,12 @@ class PointNetGraph {
 }
 
 /** The graph's nodes and initializers (inputs/outputs are declared by the model builder). */
-export function buildPointNetGraph(layout: ModelLayout, weights: WeightMap, options: PointNetGraphOptions): OnnxGraphBuilder {
+export function buildPointNetGraph(
+  layout: ModelLayout,
+  weights: WeightMap,
+  options: PointNetGraphOptions,
+  graphLayout: GraphLayout = 'channels-first',
+): OnnxGraphBuilder {
+  if (graphLayout === 'channels-first') return buildChannelsFirstGraph(layout, weights, options);
   return new PointNetGraph(layout, weights, options).build();
 }

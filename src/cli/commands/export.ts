@@ -78,7 +78,7 @@ export function formatExportReport(r: ExportReport): string {
     `  from ${r.checkpoint} (sha256 ${r.checkpointSha256.slice(0, 16)}…), preset ${m['pnet.preset']}, classes ${m['pnet.classes']}`,
     `  ONNX IR ${r.irVersion}, opset ${r.opset}; ${r.nodeCount} nodes: ${ops}`,
     `  ${(r.flopsPerPoint / 1e6).toFixed(2)} MFLOP per point (${(r.flopsPerCloud / 1e9).toFixed(2)} GFLOP per ` +
-      `${r.flopsPoints}-point cloud; MatMul counted as 2 FLOPs per multiply-add, elementwise ops 1 per element, ` +
+      `${r.flopsPoints}-point cloud; Conv, Gemm and MatMul counted as 2 FLOPs per multiply-add, elementwise ops 1 per element, ` +
       'per-cloud T-Net and global terms spread over the points)',
   ].join('\n');
 }

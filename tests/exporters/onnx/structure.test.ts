@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { onnx, type OnnxTypes } from '../../../exporters/onnx/onnx-proto.ts';
-import { buildOnnxModel, decodeOnnx, describeOnnx, inferShapes, METADATA_KEYS } from '../../../exporters/onnx/index.ts';
+import { buildOnnxModel, decodeOnnx, describeOnnx, GRAPH_LAYOUTS, inferShapes, METADATA_KEYS, type GraphLayout } from '../../../exporters/onnx/index.ts';
 import { countParams, loadPreset, modelLayout, type ModelLayout } from '../../../src/model/spec.ts';
 import { PNET_VERSION } from '../../../src/version.ts';
 import { isPnetError } from '../../../src/errors.ts';
@@ -10,7 +10,7 @@ import { CLASS_COLORS, CLASS_NAMES, perturbedWeights, testMeta, tinyModel } from
 
 const SHA = 'ab'.repeat(32);
 const { FLOAT, FLOAT16, INT64 } = onnx.TensorProto.DataType;
-const { INT, INTS } = onnx.AttributeProto.AttributeType;
+const { FLOAT: FLOAT_ATTR, INT, INTS } = onnx.AttributeProto.AttributeType;
 
 interface OpRule {
   /** Latest version of the op at or below opset 17 (ONNX operator changelog). */
@@ -23,6 +23,10 @@ interface OpRule {
 /** The ONNX operator spec for each op the exporter may emit, as of opset 17. */
 const OPSET17: Record<string, OpRule> = {
   MatMul: { since: 13, inputs: [2, 2], attributes: {} },
+  Conv: { since: 11, inputs: [2, 3], attributes: { kernel_shape: INTS, strides: INTS, pads: INTS, dilations: INTS, group: INT } },
+  Gemm: { since: 13, inputs: [2, 3], attributes: { alpha: FLOAT_ATTR, beta: FLOAT_ATTR, transA: INT, transB: INT } },
+  Transpose: { since: 13, inputs: [1, 1], attributes: { perm: INTS }, required: ['perm'] },
+  Abs: { since: 13, inputs: [1, 1], attributes: {} },
   Add: { since: 14, inputs: [2, 2], attributes: {} },
   Sub: { since: 14, inputs: [2, 2], attributes: {} },
   Div: { since: 14, inputs: [2, 2], attributes: {} },
@@ -62,6 +66,17 @@ function checkAgainstSpec(model: OnnxTypes.ModelProto, shapes: Map<string, numbe
       case 'MatMul':
         expect(Math.min(...ranks)).toBeGreaterThanOrEqual(2);
         break;
+      case 'Conv':
+        // Pointwise only: [B, C, N] input, [M, C, 1] weight.
+        expect(ranks.slice(0, 2)).toEqual([3, 3]);
+        expect(attr('kernel_shape')!.ints!.map(int)).toEqual([1]);
+        break;
+      case 'Gemm':
+        expect(ranks.slice(0, 2)).toEqual([2, 2]);
+        break;
+      case 'Transpose':
+        expect([...attr('perm')!.ints!.map(int)].sort()).toEqual([...Array(ranks[0]!).keys()]);
+        break;
       case 'ReduceMax':
       case 'ReduceMean':
       case 'ReduceSumSquare':
@@ -69,7 +84,7 @@ function checkAgainstSpec(model: OnnxTypes.ModelProto, shapes: Map<string, numbe
           expect(axis).toBeGreaterThanOrEqual(-ranks[0]!);
           expect(axis).toBeLessThan(ranks[0]!);
         }
-        expect(int(attr('keepdims')!.i)).toBe(1);
+        expect([0, 1]).toContain(int(attr('keepdims')!.i));
         break;
       case 'ArgMax':
       case 'Softmax':
@@ -94,26 +109,44 @@ function checkAgainstSpec(model: OnnxTypes.ModelProto, shapes: Map<string, numbe
 }
 
 /** Initializer name → shape the layout implies (folded blocks: weight+bias; seg/conv1 split by rows). */
-function expectedInitializers(layout: ModelLayout, normalize: boolean): Map<string, number[]> {
+function expectedInitializers(layout: ModelLayout, normalize: boolean, graphLayout: GraphLayout): Map<string, number[]> {
   const out = new Map<string, number[]>();
-  if (normalize) out.set('normalize/min_radius', []);
-  const block = (prefix: string, inputs: number, outputs: number) => {
-    out.set(`${prefix}/weight`, [inputs, outputs]);
+  const first = graphLayout === 'channels-first';
+  if (normalize) {
+    out.set('normalize/min_extent', []);
+    out.set('normalize/min_radius', []);
+  }
+  // Pointwise layers are Conv weights [outputs, inputs, 1] channel-first; per-cloud layers are [inputs, outputs].
+  const block = (prefix: string, inputs: number, outputs: number, pointwise: boolean) => {
+    out.set(`${prefix}/weight`, first && pointwise ? [outputs, inputs, 1] : [inputs, outputs]);
     out.set(`${prefix}/bias`, [outputs]);
   };
   for (const t of [layout.inputTnet, layout.featureTnet]) {
-    for (const b of [...t.conv, ...t.dense]) block(b.prefix, b.inputs, b.outputs);
-    block(t.finalPrefix, t.finalInputs, t.k * t.k);
+    for (const b of t.conv) block(b.prefix, b.inputs, b.outputs, true);
+    for (const b of t.dense) block(b.prefix, b.inputs, b.outputs, false);
+    block(t.finalPrefix, t.finalInputs, t.k * t.k, false);
     out.set(`${t.prefix}/matrix_shape`, [3]);
   }
-  for (const b of [...layout.features, ...layout.features2]) block(b.prefix, b.inputs, b.outputs);
+  for (const b of [...layout.features, ...layout.features2]) block(b.prefix, b.inputs, b.outputs, true);
   const global = layout.concatWidths[layout.concatWidths.length - 1]!;
   const h = layout.segHidden.outputs;
-  out.set('seg/conv1/weight_local', [layout.segHidden.inputs - global, h]);
-  out.set('seg/conv1/weight_global', [global, h]);
-  out.set('seg/conv1/bias', [h]);
-  block(layout.headPrefix, h, layout.numClasses);
+  const local = layout.segHidden.inputs - global;
+  if (first) {
+    out.set('seg/conv1/weight_local', [h, local, 1]);
+    block('seg/conv1/global', global, h, false);
+    out.set('seg/conv1/global_column_shape', [3]);
+  } else {
+    out.set('seg/conv1/weight_local', [local, h]);
+    out.set('seg/conv1/weight_global', [global, h]);
+    out.set('seg/conv1/bias', [h]);
+  }
+  block(layout.headPrefix, h, layout.numClasses, true);
   return out;
+}
+
+/** Initializer elements beyond the folded weights: reshape shapes and the normalisation floors. */
+function extraElements(graphLayout: GraphLayout): number {
+  return 2 * 3 + 2 + (graphLayout === 'channels-first' ? 3 : 0);
 }
 
 function blockOutputs(layout: ModelLayout): number {
@@ -124,10 +157,13 @@ function blockOutputs(layout: ModelLayout): number {
 const dims = (v: OnnxTypes.IValueInfoProto) =>
   v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || int(d.dimValue));
 
-describe('exported graph structure (small preset)', () => {
+for (const graphLayout of GRAPH_LAYOUTS) describe(`exported graph structure (small preset, ${graphLayout})`, () => {
   const m = tinyModel(3);
-  const bytes = buildOnnxModel({ ...m, checkpointSha256: SHA });
+  const first = graphLayout === 'channels-first';
+  const bytes = buildOnnxModel({ ...m, checkpointSha256: SHA }, { layout: graphLayout });
   const model = decodeOnnx(bytes);
+  /** [B, N, C] or [B, C, N], as this layout stores per-point activations. */
+  const perPoint = (b: number, n: number, c: number) => (first ? [b, c, n] : [b, n, c]);
 
   it('is IR 8, default-domain opset 17, produced by pnet, with documented input and outputs', () => {
     expect(int(model.irVersion)).toBe(8);
@@ -152,6 +188,24 @@ describe('exported graph structure (small preset)', () => {
     expect(model.graph!.node!.some((n) => n.opType === 'BatchNormalization')).toBe(false);
   });
 
+  it('reduces over the points along the contiguous last axis, with transposes only at the boundary (channel-first)', () => {
+    if (!first) return;
+    const { shapes } = inferShapes(model, 2, 777);
+    const overPoints = model.graph!.node!.filter((n) => n.opType === 'ReduceMax' && n.input!.some((i) => shapes.get(i)!.includes(777)));
+    expect(overPoints.length).toBeGreaterThanOrEqual(4);
+    for (const n of overPoints) {
+      const rank = shapes.get(n.input![0]!)!.length;
+      const axes = n.attribute!.find((a) => a.name === 'axes')!.ints!.map(int);
+      expect(axes, n.name!).toContain(rank - 1);
+    }
+    const transposes = model.graph!.node!.filter((n) => n.opType === 'Transpose');
+    expect(transposes.map((t) => t.input![0])).toEqual(['points', 'seg/head/conv']);
+    // Every pointwise layer is a Conv, each of which but the seg head's local term and the head carries its bias.
+    const convs = model.graph!.node!.filter((n) => n.opType === 'Conv');
+    expect(convs.filter((c) => c.input!.length === 3)).toHaveLength(convs.length - 1);
+    expect(model.graph!.node!.some((n) => n.opType === 'MatMul' && n.input!.some((i) => i.endsWith('/weight')))).toBe(false);
+  });
+
   it('shape inference used by the checks agrees with onnxruntime on the outputs', async () => {
     const session = await ort.InferenceSession.create(bytes);
     const points = new Float32Array(2 * 777 * 3).map((_, i) => Math.sin(i * 0.37));
@@ -162,7 +216,7 @@ describe('exported graph structure (small preset)', () => {
   });
 
   it('has exactly the folded initializers the layout implies, no batch-norm parameters', () => {
-    const expected = expectedInitializers(m.layout, true);
+    const expected = expectedInitializers(m.layout, true, graphLayout);
     const actual = new Map(model.graph!.initializer!.map((t) => [t.name!, t.dims!.map(int)]));
     expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
     for (const t of model.graph!.initializer!) {
@@ -170,8 +224,8 @@ describe('exported graph structure (small preset)', () => {
       expect(t.rawData!.length).toBe(n * (t.dataType === INT64 ? 8 : 4));
       expect(t.floatData ?? []).toHaveLength(0);
     }
-    // Every trained parameter but the 4 BN vectors per block survives, plus the reshape shapes and radius floor.
-    expect(describeOnnx(bytes).initializerElements).toBe(countParams(m.layout) - 4 * blockOutputs(m.layout) + 2 * 3 + 1);
+    // Every trained parameter but the 4 BN vectors per block survives, plus the reshape shapes and the floors.
+    expect(describeOnnx(bytes).initializerElements).toBe(countParams(m.layout) - 4 * blockOutputs(m.layout) + extraElements(graphLayout));
   });
 
   it('broadcast-adds the global term: the only concat is the local features, no [B,N,local+global] tensor', () => {
@@ -179,11 +233,12 @@ describe('exported graph structure (small preset)', () => {
     const concats = model.graph!.node!.filter((n) => n.opType === 'Concat');
     expect(concats).toHaveLength(1);
     const local = m.layout.concatWidths.slice(0, -1).reduce((a, b) => a + b, 0);
-    expect(shapes.get(concats[0]!.output![0]!)).toEqual([2, 777, local]);
+    expect(shapes.get(concats[0]!.output![0]!)).toEqual(perPoint(2, 777, local));
     const global = model.graph!.node!.find((n) => n.name === 'features/global_max')!;
-    expect(shapes.get(global.output![0]!)).toEqual([2, 1, m.layout.features2[1]!.outputs]);
+    const g1 = m.layout.features2[1]!.outputs;
+    expect(shapes.get(global.output![0]!)).toEqual(first ? [2, g1] : [2, 1, g1]);
     for (const [name, s] of shapes) {
-      if (s.length === 3 && s[1] === 777) expect(s[2], name).toBeLessThan(m.layout.segHidden.inputs);
+      if (s.length === 3 && s[first ? 2 : 1] === 777) expect(s[first ? 1 : 2], name).toBeLessThan(m.layout.segHidden.inputs);
     }
   });
 
@@ -202,23 +257,23 @@ describe('exported graph structure (small preset)', () => {
   });
 
   it('without normalisation: no preprocessing nodes and metadata says "none"', () => {
-    const raw = decodeOnnx(buildOnnxModel({ ...m, checkpointSha256: SHA }, { normalize: false }));
+    const raw = decodeOnnx(buildOnnxModel({ ...m, checkpointSha256: SHA }, { normalize: false, layout: graphLayout }));
     const ops = new Set(raw.graph!.node!.map((n) => n.opType));
-    for (const op of ['ReduceMean', 'ReduceSumSquare', 'Sqrt', 'Div', 'Sub']) expect(ops.has(op)).toBe(false);
+    for (const op of ['Abs', 'ReduceMean', 'ReduceSumSquare', 'Sqrt', 'Div', 'Sub']) expect(ops.has(op)).toBe(false);
     expect(raw.graph!.node![0]!.input).toContain('points');
     expect(raw.metadataProps!.find((p) => p.key === METADATA_KEYS.normalization)!.value).toBe('none');
     expect(Object.fromEntries(raw.graph!.initializer!.map((t) => [t.name!, t.dims!.map(int)]))).toEqual(
-      Object.fromEntries(expectedInitializers(m.layout, false)),
+      Object.fromEntries(expectedInitializers(m.layout, false, graphLayout)),
     );
   });
 
   it('fp16: half-precision weights, casts at the boundary, float32 input and outputs', () => {
-    const half = decodeOnnx(buildOnnxModel({ ...m, checkpointSha256: SHA }, { fp16: true }));
+    const half = decodeOnnx(buildOnnxModel({ ...m, checkpointSha256: SHA }, { fp16: true, layout: graphLayout }));
     const casts = half.graph!.node!.filter((n) => n.opType === 'Cast');
     expect(casts.map((c) => int(c.attribute![0]!.i))).toEqual([FLOAT16, FLOAT]);
     expect(casts[0]!.input).toEqual(['normalize/points']);
     for (const t of half.graph!.initializer!) {
-      const expected = t.dataType === INT64 ? INT64 : t.name === 'normalize/min_radius' ? FLOAT : FLOAT16;
+      const expected = t.dataType === INT64 ? INT64 : t.name!.startsWith('normalize/') ? FLOAT : FLOAT16;
       expect(t.dataType, t.name!).toBe(expected);
       if (t.dataType === FLOAT16) expect(t.rawData!.length).toBe(2 * t.dims!.map(int).reduce((a, b) => a * b, 1));
     }
@@ -230,12 +285,12 @@ describe('exported graph structure (small preset)', () => {
 
   it('is deterministic: same weights → identical bytes; other weights → other bytes', () => {
     const again = tinyModel(3);
-    expect(Buffer.from(buildOnnxModel({ ...again, checkpointSha256: SHA })).equals(bytes)).toBe(true);
-    const a16 = buildOnnxModel({ ...m, checkpointSha256: SHA }, { fp16: true });
-    const b16 = buildOnnxModel({ ...again, checkpointSha256: SHA }, { fp16: true });
+    expect(Buffer.from(buildOnnxModel({ ...again, checkpointSha256: SHA }, { layout: graphLayout })).equals(bytes)).toBe(true);
+    const a16 = buildOnnxModel({ ...m, checkpointSha256: SHA }, { fp16: true, layout: graphLayout });
+    const b16 = buildOnnxModel({ ...again, checkpointSha256: SHA }, { fp16: true, layout: graphLayout });
     expect(Buffer.from(a16).equals(b16)).toBe(true);
     const other = tinyModel(4);
-    expect(Buffer.from(buildOnnxModel({ ...other, checkpointSha256: SHA })).equals(bytes)).toBe(false);
+    expect(Buffer.from(buildOnnxModel({ ...other, checkpointSha256: SHA }, { layout: graphLayout })).equals(bytes)).toBe(false);
   });
 
   it('rejects weights that do not match the layout, and metadata with the wrong class count', () => {
@@ -251,7 +306,7 @@ describe('exported graph structure (small preset)', () => {
     ]) {
       let error: unknown;
       try {
-        buildOnnxModel({ ...input, checkpointSha256: SHA });
+        buildOnnxModel({ ...input, checkpointSha256: SHA }, { layout: graphLayout });
       } catch (e) {
         error = e;
       }
@@ -268,7 +323,7 @@ describe('keras preset export', () => {
   const d = describeOnnx(bytes);
 
   it('stores the folded weights in float32 with little overhead', () => {
-    const elements = countParams(layout) - 4 * blockOutputs(layout) + 7;
+    const elements = countParams(layout) - 4 * blockOutputs(layout) + extraElements('channels-first');
     expect(countParams(layout)).toBe(7_370_062);
     expect(d.initializerElements).toBe(elements);
     expect(d.bytes).toBeGreaterThan(4 * elements);
@@ -278,9 +333,10 @@ describe('keras preset export', () => {
 
   it('never materialises a [B, N, ≥2048] concat; the widest concat is the 960 local features', () => {
     const { shapes } = inferShapes(model, 1, 300);
-    const widths = model.graph!.node!.filter((n) => n.opType === 'Concat').map((n) => shapes.get(n.output![0]!)![2]);
+    // Channel-first (the default): per-point tensors are [B, C, N].
+    const widths = model.graph!.node!.filter((n) => n.opType === 'Concat').map((n) => shapes.get(n.output![0]!)![1]);
     expect(widths).toEqual([960]);
-    for (const s of shapes.values()) if (s.length === 3 && s[1] === 300) expect(s[2]).toBeLessThanOrEqual(2048);
+    for (const s of shapes.values()) if (s.length === 3 && s[2] === 300) expect(s[1]).toBeLessThanOrEqual(2048);
     checkAgainstSpec(model, shapes);
   });
 
