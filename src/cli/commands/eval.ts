@@ -3,6 +3,7 @@ import { parseMaxClouds } from '../options.ts';
 import type { PnetCommand } from '../command.ts';
 import { BACKEND_NAMES, releaseBackend, selectBackend, type BackendRequest } from '../../backend/index.ts';
 import { EVAL_SPLITS, evaluate, formatEvalReport, type EvalSplit } from '../../eval/index.ts';
+import { recordEvalInCheckpoint } from '../../eval/record.ts';
 
 interface EvalArgs {
   model: string;
@@ -14,6 +15,7 @@ interface EvalArgs {
   maxClouds?: number;
   backend: string;
   json: boolean;
+  record: boolean;
 }
 
 export const evalCommand: PnetCommand<EvalArgs> = {
@@ -38,8 +40,14 @@ export const evalCommand: PnetCommand<EvalArgs> = {
       .option('max-clouds', { type: 'number', describe: 'evaluate at most this many clouds' })
       .option('backend', { type: 'string', choices: ['auto', ...BACKEND_NAMES], default: 'auto', describe: 'TF.js backend' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
+      .option('record', {
+        type: 'boolean',
+        default: false,
+        describe: 'write the figures into the checkpoint, so `pnet export` puts them in the model\'s metadata (pnet.metrics)',
+      })
       .example('$0 eval runs/plane --data data/ --category Airplane', 'score the best checkpoint of a run')
       .example('$0 eval runs/plane --data data/ --split val --all-points', 'the val split, every original point: the figures to compare with the PointNet paper')
+      .example('$0 eval runs/plane --data data/ --split val --all-points --record', 'score, then keep the figures with best.ckpt for the export')
       .example('$0 eval runs/plane/last.ckpt --data data/ --json', 'machine-readable report') as unknown as Argv<EvalArgs>,
   handler: async (args) => {
     try {
@@ -47,6 +55,10 @@ export const evalCommand: PnetCommand<EvalArgs> = {
       process.stderr.write(`backend: ${backend.name} (${backend.reason})\n`);
       const report = await evaluate({ model: args.model, data: args.data, categories: args.category, points: args.points, allPoints: args.allPoints, split: args.split, maxClouds: parseMaxClouds(args.maxClouds) });
       console.log(args.json ? JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) : formatEvalReport(report));
+      if (args.record) {
+        const added = await recordEvalInCheckpoint(report);
+        process.stderr.write(`recorded ${Object.keys(added).length} figures in ${report.checkpoint}\n`);
+      }
       return 0;
     } finally {
       releaseBackend();
