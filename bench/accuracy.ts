@@ -10,8 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
+import { vegaLiteSvg } from '../src/train/curves.ts';
 import { writeFileAtomic } from '../src/atomic-write.ts';
 import type { EpochMetrics } from '../src/train/run-dir.ts';
 
@@ -62,10 +62,7 @@ async function curvesSvg(runs: RunCurve[]): Promise<string> {
     },
     resolve: { scale: { y: 'independent' } },
   };
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
+  return vegaLiteSvg(spec);
 }
 
 function table(runs: RunCurve[]): string {

@@ -33,6 +33,11 @@ export async function curvesSvg(history: CurvePoint[]): Promise<string> {
     },
     resolve: { scale: { y: 'independent' } },
   };
+  return vegaLiteSvg(spec);
+}
+
+/** Renders a vega-lite spec to SVG text, headless. */
+export async function vegaLiteSvg(spec: vl.TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
