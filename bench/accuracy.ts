@@ -84,7 +84,7 @@ function table(runs: RunCurve[]): string {
 const args = process.argv.slice(2);
 const svgAt = args.indexOf('--svg');
 const svgPath = svgAt >= 0 ? resolve(args[svgAt + 1]!) : fileURLToPath(new URL('./accuracy-curves.svg', import.meta.url));
-const dirs = args.filter((a, i) => a !== '--svg' && i !== svgAt + 1);
+const dirs = args.filter((_, i) => svgAt < 0 || (i !== svgAt && i !== svgAt + 1));
 if (dirs.length === 0) {
   console.error('usage: node bin/run-ts.js bench/accuracy.ts RUN_DIR [RUN_DIR…] [--svg FILE]');
   process.exit(2);
