@@ -20,10 +20,10 @@ import { PNET_VERSION } from '../version.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { Adam, ADAM_PREFIX } from './adam.ts';
 import { SegmentationMetrics } from './metrics.ts';
-import { TRAIN_DEFAULTS, validateConfig, type TrainConfig } from './options.ts';
+import { resolveWorkers, TRAIN_DEFAULTS, validateConfig, type TrainConfig } from './options.ts';
 import { runPath, writeHistory, type EpochMetrics } from './run-dir.ts';
 import { learningRateAt } from './schedule.ts';
-import { predictBatch, trainStep } from './step.ts';
+import { createStepExecutor, type StepExecutor } from './parallel/executor.ts';
 
 export { TRAIN_DEFAULTS, type TrainConfig } from './options.ts';
 export type { EpochMetrics } from './run-dir.ts';
@@ -40,6 +40,8 @@ export interface TrainOptions extends Partial<Omit<TrainConfig, 'data' | 'catego
   log?: (line: string) => void;
   /** Stop after the current step, save last.ckpt, and throw INTERRUPTED. */
   signal?: AbortSignal;
+  /** Threads each step is split across (not part of the run's config: a resumed run may use another count). */
+  workers?: number;
   /** Stop (as if interrupted, without throwing) after this many steps in this call; for tests. */
   stopAfterSteps?: number;
 }
@@ -67,13 +69,13 @@ function epochSeed(seed: number, epoch: number): number {
   return (Math.imul(seed, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0;
 }
 
-async function evaluateClouds(model: PointNet, clouds: PreparedCloud[], classes: ClassTable, batchSize: number) {
+async function evaluateClouds(executor: StepExecutor, clouds: PreparedCloud[], classes: ClassTable, batchSize: number) {
   const metrics = new SegmentationMetrics(classes.names.length, classes.partsOf);
   let lossSum = 0;
   let offset = 0;
   // Unshuffled batches keep cloud order, so batch members are the next `size` clouds.
   for (const batch of makeBatches(clouds, { batchSize, seed: 0, shuffle: false, keepPartial: true })) {
-    const { crossEntropy, predictions } = predictBatch(model, batch);
+    const { crossEntropy, predictions } = await executor.predictBatch(batch);
     lossSum += crossEntropy * batch.size;
     metrics.add(predictions, batch.labels, clouds.slice(offset, offset + batch.size).map((c) => c.category), batch.numPoints);
     offset += batch.size;
@@ -114,7 +116,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const backend = await selectBackend(config.backend);
   log(`backend: ${backend.name} (${backend.reason})`);
-  if (backend.name === 'wasm') checkWasmMemory(loadPreset(config.preset), config.batchSize, config.points);
+  const workers = resolveWorkers(options.workers, backend.name, config.batchSize);
+  // Each worker holds its share of the batch in its own wasm heap.
+  if (backend.name === 'wasm') checkWasmMemory(loadPreset(config.preset), config.batchSize, config.points, workers);
 
   const dataset = await loadDataset(config.data, { categories: config.categories, progress: options.progress ?? true });
   let clouds = dataset.clouds;
@@ -145,6 +149,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await mkdir(runDir, { recursive: true });
     await writeFileAtomic(runPath(runDir, 'config'), JSON.stringify(config, null, 2) + '\n');
   }
+
+  const executor = await createStepExecutor({ workers, backend: backend.name, model, optimizer });
+  if (workers > 1) log(`workers: ${workers} threads, ${Math.ceil(config.batchSize / workers)} clouds each per step`);
 
   const checkpointMeta = (metrics: Record<string, number>): CheckpointMeta => ({
     pnetVersion: PNET_VERSION,
@@ -198,7 +205,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const order = new Rng(epochSeed(config.seed, state.epoch)).shuffle(trainClouds.map((_, i) => i));
       for (let b = state.batchInEpoch; b < batches.length; b++) {
         const batch = batches[b]!;
-        const result = trainStep(model, optimizer, batch, lr);
+        const result = await executor.trainStep(batch, lr);
         const cats = order.slice(b * config.batchSize, b * config.batchSize + batch.size).map((i) => trainClouds[i]!.category);
         trainMetrics.add(result.predictions, batch.labels, cats, batch.numPoints);
         lossSum += result.loss * batch.size;
@@ -216,7 +223,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const seconds = (performance.now() - started) / 1000;
       const train = trainMetrics.summary();
-      const val = await evaluateClouds(model, valClouds, classes, config.batchSize);
+      const val = await evaluateClouds(executor, valClouds, classes, config.batchSize);
       const record: EpochMetrics = {
         epoch: state.epoch + 1,
         lr,
@@ -257,6 +264,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     process.off('SIGINT', onSigint);
     options.signal?.removeEventListener('abort', onSigint);
+    await executor.close();
     optimizer.dispose();
     model.dispose();
   }

@@ -220,3 +220,9 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
     },
   };
 }
+
+/** This thread alone for one worker, else worker threads beside it. */
+export function createStepExecutor(options: ParallelOptions): Promise<StepExecutor> {
+  if (options.workers <= 1) return Promise.resolve(localExecutor(options.model, options.optimizer));
+  return startParallelExecutor(options);
+}
