@@ -199,6 +199,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         `epoch ${state.epoch + 1}/${config.epochs}`,
         batches.length,
         '{bar} {value}/{total} steps | loss {loss} | {rate} clouds/s | ETA {eta_formatted}',
+        // A log file gets the same as a line now and then instead of nothing until the epoch ends.
+        { write: log },
       );
       bar?.update(state.batchInEpoch, { loss: '-', rate: '-' });
       // The categories of each batch's clouds (for mIoU): makeBatches shuffles with a fresh Rng of this seed.
