@@ -5,7 +5,9 @@ import { loadDataset, makeBatches, prepareClouds } from '../data/index.ts';
 import { PnetError } from '../errors.ts';
 import { loadPointNetFromCheckpoint } from '../model/load.ts';
 import { SegmentationMetrics, type MetricsSummary } from '../train/metrics.ts';
-import { predictBatch } from '../train/step.ts';
+import type { BackendName } from '../backend/index.ts';
+import { resolveWorkers } from '../train/options.ts';
+import { createStepExecutor } from '../train/parallel/executor.ts';
 
 export interface EvalOptions {
   /** A run directory (its best.ckpt) or a checkpoint file. */
@@ -19,6 +21,9 @@ export interface EvalOptions {
   maxClouds?: number;
   seed?: number;
   progress?: boolean;
+  /** The active TF.js backend; with it, batches are split across `workers` threads (default: as for training). */
+  backend?: BackendName;
+  workers?: number;
 }
 
 export interface EvalReport extends MetricsSummary {
@@ -54,10 +59,17 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     const prepared = prepareClouds(clouds, { numPoints: points, seed: options.seed ?? 0, short: 'resample' });
     const metrics = new SegmentationMetrics(meta.classes.names.length, dataset.classes.partsOf);
     let offset = 0;
-    for (const batch of makeBatches(prepared, { batchSize: options.batchSize ?? 16, seed: 0, shuffle: false, keepPartial: true })) {
-      const { predictions } = predictBatch(model, batch);
-      metrics.add(predictions, batch.labels, prepared.slice(offset, offset + batch.size).map((c) => c.category), batch.numPoints);
-      offset += batch.size;
+    const batchSize = options.batchSize ?? 16;
+    const workers = options.backend ? resolveWorkers(options.workers, options.backend, batchSize) : 1;
+    const executor = await createStepExecutor({ workers, backend: options.backend ?? 'cpu', model });
+    try {
+      for (const batch of makeBatches(prepared, { batchSize, seed: 0, shuffle: false, keepPartial: true })) {
+        const { predictions } = await executor.predictBatch(batch);
+        metrics.add(predictions, batch.labels, prepared.slice(offset, offset + batch.size).map((c) => c.category), batch.numPoints);
+        offset += batch.size;
+      }
+    } finally {
+      await executor.close();
     }
     return { ...metrics.summary(), checkpoint, classNames: meta.classes.names, clouds: prepared.length, points };
   } finally {

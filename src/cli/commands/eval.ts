@@ -10,6 +10,7 @@ interface EvalArgs {
   points?: number;
   maxClouds?: number;
   backend: string;
+  workers?: number;
   json: boolean;
 }
 
@@ -24,6 +25,7 @@ export const evalCommand: PnetCommand<EvalArgs> = {
       .option('points', { type: 'number', describe: 'points per cloud (default: the training count)' })
       .option('max-clouds', { type: 'number', describe: 'evaluate at most this many clouds' })
       .option('backend', { type: 'string', choices: ['auto', ...BACKEND_NAMES], default: 'auto', describe: 'TF.js backend' })
+      .option('workers', { type: 'number', describe: 'threads the clouds are split across (default: every core on wasm, else 1)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
       .example('$0 eval runs/plane --data data/ --category Airplane', 'score the best checkpoint of a run')
       .example('$0 eval runs/plane/last.ckpt --data data/ --json', 'machine-readable report') as unknown as Argv<EvalArgs>,
@@ -31,7 +33,15 @@ export const evalCommand: PnetCommand<EvalArgs> = {
     try {
       const backend = await selectBackend(args.backend as BackendRequest);
       process.stderr.write(`backend: ${backend.name} (${backend.reason})\n`);
-      const report = await evaluate({ model: args.model, data: args.data, categories: args.category, points: args.points, maxClouds: args.maxClouds });
+      const report = await evaluate({
+        model: args.model,
+        data: args.data,
+        categories: args.category,
+        points: args.points,
+        maxClouds: args.maxClouds,
+        backend: backend.name,
+        workers: args.workers,
+      });
       console.log(args.json ? JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) : formatEvalReport(report));
       return 0;
     } finally {
