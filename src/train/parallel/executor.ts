@@ -199,8 +199,9 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
       } catch (e) {
         abortReductions(buffers);
         const settled = await Promise.allSettled(replies);
+        // This thread stopped because another worker failed: that worker's error says why.
         const cause = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-        throw cause ? cause.reason : e;
+        throw cause && e instanceof PnetError && e.code === 'PARTIAL_FAILURE' ? cause.reason : e;
       }
       const results = await Promise.all(replies);
       const parts = [own.predictions, ...results.map((r) => (r as Extract<FromStepWorker, { type: 'trained' }>).predictions)];
