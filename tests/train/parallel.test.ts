@@ -144,7 +144,7 @@ describe('data-parallel training steps', () => {
     dispose(one, two);
   }, 60_000);
 
-  it('predict as one thread does, and refuse a batch smaller than the worker count', async () => {
+  it('predict as one thread does, refuse a batch smaller than the worker count, and survive a failed worker', async () => {
     const model = PointNet.create(layout, startingWeights());
     const optimizer = new Adam(model.trainableParams());
     const executor = await startParallelExecutor({ workers: 2, backend: 'cpu', model, optimizer });
@@ -156,6 +156,14 @@ describe('data-parallel training steps', () => {
       expected.dispose();
       expect(own.predictions).toEqual(labels);
       await expect(executor.trainStep(randomBatch(rng, 1, 32), 1e-3)).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+      // A worker that fails mid-step (here: its shard lacks points) stops this thread at the next barrier instead of
+      // leaving it waiting, the worker's own error is reported, and the next step runs normally.
+      const broken = randomBatch(rng, 4, 32);
+      const short = { ...broken, points: broken.points.slice(0, 3 * 32 * 3) };
+      await expect(executor.trainStep(short, 1e-3)).rejects.toThrow(/shape|size|match/i);
+      const after = await executor.trainStep(randomBatch(rng, 4, 32), 1e-3);
+      expect(Number.isFinite(after.loss)).toBe(true);
+      expect(optimizer.step).toBe(1);
     } finally {
       await executor.close();
       dispose({ model, optimizer, results: [] });
