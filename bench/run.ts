@@ -105,7 +105,7 @@ function machine(): string[] {
   ];
 }
 
-function matmulModel(n: number): Uint8Array {
+export function matmulModel(n: number): Uint8Array {
   const { onnx } = onnxProto;
   const F = onnx.TensorProto.DataType.FLOAT;
   const info = (name: string) => ({ name, type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } });

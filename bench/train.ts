@@ -1,6 +1,7 @@
 /**
- * Training speed: clouds/s and ms per step per backend and preset (1024 points), one inference pass, and a
- * per-kernel profile of one keras step with the explicit-gradient layers vs TF.js autograd of the plain ones.
+ * Training speed: clouds/s and ms per step per backend and preset (1024 points), one inference pass, one thread
+ * against two data-parallel workers (train-parallel.ts), and a per-kernel profile of one keras step with the
+ * explicit-gradient layers vs TF.js autograd of the plain ones.
  * `node bin/run-ts.js bench/train.ts [--profile]`; `benchTraining()` returns the markdown.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -12,13 +13,15 @@ import { Rng } from '../src/rng.ts';
 import { Adam } from '../src/train/adam.ts';
 import { trainStep } from '../src/train/step.ts';
 import type { Batch } from '../src/data/types.ts';
+import { benchDataParallel } from './train-parallel.ts';
 
 const POINTS = 1024;
 const CLASSES = 5;
 
 /**
- * Batch per preset. keras at 32 × 1024 needs more than the 4 GB a wasm heap can hold (the backward pass keeps
- * ~5 GB of activations and gradients), so wasm/cpu measure it at 16 and the table says so.
+ * Batch per preset on one thread. keras at 32 × 1024 needs more than the 4 GB a wasm heap can hold (the backward
+ * pass keeps ~5 GB of activations and gradients), so wasm/cpu measure it at 16 here; the data-parallel section
+ * (train-parallel.ts) trains it at 32 on two workers, each with its own heap.
  */
 const BATCH: Record<PresetName, number> = { keras: 16, lite: 32 };
 
@@ -123,6 +126,7 @@ export async function benchTraining(options: { profile?: boolean; steps?: number
       lines.push(`| ${selected.name} | ${preset} | ${t.batch} | ${t.msPerStep.toFixed(0)} | ${t.cloudsPerSecond.toFixed(2)} | ${t.inferenceMsPerCloud.toFixed(0)} |`);
     }
   }
+  if (present.includes('wasm')) lines.push('', await benchDataParallel({ steps, profile: options.profile }));
   if (options.profile) {
     await selectBackend('wasm');
     for (const [label, ops] of [['explicit gradients (FAST_OPS)', FAST_OPS], ['TF.js autograd (PLAIN_OPS)', PLAIN_OPS]] as const) {

@@ -12,8 +12,9 @@ import { PnetError } from '../errors.ts';
 import { loadPointNetFromCheckpoint } from '../model/load.ts';
 import type { PointNet } from '../model/pointnet.ts';
 import { SegmentationMetrics, type MetricsSummary } from '../../runtime/common/metrics.ts';
-import { TRAIN_DEFAULTS, type TrainConfig } from '../train/options.ts';
-import { predictBatch } from '../train/step.ts';
+import type { BackendName } from '../backend/index.ts';
+import { resolveWorkers, TRAIN_DEFAULTS, type TrainConfig } from '../train/options.ts';
+import { createStepExecutor } from '../train/parallel/executor.ts';
 
 export const EVAL_SPLITS = ['all', 'train', 'val', 'test'] as const;
 export type EvalSplit = (typeof EVAL_SPLITS)[number];
@@ -34,6 +35,9 @@ export interface EvalOptions {
   maxClouds?: number;
   seed?: number;
   progress?: boolean;
+  /** The active TF.js backend; with it, batches are split across `workers` threads (default: as for training). */
+  backend?: BackendName;
+  workers?: number;
 }
 
 export interface EvalReport extends MetricsSummary {
@@ -106,10 +110,17 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     const points = options.points ?? meta.numPoints;
     const prepared = prepareClouds(clouds, { numPoints: points, seed: options.seed ?? 0, short: 'resample' });
     let offset = 0;
-    for (const batch of makeBatches(prepared, { batchSize: options.batchSize ?? 16, seed: 0, shuffle: false, keepPartial: true })) {
-      const { scores } = predictBatch(model, batch);
-      metrics.addScores(scores, batch.labels, prepared.slice(offset, offset + batch.size).map((c) => c.category), batch.numPoints);
-      offset += batch.size;
+    const batchSize = options.batchSize ?? 16;
+    const workers = options.backend ? resolveWorkers(options.workers, options.backend, batchSize) : 1;
+    const executor = await createStepExecutor({ workers, backend: options.backend ?? 'cpu', model });
+    try {
+      for (const batch of makeBatches(prepared, { batchSize, seed: 0, shuffle: false, keepPartial: true })) {
+        const { scores } = await executor.predictBatch(batch);
+        metrics.addScores(scores, batch.labels, prepared.slice(offset, offset + batch.size).map((c) => c.category), batch.numPoints);
+        offset += batch.size;
+      }
+    } finally {
+      await executor.close();
     }
     return { ...metrics.summary(), checkpoint, classNames: meta.classes.names, clouds: prepared.length, points, split };
   } finally {

@@ -24,6 +24,14 @@ export interface BatchStats {
   variance: tf.Tensor1D;
 }
 
+/**
+ * Sums per-channel values across the workers that share one batch (data-parallel training). Every worker calls it
+ * with vectors of the same length in the same order; all of them get the same sums back.
+ */
+export interface ColumnReducer {
+  allReduce(values: Float32Array): Float32Array;
+}
+
 export interface BlockArgs {
   x: tf.Tensor2D;
   kernel: tf.Tensor2D;
@@ -103,56 +111,110 @@ function addPerCloud(x: tf.Tensor2D, term: tf.Tensor2D, clouds: number): tf.Tens
   return tf.reshape(tf.add(tf.reshape(x, [clouds, rows / clouds, c]), tf.reshape(term, [clouds, 1, c])), [rows, c]) as tf.Tensor2D;
 }
 
-function fastBlock(args: BlockArgs): tf.Tensor2D {
-  const { epsilon, onStats } = args;
-  const clouds = args.perCloud?.clouds ?? 1;
-  // Nested tidies and early disposal keep at most a few [rows, C] temporaries alive at once: the peak memory
-  // of a keras batch of 32 × 1024 points has to fit the 4 GB wasm heap.
-  const body = (x: tf.Tensor2D, w: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, term: tf.Tensor2D | null, save: tf.GradSaveFunc) => {
-    const rows = x.shape[0];
-    const z = tf.tidy(() => (term ? addPerCloud(tf.matMul(x, w), term, clouds) : tf.matMul(x, w)) as tf.Tensor2D);
-    const mean = tf.tidy(() => tf.reshape(tf.div(columnSums(z), rows), [-1]) as tf.Tensor1D);
-    const variance = tf.tidy(() => tf.reshape(tf.div(columnSums(tf.square(tf.sub(z, mean)) as tf.Tensor2D), rows), [-1]) as tf.Tensor1D);
-    const invStd = tf.rsqrt(tf.add(variance, epsilon));
-    const scale = tf.mul(gamma, invStd);
-    const shift = tf.sub(beta, tf.mul(mean, scale));
-    const out = tf.tidy(() => tf.relu(tf.add(tf.mul(z, scale), shift)) as tf.Tensor2D);
-    save([x, w, z, args.pooledOnly ? shift : out, mean, invStd, scale]);
-    if (onStats) onStats({ mean: tf.keep(mean), variance: tf.keep(variance) });
-    return {
-      value: out,
-      gradFunc: (dy: tf.Tensor2D, saved: Saved) => releasing(dy, () => {
-        const [sx, sw, sz, soutOrShift, smean, sinvStd, sscale] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-        const dpre = tf.tidy(() => {
-          const preActivation = args.pooledOnly ? tf.add(tf.mul(sz, sscale), soutOrShift) : soutOrShift;
-          return tf.mul(dy, tf.step(preActivation)) as tf.Tensor2D;
-        });
-        dy.dispose();
-        const dbeta = tf.tidy(() => tf.reshape(columnSums(dpre), [-1]) as tf.Tensor1D);
-        // Σ dpre·x̂ = invStd·(Σ dpre·z − mean·Σ dpre)
-        const dgamma = tf.tidy(() => tf.mul(sinvStd, tf.sub(tf.reshape(columnSums(tf.mul(dpre, sz) as tf.Tensor2D), [-1]), tf.mul(smean, dbeta))) as tf.Tensor1D);
-        // dz = scale·(dpre − dbeta/M − x̂·dgamma/M), written as dpre·scale + z·c1 + c0.
-        const c1 = tf.neg(tf.div(tf.mul(tf.mul(sscale, sinvStd), dgamma), rows));
-        const c0 = tf.sub(tf.neg(tf.div(tf.mul(sscale, dbeta), rows)), tf.mul(smean, c1));
-        const dz = tf.tidy(() => tf.add(tf.add(tf.mul(dpre, sscale), tf.mul(sz, c1)), c0) as tf.Tensor2D);
-        dpre.dispose();
-        const dx = tf.tidy(() => matMulTransposedB(dz, sw));
-        const dw = tf.tidy(() => matMulTransposedA(sx, dz));
-        const grads: tf.Tensor[] = [dx, dw, dgamma, dbeta];
-        if (term) grads.push(sumPerCloud(dz, clouds));
-        dz.dispose();
-        return grads;
-      }),
-    };
-  };
-  if (args.perCloud) {
-    const f = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, t: tf.Tensor2D, save: tf.GradSaveFunc) =>
-      body(x, w, g, b, t, save)) as never) as (...t: tf.Tensor[]) => tf.Tensor2D;
-    return f(args.x, args.kernel, args.gamma, args.beta, args.perCloud.term);
+/**
+ * Sums [1, C] tensors (and plain numbers) across the workers of a step: one reduction for all of them, so a block
+ * waits on the other workers once per use rather than once per statistic.
+ */
+function reduceAcross(reducer: ColumnReducer, parts: tf.Tensor[], numbers: number[]): { sums: tf.Tensor1D[]; numbers: number[] } {
+  const local = parts.map((t) => t.dataSync() as Float32Array);
+  const packed = new Float32Array(local.reduce((n, a) => n + a.length, 0) + numbers.length);
+  let at = 0;
+  for (const a of local) {
+    packed.set(a, at);
+    at += a.length;
   }
-  const f = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) =>
-    body(x, w, g, b, null, save)) as never) as (...t: tf.Tensor[]) => tf.Tensor2D;
-  return f(args.x, args.kernel, args.gamma, args.beta);
+  packed.set(numbers, at);
+  const total = reducer.allReduce(packed);
+  at = 0;
+  const sums = local.map((a) => {
+    const t = tf.tensor1d(total.subarray(at, at + a.length));
+    at += a.length;
+    return t;
+  });
+  return { sums, numbers: Array.from(total.subarray(at)) };
+}
+
+/**
+ * The training block. With a `reducer` the batch is split across workers and batch norm still uses the statistics
+ * of the whole batch: the column sums behind the mean and the variance, and behind the backward pass's Σdy and
+ * Σdy·z, are summed across workers. Parameter gradients stay local (the caller sums them), so every worker's
+ * share adds up to the one-batch gradient.
+ */
+function makeFastBlock(reducer?: ColumnReducer): (args: BlockArgs) => tf.Tensor2D {
+  return (args) => {
+    const { epsilon, onStats } = args;
+    const clouds = args.perCloud?.clouds ?? 1;
+    // Nested tidies and early disposal keep at most a few [rows, C] temporaries alive at once: the peak memory
+    // of a keras batch of 32 × 1024 points has to fit the 4 GB wasm heap.
+    const body = (x: tf.Tensor2D, w: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, term: tf.Tensor2D | null, save: tf.GradSaveFunc) => {
+      const z = tf.tidy(() => (term ? addPerCloud(tf.matMul(x, w), term, clouds) : tf.matMul(x, w)) as tf.Tensor2D);
+      let rows = x.shape[0];
+      let mean: tf.Tensor1D;
+      let variance: tf.Tensor1D;
+      if (!reducer) {
+        mean = tf.tidy(() => tf.reshape(tf.div(columnSums(z), rows), [-1]) as tf.Tensor1D);
+        variance = tf.tidy(() => tf.reshape(tf.div(columnSums(tf.square(tf.sub(z, mean)) as tf.Tensor2D), rows), [-1]) as tf.Tensor1D);
+      } else {
+        const first = tf.tidy(() => {
+          const r = reduceAcross(reducer, [columnSums(z)], [rows]);
+          return { mean: tf.div(r.sums[0]!, r.numbers[0]!) as tf.Tensor1D, rows: r.numbers[0]! };
+        });
+        rows = first.rows;
+        mean = first.mean;
+        const m = mean;
+        variance = tf.tidy(() => tf.div(reduceAcross(reducer, [columnSums(tf.square(tf.sub(z, m)) as tf.Tensor2D)], []).sums[0]!, rows) as tf.Tensor1D);
+      }
+      const invStd = tf.rsqrt(tf.add(variance, epsilon));
+      const scale = tf.mul(gamma, invStd);
+      const shift = tf.sub(beta, tf.mul(mean, scale));
+      const out = tf.tidy(() => tf.relu(tf.add(tf.mul(z, scale), shift)) as tf.Tensor2D);
+      save([x, w, z, args.pooledOnly ? shift : out, mean, invStd, scale]);
+      if (onStats) onStats({ mean: tf.keep(mean), variance: tf.keep(variance) });
+      return {
+        value: out,
+        gradFunc: (dy: tf.Tensor2D, saved: Saved) => releasing(dy, () => {
+          const [sx, sw, sz, soutOrShift, smean, sinvStd, sscale] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+          const dpre = tf.tidy(() => {
+            const preActivation = args.pooledOnly ? tf.add(tf.mul(sz, sscale), soutOrShift) : soutOrShift;
+            return tf.mul(dy, tf.step(preActivation)) as tf.Tensor2D;
+          });
+          dy.dispose();
+          const dbeta = tf.tidy(() => tf.reshape(columnSums(dpre), [-1]) as tf.Tensor1D);
+          // Σ dpre·x̂ = invStd·(Σ dpre·z − mean·Σ dpre)
+          const dzSum = tf.tidy(() => tf.reshape(columnSums(tf.mul(dpre, sz) as tf.Tensor2D), [-1]) as tf.Tensor1D);
+          const dgamma = tf.tidy(() => tf.mul(sinvStd, tf.sub(dzSum, tf.mul(smean, dbeta))) as tf.Tensor1D);
+          // The whole batch's Σ dpre and Σ dpre·x̂ shape every row's dz.
+          let batchDbeta = dbeta;
+          let batchDgamma = dgamma;
+          if (reducer) {
+            const r = reduceAcross(reducer, [dbeta, dzSum], []);
+            batchDbeta = r.sums[0]!;
+            batchDgamma = tf.mul(sinvStd, tf.sub(r.sums[1]!, tf.mul(smean, batchDbeta))) as tf.Tensor1D;
+          }
+          dzSum.dispose();
+          // dz = scale·(dpre − dbeta/M − x̂·dgamma/M), written as dpre·scale + z·c1 + c0.
+          const c1 = tf.neg(tf.div(tf.mul(tf.mul(sscale, sinvStd), batchDgamma), rows));
+          const c0 = tf.sub(tf.neg(tf.div(tf.mul(sscale, batchDbeta), rows)), tf.mul(smean, c1));
+          const dz = tf.tidy(() => tf.add(tf.add(tf.mul(dpre, sscale), tf.mul(sz, c1)), c0) as tf.Tensor2D);
+          dpre.dispose();
+          const dx = tf.tidy(() => matMulTransposedB(dz, sw));
+          const dw = tf.tidy(() => matMulTransposedA(sx, dz));
+          const grads: tf.Tensor[] = [dx, dw, dgamma, dbeta];
+          if (term) grads.push(sumPerCloud(dz, clouds));
+          dz.dispose();
+          return grads;
+        }),
+      };
+    };
+    if (args.perCloud) {
+      const f = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, t: tf.Tensor2D, save: tf.GradSaveFunc) =>
+        body(x, w, g, b, t, save)) as never) as (...t: tf.Tensor[]) => tf.Tensor2D;
+      return f(args.x, args.kernel, args.gamma, args.beta, args.perCloud.term);
+    }
+    const f = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) =>
+      body(x, w, g, b, null, save)) as never) as (...t: tf.Tensor[]) => tf.Tensor2D;
+    return f(args.x, args.kernel, args.gamma, args.beta);
+  };
 }
 
 const fastLinear = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
@@ -214,18 +276,24 @@ function splitGlobalRows(kernel: tf.Tensor2D, globalWidth: number): [tf.Tensor2D
   return [tf.slice(kernel, [0, 0], [localRows, -1]), tf.slice(kernel, [localRows, 0], [globalWidth, -1])];
 }
 
-export const FAST_OPS: LayerOps = {
-  block: fastBlock,
-  linear: (x, w, b) => fastLinear(x, w, b),
-  maxOverPoints: fastMaxOverPoints,
-  transform: (x, a) => fastTransform(x, a),
-  segHidden(local, global, args) {
-    const [wLocal, wGlobal] = splitGlobalRows(args.kernel, global.shape[1]);
-    // The global feature is the same for every point of a cloud: multiply it once per cloud.
-    const term = FAST_OPS.linear(global, wGlobal, tf.zeros([wGlobal.shape[1]]));
-    return fastBlock({ ...args, x: tf.concat(local, 1), kernel: wLocal, perCloud: { term, clouds: global.shape[0] } });
-  },
-};
+/** The explicit-gradient layers; with a `reducer`, for one worker's share of a batch split across workers. */
+export function makeFastOps(reducer?: ColumnReducer): LayerOps {
+  const block = makeFastBlock(reducer);
+  return {
+    block,
+    linear: (x, w, b) => fastLinear(x, w, b),
+    maxOverPoints: fastMaxOverPoints,
+    transform: (x, a) => fastTransform(x, a),
+    segHidden(local, global, args) {
+      const [wLocal, wGlobal] = splitGlobalRows(args.kernel, global.shape[1]);
+      // The global feature is the same for every point of a cloud: multiply it once per cloud.
+      const term = fastLinear(global, wGlobal, tf.zeros([wGlobal.shape[1]]));
+      return block({ ...args, x: tf.concat(local, 1), kernel: wLocal, perCloud: { term, clouds: global.shape[0] } });
+    },
+  };
+}
+
+export const FAST_OPS: LayerOps = makeFastOps();
 
 function plainBlock(args: BlockArgs): tf.Tensor2D {
   let z = tf.matMul(args.x, args.kernel);

@@ -20,10 +20,10 @@ import { PNET_VERSION } from '../version.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { Adam, ADAM_PREFIX } from './adam.ts';
 import { SegmentationMetrics } from '../../runtime/common/metrics.ts';
-import { TRAIN_DEFAULTS, validateConfig, withDefaults, type TrainConfig } from './options.ts';
+import { resolveWorkers, TRAIN_DEFAULTS, validateConfig, withDefaults, type TrainConfig } from './options.ts';
 import { runPath, writeHistory, type EpochMetrics } from './run-dir.ts';
 import { cosineRateAt, learningRateAt } from './schedule.ts';
-import { predictBatch, trainStep } from './step.ts';
+import { createStepExecutor, type StepExecutor } from './parallel/executor.ts';
 import { guardStep, removeRunTemps, resumeCheckpoint } from './run-safety.ts';
 import { countSkippedClouds, formatSkippedClouds } from '../data/skipped-clouds.ts';
 
@@ -42,6 +42,8 @@ export interface TrainOptions extends Partial<Omit<TrainConfig, 'data' | 'catego
   log?: (line: string) => void;
   /** Stop after the current step, save last.ckpt, and throw INTERRUPTED. */
   signal?: AbortSignal;
+  /** Threads each step is split across (not part of the run's config: a resumed run may use another count). */
+  workers?: number;
   /** Stop (as if interrupted, without throwing) after this many steps in this call; for tests. */
   stopAfterSteps?: number;
 }
@@ -72,13 +74,13 @@ function epochSeed(seed: number, epoch: number): number {
   return (Math.imul(seed, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0;
 }
 
-async function evaluateClouds(model: PointNet, clouds: PreparedCloud[], classes: ClassTable, batchSize: number) {
+async function evaluateClouds(executor: StepExecutor, clouds: PreparedCloud[], classes: ClassTable, batchSize: number) {
   const metrics = new SegmentationMetrics(classes.names.length, classes.partsOf);
   let lossSum = 0;
   let offset = 0;
   // Unshuffled batches keep cloud order, so batch members are the next `size` clouds.
   for (const batch of makeBatches(clouds, { batchSize, seed: 0, shuffle: false, keepPartial: true })) {
-    const { crossEntropy, scores } = predictBatch(model, batch);
+    const { crossEntropy, scores } = await executor.predictBatch(batch);
     lossSum += crossEntropy * batch.size;
     metrics.addScores(scores, batch.labels, clouds.slice(offset, offset + batch.size).map((c) => c.category), batch.numPoints);
     offset += batch.size;
@@ -124,7 +126,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const backend = await selectBackend(config.backend);
   log(`backend: ${backend.name} (${backend.reason})`);
-  if (backend.name === 'wasm') checkWasmMemory(loadPreset(config.preset), config.batchSize, config.points);
+  const workers = resolveWorkers(options.workers, backend.name, config.batchSize);
+  // Each worker holds its share of the batch in its own wasm heap.
+  if (backend.name === 'wasm') checkWasmMemory(loadPreset(config.preset), config.batchSize, config.points, workers);
 
   const dataset = await loadDataset(config.data, { categories: config.categories, progress: options.progress ?? true });
   let clouds = dataset.clouds;
@@ -163,6 +167,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await mkdir(runDir, { recursive: true });
     await writeFileAtomic(runPath(runDir, 'config'), JSON.stringify(config, null, 2) + '\n');
   }
+
+  const executor = await createStepExecutor({ workers, backend: backend.name, model, optimizer });
+  if (workers > 1) log(`workers: ${workers} threads, ${Math.ceil(config.batchSize / workers)} clouds each per step`);
 
   const checkpointMeta = (metrics: Record<string, number>): CheckpointMeta => ({
     pnetVersion: PNET_VERSION,
@@ -215,6 +222,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         `epoch ${state.epoch + 1}/${config.epochs}`,
         batches.length,
         '{bar} {value}/{total} steps | loss {loss} | {rate} clouds/s | ETA {eta_formatted}',
+        // A log file gets the same as a line now and then instead of nothing until the epoch ends.
+        { write: log },
       );
       bar?.update(state.batchInEpoch, { loss: '-', rate: '-' });
       // The categories of each batch's clouds (for mIoU): makeBatches shuffles with a fresh Rng of this seed.
@@ -223,7 +232,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const firstMeasuredBatch = state.batchInEpoch;
       for (let b = state.batchInEpoch; b < batches.length; b++) {
         const batch = batches[b]!;
-        const result = guardStep(() => trainStep(model, optimizer, batch, lr), {
+        const result = await guardStep(() => executor.trainStep(batch, lr), {
           epoch: state.epoch + 1,
           batch: b + 1,
           step: optimizer.step + 1,
@@ -247,7 +256,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const seconds = (performance.now() - started) / 1000;
       const train = trainMetrics.summary();
       const valStarted = performance.now();
-      const val = await evaluateClouds(model, valClouds, classes, config.batchSize);
+      const val = await evaluateClouds(executor, valClouds, classes, config.batchSize);
       const valSeconds = (performance.now() - valStarted) / 1000;
       const record: EpochMetrics = {
         epoch: state.epoch + 1,
@@ -293,6 +302,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     process.off('SIGINT', onSigint);
     options.signal?.removeEventListener('abort', onSigint);
+    await executor.close();
     optimizer.dispose();
     model.dispose();
   }

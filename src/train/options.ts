@@ -1,6 +1,7 @@
 /** Training configuration: CLI options after defaults. Stored in config.json and in every checkpoint. */
 import { PnetError } from '../errors.ts';
-import { BACKEND_NAMES, type BackendRequest } from '../backend/index.ts';
+import { availableParallelism } from 'node:os';
+import { BACKEND_NAMES, type BackendName, type BackendRequest } from '../backend/index.ts';
 import { PRESET_NAMES, type PresetName } from '../model/spec.ts';
 
 export interface TrainConfig {
@@ -106,4 +107,25 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (!(c.valFraction > 0 && c.valFraction < 1)) throw new PnetError('BAD_ARGUMENT', `--val-fraction must be in (0, 1), got ${c.valFraction}`);
   if (c.categories.length === 0) throw new PnetError('BAD_ARGUMENT', 'name at least one --category');
   return c;
+}
+
+/** Backends whose training steps can be split across worker threads (each thread starts its own). */
+const PARALLEL_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
+
+/**
+ * Threads a training step is split across. Default: every core on the wasm backend (one thread each), one
+ * elsewhere (tensorflow and webgpu use the cores or the GPU themselves; cpu is the slow fallback).
+ */
+export function resolveWorkers(requested: number | undefined, backend: BackendName, batchSize: number, cores = availableParallelism()): number {
+  if (requested === undefined) return backend === 'wasm' ? Math.max(1, Math.min(cores, batchSize)) : 1;
+  positiveInt('--workers', requested);
+  if (requested > 1 && !PARALLEL_BACKENDS.includes(backend)) {
+    throw new PnetError('BAD_ARGUMENT', `--workers ${requested} needs the wasm or cpu backend; ${backend} runs one step at a time`, {
+      remedy: 'leave out --workers, or choose --backend wasm',
+    });
+  }
+  if (requested > batchSize) {
+    throw new PnetError('BAD_ARGUMENT', `--workers ${requested} is more than the ${batchSize} clouds of a batch`, { remedy: `use --workers ${batchSize} or fewer` });
+  }
+  return requested;
 }

@@ -21,9 +21,9 @@ export function removeRunTemps(runDir: string): Promise<string[]> {
 }
 
 /** Runs one training step; a non-finite loss or gradient becomes the one-line DIVERGED error naming the step. */
-export function guardStep<T>(step: () => T, where: { epoch: number; batch: number; step: number; lastCheckpoint: string }): T {
+export async function guardStep<T>(step: () => T | Promise<T>, where: { epoch: number; batch: number; step: number; lastCheckpoint: string }): Promise<T> {
   try {
-    return step();
+    return await step();
   } catch (e) {
     if (e instanceof NonFiniteStep) throw divergedError(e, where);
     throw e;

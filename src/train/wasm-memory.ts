@@ -1,7 +1,8 @@
 /**
  * The wasm backend keeps every tensor in one WebAssembly heap of at most 4 GiB; a training step that needs more
  * aborts the process with an uncatchable "table index is out of bounds". Estimate the step's activations first and
- * refuse with a remedy instead. Calibrated here: keras at batch 16 × 1024 points trains, batch 32 × 1024 crashes.
+ * refuse with a remedy instead. Calibrated here: keras at batch 16 × 1024 points trains, batch 32 × 1024 crashes. Each
+ * worker thread of a data-parallel step has a heap of its own, so the limit is on the share of one worker.
  */
 import { PnetError } from '../errors.ts';
 import { loadPreset, type PresetSpec } from '../model/spec.ts';
@@ -15,13 +16,19 @@ export function perPointWidth(p: PresetSpec): number {
 /** batch × points × width at which keras 16 × 1024 still fits, the largest size measured to work (32 crashed). */
 const WASM_BUDGET = 16 * 1024 * perPointWidth(loadPreset('keras'));
 
-export function checkWasmMemory(preset: PresetSpec, batchSize: number, points: number): void {
-  const need = batchSize * points * perPointWidth(preset);
+/** `workers` threads split each batch, each with its own heap holding its share (the larger one, if uneven). */
+export function checkWasmMemory(preset: PresetSpec, batchSize: number, points: number, workers = 1): void {
+  const share = Math.ceil(batchSize / workers);
+  const need = share * points * perPointWidth(preset);
   if (need <= WASM_BUDGET) return;
   const fits = Math.max(2, Math.floor(WASM_BUDGET / (points * perPointWidth(preset))));
+  const perWorker = workers > 1 ? ` (${share} per worker on ${workers} workers)` : '';
   throw new PnetError(
     'BAD_ARGUMENT',
-    `a ${preset.name} step of ${batchSize} × ${points} points needs more memory than the wasm backend's 4 GiB heap holds`,
-    { remedy: `use --batch-size ${fits} (or fewer --points), or install @tensorflow/tfjs-node for --backend tensorflow` },
+    `a ${preset.name} step of ${batchSize} × ${points} points${perWorker} needs more memory than the wasm backend's 4 GiB heap holds`,
+    {
+      remedy: `use --batch-size ${Math.max(2, fits * workers)} (or fewer --points, or more --workers on a machine with more cores), ` +
+        'or install @tensorflow/tfjs-node for --backend tensorflow',
+    },
   );
 }

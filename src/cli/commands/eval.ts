@@ -14,6 +14,7 @@ interface EvalArgs {
   split: EvalSplit;
   maxClouds?: number;
   backend: string;
+  workers?: number;
   json: boolean;
   record: boolean;
 }
@@ -39,6 +40,7 @@ export const evalCommand: PnetCommand<EvalArgs> = {
       })
       .option('max-clouds', { type: 'number', describe: 'evaluate at most this many clouds' })
       .option('backend', { type: 'string', choices: ['auto', ...BACKEND_NAMES], default: 'auto', describe: 'TF.js backend' })
+      .option('workers', { type: 'number', describe: 'threads the clouds are split across (default: every core on wasm, else 1)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
       .option('record', {
         type: 'boolean',
@@ -53,7 +55,17 @@ export const evalCommand: PnetCommand<EvalArgs> = {
     try {
       const backend = await selectBackend(args.backend as BackendRequest);
       process.stderr.write(`backend: ${backend.name} (${backend.reason})\n`);
-      const report = await evaluate({ model: args.model, data: args.data, categories: args.category, points: args.points, allPoints: args.allPoints, split: args.split, maxClouds: parseMaxClouds(args.maxClouds) });
+      const report = await evaluate({
+        model: args.model,
+        data: args.data,
+        categories: args.category,
+        points: args.points,
+        allPoints: args.allPoints,
+        split: args.split,
+        maxClouds: parseMaxClouds(args.maxClouds),
+        backend: backend.name,
+        workers: args.workers,
+      });
       console.log(args.json ? JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) : formatEvalReport(report));
       if (args.record) {
         const added = await recordEvalInCheckpoint(report);

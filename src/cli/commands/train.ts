@@ -31,6 +31,7 @@ interface TrainArgs {
   rotateUp?: boolean;
   jitter?: number;
   lrSchedule?: string;
+  workers?: number;
   out?: string;
   resume?: string;
 }
@@ -69,13 +70,18 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         choices: ['skip', 'resample'],
         describe: `clouds with fewer than --points points: skip them or resample with replacement (default ${TRAIN_DEFAULTS.shortClouds})`,
       })
+      .option('workers', {
+        type: 'number',
+        describe: 'threads each step is split across, with batch-norm statistics over the whole batch (default: every core on wasm, else 1)',
+      })
       .option('out', { type: 'string', describe: 'run directory to create' })
       .option('resume', { type: 'string', describe: 'continue the run in this directory from its last.ckpt' })
       .example('$0 train --data data/ --category Airplane --preset lite --epochs 2 --out runs/plane', 'a quick run on the narrow preset')
       .example('$0 train --data data/ --category Airplane --out runs/plane-keras', 'the reference widths and schedule (60 epochs)')
-      .example('$0 train --resume runs/plane --epochs 10', 'continue a stopped run up to 10 epochs in total') as unknown as Argv<TrainArgs>,
+      .example('$0 train --resume runs/plane --epochs 10', 'continue a stopped run up to 10 epochs in total')
+      .example('$0 train --data data/ --category Airplane --workers 2 --out runs/plane', 'split every step across two threads') as unknown as Argv<TrainArgs>,
   handler: async (args) => {
-    const common = { epochs: args.epochs, backend: args.backend as BackendRequest | undefined, progress: true };
+    const common = { epochs: args.epochs, backend: args.backend as BackendRequest | undefined, workers: args.workers, progress: true };
     try {
       if (args.resume) {
         const r = await train({ ...common, out: args.resume, resume: true });

@@ -1,0 +1,31 @@
+/** Messages between the training process and its step workers (per step only the shard and its class scores). */
+import type { Batch } from '../../data/types.ts';
+import type { BackendName } from '../../backend/index.ts';
+import type { NamedArray, PresetSpec } from '../../model/spec.ts';
+import type { SerializedError } from '../../../runtime/node/worker-protocol.ts';
+import type { SharedReduceBuffers } from './shared-reduce.ts';
+
+export interface StepWorkerSetup {
+  backend: BackendName;
+  preset: PresetSpec;
+  numClasses: number;
+  /** Every parameter (moving statistics too), spec order. */
+  weights: NamedArray[];
+  /** Adam's slots and step; absent for a worker that only predicts. */
+  optimizer?: { tensors: NamedArray[]; step: number };
+  buffers: SharedReduceBuffers;
+  /** Slot in the shared buffers (the training process itself is rank 0). */
+  rank: number;
+}
+
+export type ToStepWorker =
+  | { type: 'train'; id: number; shard: Batch; batchClouds: number; learningRate: number; workers: number }
+  | { type: 'predict'; id: number; shard: Batch }
+  | { type: 'close' };
+
+export type FromStepWorker =
+  | { type: 'ready' }
+  | { type: 'failed'; error: SerializedError }
+  | { type: 'trained'; id: number; scores: Float32Array }
+  | { type: 'predicted'; id: number; crossEntropy: number; scores: Float32Array }
+  | { type: 'error'; id: number; error: SerializedError };

@@ -1,0 +1,110 @@
+/**
+ * Sums across the workers of one training step through shared memory: each worker writes its vector into its own
+ * slot of a SharedArrayBuffer, waits at a barrier (Atomics), then sums every slot in worker order, so all of them
+ * get bit-identical sums and stay in lockstep without a message per reduction.
+ *
+ * Two regions: a small double-buffered one for batch-norm statistics (dozens of reductions per step; alternating
+ * buffers make one barrier per reduction safe), and a large one for the gradients (one reduction per step, with a
+ * second barrier before anyone may write it again). A worker that fails raises the shared abort flag, and every
+ * worker waiting at a barrier then throws instead of waiting forever.
+ */
+import type { ColumnReducer } from '../../model/ops.ts';
+import { PnetError } from '../../errors.ts';
+
+const COUNT = 0;
+const GENERATION = 1;
+const ABORT = 2;
+/** How often a waiting worker looks at the abort flag. */
+const POLL_MS = 200;
+
+export interface SharedReduceBuffers {
+  control: SharedArrayBuffer;
+  small: SharedArrayBuffer;
+  large: SharedArrayBuffer;
+  /** Worker slots in each region. */
+  slots: number;
+  smallLength: number;
+  largeLength: number;
+}
+
+export function allocateReduceBuffers(slots: number, smallLength: number, largeLength: number): SharedReduceBuffers {
+  return {
+    control: new SharedArrayBuffer(3 * 4),
+    small: new SharedArrayBuffer(2 * slots * smallLength * 4),
+    large: new SharedArrayBuffer(slots * largeLength * 4),
+    slots,
+    smallLength,
+    largeLength,
+  };
+}
+
+/** Raises the abort flag: every worker waiting at a barrier, now or later, throws. */
+export function abortReductions(buffers: SharedReduceBuffers): void {
+  const control = new Int32Array(buffers.control);
+  Atomics.store(control, ABORT, 1);
+  Atomics.add(control, GENERATION, 1);
+  Atomics.notify(control, GENERATION);
+}
+
+/** Clears the abort flag and the barrier (between steps, when no worker is inside one). */
+export function resetReductions(buffers: SharedReduceBuffers): void {
+  const control = new Int32Array(buffers.control);
+  Atomics.store(control, COUNT, 0);
+  Atomics.store(control, ABORT, 0);
+}
+
+/** One worker's side of the reductions of a step with `workers` participants; `rank` is its slot. */
+export class SharedReducer implements ColumnReducer {
+  private readonly control: Int32Array;
+  private readonly small: Float32Array;
+  private readonly large: Float32Array;
+  private smallCalls = 0;
+
+  constructor(private readonly buffers: SharedReduceBuffers, readonly rank: number, readonly workers: number) {
+    if (workers > buffers.slots || rank >= workers) throw new Error(`reducer rank ${rank} of ${workers} does not fit ${buffers.slots} slots`);
+    this.control = new Int32Array(buffers.control);
+    this.small = new Float32Array(buffers.small);
+    this.large = new Float32Array(buffers.large);
+  }
+
+  allReduce(values: Float32Array): Float32Array {
+    const { smallLength, largeLength, slots } = this.buffers;
+    if (values.length <= smallLength) {
+      const base = (this.smallCalls++ % 2) * slots * smallLength;
+      return this.reduceIn(this.small, base, smallLength, values, false);
+    }
+    if (values.length > largeLength) throw new Error(`a reduction of ${values.length} values exceeds the shared buffer (${largeLength})`);
+    return this.reduceIn(this.large, 0, largeLength, values, true);
+  }
+
+  private reduceIn(region: Float32Array, base: number, stride: number, values: Float32Array, fenceAfter: boolean): Float32Array {
+    region.set(values, base + this.rank * stride);
+    this.barrier();
+    const sum = new Float32Array(values.length);
+    for (let w = 0; w < this.workers; w++) {
+      const slot = region.subarray(base + w * stride, base + w * stride + values.length);
+      for (let i = 0; i < sum.length; i++) sum[i]! += slot[i]!;
+    }
+    if (fenceAfter) this.barrier();
+    return sum;
+  }
+
+  /** Waits until all `workers` have arrived (a generation counter, so the barrier can be reused at once). */
+  barrier(): void {
+    const c = this.control;
+    const generation = Atomics.load(c, GENERATION);
+    this.checkAbort();
+    if (Atomics.add(c, COUNT, 1) === this.workers - 1) {
+      Atomics.store(c, COUNT, 0);
+      Atomics.add(c, GENERATION, 1);
+      Atomics.notify(c, GENERATION);
+      return;
+    }
+    while (Atomics.load(c, GENERATION) === generation) Atomics.wait(c, GENERATION, generation, POLL_MS);
+    this.checkAbort();
+  }
+
+  private checkAbort(): void {
+    if (Atomics.load(this.control, ABORT)) throw new PnetError('PARTIAL_FAILURE', 'another training worker failed during the step');
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * A training step worker: its own TF.js backend holding a copy of the weights and of Adam's state. For each step it
+ * trains its shard (shard-step.ts), meeting the other workers in shared memory; between steps it can predict a shard
+ * for validation or evaluation. Started through worker-entry.mjs.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { selectBackend } from '../../backend/index.ts';
+import { PointNet } from '../../model/pointnet.ts';
+import { modelLayout } from '../../model/spec.ts';
+import { serializeError } from '../../../runtime/node/worker-protocol.ts';
+import { Adam } from '../adam.ts';
+import { predictBatch } from '../step.ts';
+import { trainShard } from './shard-step.ts';
+import { abortReductions, SharedReducer } from './shared-reduce.ts';
+import type { FromStepWorker, StepWorkerSetup, ToStepWorker } from './protocol.ts';
+
+if (!parentPort) throw new Error('step-worker.ts runs only as a worker thread');
+const port = parentPort;
+const setup = workerData as StepWorkerSetup;
+
+function reply(message: FromStepWorker): void {
+  const buffers = 'scores' in message ? [message.scores.buffer as ArrayBuffer] : [];
+  port.postMessage(message, buffers);
+}
+
+async function start(): Promise<{ model: PointNet; optimizer?: Adam }> {
+  await selectBackend(setup.backend);
+  const model = PointNet.create(modelLayout(setup.preset, setup.numClasses), new Map(setup.weights.map((w) => [w.name, w])));
+  if (!setup.optimizer) return { model };
+  const optimizer = new Adam(model.trainableParams());
+  optimizer.setState(new Map(setup.optimizer.tensors.map((t) => [t.name, t])), setup.optimizer.step);
+  return { model, optimizer };
+}
+
+let state: { model: PointNet; optimizer?: Adam };
+try {
+  state = await start();
+  reply({ type: 'ready' });
+} catch (e) {
+  reply({ type: 'failed', error: serializeError(e) });
+  process.exit(1);
+}
+
+port.on('message', (m: ToStepWorker) => {
+  if (m.type === 'close') {
+    state.optimizer?.dispose();
+    state.model.dispose();
+    port.close();
+    return;
+  }
+  try {
+    if (m.type === 'train') {
+      if (!state.optimizer) throw new Error('this worker was started to predict only');
+      const reducer = new SharedReducer(setup.buffers, setup.rank, m.workers);
+      const result = trainShard(state.model, state.optimizer, m.shard, m.batchClouds, m.learningRate, reducer);
+      reply({ type: 'trained', id: m.id, scores: result.scores });
+    } else {
+      const result = predictBatch(state.model, m.shard);
+      reply({ type: 'predicted', id: m.id, ...result });
+    }
+  } catch (e) {
+    // The others may be waiting for this worker at a barrier.
+    if (m.type === 'train') abortReductions(setup.buffers);
+    reply({ type: 'error', id: m.id, error: serializeError(e) });
+  }
+});
