@@ -1,7 +1,28 @@
 #!/usr/bin/env node
 // Entry point of the `pnet` binary: loads the TypeScript sources through tsx so no build step is needed.
-import { register } from 'tsx/esm/api';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
+// onnxruntime-node's native code crashes (SIGSEGV) creating a session when the process's command line is long,
+// as a shell-expanded `clouds/*.pts` of a few hundred files makes it. Such a command line is handed to a fresh
+// process through the environment instead, with a short command line of its own.
+const ARGV_ENV = 'PNET_ARGV_JSON';
+const LONG_COMMAND_LINE = 8 * 1024;
+let args = process.argv.slice(2);
+if (process.env[ARGV_ENV] !== undefined) {
+  args = JSON.parse(process.env[ARGV_ENV]);
+  delete process.env[ARGV_ENV];
+} else if (args.reduce((n, a) => n + a.length + 1, 0) > LONG_COMMAND_LINE) {
+  // Ctrl-C reaches both processes; this one waits for the child to finish its own shutdown (e.g. save last.ckpt).
+  process.on('SIGINT', () => {});
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    stdio: 'inherit',
+    env: { ...process.env, [ARGV_ENV]: JSON.stringify(args) },
+  });
+  process.exit(child.status ?? (child.signal === 'SIGINT' ? 130 : 1));
+}
+
+const { register } = await import('tsx/esm/api');
 register();
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(args);
