@@ -1,17 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { synthesizeDataset } from '../../src/data/synth.ts';
+import { expectSameTensors, syntheticRunsFolder } from './synthetic-runs.ts';
 import { train, type TrainOptions } from '../../src/train/index.ts';
 import { readCheckpoint } from '../../src/checkpoint/format.ts';
 
-let dir: string;
-let data: string;
+const runs = syntheticRunsFolder('pnet-parallel-train-', 1);
 const base = (out: string, workers: number): TrainOptions => ({
   progress: false,
   log: () => {},
-  data,
+  data: runs.data,
   categories: ['Airplane'],
   preset: 'lite',
   points: 128,
@@ -24,14 +21,6 @@ const base = (out: string, workers: number): TrainOptions => ({
   out,
 });
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'pnet-parallel-train-'));
-  data = join(dir, 'data');
-  await synthesizeDataset(data, { count: 10, seed: 1 });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 /** Betas whose exact gradient is 0 (see parallel.test.ts): Adam turns their rounding noise into full-size steps. */
 const NOISE_ONLY = /^(input_tnet\/conv3|feature_tnet\/conv3|features\/conv5)\/bn\/beta$/;
@@ -43,21 +32,21 @@ async function lastTensors(run: string) {
 
 describe('train --workers', () => {
   it('resumes a two-worker run exactly, and continues it on one worker from the same state', async () => {
-    const straight = join(dir, 'straight');
+    const straight = join(runs.dir, 'straight');
     const full = await train(base(straight, 2));
     expect(full.epochsCompleted).toBe(1);
 
-    const stopped = join(dir, 'stopped');
+    const stopped = join(runs.dir, 'stopped');
     expect((await train({ ...base(stopped, 2), stopAfterSteps: 1 })).interrupted).toBe(true);
     await train({ progress: false, log: () => {}, out: stopped, resume: true, workers: 2 });
     const a = await lastTensors(straight);
     const b = await lastTensors(stopped);
     expect(b.step).toBe(a.step);
-    for (let i = 0; i < a.tensors.length; i++) expect(b.tensors[i]!.data, a.tensors[i]!.name).toEqual(a.tensors[i]!.data);
+    expectSameTensors(a, b);
 
     // The checkpoint holds no per-worker state: a one-worker resume starts from the same weights, and the rest of
     // the run differs from the two-worker one only by rounding.
-    const switched = join(dir, 'switched');
+    const switched = join(runs.dir, 'switched');
     await train({ ...base(switched, 2), stopAfterSteps: 1 });
     await train({ progress: false, log: () => {}, out: switched, resume: true, workers: 1 });
     const c = await lastTensors(switched);
@@ -83,6 +72,6 @@ describe('train --workers', () => {
   }, 180_000);
 
   it('refuses more workers than clouds per batch, naming the option', async () => {
-    await expect(train({ ...base(join(dir, 'too-many'), 5) })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/--workers 5/) });
+    await expect(train({ ...base(join(runs.dir, 'too-many'), 5) })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/--workers 5/) });
   });
 });

@@ -1,18 +1,16 @@
-import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesizeDataset } from '../../src/data/synth.ts';
+import { expectSameTensors, syntheticRunsFolder } from './synthetic-runs.ts';
 import { train, type TrainOptions } from '../../src/train/index.ts';
 import { readCheckpoint } from '../../src/checkpoint/format.ts';
 
-let dir: string;
-let data: string;
+const runs = syntheticRunsFolder('pnet-run-safety-', 2);
 const quiet = { progress: false, log: () => {} };
 const base = (out: string): TrainOptions => ({
   ...quiet,
-  data,
+  data: runs.data,
   categories: ['Airplane'],
   preset: 'lite',
   points: 64,
@@ -22,18 +20,10 @@ const base = (out: string): TrainOptions => ({
   out,
 });
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'pnet-run-safety-'));
-  data = join(dir, 'data');
-  await synthesizeDataset(data, { count: 10, seed: 2 });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 describe('run directory safety', () => {
   it('stops with DIVERGED naming the step when the loss goes non-finite, and writes no NaN checkpoint', async () => {
-    const out = join(dir, 'run-diverge');
+    const out = join(runs.dir, 'run-diverge');
     const err = await train({ ...base(out), epochs: 3, learningRate: 1e30 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'DIVERGED', message: expect.stringMatching(/training stopped at step \d+ \(epoch \d+, batch \d+\): non-finite (loss|gradient)/) });
     for (const f of ['best.ckpt', 'last.ckpt']) {
@@ -45,9 +35,9 @@ describe('run directory safety', () => {
   }, 80_000);
 
   it('resumes from best.ckpt when a kill left no last.ckpt, to the same state as a straight run', async () => {
-    const straight = join(dir, 'run-straight');
+    const straight = join(runs.dir, 'run-straight');
     await train({ ...base(straight), epochs: 2 });
-    const killed = join(dir, 'run-killed');
+    const killed = join(runs.dir, 'run-killed');
     await train({ ...base(killed), epochs: 1 });
     await rm(join(killed, 'last.ckpt')); // as if killed between the best.ckpt and last.ckpt writes
     await expect(train({ ...base(killed), epochs: 1 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: /already holds a run/ });
@@ -57,11 +47,11 @@ describe('run directory safety', () => {
     const a = await readCheckpoint(join(straight, 'last.ckpt'));
     const b = await readCheckpoint(join(killed, 'last.ckpt'));
     expect(b.meta.step).toBe(a.meta.step);
-    for (let i = 0; i < a.tensors.length; i++) expect(b.tensors[i]!.data, a.tensors[i]!.name).toEqual(a.tensors[i]!.data);
+    expectSameTensors(a, b);
   }, 120_000);
 
   it('removes temp files a killed run left, and nothing else; marks a mid-epoch resume in the metrics', async () => {
-    const out = join(dir, 'run-temps');
+    const out = join(runs.dir, 'run-temps');
     const first = await train({ ...base(out), epochs: 1, stopAfterSteps: 1 });
     expect(first.interrupted).toBe(true);
     const stale = ['.best.ckpt.0123456789ab.tmp', '.metrics.jsonl.ba9876543210.tmp'];

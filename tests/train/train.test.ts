@@ -1,19 +1,17 @@
-import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { mkdtemp, readFile, rm, truncate, stat } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { readFile, truncate, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesizeDataset } from '../../src/data/synth.ts';
+import { expectSameTensors, syntheticRunsFolder } from './synthetic-runs.ts';
 import { train, type TrainOptions } from '../../src/train/index.ts';
 import { loadPointNetFromCheckpoint } from '../../src/model/load.ts';
 import { readCheckpoint } from '../../src/checkpoint/format.ts';
 
-let dir: string;
-let data: string;
+const runs = syntheticRunsFolder('pnet-train-', 1);
 const quiet = { progress: false, log: () => {} };
 const base = (out: string): TrainOptions => ({
   ...quiet,
-  data,
+  data: runs.data,
   categories: ['Airplane'],
   preset: 'lite',
   points: 128,
@@ -23,18 +21,10 @@ const base = (out: string): TrainOptions => ({
   out,
 });
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'pnet-train-'));
-  data = join(dir, 'data');
-  await synthesizeDataset(data, { count: 10, seed: 1 });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 describe('train', () => {
   it('lowers the loss on a few synthetic airplanes and writes the run directory', async () => {
-    const out = join(dir, 'run-loss');
+    const out = join(runs.dir, 'run-loss');
     const result = await train({ ...base(out), epochs: 4, learningRate: 0.003 });
     expect(result.epochsCompleted).toBe(4);
     const losses = result.history.map((h) => h.train_loss);
@@ -56,9 +46,9 @@ describe('train', () => {
   }, 80_000);
 
   it('resumes an interrupted run to the same state as an uninterrupted one', async () => {
-    const straight = join(dir, 'run-straight');
+    const straight = join(runs.dir, 'run-straight');
     await train({ ...base(straight), epochs: 2 });
-    const interrupted = join(dir, 'run-interrupted');
+    const interrupted = join(runs.dir, 'run-interrupted');
     const first = await train({ ...base(interrupted), epochs: 2, stopAfterSteps: 1 });
     expect(first.interrupted).toBe(true);
     const resumed = await train({ ...quiet, out: interrupted, resume: true });
@@ -66,12 +56,11 @@ describe('train', () => {
     const a = await readCheckpoint(join(straight, 'last.ckpt'));
     const b = await readCheckpoint(join(interrupted, 'last.ckpt'));
     expect(b.meta.step).toBe(a.meta.step);
-    expect(b.tensors.map((t) => t.name)).toEqual(a.tensors.map((t) => t.name));
-    for (let i = 0; i < a.tensors.length; i++) expect(b.tensors[i]!.data, a.tensors[i]!.name).toEqual(a.tensors[i]!.data);
+    expectSameTensors(a, b);
   }, 80_000);
 
   it('rejects a truncated checkpoint with a clear error', async () => {
-    const out = join(dir, 'run-truncated');
+    const out = join(runs.dir, 'run-truncated');
     await train({ ...base(out), epochs: 1 });
     const file = join(out, 'last.ckpt');
     await truncate(file, (await stat(file)).size - 100);

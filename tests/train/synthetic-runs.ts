@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, expect } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { synthesizeDataset } from '../../src/data/synth.ts';
+
+/** Ten synthetic airplanes in a temp folder made before a test file's tests and removed after them. */
+export function syntheticRunsFolder(prefix: string, seed: number): { readonly dir: string; readonly data: string } {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+    await synthesizeDataset(join(dir, 'data'), { count: 10, seed });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    get data() {
+      return join(dir, 'data');
+    },
+  };
+}
+
+/** Two checkpoints hold the same tensors, bit for bit, in the same order. */
+type Tensors = { tensors: ReadonlyArray<{ name: string; data: Float32Array }> };
+
+export function expectSameTensors(a: Tensors, b: Tensors): void {
+  expect(b.tensors.map((t) => t.name)).toEqual(a.tensors.map((t) => t.name));
+  for (let i = 0; i < a.tensors.length; i++) expect(b.tensors[i]!.data, a.tensors[i]!.name).toEqual(a.tensors[i]!.data);
+}
