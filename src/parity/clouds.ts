@@ -1,21 +1,22 @@
 /**
- * The clouds the parity matrix runs: real ShapeNet files when a dataset is at hand (by default the sample in
- * ../shared/data beside the repository), synthetic airplanes otherwise.
+ * The clouds the parity matrix runs: a dataset the user names, else the real ShapeNet clouds the package ships as
+ * demo samples (runtime/web/demo/samples), else synthetic airplanes.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PnetError } from '../errors.ts';
 import { indexDataset } from '../data/layout.ts';
 import { parseCloud } from '../data/parse-cloud.ts';
+import { parseCloudFile } from '../formats/cloud-file.ts';
 import { synthAirplane } from '../data/synth.ts';
 import { Rng } from '../rng.ts';
 import type { ParityCloud } from './types.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The real part files shipped beside the repository (CI clones the repository next to a copy of shared/). */
-export const SHARED_DATA_DIR = resolve(REPO_ROOT, '../shared/data', 'shapenetcore_partanno_segmentation_benchmark_v0_normal');
+/** The demo page's samples: real ShapeNet clouds (and synthetic ones, which parity leaves out), with index.json. */
+export const SAMPLES_DIR = join(REPO_ROOT, 'runtime', 'web', 'demo', 'samples');
 
 export interface ParityCloudSet {
   clouds: ParityCloud[];
@@ -31,27 +32,45 @@ export function syntheticParityClouds(count: number, seed = 11): ParityCloud[] {
   });
 }
 
+/** Up to `count` items, one category after another, so a small count still covers every category. */
+function roundRobinByCategory<T>(items: readonly T[], categoryOf: (item: T) => string, count: number): T[] {
+  const byCategory = new Map<string, T[]>();
+  for (const item of items) byCategory.set(categoryOf(item), [...(byCategory.get(categoryOf(item)) ?? []), item]);
+  const picked: T[] = [];
+  for (let i = 0; picked.length < count && picked.length < items.length; i++) {
+    for (const list of byCategory.values()) if (list[i] && picked.length < count) picked.push(list[i]!);
+  }
+  return picked;
+}
+
 /** Reads the first `count` clouds of a dataset (any layout `pnet data` reads), spread over its categories. */
 export function datasetParityClouds(dir: string, count: number): ParityCloud[] {
   const index = indexDataset(dir);
   const noneClass = index.classes.names.length - 1;
-  const byCategory = new Map<string, typeof index.sources>();
-  for (const s of index.sources) byCategory.set(s.category, [...(byCategory.get(s.category) ?? []), s]);
-  // Round-robin over categories so a small count still covers every category.
-  const picked: typeof index.sources = [];
-  for (let i = 0; picked.length < count && picked.length < index.sources.length; i++) {
-    for (const list of byCategory.values()) if (list[i] && picked.length < count) picked.push(list[i]!);
-  }
+  const picked = roundRobinByCategory(index.sources, (s) => s.category, count);
   const clouds = picked.map((s) => ({ name: `${s.category}/${s.id}`, xyz: parseCloud(s, noneClass).points }));
   if (clouds.length === 0) throw new PnetError('NOT_FOUND', 'the dataset has no clouds', { file: dir });
   return clouds;
 }
 
-/** `dataDir` when given; else the shared real sample when present; else synthetic clouds. */
+/** The first `count` real samples the package ships, one category after another so a small count covers each. */
+export function shippedParityClouds(count: number): ParityCloud[] {
+  const index = JSON.parse(readFileSync(join(SAMPLES_DIR, 'index.json'), 'utf8')) as Array<{ file: string; category?: string; source?: string }>;
+  const picked = roundRobinByCategory(index.filter((s) => s.source !== 'synthetic'), (s) => s.category ?? '', count);
+  return picked.map((s) => {
+    const file = join(SAMPLES_DIR, s.file);
+    return { name: `${s.category}/${s.file}`, xyz: parseCloudFile(file, readFileSync(file)) };
+  });
+}
+
+/** `dataDir` when given; else the real samples the package ships; else synthetic clouds. */
 export function parityClouds(options: { dataDir?: string; count?: number } = {}): ParityCloudSet {
   const count = options.count ?? 4;
   if (!(Number.isInteger(count) && count >= 1)) throw new PnetError('BAD_ARGUMENT', `--clouds must be a positive integer, got ${count}`);
   if (options.dataDir) return { clouds: datasetParityClouds(options.dataDir, count), source: options.dataDir };
-  if (existsSync(SHARED_DATA_DIR)) return { clouds: datasetParityClouds(SHARED_DATA_DIR, count), source: `real ShapeNet sample (${SHARED_DATA_DIR})` };
-  return { clouds: syntheticParityClouds(count), source: 'synthetic airplanes (no real data beside the repository)' };
+  if (existsSync(join(SAMPLES_DIR, 'index.json'))) {
+    const clouds = shippedParityClouds(count);
+    if (clouds.length > 0) return { clouds, source: `real ShapeNet clouds shipped with pnet (${SAMPLES_DIR})` };
+  }
+  return { clouds: syntheticParityClouds(count), source: 'synthetic airplanes (no real samples in this install)' };
 }

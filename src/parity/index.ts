@@ -1,7 +1,7 @@
 /** Cross-runtime parity: TF.js vs every ONNX Runtime target on the same clouds, as rows and a Markdown table. */
 export { runParity, parityPassed, type ParityOptions } from './run-parity.ts';
 export { formatParityTable } from './table.ts';
-export { parityClouds, syntheticParityClouds, datasetParityClouds, SHARED_DATA_DIR, type ParityCloudSet } from './clouds.ts';
+export { parityClouds, syntheticParityClouds, datasetParityClouds, shippedParityClouds, SAMPLES_DIR, type ParityCloudSet } from './clouds.ts';
 export { randomWeightModel, type InMemoryModel, type RandomModelOptions } from './random-model.ts';
 export { compareOutputs, withinTolerance, type OutputDifference } from './compare.ts';
 export { CPU_TOLERANCE, GPU_TOLERANCE } from './tolerances.ts';

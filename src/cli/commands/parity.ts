@@ -33,7 +33,7 @@ export const parityCommand: PnetCommand<ParityArgs> = {
         describe: 'run directory (best.ckpt, else last.ckpt) or checkpoint; default: a deterministic random-weight lite model',
       })
       .option('model', { type: 'string', describe: 'ONNX file to check (default: a fresh export of the checkpoint)' })
-      .option('data', { type: 'string', describe: 'dataset folder to take clouds from (default: ../shared/data when present, else synthetic)' })
+      .option('data', { type: 'string', describe: 'dataset folder to take clouds from (default: the real ShapeNet clouds shipped as demo samples)' })
       .option('clouds', { type: 'number', default: 4, describe: 'how many clouds to run' })
       .option('browser', { type: 'boolean', default: true, describe: 'run the Chromium rows (--no-browser skips them)' })
       .option('tf-backend', { type: 'string', array: true, describe: 'TF.js backends to run (default: every one present; cpu is the reference)' })
