@@ -5,21 +5,7 @@ import { train, type TrainOptions } from '../../src/train/index.ts';
 import { readCheckpoint } from '../../src/checkpoint/format.ts';
 
 const runs = syntheticRunsFolder('pnet-parallel-train-', 1);
-const base = (out: string, workers: number): TrainOptions => ({
-  progress: false,
-  log: () => {},
-  data: runs.data,
-  categories: ['Airplane'],
-  preset: 'lite',
-  points: 128,
-  batchSize: 4,
-  backend: 'cpu',
-  seed: 3,
-  learningRate: 0.003,
-  epochs: 1,
-  workers,
-  out,
-});
+const base = (out: string, workers: number): TrainOptions => runs.options(out, { learningRate: 0.003, epochs: 1, workers });
 
 
 /** Betas whose exact gradient is 0 (see parallel.test.ts): Adam turns their rounding noise into full-size steps. */

@@ -2,23 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectSameTensors, syntheticRunsFolder } from './synthetic-runs.ts';
+import { expectSameTensors, QUIET, syntheticRunsFolder } from './synthetic-runs.ts';
 import { train, type TrainOptions } from '../../src/train/index.ts';
 import { readCheckpoint } from '../../src/checkpoint/format.ts';
 
 const runs = syntheticRunsFolder('pnet-run-safety-', 2);
-const quiet = { progress: false, log: () => {} };
-const base = (out: string): TrainOptions => ({
-  ...quiet,
-  data: runs.data,
-  categories: ['Airplane'],
-  preset: 'lite',
-  points: 64,
-  batchSize: 4,
-  backend: 'cpu',
-  seed: 5,
-  out,
-});
+const base = (out: string): TrainOptions => runs.options(out, { points: 64, seed: 5 });
 
 
 describe('run directory safety', () => {
@@ -43,7 +32,7 @@ describe('run directory safety', () => {
     await expect(train({ ...base(killed), epochs: 1 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: /already holds a run/ });
     const best = await readFile(join(killed, 'best.ckpt'));
     expect(best.length).toBeGreaterThan(0);
-    await train({ ...quiet, out: killed, resume: true, epochs: 2 });
+    await train({ ...QUIET, out: killed, resume: true, epochs: 2 });
     const a = await readCheckpoint(join(straight, 'last.ckpt'));
     const b = await readCheckpoint(join(killed, 'last.ckpt'));
     expect(b.meta.step).toBe(a.meta.step);
@@ -57,7 +46,7 @@ describe('run directory safety', () => {
     const stale = ['.best.ckpt.0123456789ab.tmp', '.metrics.jsonl.ba9876543210.tmp'];
     const kept = ['.notes.0123456789ab.tmp', 'my.tmp', '.best.ckpt.tmp'];
     for (const f of [...stale, ...kept]) await writeFile(join(out, f), 'x');
-    const resumed = await train({ ...quiet, out, resume: true });
+    const resumed = await train({ ...QUIET, out, resume: true });
     const names = await readdir(out);
     for (const f of stale) expect(names).not.toContain(f);
     for (const f of kept) expect(names).toContain(f);

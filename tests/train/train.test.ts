@@ -2,24 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { readFile, truncate, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectSameTensors, syntheticRunsFolder } from './synthetic-runs.ts';
+import { expectSameTensors, QUIET, syntheticRunsFolder } from './synthetic-runs.ts';
 import { train, type TrainOptions } from '../../src/train/index.ts';
 import { loadPointNetFromCheckpoint } from '../../src/model/load.ts';
 import { readCheckpoint } from '../../src/checkpoint/format.ts';
 
 const runs = syntheticRunsFolder('pnet-train-', 1);
-const quiet = { progress: false, log: () => {} };
-const base = (out: string): TrainOptions => ({
-  ...quiet,
-  data: runs.data,
-  categories: ['Airplane'],
-  preset: 'lite',
-  points: 128,
-  batchSize: 4,
-  backend: 'cpu',
-  seed: 3,
-  out,
-});
+const base = (out: string): TrainOptions => runs.options(out);
 
 
 describe('train', () => {
@@ -51,7 +40,7 @@ describe('train', () => {
     const interrupted = join(runs.dir, 'run-interrupted');
     const first = await train({ ...base(interrupted), epochs: 2, stopAfterSteps: 1 });
     expect(first.interrupted).toBe(true);
-    const resumed = await train({ ...quiet, out: interrupted, resume: true });
+    const resumed = await train({ ...QUIET, out: interrupted, resume: true });
     expect(resumed.epochsCompleted).toBe(2);
     const a = await readCheckpoint(join(straight, 'last.ckpt'));
     const b = await readCheckpoint(join(interrupted, 'last.ckpt'));
@@ -65,6 +54,6 @@ describe('train', () => {
     const file = join(out, 'last.ckpt');
     await truncate(file, (await stat(file)).size - 100);
     await expect(loadPointNetFromCheckpoint(file)).rejects.toMatchObject({ code: 'BAD_CHECKPOINT', message: expect.stringMatching(/truncated or damaged/) });
-    await expect(train({ ...quiet, out, resume: true })).rejects.toMatchObject({ code: 'BAD_CHECKPOINT' });
+    await expect(train({ ...QUIET, out, resume: true })).rejects.toMatchObject({ code: 'BAD_CHECKPOINT' });
   }, 60_000);
 });
