@@ -21,6 +21,7 @@ import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { openChromiumRunner } from '../src/parity/runs/browser.ts';
 import { Rng } from '../src/rng.ts';
 import { benchMeta, benchWeights, cloudBatch, matmulModel, randomMatrix, timeInterleaved, type Timing } from './infer-node.ts';
+import { flag } from './flags.ts';
 
 /** Targets the default layout must meet, checked in every run. */
 export const TARGETS = {
@@ -317,10 +318,6 @@ export function targetsTable(targets: TargetResult[]): string {
   ].join('\n');
 }
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const seconds = flag('seconds') === undefined ? undefined : Number(flag('seconds'));

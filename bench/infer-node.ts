@@ -17,6 +17,7 @@ import { initialWeights, loadPreset, modelLayout, type BlockSpec, type ModelLayo
 import type { CheckpointMeta } from '../src/checkpoint/format.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { Rng } from '../src/rng.ts';
+import { flag } from './flags.ts';
 
 const { onnx } = onnxProto;
 
@@ -285,10 +286,6 @@ export async function benchNodeInference(options: InferBenchOptions = {}): Promi
   ].join('\n');
 }
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const preset = flag('preset') as InferBenchOptions['preset'];

@@ -17,6 +17,7 @@ import { synthAirplane, SYNTH_PARTS } from '../src/data/synth.ts';
 import { Rng } from '../src/rng.ts';
 import { runInfer, type InferArgs } from '../src/cli/commands/infer.ts';
 import { threadsPerWorker } from '../runtime/node/worker-pool.ts';
+import { numberFlag } from './flags.ts';
 
 export interface InferWorkersBenchOptions {
   /** Synthetic clouds to label per run. */
@@ -133,11 +134,7 @@ export async function benchInferWorkers(options: InferWorkersBenchOptions = {}):
   }
 }
 
-function flag(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : undefined;
-}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.stdout.write(await benchInferWorkers({ clouds: flag('clouds'), maxWorkers: flag('max-workers'), repeats: flag('repeats') }));
+  process.stdout.write(await benchInferWorkers({ clouds: numberFlag('clouds'), maxWorkers: numberFlag('max-workers'), repeats: numberFlag('repeats') }));
 }

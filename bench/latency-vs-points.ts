@@ -14,6 +14,7 @@ import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { writeFileAtomic } from '../src/atomic-write.ts';
 import { randomWeightModel } from '../src/parity/index.ts';
 import { Rng } from '../src/rng.ts';
+import { flag } from './flags.ts';
 
 export const DEFAULT_POINT_COUNTS = [1024, 2048, 4096, 8192, 16384, 32768];
 export const LATENCY_SVG = fileURLToPath(new URL('./latency-vs-points.svg', import.meta.url));
@@ -154,10 +155,6 @@ export async function benchLatencyVsPoints(options: { pointCounts?: number[]; re
   return { preset, rows, perPoint: perPoint!, svg, markdown };
 }
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const reps = flag('reps') === undefined ? undefined : Number(flag('reps'));

@@ -28,6 +28,7 @@ import { Rng } from '../src/rng.ts';
 import { PNET_VERSION } from '../src/version.ts';
 import { benchLatencyVsPoints, LATENCY_SVG } from './latency-vs-points.ts';
 import { benchGraphLayouts, targetsTable, type TargetResult } from './graph-layouts.ts';
+import { flag } from './flags.ts';
 
 /** Per-point cost at the largest cloud of the latency section over the cost at 1024 points. */
 const LARGE_CLOUD_TARGET = 1.2;
@@ -204,10 +205,6 @@ async function timed(runtime: string, run: () => Promise<RuntimeOutcome>): Promi
   }
 }
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 async function main(): Promise<void> {
   const started = performance.now();

@@ -23,7 +23,8 @@ const CLASSES = 5;
 const TARGET_SPEEDUP = 1.8;
 const TARGET_STEP_S: Partial<Record<PresetName, number>> = { lite: 2.2, keras: 14 };
 
-function randomBatch(size: number, seed: number): Batch {
+/** Random clouds of POINTS points with random labels over CLASSES classes: what every training bench step runs on. */
+export function randomBatch(size: number, seed: number): Batch {
   const rng = new Rng(seed);
   return {
     size,

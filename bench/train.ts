@@ -9,11 +9,9 @@ import { listBackends, selectBackend, type BackendName } from '../src/backend/in
 import { PointNet } from '../src/model/pointnet.ts';
 import { FAST_OPS, PLAIN_OPS, type LayerOps } from '../src/model/ops.ts';
 import { initialWeights, loadPreset, modelLayout, type PresetName } from '../src/model/spec.ts';
-import { Rng } from '../src/rng.ts';
 import { Adam } from '../src/train/adam.ts';
 import { trainStep } from '../src/train/step.ts';
-import type { Batch } from '../src/data/types.ts';
-import { benchDataParallel } from './train-parallel.ts';
+import { benchDataParallel, randomBatch } from './train-parallel.ts';
 
 const POINTS = 1024;
 const CLASSES = 5;
@@ -24,16 +22,6 @@ const CLASSES = 5;
  * (train-parallel.ts) trains it at 32 on two workers, each with its own heap.
  */
 const BATCH: Record<PresetName, number> = { keras: 16, lite: 32 };
-
-function randomBatch(size: number, seed: number): Batch {
-  const rng = new Rng(seed);
-  return {
-    size,
-    numPoints: POINTS,
-    points: Float32Array.from({ length: size * POINTS * 3 }, () => rng.uniform(-0.6, 0.6)),
-    labels: Int32Array.from({ length: size * POINTS }, () => rng.int(CLASSES)),
-  };
-}
 
 function makeModel(preset: PresetName): PointNet {
   const layout = modelLayout(loadPreset(preset), CLASSES);
