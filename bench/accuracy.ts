@@ -12,7 +12,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as vl from 'vega-lite';
 import { vegaLiteSvg } from '../src/train/curves.ts';
-import { writeFileAtomic } from '../src/atomic-write.ts';
+import { writeFileAtomic } from '../src/core/node/atomic-write.ts';
 import type { EpochMetrics } from '../src/train/run-dir.ts';
 
 interface RunCurve {

@@ -19,7 +19,7 @@ import { buildOnnxModel, describeOnnx, GRAPH_LAYOUTS, type GraphLayout } from '.
 import { loadPreset, modelLayout } from '../src/model/spec.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { openChromiumRunner } from '../src/parity/runs/browser.ts';
-import { Rng } from '../src/rng.ts';
+import { Rng } from '../src/core/rng.ts';
 import { benchMeta, benchWeights, cloudBatch, matmulModel, randomMatrix, timeInterleaved, type Timing } from './infer-node.ts';
 import { flag } from './flags.ts';
 

@@ -16,7 +16,7 @@ import { OnnxGraphBuilder, type IntAttributes } from '../exporters/onnx/graph-bu
 import { initialWeights, loadPreset, modelLayout, type BlockSpec, type ModelLayout, type TnetLayout, type WeightMap } from '../src/model/spec.ts';
 import type { CheckpointMeta } from '../src/checkpoint/format.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
-import { Rng } from '../src/rng.ts';
+import { Rng } from '../src/core/rng.ts';
 import { flag } from './flags.ts';
 
 const { onnx } = onnxProto;

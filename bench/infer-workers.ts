@@ -4,7 +4,7 @@
  *
  *   node bin/run-ts.js bench/infer-workers.ts [--clouds 48] [--max-workers N] [--repeats 2]
  */
-import { formatPts } from '../src/data/pts.ts';
+import { formatPts } from '../src/core/formats/pts.ts';
 import { describeModel } from '../src/checkpoint/meta.ts';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { buildOnnxModel } from '../exporters/onnx/index.ts';
 import { initialWeights, loadPreset, modelLayout } from '../src/model/spec.ts';
 import type { CheckpointMeta } from '../src/checkpoint/format.ts';
 import { synthAirplane, SYNTH_PARTS } from '../src/data/synth.ts';
-import { Rng } from '../src/rng.ts';
+import { Rng } from '../src/core/rng.ts';
 import { runInfer, type InferArgs } from '../src/cli/commands/infer.ts';
 import { threadsPerWorker } from '../runtime/node/worker-pool.ts';
 import { numberFlag } from './flags.ts';

@@ -11,9 +11,9 @@ import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import { buildOnnxModel } from '../exporters/onnx/index.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
-import { writeFileAtomic } from '../src/atomic-write.ts';
+import { writeFileAtomic } from '../src/core/node/atomic-write.ts';
 import { randomWeightModel } from '../src/parity/index.ts';
-import { Rng } from '../src/rng.ts';
+import { Rng } from '../src/core/rng.ts';
 import { flag } from './flags.ts';
 
 export const DEFAULT_POINT_COUNTS = [1024, 2048, 4096, 8192, 16384, 32768];

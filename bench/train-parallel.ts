@@ -10,7 +10,7 @@ import ort from 'onnxruntime-node';
 import { selectBackend } from '../src/backend/index.ts';
 import { PointNet } from '../src/model/pointnet.ts';
 import { initialWeights, loadPreset, modelLayout, type ModelLayout, type PresetName } from '../src/model/spec.ts';
-import { Rng } from '../src/rng.ts';
+import { Rng } from '../src/core/rng.ts';
 import { Adam } from '../src/train/adam.ts';
 import { createStepExecutor, type StepExecutor } from '../src/train/parallel/executor.ts';
 import { checkWasmMemory } from '../src/train/wasm-memory.ts';

@@ -6,7 +6,7 @@
  *   node bin/run-ts.js bench/wasm-profile-child.ts MODEL.onnx POINTS RUNS
  */
 import { readFile } from 'node:fs/promises';
-import { Rng } from '../src/rng.ts';
+import { Rng } from '../src/core/rng.ts';
 
 const [modelPath, pointsArg, runsArg] = process.argv.slice(2);
 const points = Number(pointsArg);

@@ -3,20 +3,9 @@
  * the demo page and the tests can swap them freely.
  */
 
-/** Model facts read from the ONNX file's metadata_props (see README "The ONNX contract"). */
-export interface ModelInfo {
-  category: string[];
-  /** Class names, class-index order. */
-  classes: string[];
-  /** #rrggbb per class. */
-  colors: string[];
-  preset: string;
-  numPoints: number;
-  normalization: 'unit-sphere' | 'none';
-  metrics: Record<string, number>;
-  version: string;
-  checkpointSha256: string;
-}
+import type { ModelInfo } from '../src/core/contract.ts';
+
+export type { ModelInfo };
 
 export interface SegmentResult {
   /** Class index per input point. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, progressLines } from '../src/progress.ts';
+import { formatDuration, progressLines } from '../src/core/node/progress.ts';
 
 describe('progress without a terminal', () => {
   it('writes the bar as a line at most every interval, with an ETA from the rate so far', () => {

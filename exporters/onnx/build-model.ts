@@ -4,10 +4,10 @@
  * initializer order, so the same weights always encode to the same bytes.
  */
 import { onnx, type OnnxTypes } from './onnx-proto.ts';
-import { buildPointNetGraph, INPUT_POINTS, OUTPUT_LABELS, OUTPUT_PROBABILITIES, type GraphLayout } from './pointnet-graph.ts';
+import { buildPointNetGraph, type GraphLayout } from './pointnet-graph.ts';
 import { checkWeights } from './fold.ts';
-import { pnetMetadata } from './metadata.ts';
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
+import { TENSOR_NAMES, writeModelMetadata } from '../../src/core/contract.ts';
 import { PNET_VERSION } from '../../src/version.ts';
 import type { CheckpointMeta } from '../../src/checkpoint/format.ts';
 import type { ModelLayout, WeightMap } from '../../src/model/spec.ts';
@@ -86,23 +86,36 @@ export function buildOnnxModel(input: OnnxExportInput, options: OnnxExportOption
       docString: 'PointNet segmentation with batch norm folded into the pointwise layers.',
       node: graph.nodes,
       initializer: graph.initializers,
-      input: [tensorInfo(INPUT_POINTS, FLOAT, ['batch', 'num_points', 3], inputDoc)],
+      input: [tensorInfo(TENSOR_NAMES.points, FLOAT, ['batch', 'num_points', 3], inputDoc)],
       output: [
         tensorInfo(
-          OUTPUT_PROBABILITIES,
+          TENSOR_NAMES.probabilities,
           FLOAT,
           ['batch', 'num_points', classes],
           'Per-point class probabilities (softmax), float32 [batch, num_points, classes]; class order as in metadata pnet.classes.',
         ),
         tensorInfo(
-          OUTPUT_LABELS,
+          TENSOR_NAMES.labels,
           onnx.TensorProto.DataType.INT64,
           ['batch', 'num_points'],
           'Per-point class index (argmax of probabilities), int64 [batch, num_points].',
         ),
       ],
     },
-    metadataProps: pnetMetadata(meta, checkpointSha256, { normalize, precision }),
+    metadataProps: writeModelMetadata(
+      {
+        category: meta.category,
+        classes: meta.classes.names,
+        colors: meta.classes.colors,
+        preset: meta.preset.name,
+        numPoints: meta.numPoints,
+        normalization: normalize ? meta.normalization : 'none',
+        metrics: meta.metrics ?? {},
+        version: PNET_VERSION,
+        checkpointSha256,
+      },
+      precision,
+    ),
   };
   return onnx.ModelProto.encode(model).finish();
 }

@@ -10,7 +10,7 @@
  * term) is amortised over the cloud.
  */
 import { onnx, type OnnxTypes } from './onnx-proto.ts';
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 
 export interface OnnxDescription {
   bytes: number;

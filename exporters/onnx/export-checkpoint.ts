@@ -4,8 +4,8 @@ import { buildOnnxModel, type OnnxExportOptions } from './build-model.ts';
 import { describeOnnx, type OnnxDescription } from './describe.ts';
 import { checkpointHash, decodeCheckpoint } from '../../src/checkpoint/format.ts';
 import { modelLayout, type WeightMap } from '../../src/model/spec.ts';
-import { writeFileAtomic } from '../../src/atomic-write.ts';
-import { PnetError } from '../../src/errors.ts';
+import { writeFileAtomic } from '../../src/core/node/atomic-write.ts';
+import { PnetError } from '../../src/core/errors.ts';
 
 export interface ExportReport extends OnnxDescription {
   /** Where the model was written. */

@@ -7,7 +7,7 @@
  *
  * Folding is done in float64 and rounded to float32 once.
  */
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 import { paramSpecs, type BlockSpec, type ModelLayout, type WeightMap } from '../../src/model/spec.ts';
 
 /** A layer as y = x·kernel + bias; kernel is row-major [inputs, outputs]. */

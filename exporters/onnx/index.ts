@@ -8,5 +8,4 @@ export {
 } from './build-model.ts';
 export { exportCheckpointToOnnx, type ExportReport } from './export-checkpoint.ts';
 export { describeOnnx, decodeOnnx, inferShapes, type OnnxDescription } from './describe.ts';
-export { METADATA_KEYS } from './metadata.ts';
-export { GRAPH_LAYOUTS, INPUT_POINTS, OUTPUT_LABELS, OUTPUT_PROBABILITIES, type GraphLayout } from './pointnet-graph.ts';
+export { GRAPH_LAYOUTS, type GraphLayout } from './pointnet-graph.ts';

@@ -20,6 +20,7 @@ import { foldedBlock, kernelRows, plainLayer, type AffineWeights } from './fold.
 import { normalizeUnitSphereNodes } from './normalize-graph.ts';
 import type { PointNetGraphOptions } from './pointnet-graph.ts';
 import type { ModelLayout, TnetLayout, WeightMap } from '../../src/model/spec.ts';
+import { TENSOR_NAMES } from '../../src/core/contract.ts';
 
 const CHANNEL_AXIS = 1;
 const POINT_AXIS = 2;
@@ -96,7 +97,7 @@ class ChannelsFirstGraph {
 
   build(): OnnxGraphBuilder {
     const { layout, weights, b } = this;
-    const points = b.claim('points');
+    const points = b.claim(TENSOR_NAMES.points);
     let x = b.node('Transpose', [points], 'points_channels_first', { perm: [0, 2, 1] });
     if (this.options.normalize) x = normalizeUnitSphereNodes(b, x, CHANNEL_AXIS, POINT_AXIS);
     if (this.options.precision === 'float16') {
@@ -144,8 +145,8 @@ class ChannelsFirstGraph {
       logits = b.node('Cast', [logits], 'seg/logits_float32', { to: onnx.TensorProto.DataType.FLOAT });
     }
     logits = b.node('Transpose', [logits], 'seg/logits_channels_last', { perm: [0, 2, 1] });
-    const probabilities = b.node('Softmax', [logits], 'probabilities', { axis: -1 });
-    b.node('ArgMax', [probabilities], 'labels', { axis: -1, keepdims: 0 });
+    const probabilities = b.node('Softmax', [logits], TENSOR_NAMES.probabilities, { axis: -1 });
+    b.node('ArgMax', [probabilities], TENSOR_NAMES.labels, { axis: -1, keepdims: 0 });
     return b;
   }
 }

@@ -16,10 +16,8 @@ import { foldedBlock, kernelRows, plainLayer, type AffineWeights } from './fold.
 import { normalizeUnitSphereNodes } from './normalize-graph.ts';
 import { buildChannelsFirstGraph } from './pointnet-graph-channels-first.ts';
 import type { ModelLayout, TnetLayout, WeightMap } from '../../src/model/spec.ts';
+import { TENSOR_NAMES } from '../../src/core/contract.ts';
 
-export const INPUT_POINTS = 'points';
-export const OUTPUT_PROBABILITIES = 'probabilities';
-export const OUTPUT_LABELS = 'labels';
 
 /**
  * Memory layout of the activations. `channels-first` ([B, C, N], 1×1 Conv) is the default: it is the faster
@@ -73,7 +71,7 @@ class PointNetGraph {
 
   build(): OnnxGraphBuilder {
     const { layout, weights, b } = this;
-    let x = b.claim(INPUT_POINTS);
+    let x = b.claim(TENSOR_NAMES.points);
     if (this.options.normalize) x = normalizeUnitSphereNodes(b, x, 2, POINT_AXIS);
     if (this.options.precision === 'float16') {
       x = b.node('Cast', [x], 'points_float16', { to: onnx.TensorProto.DataType.FLOAT16 });
@@ -119,8 +117,8 @@ class PointNetGraph {
     if (this.options.precision === 'float16') {
       logits = b.node('Cast', [logits], 'seg/logits_float32', { to: onnx.TensorProto.DataType.FLOAT });
     }
-    const probabilities = b.node('Softmax', [logits], OUTPUT_PROBABILITIES, { axis: -1 });
-    b.node('ArgMax', [probabilities], OUTPUT_LABELS, { axis: -1, keepdims: 0 });
+    const probabilities = b.node('Softmax', [logits], TENSOR_NAMES.probabilities, { axis: -1 });
+    b.node('ArgMax', [probabilities], TENSOR_NAMES.labels, { axis: -1, keepdims: 0 });
     return b;
   }
 }

@@ -5,8 +5,8 @@
  */
 import { decodeOnnx } from '../onnx/describe.ts';
 import { onnx, type OnnxTypes } from '../onnx/onnx-proto.ts';
-import { INPUT_POINTS, OUTPUT_LABELS, OUTPUT_PROBABILITIES } from '../onnx/pointnet-graph.ts';
-import { PnetError } from '../../src/errors.ts';
+import { TENSOR_NAMES } from '../../src/core/contract.ts';
+import { PnetError } from '../../src/core/errors.ts';
 
 export const TRITON_PLATFORM = 'onnxruntime_onnx';
 export const TRITON_LABELS_FILE = 'labels.txt';
@@ -190,9 +190,9 @@ export function tritonModelConfig(onnxBytes: Uint8Array, options: TritonConfigOp
   const model = decodeOnnx(onnxBytes);
   const graph = model.graph;
   if (!graph) throw new PnetError('BAD_MODEL', 'ONNX model has no graph');
-  const input = tensorSpec(findValue(graph.input, INPUT_POINTS, 'input'), options);
-  const probabilities = tensorSpec(findValue(graph.output, OUTPUT_PROBABILITIES, 'output'), options);
-  const labels = tensorSpec(findValue(graph.output, OUTPUT_LABELS, 'output'), options);
+  const input = tensorSpec(findValue(graph.input, TENSOR_NAMES.points, 'input'), options);
+  const probabilities = tensorSpec(findValue(graph.output, TENSOR_NAMES.probabilities, 'output'), options);
+  const labels = tensorSpec(findValue(graph.output, TENSOR_NAMES.labels, 'output'), options);
 
   const parameters: Record<string, string> = {};
   for (const p of model.metadataProps ?? []) if (p.key?.startsWith('pnet.')) parameters[p.key] = p.value ?? '';

@@ -12,9 +12,9 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { writeFileAtomic } from '../../src/atomic-write.ts';
-import { PnetError } from '../../src/errors.ts';
-import { readOnnxFacts } from '../../runtime/common/onnx-metadata.ts';
+import { writeFileAtomic } from '../../src/core/node/atomic-write.ts';
+import { PnetError } from '../../src/core/errors.ts';
+import { readOnnxFacts } from '../../src/core/onnx-facts.ts';
 import {
   INSTANCE_KINDS,
   TRITON_LABELS_FILE,

@@ -2,7 +2,7 @@
  * Batching of clouds for one model run: the graph takes [batch, num_points, 3] with one point count per run, so only
  * clouds of equal size can share a run. Grouping keeps the input order inside each group.
  */
-import { normalizeUnitSphere } from '../../src/data/normalize.ts';
+import { normalizeUnitSphere } from '../../src/core/normalize.ts';
 import type { ModelInfo } from '../segmenter.ts';
 
 /** Groups of cloud indices with equal point counts, each at most `maxBatch` long, in order of first appearance. */

@@ -1,5 +1,5 @@
 /** The checks every runtime makes on a cloud before running it, so bad input fails with a sentence, not NaNs. */
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 
 /** Throws BAD_INPUT (without a file; callers that know the file add it) when `xyz` cannot be segmented. */
 export function checkCloud(xyz: Float32Array): number {

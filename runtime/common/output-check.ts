@@ -2,7 +2,7 @@
  * A model whose outputs disagree with its own metadata (say 4 classes of probabilities for 5 named classes) fails
  * once, when it loads, by running one small probe cloud, instead of once for every cloud it is given.
  */
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 import type { ModelInfo } from '../segmenter.ts';
 
 /** Four points spanning all three axes, so the graph's normalisation has a radius to divide by. */

@@ -6,8 +6,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import fg from 'fast-glob';
 import { walkCloudFiles } from './walk-clouds.ts';
-import { PnetError } from '../../src/errors.ts';
-import { parseCloudFile } from '../../src/formats/cloud-file.ts';
+import { PnetError } from '../../src/core/errors.ts';
+import { parseCloudFile } from '../../src/core/formats/cloud-file.ts';
 
 export const CLOUD_EXTENSIONS = ['.pts', '.ply'] as const;
 

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { arch as osArch, platform as osPlatform, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 import { installedCudaFiles, onnxruntimeBinDir, onnxruntimePackageDir } from './execution-providers.ts';
 
 export interface CudaInstallOptions {

@@ -5,9 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
-import { readModelInfoFromOnnx } from '../common/model-info.ts';
+import { readModelInfoFromOnnx } from '../../src/core/contract.ts';
 import { checkCloud } from '../common/cloud-check.ts';
 import { extentWarningOf } from '../common/cloud-extent.ts';
 import { checkProbeOutputs, PROBE_CLOUD } from '../common/output-check.ts';

@@ -7,7 +7,8 @@ import type { Segmenter } from '../segmenter.ts';
 import { createNodeSegmenter } from './node-segmenter.ts';
 import { readCloudFile } from './cloud-files.ts';
 import { segmentIsolatingFailures } from './segment-isolating.ts';
-import { serializeError, transferables, type FromWorker, type ToWorker, type WireCloud, type WireResult, type WorkerSetup } from './worker-protocol.ts';
+import { serializeError, transferables } from '../../src/core/error-wire.ts';
+import type { FromWorker, ToWorker, WireCloud, WireResult, WorkerSetup } from './worker-protocol.ts';
 
 if (!parentPort) throw new Error('segment-worker.ts runs only as a worker thread');
 const port = parentPort;

@@ -7,10 +7,11 @@
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 import type { ModelInfo, SegmentResult } from '../segmenter.ts';
 import type { NodeExecutionProvider } from './execution-providers.ts';
-import { deserializeError, type FromWorker, type ToWorker, type WorkerSetup } from './worker-protocol.ts';
+import { deserializeError } from '../../src/core/error-wire.ts';
+import type { FromWorker, ToWorker, WorkerSetup } from './worker-protocol.ts';
 
 /** Worker entry: a plain .mjs that registers tsx, since worker threads do not inherit the parent's module hooks. */
 export const SEGMENT_WORKER_ENTRY = new URL('./segment-worker-entry.mjs', import.meta.url);

@@ -4,9 +4,6 @@ export { readServedModel, type ServedModel } from './served-model.ts';
 export {
   inferRequestBody,
   modelUrl,
-  POINTS_INPUT,
-  PROBABILITIES_OUTPUT,
-  LABELS_OUTPUT,
   type KserveInferRequest,
   type KserveInferResponse,
   type KserveTensor,

@@ -2,7 +2,8 @@
  * The KServe v2 HTTP/REST calls pnet makes to Triton (GET model config, POST infer), over the global `fetch`, with
  * every failure turned into one PnetError that carries the HTTP status and Triton's own `error` message.
  */
-import { PnetError, type PnetErrorCode } from '../../src/errors.ts';
+import { PnetError, type PnetErrorCode } from '../../src/core/errors.ts';
+import { TENSOR_NAMES } from '../../src/core/contract.ts';
 
 /** One KServe v2 tensor in JSON form: `data` is the row-major flattening of `shape`. */
 export interface KserveTensor {
@@ -23,15 +24,12 @@ export interface KserveInferResponse {
   outputs: KserveTensor[];
 }
 
-export const POINTS_INPUT = 'points';
-export const PROBABILITIES_OUTPUT = 'probabilities';
-export const LABELS_OUTPUT = 'labels';
 
 /** The inference request body for `batch` clouds of `numPoints` points, packed as [batch, numPoints, 3]. */
 export function inferRequestBody(packed: Float32Array, batch: number, numPoints: number): KserveInferRequest {
   return {
-    inputs: [{ name: POINTS_INPUT, shape: [batch, numPoints, 3], datatype: 'FP32', data: Array.from(packed) }],
-    outputs: [{ name: PROBABILITIES_OUTPUT }, { name: LABELS_OUTPUT }],
+    inputs: [{ name: TENSOR_NAMES.points, shape: [batch, numPoints, 3], datatype: 'FP32', data: Array.from(packed) }],
+    outputs: [{ name: TENSOR_NAMES.probabilities }, { name: TENSOR_NAMES.labels }],
   };
 }
 

@@ -3,7 +3,7 @@
  * point. Sampled points get their own result; points left out (clouds larger than N) take the result of their
  * nearest sampled point, so the labels are an approximation there — serve without a fixed count for exact labels.
  */
-import { Rng } from '../../src/rng.ts';
+import { Rng } from '../../src/core/rng.ts';
 
 /** Seed of the sampling stream: the same cloud size always picks the same points. */
 const SAMPLING_SEED = 0x706e6574;

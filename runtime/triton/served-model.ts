@@ -3,10 +3,9 @@
  * (`GET /v2/models/<name>/config`): the pnet metadata `pnet export --triton` stores in `parameters`, whether
  * Triton batches, how many clouds one request may carry, and whether the point count is fixed.
  */
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 import type { ModelInfo } from '../segmenter.ts';
-import { readModelInfo } from '../common/model-info.ts';
-import { LABELS_OUTPUT, POINTS_INPUT, PROBABILITIES_OUTPUT } from './kserve-http.ts';
+import { readModelInfo, TENSOR_NAMES } from '../../src/core/contract.ts';
 
 export interface ServedModel {
   info: ModelInfo;
@@ -58,9 +57,9 @@ export function readServedModel(config: unknown, source: string): ServedModel {
     if (!t) throw bad(`the model has no ${kind} "${name}"`);
     return t;
   };
-  const input = find(c.input, POINTS_INPUT, 'input');
-  const probabilities = find(c.output, PROBABILITIES_OUTPUT, 'output');
-  const labels = find(c.output, LABELS_OUTPUT, 'output');
+  const input = find(c.input, TENSOR_NAMES.points, 'input');
+  const probabilities = find(c.output, TENSOR_NAMES.probabilities, 'output');
+  const labels = find(c.output, TENSOR_NAMES.labels, 'output');
   const expectType = (t: ConfigTensor, type: string) => {
     if (t.data_type !== type) throw bad(`"${t.name}" has data_type ${String(t.data_type)}, expected ${type}`);
   };

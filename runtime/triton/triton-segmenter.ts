@@ -5,15 +5,14 @@
  * with JSON tensors; equal-size clouds share a request, up to the model's max_batch_size.
  */
 import { extentWarningOf } from '../common/cloud-extent.ts';
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
+import { TENSOR_NAMES } from '../../src/core/contract.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import { checkCloud } from '../common/cloud-check.ts';
 import { packBatch, planBatches, unpackOutputs } from '../common/batching.ts';
 import {
   inferRequestBody,
-  LABELS_OUTPUT,
   modelUrl,
-  PROBABILITIES_OUTPUT,
   requestJson,
   type KserveInferResponse,
   type KserveTensor,
@@ -133,8 +132,8 @@ class TritonSegmenter implements Segmenter {
       if (problem) throw new PnetError('BAD_MODEL', `the inference response's "${name}" output ${problem}`, { file: this.inferUrl });
       return tensorData(t!);
     };
-    const probabilities = Float32Array.from(take(PROBABILITIES_OUTPUT, 'FP32', [batch, n, classes]) as number[]);
-    const labels = Int32Array.from(take(LABELS_OUTPUT, 'INT64', [batch, n]) as number[]);
+    const probabilities = Float32Array.from(take(TENSOR_NAMES.probabilities, 'FP32', [batch, n, classes]) as number[]);
+    const labels = Int32Array.from(take(TENSOR_NAMES.labels, 'INT64', [batch, n]) as number[]);
     try {
       return unpackOutputs(probabilities, labels, batch, n, classes);
     } catch (e) {

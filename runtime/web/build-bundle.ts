@@ -11,7 +11,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import * as esbuild from 'esbuild';
-import { writeFileAtomic } from '../../src/atomic-write.ts';
+import { writeFileAtomic } from '../../src/core/node/atomic-write.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_WEB_OUT_DIR = join(REPO_ROOT, 'dist', 'web');

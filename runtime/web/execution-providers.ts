@@ -2,7 +2,7 @@
  * The execution providers this runtime can use in a browser, and why WebGPU is missing when it is.
  * Both run from the same ONNX Runtime build (JSEP: `ort-wasm-simd-threaded.jsep.{mjs,wasm}`).
  */
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 
 export const WEB_EXECUTION_PROVIDERS = ['webgpu', 'wasm'] as const;
 export type WebExecutionProvider = (typeof WEB_EXECUTION_PROVIDERS)[number];

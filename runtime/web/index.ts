@@ -14,5 +14,5 @@ export {
   webgpuUnavailableReason,
   type WebExecutionProvider,
 } from './execution-providers.ts';
-export { readModelInfoFromOnnx } from '../common/model-info.ts';
+export { readModelInfoFromOnnx } from '../../src/core/contract.ts';
 export type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';

@@ -4,9 +4,9 @@
  * this module in the built bundle (dist/web/ort/).
  */
 import * as ort from 'onnxruntime-web';
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
-import { readModelInfoFromOnnx } from '../common/model-info.ts';
+import { readModelInfoFromOnnx } from '../../src/core/contract.ts';
 import { checkCloud } from '../common/cloud-check.ts';
 import { extentWarningOf } from '../common/cloud-extent.ts';
 import { packModelInput, planBatches, unpackOutputs } from '../common/batching.ts';

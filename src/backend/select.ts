@@ -3,7 +3,7 @@
  * a named backend that is missing is an error that says how to get it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 import { BACKEND_NAMES, INSTALL_REMEDY, type BackendName, type BackendRequest } from './names.ts';
 import { describeAdapter, installedTfjsNode, probeBackend, requestDawnAdapter, type BackendProbe } from './probe.ts';
 

@@ -9,8 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { PnetError } from '../errors.ts';
-import { writeFileAtomic } from '../atomic-write.ts';
+import { PnetError } from '../core/errors.ts';
+import { writeFileAtomic } from '../core/node/atomic-write.ts';
 import type { NamedArray, PresetSpec } from '../model/spec.ts';
 
 const MAGIC = 'PNETCKPT';

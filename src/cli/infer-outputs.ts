@@ -6,8 +6,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { removeStaleTemps, writeFileAtomic } from '../atomic-write.ts';
-import { PnetError } from '../errors.ts';
+import { removeStaleTemps, writeFileAtomic } from '../core/node/atomic-write.ts';
+import { PnetError } from '../core/errors.ts';
 
 /** Relative paths (with `/`) of every file pnet infer has written into the folder. */
 export const OUTPUTS_MANIFEST = '.pnet-infer-outputs.json';

@@ -1,6 +1,6 @@
 import yargs, { type Argv, type ArgumentsCamelCase } from 'yargs';
-import { PnetError, isPnetError } from '../errors.ts';
-import { fsErrorToPnet, isFsError } from '../fs-errors.ts';
+import { PnetError, isPnetError } from '../core/errors.ts';
+import { fsErrorToPnet, isFsError } from '../core/node/fs-errors.ts';
 import { commands } from './commands/index.ts';
 
 /** Runs the CLI and returns the exit code. Expected failures print one line, never a stack trace. */

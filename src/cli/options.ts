@@ -1,5 +1,5 @@
 /** Parsing of option values shared by several commands. */
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 
 /** `--category Airplane --category Chair` or `--category Airplane,Chair` → ['Airplane', 'Chair']. */
 export function parseCategories(values: string[] | string | undefined): string[] | undefined {

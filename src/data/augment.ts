@@ -4,7 +4,7 @@
  * up axis (y in ShapeNet), then Gaussian jitter per coordinate. Applied after normalisation, so what the net sees
  * at inference (the unit-sphere cloud the exported graph makes) stays inside the training distribution.
  */
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../core/rng.ts';
 
 export interface AugmentOptions {
   /** Per-axis scale drawn uniformly from [lo, hi]; [1, 1] leaves the cloud's proportions alone. */

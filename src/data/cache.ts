@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic-write.ts';
+import { writeFileAtomic } from '../core/node/atomic-write.ts';
 import type { CloudSource } from './layout.ts';
 import type { Cloud, DataProblem } from './types.ts';
 

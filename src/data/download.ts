@@ -12,8 +12,8 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
-import { PnetError } from '../errors.ts';
-import { writeFileAtomic } from '../atomic-write.ts';
+import { PnetError } from '../core/errors.ts';
+import { writeFileAtomic } from '../core/node/atomic-write.ts';
 import { PNET_VERSION } from '../version.ts';
 
 export interface DownloadOptions {

@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import cliProgress from 'cli-progress';
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 import { progressBarsAllowed } from './download.ts';
 
 export interface ExtractOptions {

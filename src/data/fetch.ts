@@ -14,7 +14,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 import { downloadResumable, formatBytes, sidecarPath } from './download.ts';
 import { extractZipAtomically, zipTopLevelNames } from './extract-zip.ts';
 import { firstTrackedFile, inWorkTreeNotIgnored } from './tracked-files.ts';

@@ -2,6 +2,6 @@
 export type { Batch, ClassTable, Cloud, DataProblem, Dataset, DatasetLayout, PreparedCloud } from './types.ts';
 export { loadDataset, type LoadOptions } from './load.ts';
 export { prepareClouds, splitTrainVal, makeBatches, samplePointIndices, type PrepareOptions, type BatchOptions } from './prepare.ts';
-export { normalizeUnitSphere } from './normalize.ts';
-export { parsePts, parseSeg, parsePointsWithParts } from './pts.ts';
+export { normalizeUnitSphere } from '../core/normalize.ts';
+export { parsePts, parseSeg, parsePointsWithParts } from '../core/formats/pts.ts';
 export { detectLayout, indexDataset } from './layout.ts';

@@ -6,9 +6,9 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { PnetError } from '../errors.ts';
-import { NONE_COLOR, toHexColor } from './colors.ts';
-import { benchmarkParts } from './shapenet-parts.ts';
+import { PnetError } from '../core/errors.ts';
+import { NONE_COLOR, toHexColor } from '../core/colors.ts';
+import { benchmarkParts } from '../core/shapenet-parts.ts';
 import type { ClassTable, DataProblem, DatasetLayout } from './types.ts';
 
 /** Where one cloud's files are, and how its labels map to class indices. */

@@ -1,5 +1,5 @@
-import { PnetError, isPnetError } from '../errors.ts';
-import { createProgress } from '../progress.ts';
+import { PnetError, isPnetError } from '../core/errors.ts';
+import { createProgress } from '../core/node/progress.ts';
 import { cacheKey, readCache, writeCache } from './cache.ts';
 import { indexDataset } from './layout.ts';
 import { parseCloud } from './parse-cloud.ts';

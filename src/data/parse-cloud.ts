@@ -1,8 +1,8 @@
 /** Turns one CloudSource into a Cloud, checking every file against the others (counts, label values). */
 import { readFileSync } from 'node:fs';
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 import type { CloudSource } from './layout.ts';
-import { parsePointsWithParts, parsePts, parseSeg } from './pts.ts';
+import { parsePointsWithParts, parsePts, parseSeg } from '../core/formats/pts.ts';
 import type { Cloud } from './types.ts';
 
 function read(file: string): string {

@@ -1,8 +1,8 @@
 /** Sampling to a fixed point count, train/val splitting and batching: from parsed clouds to typed-array batches. */
-import { PnetError } from '../errors.ts';
-import { Rng } from '../rng.ts';
+import { PnetError } from '../core/errors.ts';
+import { Rng } from '../core/rng.ts';
 import { augmentCloud, isIdentityAugment, type AugmentOptions } from './augment.ts';
-import { normalizeUnitSphere } from './normalize.ts';
+import { normalizeUnitSphere } from '../core/normalize.ts';
 import type { Batch, Cloud, Dataset, PreparedCloud } from './types.ts';
 
 export interface PrepareOptions {

@@ -6,12 +6,12 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
-import { fsErrorToPnet, isFsError } from '../fs-errors.ts';
+import { fsErrorToPnet, isFsError } from '../core/node/fs-errors.ts';
 import { join, dirname, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { PnetError } from '../errors.ts';
-import { Rng } from '../rng.ts';
-import { formatPts } from './pts.ts';
+import { PnetError } from '../core/errors.ts';
+import { Rng } from '../core/rng.ts';
+import { formatPts } from '../core/formats/pts.ts';
 
 export const SYNTH_CATEGORY = 'Airplane';
 export const SYNTH_DIRECTORY = '02691156';

@@ -1,5 +1,5 @@
 /**
- * Evaluation of a trained model on a dataset by the ShapeNet part benchmark's protocol (runtime/common/metrics.ts):
+ * Evaluation of a trained model on a dataset by the ShapeNet part benchmark's protocol (src/core/metrics.ts):
  * accuracy, instance and class mIoU, per-part IoU and the confusion matrix, either on the sampled point count the
  * model trained on or, with `allPoints`, on every original point of each cloud (what a user of the model gets).
  */
@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset, makeBatches, normalizeUnitSphere, prepareClouds, splitTrainVal } from '../data/index.ts';
 import type { Cloud, Dataset } from '../data/types.ts';
-import { PnetError } from '../errors.ts';
-import { loadPointNetFromCheckpoint } from '../model/load.ts';
+import { PnetError } from '../core/errors.ts';
+import { loadPointNetFromCheckpoint } from '../checkpoint/load-model.ts';
 import type { PointNet } from '../model/pointnet.ts';
-import { SegmentationMetrics, type MetricsSummary } from '../../runtime/common/metrics.ts';
+import { SegmentationMetrics, type MetricsSummary } from '../core/metrics.ts';
 import type { BackendName } from '../backend/index.ts';
 import { resolveWorkers, TRAIN_DEFAULTS, type TrainConfig } from '../train/options.ts';
 import { createStepExecutor } from '../train/parallel/executor.ts';

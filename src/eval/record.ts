@@ -4,7 +4,7 @@
  * `<split>_<N>_points_…` for a sampled evaluation). The checkpoint is rewritten atomically; its tensors stay as they are.
  */
 import { readCheckpoint, writeCheckpoint } from '../checkpoint/format.ts';
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 import type { EvalReport } from './index.ts';
 
 export function recordedMetrics(report: EvalReport): Record<string, number> {

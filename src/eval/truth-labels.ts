@@ -9,9 +9,9 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { PnetError } from '../errors.ts';
-import { parseSeg } from '../data/pts.ts';
-import { benchmarkParts } from '../data/shapenet-parts.ts';
+import { PnetError } from '../core/errors.ts';
+import { parseSeg } from '../core/formats/pts.ts';
+import { benchmarkParts } from '../core/shapenet-parts.ts';
 
 export type TruthFormat = 'class-index' | 'benchmark' | 'part-files';
 

@@ -3,7 +3,7 @@
  * non-trainable), the forward pass of forward.ts, and weight import/export by spec name.
  */
 import * as tf from '@tensorflow/tfjs';
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 import { countParams, paramSpecs, sizeOf, type ModelLayout, type ParamSpec, type WeightMap } from './spec.ts';
 import { forward, type ForwardOutput, type TrainingMode } from './forward.ts';
 import type { BatchStats } from './ops.ts';

@@ -12,8 +12,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PnetError } from '../errors.ts';
-import { Rng } from '../rng.ts';
+import { PnetError } from '../core/errors.ts';
+import { Rng } from '../core/rng.ts';
 
 export interface TnetSpec {
   conv: number[];

@@ -5,12 +5,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 import { indexDataset } from '../data/layout.ts';
 import { parseCloud } from '../data/parse-cloud.ts';
-import { parseCloudFile } from '../formats/cloud-file.ts';
+import { parseCloudFile } from '../core/formats/cloud-file.ts';
 import { synthAirplane } from '../data/synth.ts';
-import { Rng } from '../rng.ts';
+import { Rng } from '../core/rng.ts';
 import type { ParityCloud } from './types.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

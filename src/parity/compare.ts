@@ -1,5 +1,5 @@
 /** Outputs of one runtime against the reference: the two figures the parity table reports. */
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 import type { CloudOutput, ParityTolerance } from './types.ts';
 
 export interface OutputDifference {

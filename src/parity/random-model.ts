@@ -11,7 +11,7 @@ import { buildOnnxModel } from '../../exporters/onnx/index.ts';
 import { syntheticParityClouds } from './clouds.ts';
 import type { CheckpointMeta } from '../checkpoint/format.ts';
 import { initialWeights, loadPreset, modelLayout, type ModelLayout, type PresetSpec, type WeightMap } from '../model/spec.ts';
-import { Rng } from '../rng.ts';
+import { Rng } from '../core/rng.ts';
 
 export interface InMemoryModel {
   layout: ModelLayout;

@@ -1,9 +1,9 @@
 /** Held-out SYNTHETIC clouds for the quickstart: full-resolution `.pts` with `<stem>.seg` class indices beside them. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Rng } from '../rng.ts';
+import { Rng } from '../core/rng.ts';
 import { synthAirplane, SYNTH_PARTS } from '../data/synth.ts';
-import { formatPts, parsePts } from '../data/pts.ts';
+import { formatPts, parsePts } from '../core/formats/pts.ts';
 
 export interface HoldoutCloud {
   name: string;

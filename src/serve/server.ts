@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { basename, join, resolve } from 'node:path';
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 import { DEFAULT_WEB_OUT_DIR, REPO_ROOT, ensureWebBundle } from '../../runtime/web/build-bundle.ts';
 import { mimeTypeFor } from './mime-types.ts';
 import { lookupStatic } from './static-path.ts';

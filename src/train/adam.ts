@@ -3,7 +3,7 @@
  * arrays (`optimizer/adam/{m,v}/<param>` + the step count), so a resumed run continues bit-for-bit.
  */
 import * as tf from '@tensorflow/tfjs';
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 import type { NamedArray } from '../model/spec.ts';
 
 export const ADAM_PREFIX = 'optimizer/adam/';

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 
 /** Thrown by a training step before it updates any weight, so the model (and what is on disk) stays good. */
 export class NonFiniteStep extends Error {

@@ -1,5 +1,5 @@
 /** Training configuration: CLI options after defaults. Stored in config.json and in every checkpoint. */
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 import { availableParallelism } from 'node:os';
 import { BACKEND_NAMES, type BackendName, type BackendRequest } from '../backend/index.ts';
 import { PRESET_NAMES, type PresetName } from '../model/spec.ts';

@@ -1,6 +1,6 @@
 /** The files of a run directory: config.json, metrics.jsonl + metrics.csv, curves.svg, best.ckpt, last.ckpt. */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic-write.ts';
+import { writeFileAtomic } from '../core/node/atomic-write.ts';
 import { curvesSvg } from './curves.ts';
 
 export const RUN_FILES = {

@@ -1,6 +1,6 @@
 /** What keeps a run directory trustworthy across kills and bad steps: which checkpoint resumes, stale temps, divergence. */
 import { existsSync } from 'node:fs';
-import { removeStaleTemps } from '../atomic-write.ts';
+import { removeStaleTemps } from '../core/node/atomic-write.ts';
 import { divergedError, NonFiniteStep } from './divergence.ts';
 import { RUN_FILES, runPath } from './run-dir.ts';
 

@@ -4,7 +4,7 @@
  * refuse with a remedy instead. Calibrated here: keras at batch 16 × 1024 points trains, batch 32 × 1024 crashes. Each
  * worker thread of a data-parallel step has a heap of its own, so the limit is on the share of one worker.
  */
-import { PnetError } from '../errors.ts';
+import { PnetError } from '../core/errors.ts';
 import { loadPreset, type PresetSpec } from '../model/spec.ts';
 
 /** Floats kept per point for the backward pass, up to a constant factor: every per-point layer width. */

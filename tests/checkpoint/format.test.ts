@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../../src/checkpoint/format.ts';
 import { loadPreset } from '../../src/model/spec.ts';
 

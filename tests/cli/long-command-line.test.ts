@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.ts';
-import { formatPts } from '../../src/data/pts.ts';
-import { Rng } from '../../src/rng.ts';
+import { formatPts } from '../../src/core/formats/pts.ts';
+import { Rng } from '../../src/core/rng.ts';
 import { REPO_ROOT } from '../paths.ts';
 
 describe('a long command line', () => {

@@ -4,7 +4,7 @@
  */
 import yargs from 'yargs';
 import { vi } from 'vitest';
-import { PnetError, isPnetError } from '../../src/errors.ts';
+import { PnetError, isPnetError } from '../../src/core/errors.ts';
 import type { PnetCommand } from '../../src/cli/command.ts';
 
 export interface CliRun {

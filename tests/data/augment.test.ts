@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { augmentCloud, isIdentityAugment } from '../../src/data/augment.ts';
-import { Rng } from '../../src/rng.ts';
+import { Rng } from '../../src/core/rng.ts';
 
 function cloud(n: number, seed: number): Float32Array {
   const rng = new Rng(seed);

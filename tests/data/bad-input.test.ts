@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 import { loadDataset } from '../../src/data/index.ts';
 import { cloudText, flags, goodCloud, writeBenchmarkV0, writePartAnnotation, type FixtureCloud } from './fixtures.ts';
 

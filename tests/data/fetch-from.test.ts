@@ -10,7 +10,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dataCommand } from '../../src/cli/commands/data.ts';
 import { loadDataset } from '../../src/data/index.ts';
 import { fetchDataset } from '../../src/data/fetch.ts';
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 import { runCommands } from '../cli/run-commands.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/shapenet-benchmark', import.meta.url));

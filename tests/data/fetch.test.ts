@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { fetchDataset, SHAPENET_FOLDER } from '../../src/data/fetch.ts';
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 
 /** A small PartAnnotation-like tree; point text is pseudo-random so deflate leaves the archive a useful size. */
 function makeTree(seed: number): Map<string, Buffer> {

@@ -2,7 +2,7 @@ import { mkdtempSync, utimesSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/rng.ts';
+import { Rng } from '../../src/core/rng.ts';
 import { loadDataset, makeBatches, normalizeUnitSphere, prepareClouds, samplePointIndices, splitTrainVal } from '../../src/data/index.ts';
 import type { Cloud } from '../../src/data/index.ts';
 import { cloudText, goodCloud, writePartAnnotation } from './fixtures.ts';

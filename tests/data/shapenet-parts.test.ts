@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.ts';
-import { BENCHMARK_PARTS, benchmarkParts } from '../../src/data/shapenet-parts.ts';
+import { BENCHMARK_PARTS, benchmarkParts } from '../../src/core/shapenet-parts.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/shapenet-benchmark', import.meta.url));
 

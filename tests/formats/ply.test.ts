@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parsePly, writePly } from '../../src/formats/ply.ts';
-import { PnetError } from '../../src/errors.ts';
-import { Rng } from '../../src/rng.ts';
+import { parsePly, writePly } from '../../src/core/formats/ply.ts';
+import { PnetError } from '../../src/core/errors.ts';
+import { Rng } from '../../src/core/rng.ts';
 
 const enc = new TextEncoder();
 const PALETTE: Array<[number, number, number]> = [

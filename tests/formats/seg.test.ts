@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatSeg } from '../../src/formats/seg.ts';
-import { parseSeg } from '../../src/data/pts.ts';
+import { formatSeg } from '../../src/core/formats/seg.ts';
+import { parseSeg } from '../../src/core/formats/pts.ts';
 
 describe('formatSeg', () => {
   it('writes one label per line that the .seg parser reads back', () => {

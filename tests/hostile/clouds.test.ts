@@ -7,8 +7,8 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatPts } from '../../src/data/pts.ts';
-import { Rng } from '../../src/rng.ts';
+import { formatPts } from '../../src/core/formats/pts.ts';
+import { Rng } from '../../src/core/rng.ts';
 import { tinyPnetModel } from '../runtime/node/tiny-model.ts';
 import { expectCleanFailure, expectNoStackTrace, expectUnchanged, pnet, snapshot } from './harness.ts';
 

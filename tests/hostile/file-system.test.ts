@@ -12,7 +12,7 @@ import { onnx } from '../../exporters/onnx/onnx-proto.ts';
 import { initialWeights, modelLayout } from '../../src/model/spec.ts';
 import { tinyModel } from '../exporters/onnx/fixtures.ts';
 import { TINY_CLASSES, TINY_PRESET, tinyMeta } from '../runtime/node/tiny-model.ts';
-import { formatPts } from '../../src/data/pts.ts';
+import { formatPts } from '../../src/core/formats/pts.ts';
 import { expectCleanFailure, expectUnchanged, pnet, RUNNING_AS_ROOT, snapshot } from './harness.ts';
 
 let dir: string;

@@ -4,7 +4,7 @@ import { PointNet } from '../../src/model/pointnet.ts';
 import { FAST_OPS, PLAIN_OPS, type BatchStats, type LayerOps } from '../../src/model/ops.ts';
 import { initialWeights, modelLayout, type PresetSpec } from '../../src/model/spec.ts';
 import { segmentationLoss } from '../../src/train/loss.ts';
-import { Rng } from '../../src/rng.ts';
+import { Rng } from '../../src/core/rng.ts';
 
 const TINY: PresetSpec = {
   name: 'tiny',

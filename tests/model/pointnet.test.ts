@@ -2,7 +2,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { PointNet } from '../../src/model/pointnet.ts';
 import { initialWeights, loadPreset, modelLayout } from '../../src/model/spec.ts';
-import { Rng } from '../../src/rng.ts';
+import { Rng } from '../../src/core/rng.ts';
 
 function randomCloud(b: number, n: number, seed: number): tf.Tensor3D {
   const rng = new Rng(seed);

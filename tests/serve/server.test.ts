@@ -6,7 +6,7 @@ import yargs from 'yargs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/serve/index.ts';
 import { serveCommand } from '../../src/cli/commands/serve.ts';
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 import { buildTinyModel } from '../runtime/web/tiny-model.ts';
 
 interface Reply {

@@ -6,7 +6,7 @@ import { Adam } from '../../src/train/adam.ts';
 import { trainStep, type StepResult } from '../../src/train/step.ts';
 import { splitBatch, startParallelExecutor } from '../../src/train/parallel/executor.ts';
 import type { Batch } from '../../src/data/types.ts';
-import { Rng } from '../../src/rng.ts';
+import { Rng } from '../../src/core/rng.ts';
 import { NARROW_PRESET } from '../fixtures/presets.ts';
 
 const CLASSES = 4;

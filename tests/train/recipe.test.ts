@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PRESET_TRAIN_DEFAULTS, TRAIN_DEFAULTS, validateConfig, withDefaults } from '../../src/train/options.ts';
 import { cosineRateAt, learningRateAt } from '../../src/train/schedule.ts';
-import { PnetError } from '../../src/errors.ts';
+import { PnetError } from '../../src/core/errors.ts';
 
 describe('training recipe defaults', () => {
   it('lite takes its own recipe unless the user says otherwise; keras keeps the reference one', () => {

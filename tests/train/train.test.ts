@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectSameTensors, QUIET, syntheticRunsFolder } from './synthetic-runs.ts';
 import { train, type TrainOptions } from '../../src/train/index.ts';
-import { loadPointNetFromCheckpoint } from '../../src/model/load.ts';
+import { loadPointNetFromCheckpoint } from '../../src/checkpoint/load-model.ts';
 import { readCheckpoint } from '../../src/checkpoint/format.ts';
 
 const runs = syntheticRunsFolder('pnet-train-', 1);

@@ -5,7 +5,7 @@
 import { createSegmenter, type WebSegmenter, type WebSegmentResult } from '../index.ts';
 import { CloudViewer } from './cloud-viewer.ts';
 import { capPoints } from './cloud-files.ts';
-import { parseCloudFile } from '../../../src/formats/cloud-file.ts';
+import { parseCloudFile } from '../../../src/core/formats/cloud-file.ts';
 
 /** What `pnet serve` tells the page (GET /pnet-config.json). */
 interface DemoConfig {

@@ -1,11 +1,11 @@
 import type { Argv } from 'yargs';
-import { PnetError } from '../../errors.ts';
+import { PnetError } from '../../core/errors.ts';
 import type { PnetCommand } from '../command.ts';
 import { checkDataset, formatCheckReport } from '../../data/check.ts';
 import { fetchDataset } from '../../data/fetch.ts';
 import { loadDataset } from '../../data/load.ts';
 import { synthesizeDataset } from '../../data/synth.ts';
-import { createProgress } from '../../progress.ts';
+import { createProgress } from '../../core/node/progress.ts';
 import { parseCategories } from '../options.ts';
 
 interface DataArgs {

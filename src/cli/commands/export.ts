@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
-import { PnetError } from '../../errors.ts';
+import { PnetError } from '../../core/errors.ts';
 import { buildOnnxModel, exportCheckpointToOnnx, type ExportReport } from '../../../exporters/onnx/index.ts';
 import {
   DEFAULT_TRITON_MAX_BATCH,
@@ -14,8 +14,8 @@ import {
 import { readCheckpoint } from '../../checkpoint/format.ts';
 import { modelLayout, type WeightMap } from '../../model/spec.ts';
 import { synthAirplane } from '../../data/synth.ts';
-import { normalizeUnitSphere } from '../../data/normalize.ts';
-import { Rng } from '../../rng.ts';
+import { normalizeUnitSphere } from '../../core/normalize.ts';
+import { Rng } from '../../core/rng.ts';
 
 interface ExportArgs {
   source: string;

@@ -1,8 +1,8 @@
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
-import { PnetError } from '../../errors.ts';
-import { writeFileAtomic } from '../../atomic-write.ts';
-import { createProgress } from '../../progress.ts';
+import { PnetError } from '../../core/errors.ts';
+import { writeFileAtomic } from '../../core/node/atomic-write.ts';
+import { createProgress } from '../../core/node/progress.ts';
 import { formatParityTable, parityClouds, parityPassed, runParity, type ParityRow } from '../../parity/index.ts';
 import { resolveCheckpoint } from './export.ts';
 

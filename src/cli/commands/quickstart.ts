@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
-import { PnetError } from '../../errors.ts';
+import { PnetError } from '../../core/errors.ts';
 import { BACKEND_NAMES, releaseBackend, type BackendRequest } from '../../backend/index.ts';
 import { synthesizeDataset, SYNTH_CATEGORY } from '../../data/synth.ts';
 import { train } from '../../train/index.ts';

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { parseMaxClouds } from '../options.ts';
 import type { PnetCommand } from '../command.ts';
-import { PnetError } from '../../errors.ts';
+import { PnetError } from '../../core/errors.ts';
 import { BACKEND_NAMES, releaseBackend, type BackendRequest } from '../../backend/index.ts';
 import { PRESET_NAMES, type PresetName } from '../../model/spec.ts';
 import { train, TRAIN_DEFAULTS } from '../../train/index.ts';

@@ -1,7 +1,7 @@
 /** The TF.js model (src/model) on one backend: the reference of the parity matrix and one row per backend. */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendName } from '../../backend/index.ts';
-import { normalizeUnitSphere } from '../../data/normalize.ts';
+import { normalizeUnitSphere } from '../../core/normalize.ts';
 import { PointNet } from '../../model/pointnet.ts';
 import type { ModelLayout, WeightMap } from '../../model/spec.ts';
 import { argmaxRows } from '../compare.ts';

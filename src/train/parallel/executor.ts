@@ -7,10 +7,10 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../../backend/index.ts';
 import type { Batch } from '../../data/types.ts';
-import { PnetError } from '../../errors.ts';
+import { PnetError } from '../../core/errors.ts';
 import type { PointNet } from '../../model/pointnet.ts';
 import { paramSpecs } from '../../model/spec.ts';
-import { deserializeError } from '../../../runtime/node/worker-protocol.ts';
+import { deserializeError } from '../../core/error-wire.ts';
 import type { Adam } from '../adam.ts';
 import { predictBatch, trainStep, type StepResult } from '../step.ts';
 import type { FromStepWorker, StepWorkerSetup, ToStepWorker } from './protocol.ts';

@@ -2,7 +2,7 @@
 import type { Batch } from '../../data/types.ts';
 import type { BackendName } from '../../backend/index.ts';
 import type { NamedArray, PresetSpec } from '../../model/spec.ts';
-import type { SerializedError } from '../../../runtime/node/worker-protocol.ts';
+import type { SerializedError } from '../../core/error-wire.ts';
 import type { SharedReduceBuffers } from './shared-reduce.ts';
 
 export interface StepWorkerSetup {

@@ -9,7 +9,7 @@
  * worker waiting at a barrier then throws instead of waiting forever.
  */
 import type { ColumnReducer } from '../../model/ops.ts';
-import { PnetError } from '../../errors.ts';
+import { PnetError } from '../../core/errors.ts';
 
 const COUNT = 0;
 const GENERATION = 1;

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../../backend/index.ts';
 import { PointNet } from '../../model/pointnet.ts';
 import { modelLayout } from '../../model/spec.ts';
-import { serializeError } from '../../../runtime/node/worker-protocol.ts';
+import { serializeError } from '../../core/error-wire.ts';
 import { Adam } from '../adam.ts';
 import { predictBatch } from '../step.ts';
 import { trainShard } from './shard-step.ts';

@@ -2,7 +2,7 @@
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 import { PointNet } from '../../../src/model/pointnet.ts';
-import { normalizeUnitSphere } from '../../../src/data/normalize.ts';
+import { normalizeUnitSphere } from '../../../src/core/normalize.ts';
 import type { ModelLayout, WeightMap } from '../../../src/model/spec.ts';
 
 export interface Prediction {

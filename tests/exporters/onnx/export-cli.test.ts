@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { describeOnnx, exportCheckpointToOnnx } from '../../../exporters/onnx/index.ts';
 import { checkpointHash, writeCheckpoint } from '../../../src/checkpoint/format.ts';
 import { pnetExport } from '../run-export.ts';
-import { isPnetError } from '../../../src/errors.ts';
+import { isPnetError } from '../../../src/core/errors.ts';
 import { tinyModel } from './fixtures.ts';
 
 let dir: string;

@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rng } from '../../../src/rng.ts';
+import { Rng } from '../../../src/core/rng.ts';
 import { initialWeights, modelLayout, type ModelLayout, type PresetSpec, type WeightMap } from '../../../src/model/spec.ts';
 import type { CheckpointMeta } from '../../../src/checkpoint/format.ts';
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { buildOnnxModel, GRAPH_LAYOUTS } from '../../../exporters/onnx/index.ts';
 import { synthAirplane } from '../../../src/data/synth.ts';
-import { Rng } from '../../../src/rng.ts';
+import { Rng } from '../../../src/core/rng.ts';
 import { tinyModel, withVariedLabels } from './fixtures.ts';
 import { compare, runOnnx } from './compare-runtimes.ts';
 

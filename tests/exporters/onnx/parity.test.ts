@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
-import { normalizeUnitSphere } from '../../../src/data/normalize.ts';
+import { normalizeUnitSphere } from '../../../src/core/normalize.ts';
 import { loadPreset, modelLayout } from '../../../src/model/spec.ts';
 import { CLASS_NAMES, firstPoints, perturbedWeights, realClouds, testMeta, tinyModel, withVariedLabels } from './fixtures.ts';
 import { compare, runOnnx, runTfjs, type Agreement } from './compare-runtimes.ts';

@@ -2,10 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { onnx, type OnnxTypes } from '../../../exporters/onnx/onnx-proto.ts';
-import { buildOnnxModel, decodeOnnx, describeOnnx, GRAPH_LAYOUTS, inferShapes, METADATA_KEYS, type GraphLayout } from '../../../exporters/onnx/index.ts';
+import { buildOnnxModel, decodeOnnx, describeOnnx, GRAPH_LAYOUTS, inferShapes, type GraphLayout } from '../../../exporters/onnx/index.ts';
+import { METADATA_KEYS } from '../../../src/core/contract.ts';
 import { countParams, loadPreset, modelLayout, type ModelLayout } from '../../../src/model/spec.ts';
 import { PNET_VERSION } from '../../../src/version.ts';
-import { isPnetError } from '../../../src/errors.ts';
+import { isPnetError } from '../../../src/core/errors.ts';
 import { CLASS_COLORS, CLASS_NAMES, perturbedWeights, testMeta, tinyModel } from './fixtures.ts';
 
 const SHA = 'ab'.repeat(32);

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeCheckpoint } from '../../../src/checkpoint/format.ts';
-import { isPnetError } from '../../../src/errors.ts';
+import { isPnetError } from '../../../src/core/errors.ts';
 import { tinyModel } from '../onnx/fixtures.ts';
 import { pnetExport } from '../run-export.ts';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import protobuf from 'protobufjs';
 import { parseTextFormat } from '../../../exporters/triton/pbtxt.ts';
 import { modelConfigType } from '../../../exporters/triton/model-config-schema.ts';
-import { isPnetError } from '../../../src/errors.ts';
+import { isPnetError } from '../../../src/core/errors.ts';
 
 const { root } = protobuf.parse(
   `syntax = "proto3";

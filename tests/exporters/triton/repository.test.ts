@@ -11,7 +11,7 @@ import { onnx } from '../../../exporters/onnx/onnx-proto.ts';
 import { writeTritonRepository, type TritonRepositoryOptions } from '../../../exporters/triton/index.ts';
 import { parseTextFormat } from '../../../exporters/triton/pbtxt.ts';
 import { modelConfigType } from '../../../exporters/triton/model-config-schema.ts';
-import { isPnetError } from '../../../src/errors.ts';
+import { isPnetError } from '../../../src/core/errors.ts';
 import { CLASS_NAMES, tinyModel } from '../onnx/fixtures.ts';
 
 let dir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxOverParts, partIoUs, partsByCategory, scoredParts, SegmentationMetrics, shapeIoU } from '../../../runtime/common/metrics.ts';
+import { argmaxOverParts, partIoUs, partsByCategory, scoredParts, SegmentationMetrics, shapeIoU } from '../../../src/core/metrics.ts';
 
 describe('ShapeNet part IoU', () => {
   it('computes IoU per part by hand-checked example', () => {

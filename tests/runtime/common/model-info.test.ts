@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import onnxProto from 'onnx-proto';
-import { readOnnxFacts } from '../../../runtime/common/onnx-metadata.ts';
-import { readModelInfo, readModelInfoFromOnnx, PNET_METADATA_KEYS } from '../../../runtime/common/model-info.ts';
-import { PnetError } from '../../../src/errors.ts';
+import { readOnnxFacts } from '../../../src/core/onnx-facts.ts';
+import { readModelInfo, readModelInfoFromOnnx, PNET_METADATA_KEYS } from '../../../src/core/contract.ts';
+import { PnetError } from '../../../src/core/errors.ts';
 import { foreignModel, linearPnetModel, pnetMetadata } from '../node/onnx-fixtures.ts';
 import { tinyPnetModel, TINY_CLASSES, TINY_COLORS } from '../node/tiny-model.ts';
 

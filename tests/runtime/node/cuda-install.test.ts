@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installCudaExecutionProvider } from '../../../runtime/node/index.ts';
-import { PnetError } from '../../../src/errors.ts';
+import { PnetError } from '../../../src/core/errors.ts';
 
 // Stand-ins for onnxruntime-node's installer: the real one downloads from NuGet, which tests must not depend on.
 let dir: string;

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { createNodeSegmenter, onnxruntimeBinDir } from '../../../runtime/node/index.ts';
 import type { Segmenter } from '../../../runtime/segmenter.ts';
-import { PnetError } from '../../../src/errors.ts';
-import { Rng } from '../../../src/rng.ts';
-import { normalizeUnitSphere } from '../../../src/data/normalize.ts';
+import { PnetError } from '../../../src/core/errors.ts';
+import { Rng } from '../../../src/core/rng.ts';
+import { normalizeUnitSphere } from '../../../src/core/normalize.ts';
 import { foreignModel, linearPnetModel } from './onnx-fixtures.ts';
 import { tinyPnetModel } from './tiny-model.ts';
 

@@ -1,4 +1,4 @@
-import { formatPts } from '../../../src/data/pts.ts';
+import { formatPts } from '../../../src/core/formats/pts.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +7,8 @@ import { createNodeSegmenter } from '../../../runtime/node/index.ts';
 import { readCloudFile } from '../../../runtime/node/cloud-files.ts';
 import { planIsolatedRuns, segmentIsolatingFailures } from '../../../runtime/node/segment-isolating.ts';
 import { createSegmenterPool, SEGMENT_WORKER_ENTRY, threadsPerWorker, type SegmenterPool } from '../../../runtime/node/worker-pool.ts';
-import { isPnetError, PnetError } from '../../../src/errors.ts';
-import { Rng } from '../../../src/rng.ts';
+import { isPnetError, PnetError } from '../../../src/core/errors.ts';
+import { Rng } from '../../../src/core/rng.ts';
 import { foreignModel } from './onnx-fixtures.ts';
 import { tinyPnetModel, TINY_CLASSES } from './tiny-model.ts';
 

@@ -14,8 +14,8 @@ import { createNodeSegmenter } from '../../../runtime/node/index.ts';
 import { createTritonSegmenter, resampleCloud, samplePointIndices } from '../../../runtime/triton/index.ts';
 import type { SegmentResult, Segmenter } from '../../../runtime/segmenter.ts';
 import { synthAirplane } from '../../../src/data/synth.ts';
-import { isPnetError } from '../../../src/errors.ts';
-import { Rng } from '../../../src/rng.ts';
+import { isPnetError } from '../../../src/core/errors.ts';
+import { Rng } from '../../../src/core/rng.ts';
 import { tinyModel, withVariedLabels } from '../../exporters/onnx/fixtures.ts';
 import { startKserveTestServer, type KserveTestServer } from './kserve-test-server.ts';
 

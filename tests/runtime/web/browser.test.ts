@@ -12,7 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumProblem, findChromium, launchChromium as launch } from '../../../src/browser/chromium.ts';
 import { segmentInPage, type PageCloud, type PageRun } from '../../../src/browser/page-runner.ts';
-import { parsePointsWithParts } from '../../../src/data/pts.ts';
+import { parsePointsWithParts } from '../../../src/core/formats/pts.ts';
 import { startServer, type RunningServer } from '../../../src/serve/index.ts';
 import { buildTinyModel, TINY_CLASSES } from './tiny-model.ts';
 

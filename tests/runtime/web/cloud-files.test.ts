@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { capPoints } from '../../../runtime/web/demo/cloud-files.ts';
-import { parseCloudFile } from '../../../src/formats/cloud-file.ts';
-import { parsePly as parsePlyCloud } from '../../../src/formats/ply.ts';
+import { parseCloudFile } from '../../../src/core/formats/cloud-file.ts';
+import { parsePly as parsePlyCloud } from '../../../src/core/formats/ply.ts';
 
 const parsePly = (bytes: Uint8Array, file: string) => parsePlyCloud(bytes, file).points;
-import { normalizeUnitSphere as normalizeToUnitSphere } from '../../../src/data/normalize.ts';
+import { normalizeUnitSphere as normalizeToUnitSphere } from '../../../src/core/normalize.ts';
 import { parseExecutionProviders } from '../../../runtime/web/execution-providers.ts';
-import { Rng } from '../../../src/rng.ts';
+import { Rng } from '../../../src/core/rng.ts';
 
 const enc = new TextEncoder();
 

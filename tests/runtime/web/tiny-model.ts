@@ -6,7 +6,7 @@ import { describeModel } from '../../../src/checkpoint/meta.ts';
 import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
 import { initialWeights, modelLayout } from '../../../src/model/spec.ts';
 import { NARROW_PRESET } from '../../fixtures/presets.ts';
-import { Rng } from '../../../src/rng.ts';
+import { Rng } from '../../../src/core/rng.ts';
 
 export const TINY_PRESET = NARROW_PRESET;
 

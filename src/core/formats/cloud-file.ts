@@ -1,7 +1,7 @@
 /** One cloud file's bytes → xyz triples, by extension; shared by `pnet infer` and the demo page (browser-safe). */
 import { PnetError } from '../errors.ts';
-import { parsePts } from '../data/pts.ts';
-import { parseNumericRows } from '../data/text-table.ts';
+import { parsePts } from './pts.ts';
+import { parseNumericRows } from './text-table.ts';
 import { parsePly } from './ply.ts';
 
 export const CLOUD_FILE_EXTENSIONS = ['.pts', '.ply', '.txt'] as const;

@@ -3,7 +3,7 @@
  * segmented clouds with per-vertex colours and labels that MeshLab, CloudCompare and three.js open directly.
  */
 import { PnetError } from '../errors.ts';
-import { float32TokenProblem } from '../data/text-table.ts';
+import { float32TokenProblem } from './text-table.ts';
 
 type PlyFormat = 'ascii' | 'binary_little_endian' | 'binary_big_endian';
 

@@ -1,8 +1,8 @@
 /** Builds a PointNet from a checkpoint file (weights by spec name; optimizer slots are ignored). */
-import { readCheckpoint, type CheckpointMeta } from '../checkpoint/format.ts';
-import { PnetError } from '../errors.ts';
-import { PointNet } from './pointnet.ts';
-import { modelLayout, type WeightMap } from './spec.ts';
+import { readCheckpoint, type CheckpointMeta } from './format.ts';
+import { PnetError } from '../core/errors.ts';
+import { PointNet } from '../model/pointnet.ts';
+import { modelLayout, type WeightMap } from '../model/spec.ts';
 
 export const OPTIMIZER_PREFIX = 'optimizer/';
 

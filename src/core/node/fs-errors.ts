@@ -1,5 +1,5 @@
 /** Node's file-system errors as one-line PnetErrors that name the path, instead of stack traces. */
-import { PnetError } from './errors.ts';
+import { PnetError } from '../errors.ts';
 
 const REASONS: Record<string, string> = {
   EACCES: 'permission denied',

@@ -1,4 +1,16 @@
-/** Part colours: metadata may name CSS colours ("blue"); everything downstream wants #rrggbb. */
+/**
+ * Part colours, one module: as dataset metadata may name them (CSS names), as the ONNX metadata stores them (#rrggbb)
+ * and as vertex colours want them (0–255 triples).
+ */
+
+export type Rgb = [number, number, number];
+
+export function hexToRgb(hex: string): Rgb {
+  const m = /^#([0-9a-fA-F]{2})([0-9a-fA-F]{2})([0-9a-fA-F]{2})$/.exec(hex);
+  if (!m) throw new RangeError(`"${hex}" is not a #rrggbb colour`);
+  return [parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16)];
+}
+
 const NAMED: Record<string, string> = {
   black: '#000000', white: '#ffffff', red: '#e6194b', green: '#3cb44b', blue: '#4363d8', yellow: '#ffe119',
   orange: '#f58231', purple: '#911eb4', cyan: '#42d4f4', magenta: '#f032e6', lime: '#bfef45', pink: '#fabed4',
