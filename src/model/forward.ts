@@ -94,7 +94,7 @@ function inferenceLayers(p: ParamLookup, layout: ModelLayout): Layers {
       const localRows = kernel.shape[0] - g;
       const globalTerm = tf.matMul(global, tf.slice(kernel, [localRows, 0], [g, -1]));
       const z = tf.fused.matMul({ a: tf.concat(local, 1), b: tf.slice(kernel, [0, 0], [localRows, -1]), bias });
-      const [rows, c] = z.shape;
+      const [rows, c] = z.shape as [number, number];
       const clouds = global.shape[0];
       const sum = tf.add(tf.reshape(z, [clouds, rows / clouds, c]), tf.reshape(globalTerm, [clouds, 1, c]));
       return tf.relu(tf.reshape(sum, [rows, c])) as tf.Tensor2D;
