@@ -18,7 +18,8 @@ import { buildTinyModel, TINY_CLASSES } from './tiny-model.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DATA_DIR = join(REPO_ROOT, 'tests', 'fixtures', 'shapenetcore_partanno_segmentation_benchmark_v0_normal');
-const ARTIFACTS = join(REPO_ROOT, 'tests', 'artifacts');
+// Screenshots go outside the checkout (tests never write into the repository); PNET_TEST_ARTIFACTS keeps them.
+const ARTIFACTS = process.env.PNET_TEST_ARTIFACTS ?? join(tmpdir(), 'pnet-test-artifacts');
 
 type Cloud = PageCloud;
 
