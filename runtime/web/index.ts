@@ -16,3 +16,5 @@ export {
 } from './execution-providers.ts';
 export { readModelInfoFromOnnx } from '../common/model-info.ts';
 export type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
+export * from '../../src/formats/index.ts';
+export { PnetError, isPnetError, type PnetErrorCode } from '../../src/errors.ts';
