@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Entry point of the `pnet` binary: loads the TypeScript sources through tsx so no build step is needed.
+// Entry point of the `pnet` binary. In a checkout (the sources next to bin/) it loads the TypeScript sources through
+// tsx, so no build step is needed and a stale dist/ never shadows edited sources; in the installed package, which
+// ships no sources, it runs the build in dist/.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 // onnxruntime-node's native code crashes (SIGSEGV) creating a session when the process's command line is long,
@@ -22,7 +25,13 @@ if (process.env[ARGV_ENV] !== undefined) {
   process.exit(child.status ?? (child.signal === 'SIGINT' ? 130 : 1));
 }
 
-const { register } = await import('tsx/esm/api');
-register();
-const { main } = await import('../src/cli/main.ts');
+const sources = new URL('../src/cli/main.ts', import.meta.url);
+let main;
+if (existsSync(sources)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import(sources.href));
+} else {
+  ({ main } = await import('../dist/src/cli/main.js'));
+}
 process.exitCode = await main(args);

@@ -25,6 +25,7 @@ const LAYERS: Array<[prefix: string, layer: string]> = [
   ['src/browser/', 'apps'],
   ['src/quickstart/', 'apps'],
   ['src/index.ts', 'library'],
+  ['src/triton.ts', 'library'],
   ['src/cli/', 'cli'],
 ];
 

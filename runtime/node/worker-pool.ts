@@ -13,8 +13,11 @@ import type { NodeExecutionProvider } from './execution-providers.ts';
 import { deserializeError } from '../../src/core/error-wire.ts';
 import type { FromWorker, ToWorker, WorkerSetup } from './worker-protocol.ts';
 
-/** Worker entry: a plain .mjs that registers tsx, since worker threads do not inherit the parent's module hooks. */
-export const SEGMENT_WORKER_ENTRY = new URL('./segment-worker-entry.mjs', import.meta.url);
+/**
+ * Worker entry: from the sources, a plain .mjs that registers tsx, since worker threads do not inherit the parent's
+ * module hooks; from the build, the compiled worker itself.
+ */
+export const SEGMENT_WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './segment-worker-entry.mjs' : './segment-worker.js', import.meta.url);
 
 /** How long `close` waits for a worker to release its session before stopping it. */
 const CLOSE_GRACE_MS = 5000;

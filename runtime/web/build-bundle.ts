@@ -8,13 +8,13 @@
  */
 import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import * as esbuild from 'esbuild';
 import { writeFileAtomic } from '../../src/core/node/atomic-write.ts';
+import { packageRoot, webBundleDir } from '../../src/core/node/package-root.ts';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const DEFAULT_WEB_OUT_DIR = join(REPO_ROOT, 'dist', 'web');
+export const REPO_ROOT = packageRoot();
+export const DEFAULT_WEB_OUT_DIR = webBundleDir();
 const WEB_DIR = join(REPO_ROOT, 'runtime', 'web');
 const DEMO_DIR = join(WEB_DIR, 'demo');
 const ORT_DIST = join(REPO_ROOT, 'node_modules', 'onnxruntime-web', 'dist');

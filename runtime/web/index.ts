@@ -16,3 +16,5 @@ export {
 } from './execution-providers.ts';
 export { readModelInfoFromOnnx } from '../../src/core/contract.ts';
 export type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
+export * from '../../src/core/formats/index.ts';
+export { PnetError, isPnetError, type PnetErrorCode } from '../../src/core/errors.ts';

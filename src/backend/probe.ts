@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { TFJS_NODE_PACKAGES, type BackendName } from './names.ts';
+import { BACKEND_NAMES, TFJS_NODE_PACKAGES, type BackendName } from './names.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -105,4 +105,9 @@ export async function probeBackend(name: BackendName): Promise<BackendProbe> {
     case 'cpu':
       return { name, available: true, detail: 'plain JavaScript kernels (slowest)' };
   }
+}
+
+/** What each backend's state is here; fast and without registering anything (for `pnet doctor`). */
+export async function listBackends(): Promise<BackendProbe[]> {
+  return Promise.all(BACKEND_NAMES.map((name) => probeBackend(name)));
 }

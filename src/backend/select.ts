@@ -5,17 +5,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { PnetError } from '../core/errors.ts';
 import { BACKEND_NAMES, INSTALL_REMEDY, type BackendName, type BackendRequest } from './names.ts';
-import { describeAdapter, installedTfjsNode, probeBackend, requestDawnAdapter, type BackendProbe } from './probe.ts';
+import { describeAdapter, installedTfjsNode, requestDawnAdapter } from './probe.ts';
 
 export interface SelectedBackend {
   name: BackendName;
   reason: string;
 }
 
-/** What each backend's state is here; fast and without registering anything (for `pnet doctor`). */
-export async function listBackends(): Promise<BackendProbe[]> {
-  return Promise.all(BACKEND_NAMES.map((name) => probeBackend(name)));
-}
+export { listBackends } from './probe.ts';
 
 function unavailable(name: BackendName, detail: string): PnetError {
   return new PnetError('BACKEND_UNAVAILABLE', `TF.js backend "${name}" is not available: ${detail}`, { remedy: INSTALL_REMEDY[name] });

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { PnetError } from '../core/errors.ts';
 
 /** Where a system Chromium may live; pnet never downloads a browser. PNET_CHROMIUM overrides. */
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
@@ -30,11 +31,24 @@ export function chromiumArgs(options: { webgpu: boolean; userDataDir: string }):
   ];
 }
 
+/** playwright-core, an optional peer dependency: loaded only when a browser is started. */
+async function loadPlaywright(): Promise<typeof import('playwright-core')> {
+  try {
+    return await import('playwright-core');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    throw new PnetError('NOT_FOUND', 'driving Chromium needs the optional package playwright-core, which is not installed', {
+      remedy: 'npm install playwright-core',
+    });
+  }
+}
+
 /**
  * Starts headless Chromium with a fresh profile. Playwright takes the profile folder itself rather than as
  * --user-data-dir. Closing the returned context also deletes the profile.
  */
 export async function launchChromium(executable: string, webgpu: boolean): Promise<BrowserContext> {
+  const { chromium } = await loadPlaywright();
   const userDataDir = await mkdtemp(join(tmpdir(), 'pnet-chromium-'));
   const args = chromiumArgs({ webgpu, userDataDir }).filter((a) => !a.startsWith('--user-data-dir='));
   let context: BrowserContext;

@@ -1,6 +1,7 @@
 import yargs, { type Argv, type ArgumentsCamelCase } from 'yargs';
 import { PnetError, isPnetError } from '../core/errors.ts';
 import { fsErrorToPnet, isFsError } from '../core/node/fs-errors.ts';
+import { commandNames, type LoadedCommand } from './command.ts';
 import { commands } from './commands/index.ts';
 
 /** Runs the CLI and returns the exit code. Expected failures print one line, never a stack trace. */
@@ -18,17 +19,21 @@ export async function main(argv: string[]): Promise<number> {
       if (err) throw err;
       throw new PnetError('BAD_ARGUMENT', msg);
     });
-  for (const c of commands) {
-    cli.command({
-      command: c.command,
-      describe: c.describe,
-      builder: c.builder as (y: Argv) => Argv,
-      handler: async (args: ArgumentsCamelCase) => {
-        exitCode = await c.handler(args);
-      },
-    });
-  }
   try {
+    // Every command is listed; only the one named on the command line is loaded (TF.js, ONNX Runtime… are slow to
+    // import), so `pnet --help` and an unknown command load none.
+    const named = argv.find((a) => !a.startsWith('-'));
+    for (const c of commands) {
+      const loaded: LoadedCommand | undefined = named !== undefined && commandNames(c).includes(named) ? await c.load() : undefined;
+      cli.command({
+        command: c.command,
+        describe: c.describe,
+        builder: (loaded?.builder ?? ((y: Argv) => y)) as (y: Argv) => Argv,
+        handler: async (args: ArgumentsCamelCase) => {
+          if (loaded) exitCode = await loaded.handler(args);
+        },
+      });
+    }
     await cli.parseAsync();
   } catch (e) {
     return reportError(e);

@@ -11,9 +11,10 @@
  * dense×2 (+BN+ReLU) → dense to k×k with zero kernel and identity bias.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { PnetError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
+import { packageRoot } from '../core/node/package-root.ts';
 
 export interface TnetSpec {
   conv: number[];
@@ -38,7 +39,7 @@ export interface PresetSpec {
 export const PRESET_NAMES = ['keras', 'lite'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
-const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
+const MODELS_DIR = join(packageRoot(), 'models/');
 
 export function loadPreset(name: string): PresetSpec {
   if (!(PRESET_NAMES as readonly string[]).includes(name)) {

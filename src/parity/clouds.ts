@@ -4,19 +4,17 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PnetError } from '../core/errors.ts';
 import { indexDataset } from '../data/layout.ts';
 import { parseCloud } from '../data/parse-cloud.ts';
 import { parseCloudFile } from '../core/formats/cloud-file.ts';
 import { synthAirplane } from '../data/synth.ts';
 import { Rng } from '../core/rng.ts';
+import { demoSamplesDir } from '../core/node/package-root.ts';
 import type { ParityCloud } from './types.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
 /** The demo page's samples: real ShapeNet clouds (and synthetic ones, which parity leaves out), with index.json. */
-export const SAMPLES_DIR = join(REPO_ROOT, 'runtime', 'web', 'demo', 'samples');
+export const SAMPLES_DIR = demoSamplesDir();
 
 export interface ParityCloudSet {
   clouds: ParityCloud[];

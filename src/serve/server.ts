@@ -8,7 +8,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { basename, join, resolve } from 'node:path';
 import { PnetError } from '../core/errors.ts';
-import { DEFAULT_WEB_OUT_DIR, REPO_ROOT, ensureWebBundle } from '../../runtime/web/build-bundle.ts';
+import { RUNNING_FROM_SOURCES, packageRoot, webBundleDir } from '../core/node/package-root.ts';
 import { mimeTypeFor } from './mime-types.ts';
 import { lookupStatic } from './static-path.ts';
 
@@ -37,9 +37,9 @@ export interface RunningServer {
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
 /** The model trained on the real ShapeNet part Airplane train split; the page shows it when no model is named. */
-export const DEFAULT_MODEL = join(REPO_ROOT, 'models', 'airplane.onnx');
+export const DEFAULT_MODEL = join(packageRoot(), 'models', 'airplane.onnx');
 /** Shown instead when DEFAULT_MODEL is absent (a trimmed checkout): the synthetic-data demo model. */
-export const DEMO_MODEL = join(REPO_ROOT, 'models', 'demo.onnx');
+export const DEMO_MODEL = join(packageRoot(), 'models', 'demo.onnx');
 export const NO_MODEL_HELP =
   'No model to serve yet. Train and export one with `npx pnet quickstart`, or export a checkpoint with ' +
   '`npx pnet export runs/<run> --onnx models/demo.onnx`, then restart with `npx pnet serve --model models/demo.onnx`.';
@@ -63,11 +63,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const model = options.defaultModel
     ? await resolveModel(options.model, options.defaultModel)
     : ((await resolveModel(options.model, DEFAULT_MODEL)) ?? (await resolveModel(undefined, DEMO_MODEL)));
-  if (!options.webDir) {
+  // A checkout builds the bundle on demand (esbuild, a build-time tool); the built package ships it prebuilt.
+  if (!options.webDir && RUNNING_FROM_SOURCES) {
+    const { ensureWebBundle } = await import('../../runtime/web/build-bundle.ts');
     const build = await ensureWebBundle();
     if (build.built) options.log?.(`built the web bundle (dist/web/) in ${Math.round(build.ms)} ms`);
   }
-  const webDir = await realpath(resolve(options.webDir ?? DEFAULT_WEB_OUT_DIR)).catch(() => {
+  const webDir = await realpath(resolve(options.webDir ?? webBundleDir())).catch(() => {
     throw new PnetError('NOT_FOUND', 'the web folder does not exist', { file: options.webDir, remedy: 'run `npm run build:web`' });
   });
   const modelUrl = model ? `/model/${encodeURIComponent(basename(model))}` : undefined;

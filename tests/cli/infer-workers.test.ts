@@ -6,7 +6,6 @@ import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inferCommand } from '../../src/cli/commands/infer.ts';
 import { writePly } from '../../src/core/formats/ply.ts';
 import { formatSeg } from '../../src/core/formats/seg.ts';
 import { Rng } from '../../src/core/rng.ts';
@@ -19,7 +18,7 @@ import { runCommands } from './run-commands.ts';
 
 let dir: string;
 let model: string;
-const run = (...argv: string[]) => runCommands([inferCommand], argv);
+const run = (...argv: string[]) => runCommands(['infer'], argv);
 
 function randomCloud(rng: Rng, n: number): Float32Array {
   return Float32Array.from({ length: n * 3 }, () => Math.round(rng.uniform(-1, 1) * 1e4) / 1e4);

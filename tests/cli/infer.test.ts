@@ -5,8 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inferCommand } from '../../src/cli/commands/infer.ts';
-import { setupCommand } from '../../src/cli/commands/setup.ts';
 import { createNodeSegmenter, probeCuda } from '../../runtime/node/index.ts';
 import { parsePly, writePly } from '../../src/core/formats/ply.ts';
 import { parseSeg } from '../../src/core/formats/pts.ts';
@@ -20,7 +18,7 @@ let dir: string;
 let model: string;
 const clouds = new Map<string, Float32Array>();
 
-const run = (...argv: string[]) => runCommands([inferCommand, setupCommand], argv);
+const run = (...argv: string[]) => runCommands(['infer', 'setup'], argv);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-infer-'));

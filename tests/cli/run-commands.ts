@@ -5,7 +5,8 @@
 import yargs from 'yargs';
 import { vi } from 'vitest';
 import { PnetError, isPnetError } from '../../src/core/errors.ts';
-import type { PnetCommand } from '../../src/cli/command.ts';
+import { commandNames } from '../../src/cli/command.ts';
+import { commands as commandTable } from '../../src/cli/commands/index.ts';
 
 export interface CliRun {
   code: number;
@@ -13,7 +14,8 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runCommands(commands: PnetCommand<any>[], argv: string[]): Promise<CliRun> {
+/** Runs `argv` with the commands named in `names` (as the command table lists them) registered. */
+export async function runCommands(names: string[], argv: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
@@ -32,10 +34,11 @@ export async function runCommands(commands: PnetCommand<any>[], argv: string[]):
       .fail((msg, e) => {
         throw e ?? new PnetError('BAD_ARGUMENT', msg);
       });
-    for (const c of commands) {
+    for (const entry of commandTable.filter((e) => commandNames(e).some((n) => names.includes(n)))) {
+      const c = await entry.load();
       cli.command({
-        command: c.command,
-        describe: c.describe,
+        command: entry.command,
+        describe: entry.describe,
         builder: c.builder as never,
         handler: async (args: any) => {
           code = await c.handler(args);

@@ -15,7 +15,7 @@ export async function pnetExport(args: string[]): Promise<{ code: number; out: s
       .fail((msg, e) => {
         throw e ?? new Error(msg);
       })
-      .command({ ...exportCommand, handler: async (a: never) => void (code = await exportCommand.handler(a)) } as never)
+      .command({ command: 'export <source>', describe: 'export', builder: exportCommand.builder, handler: async (a: never) => void (code = await exportCommand.handler(a)) } as never)
       .parseAsync();
   } finally {
     log.mockRestore();

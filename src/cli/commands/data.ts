@@ -65,8 +65,6 @@ async function checkAction(a: DataArgs): Promise<number> {
 }
 
 export const dataCommand: PnetCommand<DataArgs> = {
-  command: 'data <action> [dir]',
-  describe: 'Get, synthesise or validate part-segmentation data (fetch | synth | check)',
   builder: (y: Argv) =>
     y
       .positional('action', { choices: ['fetch', 'synth', 'check'] as const, describe: 'what to do' })
@@ -105,3 +103,5 @@ export const dataCommand: PnetCommand<DataArgs> = {
     return checkAction(a);
   },
 };
+
+export const { builder, handler } = dataCommand;

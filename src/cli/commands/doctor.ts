@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
-import { listBackends } from '../../backend/index.ts';
-import { listExecutionProviders } from '../../../runtime/node/index.ts';
+// The probes only look for packages and files; importing TF.js or ONNX Runtime here would cost seconds.
+import { listBackends } from '../../backend/probe.ts';
+import { listExecutionProviders } from '../../../runtime/node/execution-providers.ts';
 import { findChromium } from '../../browser/chromium.ts';
 import { PNET_VERSION } from '../../version.ts';
 
@@ -22,8 +23,6 @@ function nodeCheck(): Check {
 }
 
 export const doctorCommand: PnetCommand<DoctorArgs> = {
-  command: 'doctor',
-  describe: 'Show what this machine can run: Node, TF.js backends, ONNX Runtime EPs, Chromium',
   builder: (y: Argv) =>
     y
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
@@ -51,3 +50,5 @@ export const doctorCommand: PnetCommand<DoctorArgs> = {
     return 0;
   },
 };
+
+export const { builder, handler } = doctorCommand;

@@ -20,8 +20,6 @@ interface EvalArgs {
 }
 
 export const evalCommand: PnetCommand<EvalArgs> = {
-  command: 'eval <model>',
-  describe: 'Evaluate a run directory or checkpoint by the ShapeNet part protocol: accuracy, instance/class mIoU, per-part IoU, confusion matrix',
   builder: (y: Argv) =>
     y
       .positional('model', { type: 'string', demandOption: true, describe: 'run directory (uses best.ckpt) or .ckpt file' })
@@ -77,3 +75,5 @@ export const evalCommand: PnetCommand<EvalArgs> = {
     }
   },
 };
+
+export const { builder, handler } = evalCommand;

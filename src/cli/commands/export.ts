@@ -170,8 +170,6 @@ export function formatTritonReport(t: TritonRepositoryReport): string {
 }
 
 export const exportCommand: PnetCommand<ExportArgs> = {
-  command: 'export <source>',
-  describe: 'Export a trained model (run directory or .ckpt) to one self-contained ONNX file',
   builder: (y: Argv) =>
     y
       .positional('source', {
@@ -263,3 +261,5 @@ export const exportCommand: PnetCommand<ExportArgs> = {
     return 0;
   },
 };
+
+export const { builder, handler } = exportCommand;

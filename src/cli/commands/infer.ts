@@ -425,8 +425,6 @@ export async function runInfer(args: InferArgs): Promise<number> {
 }
 
 export const inferCommand: PnetCommand<InferArgs> = {
-  command: 'infer <model> <inputs..>',
-  describe: 'Label every point of .pts/.ply clouds with an exported ONNX model (onnxruntime-node, CPU or CUDA)',
   builder: (y: Argv) =>
     y
       .positional('model', { type: 'string', demandOption: true, describe: 'pnet .onnx model (from `pnet export`)' })
@@ -484,3 +482,5 @@ export const inferCommand: PnetCommand<InferArgs> = {
       ) as unknown as Argv<InferArgs>,
   handler: (args) => runInfer(args),
 };
+
+export const { builder, handler } = inferCommand;

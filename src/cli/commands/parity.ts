@@ -24,8 +24,6 @@ function summary(rows: ParityRow[]): string {
 }
 
 export const parityCommand: PnetCommand<ParityArgs> = {
-  command: 'parity [source]',
-  describe: 'Check that every runtime (TF.js backends, onnxruntime-node, onnxruntime-web in Node and Chromium) gives the same answers',
   builder: (y: Argv) =>
     y
       .positional('source', {
@@ -85,3 +83,5 @@ export const parityCommand: PnetCommand<ParityArgs> = {
     return parityPassed(rows) ? 0 : 1;
   },
 };
+
+export const { builder, handler } = parityCommand;

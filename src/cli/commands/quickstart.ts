@@ -28,8 +28,6 @@ function step(n: number, title: string): void {
 }
 
 export const quickstartCommand: PnetCommand<QuickstartArgs> = {
-  command: 'quickstart',
-  describe: 'The whole pipeline in minutes on SYNTHETIC airplanes: data → train (lite) → export → infer → parity',
   builder: (y: Argv) =>
     y
       .option('out', { type: 'string', default: 'pnet-quickstart', describe: 'folder for the data, run, model and outputs' })
@@ -103,3 +101,5 @@ export const quickstartCommand: PnetCommand<QuickstartArgs> = {
     return 0;
   },
 };
+
+export const { builder, handler } = quickstartCommand;

@@ -11,8 +11,6 @@ interface ServeArgs {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export const serveCommand: PnetCommand<ServeArgs> = {
-  command: 'serve',
-  describe: 'Serve the demo page: segment point clouds in the browser (WebGPU, WASM fallback)',
   builder: (y: Argv) =>
     y
       .option('model', { type: 'string', describe: 'the .onnx model the page loads [default: models/airplane.onnx (real ShapeNet airplanes), else models/demo.onnx]' })
@@ -41,3 +39,4 @@ export const serveCommand: PnetCommand<ServeArgs> = {
   },
 };
 
+export const { builder, handler } = serveCommand;

@@ -11,8 +11,6 @@ interface SetupArgs {
 }
 
 export const setupCommand: PnetCommand<SetupArgs> = {
-  command: 'setup <target>',
-  describe: 'Install optional runtime pieces: `cuda` fetches the CUDA 12 execution provider of onnxruntime-node',
   builder: (y: Argv) =>
     y
       .positional('target', { choices: ['cuda'] as const, demandOption: true, describe: 'what to install' })
@@ -41,3 +39,5 @@ export const setupCommand: PnetCommand<SetupArgs> = {
     return status.remedies.includes(CUDA_SETUP_COMMAND) ? 1 : 0;
   },
 };
+
+export const { builder, handler } = setupCommand;

@@ -37,8 +37,6 @@ interface TrainArgs {
 }
 
 export const trainCommand: PnetCommand<TrainArgs> = {
-  command: 'train',
-  describe: 'Train a PointNet part-segmentation model with TensorFlow.js; writes a run directory with checkpoints',
   builder: (y: Argv) =>
     y
       .option('data', { type: 'string', describe: 'dataset directory (any supported layout)' })
@@ -117,3 +115,5 @@ export const trainCommand: PnetCommand<TrainArgs> = {
     }
   },
 };
+
+export const { builder, handler } = trainCommand;

@@ -33,7 +33,9 @@ export interface StepExecutor {
   close(): Promise<void>;
 }
 
-export const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+// From the sources, a plain .mjs that registers tsx (worker threads do not inherit the parent's module hooks);
+// from the build, the compiled step worker itself.
+export const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './step-worker.js', import.meta.url);
 const CLOSE_GRACE_MS = 5000;
 
 export function localExecutor(model: PointNet, optimizer?: Adam): StepExecutor {

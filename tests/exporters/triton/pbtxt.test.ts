@@ -1,8 +1,8 @@
 /** The strict text-format reader: what it accepts, and that it rejects what protobuf's own parser rejects. */
 import { describe, expect, it } from 'vitest';
 import protobuf from 'protobufjs';
-import { parseTextFormat } from '../../../exporters/triton/pbtxt.ts';
-import { modelConfigType } from '../../../exporters/triton/model-config-schema.ts';
+import { parseTextFormat } from './pbtxt.ts';
+import { modelConfigType } from './model-config-schema.ts';
 import { isPnetError } from '../../../src/core/errors.ts';
 
 const { root } = protobuf.parse(

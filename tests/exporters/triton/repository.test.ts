@@ -9,8 +9,8 @@ import path from 'node:path';
 import { buildOnnxModel, decodeOnnx, describeOnnx } from '../../../exporters/onnx/index.ts';
 import { onnx } from '../../../exporters/onnx/onnx-proto.ts';
 import { writeTritonRepository, type TritonRepositoryOptions } from '../../../exporters/triton/index.ts';
-import { parseTextFormat } from '../../../exporters/triton/pbtxt.ts';
-import { modelConfigType } from '../../../exporters/triton/model-config-schema.ts';
+import { parseTextFormat } from './pbtxt.ts';
+import { modelConfigType } from './model-config-schema.ts';
 import { isPnetError } from '../../../src/core/errors.ts';
 import { CLASS_NAMES, tinyModel } from '../onnx/fixtures.ts';
 

@@ -9,8 +9,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as ort from 'onnxruntime-node';
-import { parseTextFormat } from '../../../exporters/triton/pbtxt.ts';
-import { modelConfigType } from '../../../exporters/triton/model-config-schema.ts';
+import { parseTextFormat } from '../../exporters/triton/pbtxt.ts';
+import { modelConfigType } from '../../exporters/triton/model-config-schema.ts';
 
 interface Tensor {
   name: string;

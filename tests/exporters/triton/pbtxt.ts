@@ -10,7 +10,7 @@
  */
 import protobuf from 'protobufjs';
 import { readFileSync } from 'node:fs';
-import { PnetError } from '../../src/core/errors.ts';
+import { PnetError } from '../../../src/core/errors.ts';
 
 type TokenKind = 'ident' | 'number' | 'string' | 'punct' | 'end';
 
