@@ -112,10 +112,14 @@ class NaiveGraph {
     let x = this.op('Div', [centred, radius]);
     x = this.op('MatMul', [x, this.tnet(layout.inputTnet, x)]);
     const local: string[] = [];
-    for (const b of layout.features) local.push((x = this.block(b, x)));
+    for (const b of layout.features) {
+      x = this.block(b, x);
+      local.push(x);
+    }
     x = this.op('MatMul', [x, this.tnet(layout.featureTnet, x)]);
     local.push(x);
-    local.push((x = this.block(layout.features2[0]!, x)));
+    x = this.block(layout.features2[0]!, x);
+    local.push(x);
     x = this.block(layout.features2[1]!, x);
     const global = this.op('ReduceMax', [x], { axes: [1], keepdims: 1 });
     const tiled = this.op('Expand', [global, this.op('Shape', [x])]);

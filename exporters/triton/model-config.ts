@@ -71,6 +71,7 @@ function tensorSpec(value: OnnxTypes.IValueInfoProto, options: TritonConfigOptio
 
 /** A text-format string literal: quotes, backslashes and control characters escaped, other UTF-8 kept as is. */
 export function pbtxtString(s: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped
   const escaped = s.replace(/[\\"\u0000-\u001f\u007f]/g, (c) => {
     if (c === '\\' || c === '"') return `\\${c}`;
     if (c === '\n') return '\\n';

@@ -4,7 +4,7 @@
  * them, so a foreign or half-written model fails with one clear line. Browser-safe.
  */
 import { PnetError } from './errors.ts';
-import { readOnnxFacts } from './onnx-facts.ts';
+import { readOnnxFacts, type OnnxFileFacts } from './onnx-facts.ts';
 
 /** Graph tensor names: raw xyz in; per-class probabilities and per-point labels out. */
 export const TENSOR_NAMES = {
@@ -160,7 +160,7 @@ export function readModelInfo(metadata: Record<string, string>, file?: string): 
 
 /** Reads and validates the pnet metadata of ONNX bytes; malformed protobuf is a BAD_MODEL naming `file`. */
 export function readModelInfoFromOnnx(bytes: Uint8Array, file?: string): ModelInfo {
-  let facts;
+  let facts: OnnxFileFacts;
   try {
     facts = readOnnxFacts(bytes);
   } catch (e) {

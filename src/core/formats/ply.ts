@@ -45,7 +45,7 @@ export interface PlyCloud {
 }
 
 function isScalar(t: string): t is ScalarType {
-  return Object.prototype.hasOwnProperty.call(SCALAR_TYPES, t);
+  return Object.hasOwn(SCALAR_TYPES, t);
 }
 
 function parseHeader(bytes: Uint8Array, file: string): PlyHeader {
