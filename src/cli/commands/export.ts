@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
@@ -12,6 +12,7 @@ import {
   type TritonRepositoryReport,
 } from '../../../exporters/triton/index.ts';
 import { readCheckpoint } from '../../checkpoint/format.ts';
+import { resolveCheckpoint } from '../../checkpoint/resolve.ts';
 import { modelLayout, type WeightMap } from '../../model/spec.ts';
 import { synthAirplane } from '../../data/synth.ts';
 import { normalizeUnitSphere } from '../../core/normalize.ts';
@@ -31,32 +32,6 @@ interface ExportArgs {
   instanceKind?: InstanceKind;
   instances?: number;
   force: boolean;
-}
-
-async function kindOf(p: string): Promise<'file' | 'dir' | undefined> {
-  try {
-    const s = await stat(p);
-    return s.isDirectory() ? 'dir' : 'file';
-  } catch {
-    return undefined;
-  }
-}
-
-/** A run directory exports its best checkpoint (best.ckpt), else its latest (last.ckpt); a file is used as is. */
-export async function resolveCheckpoint(source: string): Promise<string> {
-  const kind = await kindOf(source);
-  if (kind === 'file') return source;
-  if (kind === 'dir') {
-    for (const name of ['best.ckpt', 'last.ckpt']) {
-      const candidate = path.join(source, name);
-      if ((await kindOf(candidate)) === 'file') return candidate;
-    }
-    throw new PnetError('NOT_FOUND', 'the run directory has neither best.ckpt nor last.ckpt', {
-      file: source,
-      remedy: 'train first (`pnet train`), or name a .ckpt file',
-    });
-  }
-  throw new PnetError('NOT_FOUND', 'no such run directory or checkpoint', { file: source });
 }
 
 function defaultOutput(source: string, checkpoint: string, fp16: boolean): string {
