@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeCheckpoint } from '../../../src/checkpoint/format.ts';
-import { FP16_TOLERANCE } from '../../../src/cli/commands/export.ts';
+import { FP16_TOLERANCE } from '../../../src/parity/tolerances.ts';
 import { tinyModel } from '../onnx/fixtures.ts';
 import { pnetExport } from '../run-export.ts';
 
