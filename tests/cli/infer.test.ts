@@ -5,8 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inferCommand } from '../../src/cli/commands/infer.ts';
-import { setupCommand } from '../../src/cli/commands/setup.ts';
 import { createNodeSegmenter, probeCuda } from '../../runtime/node/index.ts';
 import { parsePly, writePly } from '../../src/core/formats/ply.ts';
 import { parseSeg } from '../../src/core/formats/pts.ts';
@@ -14,13 +12,13 @@ import { formatSeg } from '../../src/core/formats/seg.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { foreignModel } from '../runtime/node/onnx-fixtures.ts';
 import { tinyPnetModel, TINY_CLASSES } from '../runtime/node/tiny-model.ts';
-import { runCommands } from './run-commands.ts';
+import { runPnet } from '../helpers/run-cli.ts';
 
 let dir: string;
 let model: string;
 const clouds = new Map<string, Float32Array>();
 
-const run = (...argv: string[]) => runCommands([inferCommand, setupCommand], argv);
+const run = runPnet;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-infer-'));
