@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The `pnet` a user runs. */
+export const PNET_BIN = join(REPO_ROOT, 'bin', 'pnet.js');
 
 /** Small real ShapeNet part files committed under tests/fixtures (each folder has a SOURCE.md). */
 export const FIXTURES = join(REPO_ROOT, 'tests', 'fixtures');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, progressLines } from '../src/core/node/progress.ts';
+import { formatDuration, progressEnabled, progressLines } from '../src/core/node/progress.ts';
 
 describe('progress without a terminal', () => {
   it('writes the bar as a line at most every interval, with an ETA from the rate so far', () => {
@@ -26,5 +26,29 @@ describe('progress without a terminal', () => {
     expect(formatDuration(75)).toBe('1m15s');
     expect(formatDuration(3725)).toBe('1h02m');
     expect(formatDuration(Number.NaN)).toBe('?');
+  });
+});
+
+describe('when bars are drawn', () => {
+  it('on a terminal outside CI only; CI=false or CI=0 is not CI', () => {
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    const ci = process.env.CI;
+    try {
+      Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+      const enabledWith = (value: string | undefined) => {
+        if (value === undefined) delete process.env.CI;
+        else process.env.CI = value;
+        return progressEnabled();
+      };
+      expect([undefined, '', 'false', '0'].map(enabledWith)).toEqual([true, true, true, true]);
+      expect(['true', '1', 'woodpecker'].map(enabledWith)).toEqual([false, false, false]);
+      Object.defineProperty(process.stderr, 'isTTY', { value: false, configurable: true });
+      expect(enabledWith(undefined)).toBe(false);
+    } finally {
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as { isTTY?: boolean }).isTTY;
+      if (ci === undefined) delete process.env.CI;
+      else process.env.CI = ci;
+    }
   });
 });

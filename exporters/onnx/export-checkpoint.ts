@@ -2,8 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { buildOnnxModel, type OnnxExportOptions } from './build-model.ts';
 import { describeOnnx, type OnnxDescription } from './describe.ts';
-import { checkpointHash, decodeCheckpoint } from '../../src/checkpoint/format.ts';
-import { modelLayout, type WeightMap } from '../../src/model/spec.ts';
+import { checkpointHash, checkpointModel, decodeCheckpoint } from '../../src/checkpoint/format.ts';
 import { writeFileAtomic } from '../../src/core/node/atomic-write.ts';
 import { PnetError } from '../../src/core/errors.ts';
 
@@ -25,9 +24,7 @@ export async function exportCheckpointToOnnx(
   } catch (e) {
     throw new PnetError('NOT_FOUND', `cannot read checkpoint: ${(e as Error).message}`, { file: checkpointPath });
   }
-  const { meta, tensors } = decodeCheckpoint(fileBytes, checkpointPath);
-  const weights: WeightMap = new Map(tensors.filter((t) => !t.name.startsWith('optimizer/')).map((t) => [t.name, t]));
-  const layout = modelLayout(meta.preset, meta.classes.names.length);
+  const { layout, weights, meta } = checkpointModel(decodeCheckpoint(fileBytes, checkpointPath), checkpointPath);
   const checkpointSha256 = checkpointHash(fileBytes);
   let bytes: Uint8Array;
   try {

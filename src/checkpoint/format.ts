@@ -11,9 +11,11 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { PnetError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/node/atomic-write.ts';
-import type { NamedArray, PresetSpec } from '../model/spec.ts';
+import { modelLayout, type ModelLayout, type NamedArray, type PresetSpec, type WeightMap } from '../model/spec.ts';
 
 const MAGIC = 'PNETCKPT';
+/** Tensors under this prefix are Adam slots, not weights: only training reads them. */
+export const OPTIMIZER_PREFIX = 'optimizer/';
 const FORMAT_VERSION = 1;
 const HASH_BYTES = 32;
 
@@ -143,6 +145,25 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     throw new PnetError('NOT_FOUND', `cannot read checkpoint: ${(e as Error).message}`, { file: path });
   }
   return decodeCheckpoint(bytes, path);
+}
+
+/** The weights among a checkpoint's tensors, by spec name (optimizer slots left out). */
+export function modelWeights(tensors: Iterable<NamedArray>): WeightMap {
+  const weights: WeightMap = new Map();
+  for (const t of tensors) if (!t.name.startsWith(OPTIMIZER_PREFIX)) weights.set(t.name, t);
+  return weights;
+}
+
+/**
+ * The model a checkpoint holds: its layout (from the recorded preset and classes) and its weights. Every reader
+ * of checkpoints (TF.js loading, the exporters, parity) comes through here, so they agree on what a checkpoint means.
+ */
+export function checkpointModel(ckpt: Checkpoint, file = '<memory>'): { layout: ModelLayout; weights: WeightMap; meta: CheckpointMeta } {
+  const { meta } = ckpt;
+  if (!meta?.preset || !Array.isArray(meta.classes?.names)) {
+    throw new PnetError('BAD_CHECKPOINT', 'checkpoint metadata lacks the preset or the class names', { file });
+  }
+  return { layout: modelLayout(meta.preset, meta.classes.names.length), weights: modelWeights(ckpt.tensors), meta };
 }
 
 /** sha256 of the checkpoint file bytes, recorded by exports as provenance. */

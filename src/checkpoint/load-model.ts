@@ -1,19 +1,10 @@
-/** Builds a PointNet from a checkpoint file (weights by spec name; optimizer slots are ignored). */
-import { readCheckpoint, type CheckpointMeta } from './format.ts';
+/** Builds a TF.js PointNet from a checkpoint file. */
+import { checkpointModel, readCheckpoint, type CheckpointMeta } from './format.ts';
 import { PnetError } from '../core/errors.ts';
 import { PointNet } from '../model/pointnet.ts';
-import { modelLayout, type WeightMap } from '../model/spec.ts';
-
-export const OPTIMIZER_PREFIX = 'optimizer/';
 
 export async function loadPointNetFromCheckpoint(path: string): Promise<{ model: PointNet; meta: CheckpointMeta }> {
-  const { meta, tensors } = await readCheckpoint(path);
-  if (!meta?.preset || !Array.isArray(meta.classes?.names)) {
-    throw new PnetError('BAD_CHECKPOINT', 'checkpoint metadata lacks the preset or the class names', { file: path });
-  }
-  const layout = modelLayout(meta.preset, meta.classes.names.length);
-  const weights: WeightMap = new Map();
-  for (const t of tensors) if (!t.name.startsWith(OPTIMIZER_PREFIX)) weights.set(t.name, t);
+  const { layout, weights, meta } = checkpointModel(await readCheckpoint(path), path);
   try {
     return { model: PointNet.create(layout, weights), meta };
   } catch (e) {

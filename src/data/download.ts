@@ -11,9 +11,9 @@ import { createWriteStream } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import cliProgress from 'cli-progress';
 import { PnetError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/node/atomic-write.ts';
+import { createProgress, type Progress } from '../core/node/progress.ts';
 import { PNET_VERSION } from '../version.ts';
 
 export interface DownloadOptions {
@@ -21,7 +21,7 @@ export interface DownloadOptions {
   /** Where the bytes go; the sidecar is `${partPath}.json`. */
   partPath: string;
   signal?: AbortSignal;
-  /** Allow a progress bar (still off when stderr is not a TTY or CI=true). Default true. */
+  /** Allow a progress bar (still off where progress.ts draws none: stderr not a TTY, or CI). Default true. */
   progress?: boolean;
   /** Give up when the server sends nothing for this long. Default 60 s. */
   idleTimeoutMs?: number;
@@ -311,34 +311,16 @@ export function formatBytes(n: number): string {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-export function progressBarsAllowed(requested: boolean): boolean {
-  return requested && process.stderr.isTTY === true && process.env.CI !== 'true';
-}
-
-interface ByteBar {
-  update(done: number): void;
-  stop(): void;
-}
-
-function startByteBar(total: number | undefined, start: number, requested: boolean): ByteBar | undefined {
-  if (!progressBarsAllowed(requested) || total === undefined) return undefined;
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: 'download {bar} {percentage}% | {done}/{size} | {speed} | ETA {eta_formatted}',
-      hideCursor: true,
-      etaBuffer: 50,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+/** Bytes received against the expected size; no bar when the size is unknown (or bars are off, progress.ts). */
+function startByteBar(total: number | undefined, start: number, requested: boolean): Progress | undefined {
+  if (!requested || total === undefined) return undefined;
+  const bar = createProgress('download', total, '{bar} {percentage}% | {done}/{size} | {speed} | ETA {eta_formatted}');
   const began = Date.now();
   const payload = (done: number) => {
     const seconds = Math.max((Date.now() - began) / 1000, 1e-3);
     return { done: formatBytes(done), size: formatBytes(total), speed: `${formatBytes((done - start) / seconds)}/s` };
   };
-  bar.start(total, start, payload(start));
-  return {
-    update: (done) => bar.update(done, payload(done)),
-    stop: () => bar.stop(),
-  };
+  const update = (done: number) => bar.update(done, payload(done));
+  update(start);
+  return { ...bar, update };
 }

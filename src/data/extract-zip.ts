@@ -13,15 +13,14 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
-import cliProgress from 'cli-progress';
 import { PnetError } from '../core/errors.ts';
-import { progressBarsAllowed } from './download.ts';
+import { createProgress, type Progress } from '../core/node/progress.ts';
 
 export interface ExtractOptions {
   /** Replace top-level folders that already exist in the destination. */
   force?: boolean;
   signal?: AbortSignal;
-  /** Allow a progress bar (still off when stderr is not a TTY or CI=true). Default true. */
+  /** Allow a progress bar (still off where progress.ts draws none: stderr not a TTY, or CI). Default true. */
   progress?: boolean;
 }
 
@@ -260,14 +259,8 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function startEntryBar(total: number, requested: boolean): cliProgress.SingleBar | undefined {
-  if (!progressBarsAllowed(requested)) return undefined;
-  const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: 'extract  {bar} {percentage}% | {value}/{total} entries | ETA {eta_formatted}' },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(total, 0);
-  return bar;
+function startEntryBar(total: number, requested: boolean): Progress | undefined {
+  return requested ? createProgress('extract ', total, '{bar} {percentage}% | {value}/{total} entries | ETA {eta_formatted}') : undefined;
 }
 
 /** The archive's top-level names (first path segment of every entry), read from its central directory only. */

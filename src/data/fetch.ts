@@ -34,7 +34,7 @@ export interface FetchDatasetOptions {
   dest: string;
   /** Expected sha256 of the archive (hex); checked before extraction when given. */
   sha256?: string;
-  /** Allow progress bars (still off when stderr is not a TTY or CI=true). Default true. */
+  /** Allow progress bars (still off where progress.ts draws none: stderr not a TTY, or CI). Default true. */
   progress?: boolean;
   signal?: AbortSignal;
   /** Download and extract again even when the folder or the archive is already there. */

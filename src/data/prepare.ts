@@ -12,8 +12,12 @@ export interface PrepareOptions {
   short?: 'skip' | 'resample';
 }
 
-/** Picks numPoints indices: without replacement when the cloud has enough points, with replacement otherwise. */
-export function samplePointIndices(total: number, numPoints: number, rng: Rng): Int32Array {
+/**
+ * A training sample: numPoints indices drawn at random from the rng, in random order; without replacement when the
+ * cloud has enough points, with replacement otherwise. (Serving a fixed point count is another thing:
+ * runtime/triton/point-sampling.ts keeps every point of a short cloud and a fixed sample per cloud size.)
+ */
+export function randomPointIndices(total: number, numPoints: number, rng: Rng): Int32Array {
   const out = new Int32Array(numPoints);
   if (total >= numPoints) {
     // Partial Fisher–Yates: the first numPoints entries of a shuffled permutation.
@@ -43,7 +47,7 @@ export function prepareClouds(clouds: Cloud[], options: PrepareOptions): Prepare
     const total = cloud.points.length / 3;
     if (!cloud.labels || total === 0) continue;
     if (total < options.numPoints && (options.short ?? 'skip') === 'skip') continue;
-    const idx = samplePointIndices(total, options.numPoints, cloudRng);
+    const idx = randomPointIndices(total, options.numPoints, cloudRng);
     const picked = new Float32Array(options.numPoints * 3);
     const labels = new Int32Array(options.numPoints);
     for (let i = 0; i < idx.length; i++) {

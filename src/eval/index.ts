@@ -3,13 +3,12 @@
  * accuracy, instance and class mIoU, per-part IoU and the confusion matrix, either on the sampled point count the
  * model trained on or, with `allPoints`, on every original point of each cloud (what a user of the model gets).
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset, makeBatches, normalizeUnitSphere, prepareClouds, splitTrainVal } from '../data/index.ts';
 import type { Cloud, Dataset } from '../data/types.ts';
 import { PnetError } from '../core/errors.ts';
 import { loadPointNetFromCheckpoint } from '../checkpoint/load-model.ts';
+import { resolveCheckpoint } from '../checkpoint/resolve.ts';
 import type { PointNet } from '../model/pointnet.ts';
 import { SegmentationMetrics, type MetricsSummary } from '../core/metrics.ts';
 import type { BackendName } from '../backend/index.ts';
@@ -49,15 +48,6 @@ export interface EvalReport extends MetricsSummary {
   split: EvalSplit;
 }
 
-export function resolveCheckpoint(path: string): string {
-  if (existsSync(path) && statSync(path).isDirectory()) {
-    for (const name of ['best.ckpt', 'last.ckpt']) if (existsSync(join(path, name))) return join(path, name);
-    throw new PnetError('NOT_FOUND', 'the run directory has no best.ckpt or last.ckpt', { file: path });
-  }
-  if (!existsSync(path)) throw new PnetError('NOT_FOUND', 'no such checkpoint or run directory', { file: path });
-  return path;
-}
-
 /**
  * The clouds of one split: the dataset's official lists when it has them, otherwise the seeded split of the
  * training run (the same sampling and seed its config recorded).
@@ -89,7 +79,7 @@ function scoreWholeCloud(model: PointNet, cloud: Cloud): Float32Array {
 }
 
 export async function evaluate(options: EvalOptions): Promise<EvalReport> {
-  const checkpoint = resolveCheckpoint(options.model);
+  const checkpoint = await resolveCheckpoint(options.model);
   const { model, meta } = await loadPointNetFromCheckpoint(checkpoint);
   try {
     const dataset = await loadDataset(options.data, { categories: options.categories ?? meta.category, progress: options.progress ?? true });

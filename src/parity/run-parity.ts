@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, listBackends, releaseBackend, type BackendName } from '../backend/index.ts';
-import { readCheckpoint } from '../checkpoint/format.ts';
+import { checkpointModel, readCheckpoint } from '../checkpoint/format.ts';
 import { PnetError } from '../core/errors.ts';
-import { modelLayout, type ModelLayout, type PresetSpec, type WeightMap } from '../model/spec.ts';
-import { OPTIMIZER_PREFIX } from '../checkpoint/load-model.ts';
+import type { ModelLayout, PresetSpec, WeightMap } from '../model/spec.ts';
 import { buildOnnxModel, exportCheckpointToOnnx } from '../../exporters/onnx/index.ts';
 import { compareOutputs, withinTolerance } from './compare.ts';
 import { randomWeightModel } from './random-model.ts';
@@ -61,9 +60,7 @@ interface ResolvedModel {
 
 async function resolveModel(options: ParityOptions, dir: string): Promise<ResolvedModel> {
   if (options.checkpoint) {
-    const { meta, tensors } = await readCheckpoint(options.checkpoint);
-    const weights: WeightMap = new Map(tensors.filter((t) => !t.name.startsWith(OPTIMIZER_PREFIX)).map((t) => [t.name, t]));
-    const layout = modelLayout(meta.preset, meta.classes.names.length);
+    const { layout, weights } = checkpointModel(await readCheckpoint(options.checkpoint), options.checkpoint);
     let onnxPath = options.model;
     if (!onnxPath) {
       onnxPath = join(dir, 'model.onnx');

@@ -6,3 +6,5 @@ import type { ParityTolerance } from './types.ts';
 
 export const CPU_TOLERANCE: ParityTolerance = { maxAbsDiff: 1e-4, labelAgreement: 0.999 };
 export const GPU_TOLERANCE: ParityTolerance = { maxAbsDiff: 1e-3, labelAgreement: 0.999 };
+/** An fp16 export against the fp32 build of the same weights (`pnet export --fp16`; tests/exporters/onnx/parity.test.ts). */
+export const FP16_TOLERANCE: ParityTolerance = { maxAbsDiff: 2e-3, labelAgreement: 0.99 };

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { selectBackend, type SelectedBackend } from '../backend/index.ts';
 import { checkWasmMemory } from './wasm-memory.ts';
-import { readCheckpoint, writeCheckpoint, type CheckpointMeta } from '../checkpoint/format.ts';
+import { modelWeights, readCheckpoint, writeCheckpoint, type CheckpointMeta } from '../checkpoint/format.ts';
 import { loadDataset, makeBatches, prepareClouds, splitTrainVal } from '../data/index.ts';
 import type { ClassTable, PreparedCloud } from '../data/types.ts';
 import { Rng } from '../core/rng.ts';
@@ -154,7 +154,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const preset = loadPreset(config.preset as PresetName);
   const layout = modelLayout(preset, classes.names.length);
-  const model = PointNet.create(layout, resumed ? new Map([...resumed.tensors].filter(([n]) => !n.startsWith('optimizer/'))) : initialWeights(layout, config.seed));
+  const model = PointNet.create(layout, resumed ? modelWeights(resumed.tensors.values()) : initialWeights(layout, config.seed));
   const optimizer = new Adam(model.trainableParams());
   const state: RunState = { epoch: 0, batchInEpoch: 0, bestMiou: -1, bestEpoch: -1, history: [] };
   if (resumed) {

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { goodCloud, writePartAnnotation } from '../data/fixtures.ts';
 
 describe('pnet data (CLI)', () => {

@@ -13,12 +13,11 @@ import { threadsPerWorker } from '../../runtime/node/worker-pool.ts';
 import { createNodeSegmenter } from '../../runtime/node/index.ts';
 import { foreignModel } from '../runtime/node/onnx-fixtures.ts';
 import { tinyPnetModel, TINY_CLASSES, TINY_PRESET } from '../runtime/node/tiny-model.ts';
-import { REPO_ROOT } from '../paths.ts';
-import { runCommands } from './run-commands.ts';
+import { PNET_BIN, runPnet } from '../helpers/run-cli.ts';
 
 let dir: string;
 let model: string;
-const run = (...argv: string[]) => runCommands(['infer'], argv);
+const run = runPnet;
 
 function randomCloud(rng: Rng, n: number): Float32Array {
   return Float32Array.from({ length: n * 3 }, () => Math.round(rng.uniform(-1, 1) * 1e4) / 1e4);
@@ -157,7 +156,7 @@ describe('pnet infer --workers as a process (bin/pnet.js)', () => {
     const rng = new Rng(9);
     for (let i = 0; i < 16; i++) await writeFile(join(input, `m${String(i).padStart(2, '0')}.pts`), formatPts(randomCloud(rng, 8000)));
     const out = join(dir, 'out-sigint');
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'pnet.js'), 'infer', slow, input, '--out', out, '--workers', '2', '--batch', '1'], {
+    const child = spawn(process.execPath, [PNET_BIN, 'infer', slow, input, '--out', out, '--workers', '2', '--batch', '1'], {
       env: { ...process.env, CI: 'true' },
     });
     let stderr = '';

@@ -12,13 +12,13 @@ import { formatSeg } from '../../src/core/formats/seg.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { foreignModel } from '../runtime/node/onnx-fixtures.ts';
 import { tinyPnetModel, TINY_CLASSES } from '../runtime/node/tiny-model.ts';
-import { runCommands } from './run-commands.ts';
+import { runPnet } from '../helpers/run-cli.ts';
 
 let dir: string;
 let model: string;
 const clouds = new Map<string, Float32Array>();
 
-const run = (...argv: string[]) => runCommands(['infer', 'setup'], argv);
+const run = runPnet;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-infer-'));

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { formatPts } from '../../src/core/formats/pts.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { REPO_ROOT } from '../paths.ts';

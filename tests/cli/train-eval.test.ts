@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { readCheckpoint } from '../../src/checkpoint/format.ts';
 import { HAS_REAL_DATA, REAL_NORMAL } from '../paths.ts';
 

@@ -10,7 +10,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.ts';
 import { fetchDataset } from '../../src/data/fetch.ts';
 import { PnetError } from '../../src/core/errors.ts';
-import { runCommands } from '../cli/run-commands.ts';
+import { runPnet } from '../helpers/run-cli.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/shapenet-benchmark', import.meta.url));
 const TOP = 'shapenetcore_partanno_segmentation_benchmark_v0';
@@ -107,17 +107,17 @@ describe('pnet data fetch --from FILE.zip', () => {
   });
 
   it('names a missing archive, and refuses --from with --url, in one line', async () => {
-    const missing = await runCommands(['data'], ['data', 'fetch', '--from', join(work, 'nope.zip'), '--dest', join(work, 'data')]);
+    const missing = await runPnet('data', 'fetch', '--from', join(work, 'nope.zip'), '--dest', join(work, 'data'));
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/nope\.zip: no such archive/);
     expect(missing.stderr).not.toMatch(/\n\s+at /);
-    const both = await runCommands(['data'], ['data', 'fetch', '--from', archive, '--url', 'http://127.0.0.1:9/x.zip']);
+    const both = await runPnet('data', 'fetch', '--from', archive, '--url', 'http://127.0.0.1:9/x.zip');
     expect(both.code).not.toBe(0);
     expect(both.stderr).toMatch(/--from and --url/);
   });
 
   it('prints where the data is and what to run next', async () => {
-    const r = await runCommands(['data'], ['data', 'fetch', '--from', archive, '--dest', join(work, 'data')]);
+    const r = await runPnet('data', 'fetch', '--from', archive, '--dest', join(work, 'data'));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`dataset ready in ${join(work, 'data', TOP)}`);
     expect(r.stdout).toMatch(/verified/);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.ts';
-import { loadDataset, makeBatches, normalizeUnitSphere, prepareClouds, samplePointIndices, splitTrainVal } from '../../src/data/index.ts';
+import { loadDataset, makeBatches, normalizeUnitSphere, prepareClouds, randomPointIndices, splitTrainVal } from '../../src/data/index.ts';
 import type { Cloud } from '../../src/data/index.ts';
 import { cloudText, goodCloud, writePartAnnotation } from './fixtures.ts';
 
@@ -31,9 +31,9 @@ describe('normalisation', () => {
 
 describe('sampling', () => {
   it('is deterministic per seed, distinct without replacement, and differs across seeds', () => {
-    const a = samplePointIndices(2000, 1024, new Rng(5));
-    const b = samplePointIndices(2000, 1024, new Rng(5));
-    const c = samplePointIndices(2000, 1024, new Rng(6));
+    const a = randomPointIndices(2000, 1024, new Rng(5));
+    const b = randomPointIndices(2000, 1024, new Rng(5));
+    const c = randomPointIndices(2000, 1024, new Rng(6));
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(Array.from(a)).not.toEqual(Array.from(c));
     expect(new Set(a).size).toBe(1024);

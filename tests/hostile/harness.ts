@@ -1,41 +1,16 @@
 /**
  * The hostile-input contract, shared by every suite here: run `pnet …` in-process exactly as bin/pnet does
- * (src/cli/main.ts, so an unexpected error shows as the stack trace and exit 70 a user would see), then check
+ * (tests/helpers/run-cli.ts: an unexpected error shows as the stack trace and exit 70 a user would see), then check
  * the exit code, that the error is one line naming the file (and line), that no stack trace is printed, and that
  * no file of the user's changed.
  */
 import { createHash } from 'node:crypto';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { expect, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { expect } from 'vitest';
 
-export interface PnetRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export async function pnet(...argv: string[]): Promise<PnetRun> {
-  let stdout = '';
-  let stderr = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += a.join(' ') + '\n'));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const prevCi = process.env.CI;
-  process.env.CI = 'true'; // no progress bars
-  try {
-    const code = await main(argv);
-    return { code, stdout, stderr };
-  } finally {
-    if (prevCi === undefined) delete process.env.CI;
-    else process.env.CI = prevCi;
-    log.mockRestore();
-    err.mockRestore();
-  }
-}
+export { runPnet as pnet, type PnetRun } from '../helpers/run-cli.ts';
+import type { PnetRun } from '../helpers/run-cli.ts';
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src/checkpoint/format.ts';
 import { synthesizeDataset } from '../../src/data/synth.ts';
 import { train } from '../../src/train/index.ts';
-import { REPO_ROOT } from '../paths.ts';
+import { PNET_BIN } from '../paths.ts';
 
 let dir: string;
 let data: string;
@@ -30,7 +30,7 @@ afterAll(async () => {
 describe('hostile: kill -9 during pnet train', () => {
   it('resumes after SIGKILL to the state of an uninterrupted run, leaving no temp files', async () => {
     const killed = join(dir, 'killed');
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'pnet.js'), 'train', '--data', data, ...recipeArgs, '--out', killed], {
+    const child = spawn(process.execPath, [PNET_BIN, 'train', '--data', data, ...recipeArgs, '--out', killed], {
       env: { ...process.env, CI: 'true' },
       stdio: 'ignore',
     });

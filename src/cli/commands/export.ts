@@ -1,9 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
 import { PnetError } from '../../core/errors.ts';
-import { buildOnnxModel, exportCheckpointToOnnx, type ExportReport } from '../../../exporters/onnx/index.ts';
+import { exportCheckpointToOnnx, type ExportReport } from '../../../exporters/onnx/index.ts';
 import {
   DEFAULT_TRITON_MAX_BATCH,
   exportCheckpointToTriton,
@@ -11,11 +11,8 @@ import {
   type InstanceKind,
   type TritonRepositoryReport,
 } from '../../../exporters/triton/index.ts';
-import { readCheckpoint } from '../../checkpoint/format.ts';
-import { modelLayout, type WeightMap } from '../../model/spec.ts';
-import { synthAirplane } from '../../data/synth.ts';
-import { normalizeUnitSphere } from '../../core/normalize.ts';
-import { Rng } from '../../core/rng.ts';
+import { resolveCheckpoint } from '../../checkpoint/resolve.ts';
+import { measureFp16Parity, type Fp16Parity } from '../../parity/fp16.ts';
 
 interface ExportArgs {
   source: string;
@@ -31,32 +28,6 @@ interface ExportArgs {
   instanceKind?: InstanceKind;
   instances?: number;
   force: boolean;
-}
-
-async function kindOf(p: string): Promise<'file' | 'dir' | undefined> {
-  try {
-    const s = await stat(p);
-    return s.isDirectory() ? 'dir' : 'file';
-  } catch {
-    return undefined;
-  }
-}
-
-/** A run directory exports its best checkpoint (best.ckpt), else its latest (last.ckpt); a file is used as is. */
-export async function resolveCheckpoint(source: string): Promise<string> {
-  const kind = await kindOf(source);
-  if (kind === 'file') return source;
-  if (kind === 'dir') {
-    for (const name of ['best.ckpt', 'last.ckpt']) {
-      const candidate = path.join(source, name);
-      if ((await kindOf(candidate)) === 'file') return candidate;
-    }
-    throw new PnetError('NOT_FOUND', 'the run directory has neither best.ckpt nor last.ckpt', {
-      file: source,
-      remedy: 'train first (`pnet train`), or name a .ckpt file',
-    });
-  }
-  throw new PnetError('NOT_FOUND', 'no such run directory or checkpoint', { file: source });
 }
 
 function defaultOutput(source: string, checkpoint: string, fp16: boolean): string {
@@ -81,65 +52,6 @@ export function formatExportReport(r: ExportReport): string {
       `${r.flopsPoints}-point cloud; Conv, Gemm and MatMul counted as 2 FLOPs per multiply-add, elementwise ops 1 per element, ` +
       'per-cloud T-Net and global terms spread over the points)',
   ].join('\n');
-}
-
-/** The fp16-vs-fp32 gap the exporter's parity tests allow (tests/exporters/onnx/parity.test.ts). */
-export const FP16_TOLERANCE = { maxAbsDiff: 2e-3, labelAgreement: 0.99 } as const;
-const FP16_PARITY_CLOUDS = 3;
-const FP16_PARITY_SEED = 16;
-
-export interface Fp16Parity {
-  clouds: number;
-  points: number;
-  maxAbsDiff: number;
-  labelAgreement: number;
-  tolerance: typeof FP16_TOLERANCE;
-  withinTolerance: boolean;
-}
-
-/**
- * Runs the fp16 export and an in-memory fp32 build of the same checkpoint on a few seeded synthetic airplanes
- * (onnxruntime-node, CPU) and compares probabilities and labels. Synthetic clouds keep the check independent of
- * any dataset on disk; raw coordinates are fed unless the graph was exported without normalisation.
- */
-export async function measureFp16Parity(checkpoint: string, fp16Bytes: Uint8Array, normalize: boolean): Promise<Fp16Parity> {
-  const { meta, tensors } = await readCheckpoint(checkpoint);
-  const weights: WeightMap = new Map(tensors.filter((t) => !t.name.startsWith('optimizer/')).map((t) => [t.name, t]));
-  const layout = modelLayout(meta.preset, meta.classes.names.length);
-  const fp32Bytes = buildOnnxModel({ layout, weights, meta, checkpointSha256: '' }, { normalize });
-  const ort = await import('onnxruntime-node');
-  const [full, half] = await Promise.all([fp32Bytes, fp16Bytes].map((b) => ort.InferenceSession.create(b)));
-  const rng = new Rng(FP16_PARITY_SEED);
-  let maxAbsDiff = 0;
-  let same = 0;
-  let points = 0;
-  try {
-    for (let i = 0; i < FP16_PARITY_CLOUDS; i++) {
-      const raw = synthAirplane(rng.fork(i + 1), `fp16_parity_${i}`).points;
-      const xyz = normalize ? raw : normalizeUnitSphere(raw);
-      const n = xyz.length / 3;
-      const feeds = { points: new ort.Tensor('float32', xyz, [1, n, 3]) };
-      const [a, b] = [await full!.run(feeds), await half!.run(feeds)];
-      const pa = a.probabilities!.data as Float32Array;
-      const pb = b.probabilities!.data as Float32Array;
-      for (let j = 0; j < pa.length; j++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(pa[j]! - pb[j]!));
-      const la = a.labels!.data as BigInt64Array;
-      const lb = b.labels!.data as BigInt64Array;
-      for (let j = 0; j < n; j++) if (la[j] === lb[j]) same++;
-      points += n;
-    }
-  } finally {
-    await Promise.all([full!.release(), half!.release()]);
-  }
-  const labelAgreement = same / points;
-  return {
-    clouds: FP16_PARITY_CLOUDS,
-    points,
-    maxAbsDiff,
-    labelAgreement,
-    tolerance: FP16_TOLERANCE,
-    withinTolerance: maxAbsDiff <= FP16_TOLERANCE.maxAbsDiff && labelAgreement >= FP16_TOLERANCE.labelAgreement,
-  };
 }
 
 export function formatFp16Parity(p: Fp16Parity): string {

@@ -4,7 +4,7 @@ import { PnetError } from '../../core/errors.ts';
 import { writeFileAtomic } from '../../core/node/atomic-write.ts';
 import { createProgress } from '../../core/node/progress.ts';
 import { formatParityTable, parityClouds, parityPassed, runParity, type ParityRow } from '../../parity/index.ts';
-import { resolveCheckpoint } from './export.ts';
+import { resolveCheckpoint } from '../../checkpoint/resolve.ts';
 
 interface ParityArgs {
   source?: string;

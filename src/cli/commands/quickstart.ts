@@ -6,7 +6,7 @@ import { PnetError } from '../../core/errors.ts';
 import { BACKEND_NAMES, releaseBackend, type BackendRequest } from '../../backend/index.ts';
 import { synthesizeDataset, SYNTH_CATEGORY } from '../../data/synth.ts';
 import { train } from '../../train/index.ts';
-import { resolveCheckpoint } from '../../eval/index.ts';
+import { resolveCheckpoint } from '../../checkpoint/resolve.ts';
 import { exportCheckpointToOnnx } from '../../../exporters/onnx/index.ts';
 import { runInfer } from './infer.ts';
 import { writeHoldout } from '../../quickstart/holdout.ts';
@@ -64,7 +64,7 @@ export const quickstartCommand: PnetCommand<QuickstartArgs> = {
     process.stderr.write(`best val mIoU ${trained.best.valMiou.toFixed(3)} (epoch ${trained.best.epoch}) on ${trained.backend.name}\n`);
 
     step(3, `export: ONNX → ${modelPath}`);
-    const checkpoint = resolveCheckpoint(runDir);
+    const checkpoint = await resolveCheckpoint(runDir);
     const report = await exportCheckpointToOnnx(checkpoint, modelPath);
     process.stderr.write(`${(report.bytes / 1e6).toFixed(2)} MB, ${(report.flopsPerPoint / 1e6).toFixed(2)} MFLOP per point\n`);
 

@@ -8,8 +8,15 @@ export interface Progress {
   stop(): void;
 }
 
+/** CI services set CI (true, 1, …); CI=false or CI=0 is someone turning that off by hand. */
+function inCi(): boolean {
+  const ci = process.env.CI?.trim().toLowerCase();
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
+}
+
+/** The one rule for every bar in pnet: drawn on an interactive stderr, never in CI or into a file or pipe. */
 export function progressEnabled(): boolean {
-  return Boolean(process.stderr.isTTY) && !process.env.CI;
+  return process.stderr.isTTY === true && !inCi();
 }
 
 /** Where nobody watches a bar (a log file, CI): the same information as a line every so often. */
@@ -93,5 +100,29 @@ export function createProgress(label: string, total: number, format = '{bar} {va
     increment: (by = 1, payload) => bar.increment(by, payload),
     setTotal: (t) => bar.setTotal(t),
     stop: () => bar.stop(),
+  };
+}
+
+/** A bar with messages above it (a line per input file while the bar runs): `log` prints the line either way. */
+export interface LoggingProgress extends Progress {
+  log(line: string): void;
+}
+
+/** As createProgress, for commands that report per file as they go; the bar is cleared when it stops. */
+export function createLoggingProgress(label: string, total: number, format = '{bar} {value}/{total} {percentage}% ETA {eta_formatted}'): LoggingProgress {
+  if (!progressEnabled()) {
+    return { update() {}, increment() {}, setTotal() {}, stop() {}, log: (line) => void process.stderr.write(`${line}\n`) };
+  }
+  const multi = new cliProgress.MultiBar(
+    { format: `${label} ${format}`, stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 50 },
+    cliProgress.Presets.shades_classic,
+  );
+  const bar = multi.create(total, 0);
+  return {
+    update: (done, payload) => bar.update(done, payload),
+    increment: (by = 1, payload) => bar.increment(by, payload),
+    setTotal: (t) => bar.setTotal(t),
+    stop: () => multi.stop(),
+    log: (line) => multi.log(`${line}\n`),
   };
 }

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PointNet } from '../../../src/model/pointnet.ts';
 import { normalizeUnitSphere } from '../../../src/core/normalize.ts';
 import type { ModelLayout, WeightMap } from '../../../src/model/spec.ts';
+import { compareOutputs, type OutputDifference } from '../../../src/parity/compare.ts';
 
 export interface Prediction {
   probabilities: Float32Array;
@@ -61,18 +62,10 @@ export function runTfjs(layout: ModelLayout, weights: WeightMap, clouds: Float32
   }
 }
 
-export interface Agreement {
-  maxAbsDiff: number;
-  labelAgreement: number;
-}
+export type Agreement = OutputDifference;
 
+/** The parity matrix's own comparison (src/parity/compare.ts), after checking the two shapes agree. */
 export function compare(a: Prediction, b: Prediction): Agreement {
   if (a.dims.join() !== b.dims.join()) throw new Error(`shapes differ: [${a.dims}] vs [${b.dims}]`);
-  let maxAbsDiff = 0;
-  for (let i = 0; i < a.probabilities.length; i++) {
-    maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a.probabilities[i]! - b.probabilities[i]!));
-  }
-  let same = 0;
-  for (let i = 0; i < a.labels.length; i++) if (a.labels[i] === b.labels[i]) same++;
-  return { maxAbsDiff, labelAgreement: same / a.labels.length };
+  return compareOutputs([a], [b]);
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describeOnnx, exportCheckpointToOnnx } from '../../../exporters/onnx/index.ts';
 import { checkpointHash, writeCheckpoint } from '../../../src/checkpoint/format.ts';
-import { pnetExport } from '../run-export.ts';
+import { runPnet } from '../../helpers/run-cli.ts';
 import { isPnetError } from '../../../src/core/errors.ts';
 import { tinyModel } from './fixtures.ts';
 
@@ -57,12 +57,12 @@ describe('exportCheckpointToOnnx', () => {
 describe('pnet export', () => {
   it('exports a run directory (falling back to last.ckpt) with --fp16 --no-normalize and prints a summary', async () => {
     const out = path.join(dir, 'cli', 'model.onnx');
-    const r = await pnetExport([path.join(dir, 'run'), '--onnx', out, '--fp16', '--no-normalize']);
+    const r = await runPnet('export', path.join(dir, 'run'), '--onnx', out, '--fp16', '--no-normalize');
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`wrote ${out}`);
-    expect(r.out).toMatch(/MFLOP per point/);
-    expect(r.out).toMatch(/MatMul \d+/);
-    expect(r.out).toContain(path.join(dir, 'run', 'last.ckpt'));
+    expect(r.stdout).toContain(`wrote ${out}`);
+    expect(r.stdout).toMatch(/MFLOP per point/);
+    expect(r.stdout).toMatch(/MatMul \d+/);
+    expect(r.stdout).toContain(path.join(dir, 'run', 'last.ckpt'));
     const d = describeOnnx(await readFile(out));
     expect(d.metadata['pnet.normalization']).toBe('none');
     expect(d.metadata['pnet.precision']).toBe('float16');
@@ -73,15 +73,16 @@ describe('pnet export', () => {
     const m = tinyModel(10);
     await writeCheckpoint(path.join(run, 'best.ckpt'), { meta: m.meta, tensors: [...m.weights.values()] });
     await writeFile(path.join(run, 'last.ckpt'), 'not a checkpoint');
-    const r = await pnetExport([run, '--json']);
+    const r = await runPnet('export', run, '--json');
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.out) as { path: string; checkpoint: string };
+    const report = JSON.parse(r.stdout) as { path: string; checkpoint: string };
     expect(report.path).toBe(path.join(run, 'model.onnx'));
     expect(report.checkpoint).toBe(path.join(run, 'best.ckpt'));
   });
 
   it('fails with NOT_FOUND for a missing run directory', async () => {
-    const error = await pnetExport([path.join(dir, 'nope'), '--onnx', path.join(dir, 'x.onnx')]).catch((e: unknown) => e);
-    expect(isPnetError(error) && error.code).toBe('NOT_FOUND');
+    const r = await runPnet('export', path.join(dir, 'nope'), '--onnx', path.join(dir, 'x.onnx'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/nope: no such run directory or checkpoint/);
   });
 });

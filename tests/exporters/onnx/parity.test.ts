@@ -9,12 +9,11 @@ import { normalizeUnitSphere } from '../../../src/core/normalize.ts';
 import { loadPreset, modelLayout } from '../../../src/model/spec.ts';
 import { CLASS_NAMES, firstPoints, perturbedWeights, realClouds, testMeta, tinyModel, withVariedLabels } from './fixtures.ts';
 import { compare, runOnnx, runTfjs, type Agreement } from './compare-runtimes.ts';
+import { CPU_TOLERANCE, FP16_TOLERANCE } from '../../../src/parity/tolerances.ts';
 
-const PROB_TOLERANCE = 1e-4;
-const LABEL_AGREEMENT = 0.999;
+const { maxAbsDiff: PROB_TOLERANCE, labelAgreement: LABEL_AGREEMENT } = CPU_TOLERANCE;
 /** Measured fp16-vs-fp32 gap on ORT CPU: max abs probability difference 5.6e-4 (small preset), 1.9e-4 (keras). */
-const FP16_PROB_TOLERANCE = 2e-3;
-const FP16_LABEL_AGREEMENT = 0.99;
+const { maxAbsDiff: FP16_PROB_TOLERANCE, labelAgreement: FP16_LABEL_AGREEMENT } = FP16_TOLERANCE;
 const SHA = 'c'.repeat(64);
 
 const clouds = realClouds();

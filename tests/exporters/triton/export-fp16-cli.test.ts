@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeCheckpoint } from '../../../src/checkpoint/format.ts';
-import { FP16_TOLERANCE } from '../../../src/cli/commands/export.ts';
+import { FP16_TOLERANCE } from '../../../src/parity/tolerances.ts';
 import { tinyModel } from '../onnx/fixtures.ts';
-import { pnetExport } from '../run-export.ts';
+import { runPnet } from '../../helpers/run-cli.ts';
 
 let dir: string;
 
@@ -34,29 +34,29 @@ interface Parity {
 
 describe('pnet export --fp16 parity', () => {
   it('prints the fp16-vs-fp32 gap on synthetic airplanes with the documented tolerance', async () => {
-    const r = await pnetExport([path.join(dir, 'good.ckpt'), '--onnx', path.join(dir, 'good.onnx'), '--fp16']);
+    const r = await runPnet('export', path.join(dir, 'good.ckpt'), '--onnx', path.join(dir, 'good.onnx'), '--fp16');
     expect(r.code).toBe(0);
-    const line = /fp16 vs fp32 on 3 synthetic airplanes \((\d+) points, onnxruntime CPU\): max \|Δp\| (\S+), labels agree (\S+)% \(tolerance: max \|Δp\| ≤ 2e-3, labels ≥ 99%\)/.exec(r.out);
-    expect(line, r.out).not.toBeNull();
+    const line = /fp16 vs fp32 on 3 synthetic airplanes \((\d+) points, onnxruntime CPU\): max \|Δp\| (\S+), labels agree (\S+)% \(tolerance: max \|Δp\| ≤ 2e-3, labels ≥ 99%\)/.exec(r.stdout);
+    expect(line, r.stdout).not.toBeNull();
     expect(Number(line![1])).toBeGreaterThan(3 * 1800);
     const maxAbsDiff = Number(line![2]);
     expect(maxAbsDiff).toBeGreaterThan(0); // the two graphs really differ in precision
     expect(maxAbsDiff).toBeLessThanOrEqual(FP16_TOLERANCE.maxAbsDiff);
     expect(Number(line![3])).toBeGreaterThanOrEqual(FP16_TOLERANCE.labelAgreement * 100);
-    expect(r.err).toBe('');
+    expect(r.stderr).toBe('');
   });
 
   it('reports the gap in --json and warns when it is outside the tolerance', async () => {
-    const r = await pnetExport([path.join(dir, 'overflow.ckpt'), '--onnx', path.join(dir, 'overflow.onnx'), '--fp16', '--json']);
+    const r = await runPnet('export', path.join(dir, 'overflow.ckpt'), '--onnx', path.join(dir, 'overflow.onnx'), '--fp16', '--json');
     expect(r.code).toBe(0);
-    const parity = (JSON.parse(r.out) as { fp16Parity: Parity }).fp16Parity;
+    const parity = (JSON.parse(r.stdout) as { fp16Parity: Parity }).fp16Parity;
     expect(parity.clouds).toBe(3);
     expect(parity.withinTolerance).toBe(false);
-    expect(r.err).toMatch(/^warning: this fp16 export is outside the documented tolerance/);
+    expect(r.stderr).toMatch(/^warning: this fp16 export is outside the documented tolerance/);
   });
 
   it('does not run without --fp16', async () => {
-    const r = await pnetExport([path.join(dir, 'good.ckpt'), '--onnx', path.join(dir, 'fp32.onnx')]);
-    expect(r.out).not.toMatch(/fp16 vs fp32/);
+    const r = await runPnet('export', path.join(dir, 'good.ckpt'), '--onnx', path.join(dir, 'fp32.onnx'));
+    expect(r.stdout).not.toMatch(/fp16 vs fp32/);
   });
 });

@@ -4,9 +4,8 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeCheckpoint } from '../../../src/checkpoint/format.ts';
-import { isPnetError } from '../../../src/core/errors.ts';
 import { tinyModel } from '../onnx/fixtures.ts';
-import { pnetExport } from '../run-export.ts';
+import { runPnet } from '../../helpers/run-cli.ts';
 
 let dir: string;
 let run: string;
@@ -30,24 +29,24 @@ describe('pnet export --triton', () => {
   it('writes the repository entry with the model bytes --onnx writes, and says how to serve it', async () => {
     const repo = path.join(dir, 'repo');
     const onnxFile = path.join(dir, 'plain.onnx');
-    const r = await pnetExport([run, '--triton', repo, '--onnx', onnxFile]);
+    const r = await runPnet('export', run, '--triton', repo, '--onnx', onnxFile);
     expect(r.code).toBe(0);
     const modelFile = path.join(repo, 'pnet_airplane', '1', 'model.onnx');
     expect(await same(modelFile, onnxFile)).toBe(true);
-    expect(r.out).toContain(`wrote ${onnxFile}`);
-    expect(r.out).toContain(`wrote Triton model "pnet_airplane" version 1 in ${repo}`);
-    expect(r.out).toContain('POST /v2/models/pnet_airplane/infer');
+    expect(r.stdout).toContain(`wrote ${onnxFile}`);
+    expect(r.stdout).toContain(`wrote Triton model "pnet_airplane" version 1 in ${repo}`);
+    expect(r.stdout).toContain('POST /v2/models/pnet_airplane/infer');
     expect((await readdir(path.join(repo, 'pnet_airplane'))).sort()).toEqual(['1', 'config.pbtxt', 'labels.txt']);
   });
 
   it('honours --name --version --points --max-batch --instance-kind --instances with --fp16 --no-normalize', async () => {
     const repo = path.join(dir, 'repo-options');
-    const r = await pnetExport([
-      run, '--triton', repo, '--name', 'planes-v2', '--version', '3', '--points', '256', '--max-batch', '4',
+    const r = await runPnet(
+      'export', run, '--triton', repo, '--name', 'planes-v2', '--version', '3', '--points', '256', '--max-batch', '4',
       '--instance-kind', 'cpu', '--instances', '2', '--fp16', '--no-normalize', '--json',
-    ]);
+    );
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.out) as { path: string; triton: { name: string; version: number; labels: string[] }; metadata: Record<string, string> };
+    const report = JSON.parse(r.stdout) as { path: string; triton: { name: string; version: number; labels: string[] }; metadata: Record<string, string> };
     const modelFile = path.join(repo, 'planes-v2', '3', 'model.onnx');
     expect(report.path).toBe(modelFile);
     expect(report.triton.name).toBe('planes-v2');
@@ -59,19 +58,19 @@ describe('pnet export --triton', () => {
     }
     expect(config).toContain('value { string_value: "none" }'); // pnet.normalization of a --no-normalize export
     const plain = path.join(dir, 'same-options.onnx');
-    expect((await pnetExport([run, '--onnx', plain, '--fp16', '--no-normalize'])).code).toBe(0);
+    expect((await runPnet('export', run, '--onnx', plain, '--fp16', '--no-normalize')).code).toBe(0);
     expect(await same(modelFile, plain)).toBe(true);
   });
 
   it('refuses to overwrite a version unless --force', async () => {
     const repo = path.join(dir, 'repo-force');
-    expect((await pnetExport([run, '--triton', repo])).code).toBe(0);
-    const error = await pnetExport([run, '--triton', repo]).catch((e: unknown) => e);
-    expect(isPnetError(error) && error.code).toBe('BAD_ARGUMENT');
-    expect((error as Error).message).toBe('version 1 of model "pnet_airplane" already exists');
-    const r = await pnetExport([run, '--triton', repo, '--force', '--points', '100']);
+    expect((await runPnet('export', run, '--triton', repo)).code).toBe(0);
+    const again = await runPnet('export', run, '--triton', repo);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('version 1 of model "pnet_airplane" already exists');
+    const r = await runPnet('export', run, '--triton', repo, '--force', '--points', '100');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('version 1 (replaced)');
+    expect(r.stdout).toContain('version 1 (replaced)');
   });
 
   const bad: Array<[string[], RegExp]> = [
@@ -85,9 +84,9 @@ describe('pnet export --triton', () => {
   for (const [args, message] of bad) {
     it(`rejects ${args.join(' ')} with BAD_ARGUMENT before writing anything`, async () => {
       const repo = path.join(dir, 'repo-bad');
-      const error = await pnetExport([run, '--triton', repo, ...args]).catch((e: unknown) => e);
-      expect(isPnetError(error) && error.code).toBe('BAD_ARGUMENT');
-      expect((error as Error).message).toMatch(message);
+      const r = await runPnet('export', run, '--triton', repo, ...args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(message);
       expect(await readdir(repo).catch(() => [])).toEqual([]);
     });
   }
