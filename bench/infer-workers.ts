@@ -15,7 +15,7 @@ import { initialWeights, loadPreset, modelLayout } from '../src/model/spec.ts';
 import type { CheckpointMeta } from '../src/checkpoint/format.ts';
 import { synthAirplane, SYNTH_PARTS } from '../src/data/synth.ts';
 import { Rng } from '../src/core/rng.ts';
-import { runInfer, type InferArgs } from '../src/cli/commands/infer.ts';
+import { runInfer, type InferOptions as InferArgs } from '../src/infer/index.ts';
 import { threadsPerWorker } from '../runtime/node/worker-pool.ts';
 import { numberFlag } from './flags.ts';
 

@@ -24,6 +24,7 @@ const LAYERS: Array<[prefix: string, layer: string]> = [
   ['src/serve/', 'apps'],
   ['src/browser/', 'apps'],
   ['src/quickstart/', 'apps'],
+  ['src/infer/', 'apps'],
   ['src/index.ts', 'library'],
   ['src/triton.ts', 'library'],
   ['src/cli/', 'cli'],

@@ -15,3 +15,15 @@ export function checkCloud(xyz: Float32Array): number {
   }
   return n;
 }
+
+/** Point counts of a call's clouds, all checked before any runs; an error says which cloud it was. */
+export function checkClouds(clouds: readonly Float32Array[]): number[] {
+  return clouds.map((c, i) => {
+    try {
+      return checkCloud(c);
+    } catch (e) {
+      if (e instanceof PnetError && clouds.length > 1) throw new PnetError(e.code, `cloud ${i + 1} of ${clouds.length}: ${e.message}`);
+      throw e;
+    }
+  });
+}

@@ -1,17 +1,14 @@
 /**
- * The Segmenter over onnxruntime-node: validates the model's pnet metadata, picks the execution provider (with an
- * explicit, reported fallback), and runs clouds of equal size in batches.
+ * The Segmenter over onnxruntime-node: reads the model file, validates its pnet metadata, and picks the execution
+ * provider (with an explicit, reported fallback); running the session is runtime/common/ort-segmenter.ts.
  */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
 import { PnetError } from '../../src/core/errors.ts';
-import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
+import type { Segmenter } from '../segmenter.ts';
 import { readModelInfoFromOnnx } from '../../src/core/contract.ts';
-import { checkCloud } from '../common/cloud-check.ts';
-import { extentWarningOf } from '../common/cloud-extent.ts';
-import { checkProbeOutputs, PROBE_CLOUD } from '../common/output-check.ts';
-import { packModelInput, planBatches, unpackOutputs } from '../common/batching.ts';
+import { checkSignature, firstLine, OrtSegmenter, probeOutputs } from '../common/ort-segmenter.ts';
 import {
   CUDA_LIBS_INSTALL_HINT,
   probeCuda,
@@ -38,9 +35,6 @@ export const DEFAULT_MAX_BATCH = 8;
 // ORT prints its own red log line when an EP library fails to load, before pnet can report the failure as one
 // sentence. The level is read once, when ORT initialises, so it is set at import.
 ort.env.logLevel = 'fatal';
-
-const INPUT = 'points';
-const OUTPUTS = ['probabilities', 'labels'] as const;
 
 async function readModelBytes(modelPath: string): Promise<Uint8Array> {
   try {
@@ -69,115 +63,12 @@ export function nodeSessionOptions(ep: NodeExecutionProvider, threads?: number):
   };
 }
 
-function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e)
-    .split('\n')[0]!
-    .trim();
-}
-
-class NodeSegmenter implements Segmenter {
-  constructor(
-    readonly info: ModelInfo,
-    readonly executionProvider: NodeExecutionProvider,
-    private readonly session: ort.InferenceSession,
-    private readonly defaultMaxBatch: number,
-    readonly fallbackReason?: string,
-  ) {}
-
-  async segment(xyz: Float32Array): Promise<SegmentResult> {
-    return (await this.segmentMany([xyz], { maxBatch: 1 }))[0]!;
-  }
-
-  async segmentMany(clouds: Float32Array[], options: SegmentManyOptions = {}): Promise<SegmentResult[]> {
-    const sizes = clouds.map((c, i) => {
-      try {
-        return checkCloud(c);
-      } catch (e) {
-        if (e instanceof PnetError && clouds.length > 1) {
-          throw new PnetError(e.code, `cloud ${i + 1} of ${clouds.length}: ${e.message}`);
-        }
-        throw e;
-      }
-    });
-    const results: SegmentResult[] = new Array(clouds.length);
-    for (const batch of planBatches(sizes, options.maxBatch ?? this.defaultMaxBatch)) {
-      const n = sizes[batch[0]!]!;
-      const input = new ort.Tensor('float32', packModelInput(batch.map((i) => clouds[i]!), this.info.normalization), [batch.length, n, 3]);
-      const start = performance.now();
-      const out = await this.session.run({ [INPUT]: input });
-      const ms = performance.now() - start;
-      const probabilities = out.probabilities!;
-      const labels = out.labels!;
-      const per = unpackOutputs(
-        probabilities.data as Float32Array,
-        labels.data as BigInt64Array | Int32Array,
-        batch.length,
-        n,
-        this.info.classes.length,
-      );
-      batch.forEach((cloudIndex, j) => {
-        results[cloudIndex] = {
-          labels: per[j]!.labels,
-          probabilities: per[j]!.probabilities,
-          numPoints: n,
-          executionProvider: this.executionProvider,
-          ms: ms / batch.length,
-          ...extentWarningOf(clouds[cloudIndex]!, per[j]!.probabilities),
-        };
-      });
-      input.dispose();
-      probabilities.dispose();
-      labels.dispose();
-    }
-    return results;
-  }
-
-  async dispose(): Promise<void> {
-    await this.session.release();
-  }
-}
-
 async function createSession(
   bytes: Uint8Array,
   ep: NodeExecutionProvider,
   threads: number | undefined,
 ): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(bytes, nodeSessionOptions(ep, threads));
-}
-
-function checkSignature(session: ort.InferenceSession, modelPath: string): void {
-  const missing = [
-    ...(session.inputNames.includes(INPUT) ? [] : [`input "${INPUT}"`]),
-    ...OUTPUTS.filter((o) => !session.outputNames.includes(o)).map((o) => `output "${o}"`),
-  ];
-  if (missing.length > 0) {
-    throw new PnetError(
-      'BAD_MODEL',
-      `the graph does not follow the pnet contract: missing ${missing.join(', ')} ` +
-        `(it has inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')})`,
-      { file: modelPath },
-    );
-  }
-}
-
-async function probeOutputs(session: ort.InferenceSession, info: ModelInfo, modelPath: string): Promise<void> {
-  const input = new ort.Tensor('float32', packModelInput([PROBE_CLOUD], info.normalization), [1, PROBE_CLOUD.length / 3, 3]);
-  let out: ort.InferenceSession.OnnxValueMapType;
-  try {
-    out = await session.run({ [INPUT]: input });
-  } catch (e) {
-    throw new PnetError('BAD_MODEL', `onnxruntime cannot run the model: ${firstLine(e)}`, { file: modelPath, cause: e });
-  } finally {
-    input.dispose();
-  }
-  const probabilities = out.probabilities!;
-  const labels = out.labels!;
-  try {
-    checkProbeOutputs(info, probabilities.data.length, labels.data.length, modelPath);
-  } finally {
-    probabilities.dispose();
-    labels.dispose();
-  }
 }
 
 /** Loads a pnet ONNX model on onnxruntime-node. Throws PnetError (NOT_FOUND, BAD_MODEL, EP_UNAVAILABLE). */
@@ -226,10 +117,17 @@ export async function createNodeSegmenter(modelPath: string, options: NodeSegmen
   }
   try {
     checkSignature(session, modelPath);
-    await probeOutputs(session, info, modelPath);
+    await probeOutputs(session, ort.Tensor, info, modelPath);
   } catch (e) {
     await session.release();
     throw e;
   }
-  return new NodeSegmenter(info, ep, session, options.maxBatch ?? DEFAULT_MAX_BATCH, fallbackReason);
+  return new OrtSegmenter({
+    session,
+    Tensor: ort.Tensor,
+    info,
+    executionProvider: ep,
+    maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+    ...(fallbackReason !== undefined && { fallbackReason }),
+  });
 }

@@ -8,7 +8,9 @@ import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PnetError } from '../../src/core/errors.ts';
-import type { ModelInfo, SegmentResult } from '../segmenter.ts';
+import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
+import { checkClouds } from '../common/cloud-check.ts';
+import { planBatches } from '../common/batching.ts';
 import type { NodeExecutionProvider } from './execution-providers.ts';
 import { deserializeError } from '../../src/core/error-wire.ts';
 import type { FromWorker, ToWorker, WorkerSetup } from './worker-protocol.ts';
@@ -18,6 +20,9 @@ import type { FromWorker, ToWorker, WorkerSetup } from './worker-protocol.ts';
  * module hooks; from the build, the compiled worker itself.
  */
 export const SEGMENT_WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './segment-worker-entry.mjs' : './segment-worker.js', import.meta.url);
+
+/** Default for `segmentMany`'s maxBatch: the same as one session's, so results match it byte for byte. */
+const DEFAULT_POOL_MAX_BATCH = 8;
 
 /** How long `close` waits for a worker to release its session before stopping it. */
 const CLOSE_GRACE_MS = 5000;
@@ -31,6 +36,8 @@ export interface SegmenterPoolOptions {
   threads?: number;
   /** Module each worker starts from (default SEGMENT_WORKER_ENTRY); it must speak worker-protocol.ts. */
   workerEntry?: URL;
+  /** Default for `segmentMany`'s maxBatch. */
+  maxBatch?: number;
 }
 
 /** ORT intra-op threads per worker so that workers × threads ≤ cores (at least 1 each). */
@@ -60,7 +67,8 @@ interface Slot {
 
 type Ready = Extract<FromWorker, { type: 'ready' }>;
 
-export class SegmenterPool {
+/** A Segmenter whose batches run in parallel, one per free worker; it also reads cloud files on the workers. */
+export class SegmenterPool implements Segmenter {
   private nextId = 0;
   private stopped?: { reason: unknown };
   private closing?: Promise<void>;
@@ -74,6 +82,7 @@ export class SegmenterPool {
     readonly executionProvider: string,
     /** ORT intra-op threads of each worker. */
     readonly threads: number,
+    private readonly maxBatch: number,
     readonly fallbackReason?: string,
   ) {
     for (const slot of slots) this.watch(slot);
@@ -108,7 +117,8 @@ export class SegmenterPool {
       throw failed.reason;
     }
     const first = (started[0] as PromiseFulfilledResult<Ready>).value;
-    return new SegmenterPool(slots, first.info, first.executionProvider, setup.threads, first.fallbackReason);
+    const maxBatch = options.maxBatch ?? DEFAULT_POOL_MAX_BATCH;
+    return new SegmenterPool(slots, first.info, first.executionProvider, setup.threads, maxBatch, first.fallbackReason);
   }
 
   /** Worker threads started (some may have stopped since). */
@@ -134,6 +144,31 @@ export class SegmenterPool {
     const reply = await this.submit(this.runs, { type: 'segment', id: this.nextId++, clouds });
     if (reply.type !== 'segment') throw new Error(`worker answered a run with "${reply.type}"`);
     return reply.results.map((r) => ('result' in r ? r.result : deserializeError(r.error)));
+  }
+
+  async segment(xyz: Float32Array): Promise<SegmentResult> {
+    return (await this.segmentMany([xyz], { maxBatch: 1 }))[0]!;
+  }
+
+  /** Batches as one session would, each batch on whichever worker is free; the first cloud that fails fails the call. */
+  async segmentMany(clouds: Float32Array[], options: SegmentManyOptions = {}): Promise<SegmentResult[]> {
+    const sizes = checkClouds(clouds);
+    const results = new Array<SegmentResult>(clouds.length);
+    await Promise.all(
+      planBatches(sizes, options.maxBatch ?? this.maxBatch).map(async (batch) => {
+        const out = await this.segmentGroup(batch.map((i) => clouds[i]!));
+        batch.forEach((cloudIndex, j) => {
+          const r = out[j]!;
+          if (r instanceof Error) throw r;
+          results[cloudIndex] = r;
+        });
+      }),
+    );
+    return results;
+  }
+
+  dispose(): Promise<void> {
+    return this.close();
   }
 
   private submit(queue: Task[], request: Request): Promise<Reply> {

@@ -5,21 +5,15 @@
  */
 import * as ort from 'onnxruntime-web';
 import { PnetError } from '../../src/core/errors.ts';
-import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
+import type { SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import { readModelInfoFromOnnx } from '../../src/core/contract.ts';
-import { checkCloud } from '../common/cloud-check.ts';
-import { extentWarningOf } from '../common/cloud-extent.ts';
-import { packModelInput, planBatches, unpackOutputs } from '../common/batching.ts';
+import { checkSignature, firstLine, OrtSegmenter } from '../common/ort-segmenter.ts';
 import {
   DEFAULT_EXECUTION_PROVIDERS,
   parseExecutionProviders,
   webgpuUnavailableReason,
   type WebExecutionProvider,
 } from './execution-providers.ts';
-
-const INPUT = 'points';
-const OUTPUT_PROBABILITIES = 'probabilities';
-const OUTPUT_LABELS = 'labels';
 
 export interface WebSegmenterOptions {
   /** Tried in order; the first that creates a session is used. Default `['webgpu', 'wasm']`. */
@@ -86,8 +80,22 @@ export async function createSegmenter(model: ModelSource, options: WebSegmenterO
       fallbacks.push({ executionProvider: ep, reason: `session creation failed: ${firstLine(e)}` });
       continue;
     }
-    checkSignature(session, source);
-    return new OrtWebSegmenter(session, info, ep, fallbacks, performance.now() - started, options.maxBatch ?? DEFAULT_WEB_MAX_BATCH);
+    try {
+      checkSignature(session, source);
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
+    const fallbackReason = fallbacks.length === 0 ? undefined : fallbacks.map((f) => `${f.executionProvider} unavailable: ${f.reason}`).join('; ');
+    const segmenter = new OrtSegmenter({
+      session,
+      Tensor: ort.Tensor,
+      info,
+      executionProvider: ep,
+      maxBatch: options.maxBatch ?? DEFAULT_WEB_MAX_BATCH,
+      ...(fallbackReason !== undefined && { fallbackReason }),
+    });
+    return webSegmenter(segmenter, ep, fallbacks, performance.now() - started);
   }
   throw new PnetError(
     'EP_UNAVAILABLE',
@@ -110,96 +118,23 @@ async function loadModelBytes(model: ModelSource): Promise<{ bytes: Uint8Array; 
   return { bytes: new Uint8Array(await response.arrayBuffer()), source: url };
 }
 
-class OrtWebSegmenter implements WebSegmenter {
-  /** ONNX Runtime sessions take one run at a time; calls queue here. */
-  private queue: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    private readonly session: ort.InferenceSession,
-    readonly info: ModelInfo,
-    readonly executionProvider: WebExecutionProvider,
-    readonly fallbacks: readonly ExecutionProviderFallback[],
-    readonly loadMs: number,
-    private readonly maxBatch: number,
-  ) {}
-
-  async segment(xyz: Float32Array): Promise<WebSegmentResult> {
-    const [result] = await this.segmentMany([xyz]);
-    return result!;
-  }
-
-  get fallbackReason(): string | undefined {
-    if (this.fallbacks.length === 0) return undefined;
-    return this.fallbacks.map((f) => `${f.executionProvider} unavailable: ${f.reason}`).join('; ');
-  }
-
-  async segmentMany(clouds: Float32Array[], options: SegmentManyOptions = {}): Promise<WebSegmentResult[]> {
-    const sizes = clouds.map((c, i) => {
-      try {
-        return checkCloud(c);
-      } catch (e) {
-        if (e instanceof PnetError && clouds.length > 1) throw new PnetError(e.code, `cloud ${i + 1} of ${clouds.length}: ${e.message}`);
-        throw e;
-      }
-    });
-    const results = new Array<WebSegmentResult>(clouds.length);
-    for (const batch of planBatches(sizes, options.maxBatch ?? this.maxBatch)) {
-      const out = await this.enqueue(() => this.runBatch(batch.map((i) => clouds[i]!), sizes[batch[0]!]!));
-      batch.forEach((cloudIndex, j) => (results[cloudIndex] = out[j]!));
-    }
-    return results;
-  }
-
-  async dispose(): Promise<void> {
-    await this.enqueue(() => this.session.release());
-  }
-
-  private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  private async runBatch(clouds: Float32Array[], numPoints: number): Promise<WebSegmentResult[]> {
-    const input = new ort.Tensor('float32', packModelInput(clouds, this.info.normalization), [clouds.length, numPoints, 3]);
-    const started = performance.now();
-    const out = await this.session.run({ [INPUT]: input });
-    const ms = performance.now() - started;
-    const probabilities = out[OUTPUT_PROBABILITIES]!;
-    const labels = out[OUTPUT_LABELS]!;
-    const per = unpackOutputs(
-      probabilities.data as Float32Array,
-      labels.data as BigInt64Array | Int32Array,
-      clouds.length,
-      numPoints,
-      this.info.classes.length,
-    );
-    input.dispose();
-    probabilities.dispose();
-    labels.dispose();
-    return per.map((p, j) => ({
-      ...extentWarningOf(clouds[j]!, p.probabilities),
-      labels: p.labels,
-      probabilities: p.probabilities,
-      numPoints,
-      executionProvider: this.executionProvider,
-      ms: ms / clouds.length,
-      classes: this.info.classes,
-      colors: this.info.colors,
-    }));
-  }
-}
-
-function checkSignature(session: ort.InferenceSession, source: string): void {
-  const missing = [
-    ...(session.inputNames.includes(INPUT) ? [] : [`input "${INPUT}"`]),
-    ...[OUTPUT_PROBABILITIES, OUTPUT_LABELS].filter((o) => !session.outputNames.includes(o)).map((o) => `output "${o}"`),
-  ];
-  if (missing.length > 0) {
-    throw new PnetError('BAD_MODEL', `the graph does not follow the pnet contract: missing ${missing.join(', ')}`, { file: source });
-  }
-}
-
-function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0]!.trim();
+/** The shared ORT segmenter, with what the page shows besides labels: part names and colours, and the EPs tried. */
+function webSegmenter(
+  segmenter: OrtSegmenter,
+  executionProvider: WebExecutionProvider,
+  fallbacks: readonly ExecutionProviderFallback[],
+  loadMs: number,
+): WebSegmenter {
+  const { info } = segmenter;
+  const named = (r: SegmentResult): WebSegmentResult => ({ ...r, classes: info.classes, colors: info.colors });
+  return {
+    info,
+    executionProvider,
+    fallbacks,
+    fallbackReason: segmenter.fallbackReason,
+    loadMs,
+    segment: async (xyz) => named(await segmenter.segment(xyz)),
+    segmentMany: async (clouds, options) => (await segmenter.segmentMany(clouds, options)).map(named),
+    dispose: () => segmenter.dispose(),
+  };
 }

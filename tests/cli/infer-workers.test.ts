@@ -1,4 +1,4 @@
-import { OUTPUTS_MANIFEST } from '../../src/cli/infer-outputs.ts';
+import { OUTPUTS_MANIFEST } from '../../src/infer/outputs.ts';
 import { formatPts } from '../../src/core/formats/pts.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatPts } from '../../src/core/formats/pts.ts';
-import { OUTPUTS_MANIFEST } from '../../src/cli/infer-outputs.ts';
+import { OUTPUTS_MANIFEST } from '../../src/infer/outputs.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { tinyPnetModel } from '../runtime/node/tiny-model.ts';
 import { expectCleanFailure, expectNoStackTrace, expectUnchanged, pnet, RUNNING_AS_ROOT, snapshot } from './harness.ts';

@@ -8,7 +8,7 @@ import { synthesizeDataset, SYNTH_CATEGORY } from '../../data/synth.ts';
 import { train } from '../../train/index.ts';
 import { resolveCheckpoint } from '../../checkpoint/resolve.ts';
 import { exportCheckpointToOnnx } from '../../../exporters/onnx/index.ts';
-import { runInfer } from './infer.ts';
+import { runInfer } from '../../infer/index.ts';
 import { writeHoldout } from '../../quickstart/holdout.ts';
 import { formatParityTable, runParity } from '../../parity/index.ts';
 

@@ -1,0 +1,145 @@
+/**
+ * The Segmenter over an ONNX Runtime session, whichever package made it (onnxruntime-node or onnxruntime-web): it
+ * checks the graph against the pnet contract, batches clouds of equal size, and runs one batch at a time. Only
+ * onnxruntime-common's types are imported, so this module pulls in neither runtime; the caller hands over its
+ * session and its own Tensor class (a tensor must come from the package that runs it).
+ */
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import { PnetError } from '../../src/core/errors.ts';
+import { TENSOR_NAMES } from '../../src/core/contract.ts';
+import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
+import { checkClouds } from './cloud-check.ts';
+import { extentWarningOf } from './cloud-extent.ts';
+import { checkProbeOutputs, PROBE_CLOUD } from './output-check.ts';
+import { packModelInput, planBatches, unpackOutputs } from './batching.ts';
+
+/** The runtime's Tensor class, as far as a float32 input needs it. */
+export type TensorClass = new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
+
+export interface OrtSegmenterSetup {
+  session: InferenceSession;
+  Tensor: TensorClass;
+  info: ModelInfo;
+  /** The EP the session actually runs on (after any fallback). */
+  executionProvider: string;
+  fallbackReason?: string;
+  /** Default for `segmentMany`'s maxBatch. */
+  maxBatch: number;
+}
+
+const OUTPUTS = [TENSOR_NAMES.probabilities, TENSOR_NAMES.labels] as const;
+
+/** First line of an error's message: ORT's own messages go on for pages of stack and build details. */
+export function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e)
+    .split('\n')[0]!
+    .trim();
+}
+
+/** Throws BAD_MODEL naming every contract tensor the graph lacks, and what it has instead. */
+export function checkSignature(session: Pick<InferenceSession, 'inputNames' | 'outputNames'>, file: string): void {
+  const missing = [
+    ...(session.inputNames.includes(TENSOR_NAMES.points) ? [] : [`input "${TENSOR_NAMES.points}"`]),
+    ...OUTPUTS.filter((o) => !session.outputNames.includes(o)).map((o) => `output "${o}"`),
+  ];
+  if (missing.length > 0) {
+    throw new PnetError(
+      'BAD_MODEL',
+      `the graph does not follow the pnet contract: missing ${missing.join(', ')} ` +
+        `(it has inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')})`,
+      { file },
+    );
+  }
+}
+
+/** Runs one small cloud, so a model whose outputs disagree with its metadata fails at load, once. */
+export async function probeOutputs(session: InferenceSession, TensorOf: TensorClass, info: ModelInfo, file: string): Promise<void> {
+  const input = new TensorOf('float32', packModelInput([PROBE_CLOUD], info.normalization), [1, PROBE_CLOUD.length / 3, 3]);
+  let out: InferenceSession.OnnxValueMapType;
+  try {
+    out = await session.run({ [TENSOR_NAMES.points]: input });
+  } catch (e) {
+    throw new PnetError('BAD_MODEL', `onnxruntime cannot run the model: ${firstLine(e)}`, { file, cause: e });
+  } finally {
+    input.dispose();
+  }
+  const probabilities = out[TENSOR_NAMES.probabilities]!;
+  const labels = out[TENSOR_NAMES.labels]!;
+  try {
+    checkProbeOutputs(info, probabilities.data.length, labels.data.length, file);
+  } finally {
+    probabilities.dispose();
+    labels.dispose();
+  }
+}
+
+export class OrtSegmenter implements Segmenter {
+  readonly info: ModelInfo;
+  readonly executionProvider: string;
+  readonly fallbackReason?: string;
+  private readonly session: InferenceSession;
+  private readonly TensorOf: TensorClass;
+  private readonly maxBatch: number;
+  /** A session takes one run at a time (the web one refuses overlapping runs); concurrent calls queue here. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(setup: OrtSegmenterSetup) {
+    this.session = setup.session;
+    this.TensorOf = setup.Tensor;
+    this.info = setup.info;
+    this.executionProvider = setup.executionProvider;
+    if (setup.fallbackReason !== undefined) this.fallbackReason = setup.fallbackReason;
+    this.maxBatch = setup.maxBatch;
+  }
+
+  async segment(xyz: Float32Array): Promise<SegmentResult> {
+    return (await this.segmentMany([xyz], { maxBatch: 1 }))[0]!;
+  }
+
+  async segmentMany(clouds: Float32Array[], options: SegmentManyOptions = {}): Promise<SegmentResult[]> {
+    const sizes = checkClouds(clouds);
+    const results = new Array<SegmentResult>(clouds.length);
+    for (const batch of planBatches(sizes, options.maxBatch ?? this.maxBatch)) {
+      const out = await this.enqueue(() => this.runBatch(batch.map((i) => clouds[i]!), sizes[batch[0]!]!));
+      batch.forEach((cloudIndex, j) => (results[cloudIndex] = out[j]!));
+    }
+    return results;
+  }
+
+  async dispose(): Promise<void> {
+    await this.enqueue(() => this.session.release());
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runBatch(clouds: Float32Array[], numPoints: number): Promise<SegmentResult[]> {
+    const input = new this.TensorOf('float32', packModelInput(clouds, this.info.normalization), [clouds.length, numPoints, 3]);
+    const started = performance.now();
+    const out = await this.session.run({ [TENSOR_NAMES.points]: input });
+    const ms = performance.now() - started;
+    const probabilities = out[TENSOR_NAMES.probabilities]!;
+    const labels = out[TENSOR_NAMES.labels]!;
+    const per = unpackOutputs(
+      probabilities.data as Float32Array,
+      labels.data as BigInt64Array | Int32Array,
+      clouds.length,
+      numPoints,
+      this.info.classes.length,
+    );
+    input.dispose();
+    probabilities.dispose();
+    labels.dispose();
+    return per.map((p, j) => ({
+      labels: p.labels,
+      probabilities: p.probabilities,
+      numPoints,
+      executionProvider: this.executionProvider,
+      ms: ms / clouds.length,
+      ...extentWarningOf(clouds[j]!, p.probabilities),
+    }));
+  }
+}
