@@ -8,4 +8,4 @@ export {
   type KserveInferResponse,
   type KserveTensor,
 } from './kserve-http.ts';
-export { samplePointIndices, resampleCloud, gatherResults, type ResampledCloud } from './point-sampling.ts';
+export { fixedCountPointIndices, resampleCloud, gatherResults, type ResampledCloud } from './point-sampling.ts';

@@ -12,7 +12,7 @@ const SAMPLING_SEED = 0x706e6574;
  * Indices of `target` points drawn from `n`: without replacement (in original order) when n ≥ target, else every
  * point once followed by `target − n` repeats drawn with replacement.
  */
-export function samplePointIndices(n: number, target: number): Int32Array {
+export function fixedCountPointIndices(n: number, target: number): Int32Array {
   const rng = new Rng(SAMPLING_SEED ^ n);
   const out = new Int32Array(target);
   if (n >= target) {
@@ -38,7 +38,7 @@ export interface ResampledCloud {
 
 export function resampleCloud(xyz: Float32Array, target: number): ResampledCloud {
   const n = xyz.length / 3;
-  const indices = samplePointIndices(n, target);
+  const indices = fixedCountPointIndices(n, target);
   const sampled = new Float32Array(target * 3);
   const slotOf = new Int32Array(n).fill(-1);
   indices.forEach((p, slot) => {

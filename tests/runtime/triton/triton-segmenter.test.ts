@@ -11,7 +11,7 @@ import path from 'node:path';
 import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
 import { writeTritonRepository } from '../../../exporters/triton/index.ts';
 import { createNodeSegmenter } from '../../../runtime/node/index.ts';
-import { createTritonSegmenter, resampleCloud, samplePointIndices } from '../../../runtime/triton/index.ts';
+import { createTritonSegmenter, resampleCloud, fixedCountPointIndices } from '../../../runtime/triton/index.ts';
 import type { SegmentResult, Segmenter } from '../../../runtime/segmenter.ts';
 import { synthAirplane } from '../../../src/data/synth.ts';
 import { isPnetError } from '../../../src/core/errors.ts';
@@ -189,16 +189,16 @@ describe('createTritonSegmenter', () => {
   });
 });
 
-describe('samplePointIndices', () => {
+describe('fixedCountPointIndices', () => {
   it('draws distinct points in original order from larger clouds, every point then repeats for smaller ones', () => {
-    const large = samplePointIndices(5000, 512);
+    const large = fixedCountPointIndices(5000, 512);
     expect(new Set(large).size).toBe(512);
     expect(Array.from(large)).toEqual(Array.from(large).sort((a, b) => a - b));
     expect(Math.max(...large)).toBeLessThan(5000);
     expect(large[511]).toBeGreaterThan(4000); // spread over the cloud, not its first points
-    const small = samplePointIndices(300, 512);
+    const small = fixedCountPointIndices(300, 512);
     expect(Array.from(small.subarray(0, 300))).toEqual(Array.from({ length: 300 }, (_, i) => i));
     expect(Math.max(...small)).toBeLessThan(300);
-    expect(Array.from(samplePointIndices(5000, 512))).toEqual(Array.from(large));
+    expect(Array.from(fixedCountPointIndices(5000, 512))).toEqual(Array.from(large));
   });
 });
