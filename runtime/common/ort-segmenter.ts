@@ -101,7 +101,9 @@ export class OrtSegmenter implements Segmenter {
     const results = new Array<SegmentResult>(clouds.length);
     for (const batch of planBatches(sizes, options.maxBatch ?? this.maxBatch)) {
       const out = await this.enqueue(() => this.runBatch(batch.map((i) => clouds[i]!), sizes[batch[0]!]!));
-      batch.forEach((cloudIndex, j) => (results[cloudIndex] = out[j]!));
+      batch.forEach((cloudIndex, j) => {
+        results[cloudIndex] = out[j]!;
+      });
     }
     return results;
   }

@@ -126,8 +126,13 @@ export async function* labelCloudFiles(segmenter: Segmenter, files: readonly str
   let done = false;
   let failure: { error: unknown } | undefined;
   void Promise.all(Array.from({ length: lanes }, lane)).then(
-    () => void (done = true),
-    (error: unknown) => void ((failure = { error }), (done = true)),
+    () => {
+      done = true;
+    },
+    (error: unknown) => {
+      failure = { error };
+      done = true;
+    },
   ).finally(() => wake?.());
 
   while (true) {

@@ -106,8 +106,12 @@ export class SegmenterPool implements Segmenter {
     const slots = Array.from({ length: options.workers }, (_, index): Slot => {
       const slot: Slot = { index, worker: new Worker(entry, { workerData: setup }), alive: true };
       // Watched from the start: a worker may stop while the others are still loading.
-      slot.worker.on('error', (e) => void (slot.crash = e.message));
-      slot.worker.once('exit', () => void (slot.alive = false));
+      slot.worker.on('error', (e) => {
+        slot.crash = e.message;
+      });
+      slot.worker.once('exit', () => {
+        slot.alive = false;
+      });
       return slot;
     });
     const started = await Promise.allSettled(slots.map(waitUntilReady));

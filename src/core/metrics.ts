@@ -144,7 +144,7 @@ export class SegmentationMetrics {
       if (p === t) this.correct++;
     }
     this.total += truth.length;
-    parts.forEach((k, i) => (this.partIouSum[k]! += ious[i]!));
+    for (const [i, k] of parts.entries()) this.partIouSum[k]! += ious[i]!;
     const iou = ious.reduce((a, b) => a + b, 0) / ious.length;
     this.iouSum += iou;
     this.shapeCount++;

@@ -22,9 +22,15 @@ export async function runPnet(...argv: string[]): Promise<PnetRun> {
   const line = (...a: unknown[]) => `${a.join(' ')}\n`;
   // console is vitest's own in a test worker, so its methods are captured apart from process.stderr.
   const spies = [
-    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += line(...a))),
-    vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void (stderr += line(...a))),
-    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += line(...a))),
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+      stdout += line(...a);
+    }),
+    vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => {
+      stderr += line(...a);
+    }),
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => {
+      stderr += line(...a);
+    }),
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
       stderr += String(chunk);
       return true;

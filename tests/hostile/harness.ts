@@ -12,7 +12,7 @@ import { expect } from 'vitest';
 export { runPnet as pnet, type PnetRun } from '../helpers/run-cli.ts';
 import type { PnetRun } from '../helpers/run-cli.ts';
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -23,7 +23,7 @@ function escape(s: string): string {
 export function expectCleanFailure(r: PnetRun, want: { code?: number; file: string; line?: number; message?: RegExp }): void {
   expect(r.stderr, r.stderr).not.toMatch(/\n\s+at |unexpected error/);
   expect(r.code, r.stderr).toBe(want.code ?? 1);
-  const where = want.line === undefined ? `${escape(want.file)}(:\\d+)?` : `${escape(want.file)}:${want.line}`;
+  const where = want.line === undefined ? `${escapeRegExp(want.file)}(:\\d+)?` : `${escapeRegExp(want.file)}:${want.line}`;
   const line = r.stderr.split('\n').find((l) => new RegExp(`^pnet: ${where}: `).test(l));
   expect(line, `no "pnet: ${want.file}${want.line ? `:${want.line}` : ''}: …" line in:\n${r.stderr}`).toBeDefined();
   if (want.message) expect(line).toMatch(want.message);

@@ -75,7 +75,9 @@ export class CloudViewer {
     const attr = this.points?.geometry.getAttribute('color') as THREE.BufferAttribute | undefined;
     if (!attr) return;
     const colors = palette.map((c) => new THREE.Color(c));
-    labels.forEach((label, i) => (colors[label] ?? NEUTRAL).toArray(attr.array, i * 3));
+    labels.forEach((label, i) => {
+      (colors[label] ?? NEUTRAL).toArray(attr.array, i * 3);
+    });
     attr.needsUpdate = true;
   }
 

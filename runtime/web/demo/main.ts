@@ -199,12 +199,12 @@ async function openFile(file: File): Promise<void> {
     if (cloud) await segment();
     return;
   }
-  document.querySelectorAll('.chip.active').forEach((c) => c.classList.remove('active'));
+  for (const c of document.querySelectorAll('.chip.active')) c.classList.remove('active');
   await showCloud(file.name, parseCloudFile(file.name, bytes));
 }
 
 async function openSample(sample: Sample, chip: HTMLElement): Promise<void> {
-  document.querySelectorAll('.chip.active').forEach((c) => c.classList.remove('active'));
+  for (const c of document.querySelectorAll('.chip.active')) c.classList.remove('active');
   chip.classList.add('active');
   const response = await fetch(`./samples/${sample.file}`);
   if (!response.ok) throw new Error(`could not load sample ${sample.file}: HTTP ${response.status}`);

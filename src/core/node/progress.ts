@@ -76,7 +76,9 @@ export function progressLines(label: string, total: number, format: string, line
   return {
     update,
     increment: (by = 1, more) => update(done + by, more),
-    setTotal: (t) => void (total = t),
+    setTotal: (t) => {
+      total = t;
+    },
     stop() {},
   };
 }

@@ -232,12 +232,16 @@ class Parser {
     } else values.push(message ? this.parseNested(field) : this.parseScalar(field));
 
     if (field.map) {
-      const map = (out[field.name] ??= {}) as Plain;
+      out[field.name] ??= {};
+      const map = out[field.name] as Plain;
       for (const entry of values as Array<[string, unknown]>) {
         if (entry[0] in map) this.fail(`${field.name} has the key ${JSON.stringify(entry[0])} twice`);
         map[entry[0]] = entry[1];
       }
-    } else if (field.repeated) ((out[field.name] ??= []) as unknown[]).push(...values);
+    } else if (field.repeated) {
+      out[field.name] ??= [];
+      (out[field.name] as unknown[]).push(...values);
+    }
     else out[field.name] = values[0];
   }
 
@@ -276,14 +280,14 @@ class Parser {
         try {
           return utf8.decode(bytes);
         } catch {
-          this.fail(`${where}: the string is not valid UTF-8`, t.line);
+          return this.fail(`${where}: the string is not valid UTF-8`, t.line);
         }
       }
       case 'bool':
         if (t.kind === 'ident' && /^(true|True|t)$/.test(t.text)) return true;
         if (t.kind === 'ident' && /^(false|False|f)$/.test(t.text)) return false;
         if (t.kind === 'number' && (t.text === '1' || t.text === '0')) return t.text === '1';
-        this.fail(`${where}: expected true or false, found ${this.describe(t)}`, t.line);
+        return this.fail(`${where}: expected true or false, found ${this.describe(t)}`, t.line);
       case 'double':
       case 'float': {
         if (t.kind === 'ident' && /^-?(inf|infinity|nan)$/i.test(t.text)) {

@@ -91,7 +91,7 @@ describe('createNodeSegmenter on a contract-following stand-in model', () => {
     const clouds = [5, 9, 5, 5, 9, 1].map((n) => randomCloud(rng, n));
     const results = await seg.segmentMany(clouds, { maxBatch: 2 });
     expect(results.map((r) => r.numPoints)).toEqual([5, 9, 5, 5, 9, 1]);
-    results.forEach((r, i) => expect(Array.from(r.labels)).toEqual(expectedLinearLabels(clouds[i]!)));
+    for (const [i, r] of results.entries()) expect(Array.from(r.labels)).toEqual(expectedLinearLabels(clouds[i]!));
   });
 
   it('rejects clouds it cannot segment with BAD_INPUT', async () => {
@@ -130,7 +130,7 @@ describe('createNodeSegmenter on an exported pnet model', () => {
     const cloud = randomCloud(rng, n);
     const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
     const permuted = new Float32Array(n * 3);
-    order.forEach((src, dst) => permuted.set(cloud.subarray(src * 3, src * 3 + 3), dst * 3));
+    for (const [dst, src] of order.entries()) permuted.set(cloud.subarray(src * 3, src * 3 + 3), dst * 3);
     const a = await seg.segment(cloud);
     const b = await seg.segment(permuted);
     expect(order.map((src) => a.labels[src])).toEqual(Array.from(b.labels));

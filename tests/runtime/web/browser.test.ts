@@ -44,8 +44,8 @@ function compare(run: PageRun, reference: Array<{ labels: Int32Array; probabilit
   run.results.forEach((r, i) => {
     const ref = reference[i]!;
     expect(r.probabilities.length).toBe(ref.probabilities.length);
-    r.probabilities.forEach((p, j) => (maxAbs = Math.max(maxAbs, Math.abs(p - ref.probabilities[j]!))));
-    r.labels.forEach((l, j) => (agree += l === ref.labels[j] ? 1 : 0));
+    for (const [j, p] of r.probabilities.entries()) maxAbs = Math.max(maxAbs, Math.abs(p - ref.probabilities[j]!));
+    for (const [j, l] of r.labels.entries()) agree += l === ref.labels[j] ? 1 : 0;
     total += r.labels.length;
   });
   return { maxAbs, agreement: agree / total };
@@ -195,7 +195,7 @@ describe.skipIf(skipReason !== undefined)('browser runtime (Chromium)', () => {
       const perClass = counts.map((t) => Number(t.split(' ')[0]!.replace(/,/g, '')));
       const expected = TINY_CLASSES.names.map((_, c) => reference[2]!.labels.filter((l) => l === c).length);
       // Same cloud, same model: the legend counts match onnxruntime-node's labels up to a near-tie or two.
-      perClass.forEach((n, c) => expect(Math.abs(n - expected[c]!)).toBeLessThanOrEqual(3));
+      for (const [c, n] of perClass.entries()) expect(Math.abs(n - expected[c]!)).toBeLessThanOrEqual(3);
 
       const run = await segmentInPage(page, modelUrl, ['webgpu', 'wasm'], clouds.slice(0, 1));
       expect(run.executionProvider).toBe('wasm');

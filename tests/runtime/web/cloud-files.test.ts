@@ -80,7 +80,7 @@ describe('browser runtime helpers', () => {
     const out = normalizeToUnitSphere(randomCloud(200, 9));
     const n = out.length / 3;
     const mean = [0, 1, 2].map((a) => out.filter((_, i) => i % 3 === a).reduce((s, v) => s + v, 0) / n);
-    mean.forEach((m) => expect(Math.abs(m)).toBeLessThan(1e-5));
+    for (const m of mean) expect(Math.abs(m)).toBeLessThan(1e-5);
     let maxNorm = 0;
     for (let i = 0; i < n; i++) maxNorm = Math.max(maxNorm, Math.hypot(out[i * 3]!, out[i * 3 + 1]!, out[i * 3 + 2]!));
     expect(maxNorm).toBeCloseTo(1, 5);
