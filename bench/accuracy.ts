@@ -31,7 +31,8 @@ function readRun(dir: string): RunCurve {
     .map((line) => JSON.parse(line) as EpochMetrics);
   let total = 0;
   const minutes = epochs.map((e) => {
-    if (e.val_seconds === undefined) throw new Error(`${join(dir, 'metrics.jsonl')}: epoch ${e.epoch} has no val_seconds; wall-clock unknown`);
+    if (e.val_seconds === undefined)
+      throw new Error(`${join(dir, 'metrics.jsonl')}: epoch ${e.epoch} has no val_seconds; wall-clock unknown`);
     total += e.seconds + e.val_seconds;
     return total / 60;
   });
@@ -49,7 +50,14 @@ async function curvesSvg(runs: RunCurve[]): Promise<string> {
   const spec: vl.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     data: { values: rows },
-    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['val instance mIoU', 'val accuracy', 'train loss'] } },
+    facet: {
+      column: {
+        field: 'metric',
+        type: 'nominal',
+        title: null,
+        sort: ['val instance mIoU', 'val accuracy', 'train loss'],
+      },
+    },
     spec: {
       width: 300,
       height: 220,
@@ -83,7 +91,8 @@ function table(runs: RunCurve[]): string {
 
 const args = process.argv.slice(2);
 const svgAt = args.indexOf('--svg');
-const svgPath = svgAt >= 0 ? resolve(args[svgAt + 1]!) : fileURLToPath(new URL('./accuracy-curves.svg', import.meta.url));
+const svgPath =
+  svgAt >= 0 ? resolve(args[svgAt + 1]!) : fileURLToPath(new URL('./accuracy-curves.svg', import.meta.url));
 const dirs = args.filter((_, i) => svgAt < 0 || (i !== svgAt && i !== svgAt + 1));
 if (dirs.length === 0) {
   console.error('usage: node bin/run-ts.js bench/accuracy.ts RUN_DIR [RUN_DIR…] [--svg FILE]');

@@ -20,7 +20,15 @@ import { loadPreset, modelLayout } from '../src/model/spec.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { openChromiumRunner } from '../src/parity/runs/browser.ts';
 import { Rng } from '../src/core/rng.ts';
-import { benchMeta, benchWeights, cloudBatch, matmulModel, randomMatrix, timeInterleaved, type Timing } from './infer-node.ts';
+import {
+  benchMeta,
+  benchWeights,
+  cloudBatch,
+  matmulModel,
+  randomMatrix,
+  timeInterleaved,
+  type Timing,
+} from './infer-node.ts';
 import { flag } from './flags.ts';
 
 /** Targets the default layout must meet, checked in every run. */
@@ -111,7 +119,9 @@ async function profileWasm(bytes: Uint8Array, points: number, runs: number): Pro
     await writeFile(model, bytes);
     const child = fileURLToPath(new URL('./wasm-profile-child.ts', import.meta.url));
     const runTs = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
-    const { stdout } = await run(process.execPath, [runTs, child, model, String(points), String(runs)], { maxBuffer: 256 * 2 ** 20 });
+    const { stdout } = await run(process.execPath, [runTs, child, model, String(points), String(runs)], {
+      maxBuffer: 256 * 2 ** 20,
+    });
     const start = stdout.indexOf('[');
     const end = stdout.lastIndexOf(']');
     if (start < 0 || end < start) throw new Error('onnxruntime-web printed no profile');
@@ -132,8 +142,17 @@ function profileTable(columns: Array<[string, OpProfile]>): string[] {
     `| op | ${columns.map(([name]) => name).join(' | ')} |`,
     `|---|${columns.map(() => '---:').join('|')}|`,
     // Ops under 0.05 ms everywhere are summed into one row.
-    ...ops.filter((op) => peak(op) >= 0.05).map((op) => `| ${op} | ${columns.map(([, p]) => cell(p, op)).join(' | ')} |`),
-    `| other ops | ${columns.map(([, p]) => ops.filter((op) => peak(op) < 0.05).reduce((s, op) => s + (p.perOp.get(op) ?? 0), 0).toFixed(2)).join(' | ')} |`,
+    ...ops
+      .filter((op) => peak(op) >= 0.05)
+      .map((op) => `| ${op} | ${columns.map(([, p]) => cell(p, op)).join(' | ')} |`),
+    `| other ops | ${columns
+      .map(([, p]) =>
+        ops
+          .filter((op) => peak(op) < 0.05)
+          .reduce((s, op) => s + (p.perOp.get(op) ?? 0), 0)
+          .toFixed(2),
+      )
+      .join(' | ')} |`,
     `| **whole run** | ${columns.map(([, p]) => `**${p.runMs.toFixed(1)}**`).join(' | ')} |`,
     '',
   ];
@@ -158,13 +177,18 @@ export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promi
   // 1. onnxruntime-node CPU, every layout and the ceiling alternated.
   const n = 2048;
   const spinless = { ...nodeSessionOptions('cpu'), extra: { session: { intra_op: { allow_spinning: '0' } } } };
-  const sessions = await Promise.all([...graphs.values(), matmulModel(n)].map((b) => ort.InferenceSession.create(b, spinless)));
+  const sessions = await Promise.all(
+    [...graphs.values(), matmulModel(n)].map((b) => ort.InferenceSession.create(b, spinless)),
+  );
   const a = new ort.Tensor('float32', randomMatrix(n, 3), [n, n]);
   const b = new ort.Tensor('float32', randomMatrix(n, 4), [n, n]);
   const layouts = [...graphs.keys()];
   let timings: Timing[];
   try {
-    const runs = layouts.flatMap((_, i) => [() => sessions[i]!.run({ points: one }), () => sessions[i]!.run({ points: many })]);
+    const runs = layouts.flatMap((_, i) => [
+      () => sessions[i]!.run({ points: one }),
+      () => sessions[i]!.run({ points: many }),
+    ]);
     timings = await timeInterleaved([...runs, () => sessions[layouts.length]!.run({ a, b })], seconds);
   } finally {
     for (const s of sessions) await s.release();
@@ -186,11 +210,21 @@ export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promi
     const t1 = timings[2 * i]!;
     const t8 = timings[2 * i + 1]!;
     const perCloud = t8.medianMs / batch;
-    md.push(`| ${l}${l === 'channels-first' ? ' (default)' : ''} | ${t1.medianMs.toFixed(1)} | ${pct(share(t1.medianMs))} | ${perCloud.toFixed(1)} | ${pct(share(perCloud))} | ${noise(t1)} / ${noise(t8)} |`);
+    md.push(
+      `| ${l}${l === 'channels-first' ? ' (default)' : ''} | ${t1.medianMs.toFixed(1)} | ${pct(share(t1.medianMs))} | ${perCloud.toFixed(1)} | ${pct(share(perCloud))} | ${noise(t1)} / ${noise(t8)} |`,
+    );
     if (l === 'channels-first') {
-      for (const [name, ms] of [['batch 1', t1.medianMs], [`batch ${batch}`, perCloud]] as const) {
+      for (const [name, ms] of [
+        ['batch 1', t1.medianMs],
+        [`batch ${batch}`, perCloud],
+      ] as const) {
         const s = share(ms);
-        targets.push({ name: `onnxruntime-node CPU ${name}, share of the MatMul ceiling`, value: pct(s), target: `≥ ${pct(TARGETS.ceilingShare)}`, met: s >= TARGETS.ceilingShare });
+        targets.push({
+          name: `onnxruntime-node CPU ${name}, share of the MatMul ceiling`,
+          value: pct(s),
+          target: `≥ ${pct(TARGETS.ceilingShare)}`,
+          met: s >= TARGETS.ceilingShare,
+        });
       }
     }
   });
@@ -207,7 +241,7 @@ export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promi
     }
   }
   md.push(
-    'Where the time goes, batch 1: ms per run by op type from each runtime\'s profiler (`enableProfiling`; onnxruntime-node with ' +
+    "Where the time goes, batch 1: ms per run by op type from each runtime's profiler (`enableProfiling`; onnxruntime-node with " +
       "pnet's session options, 8 runs; onnxruntime-web WASM in Node, one thread, 3 runs; warm-up left out), after the runtime's fusions " +
       '(FusedConv = Conv + ReLU, FusedGemm = Gemm + ReLU). Profiling adds a little time per node.',
     '',
@@ -220,13 +254,26 @@ export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promi
   web.env.wasm.numThreads = 1;
   const k = 1024;
   const wasmGraphs = [...layouts.map((l) => graphs.get(l)!), matmulModel(k)];
-  const webSessions = await Promise.all(wasmGraphs.map((g) => web.InferenceSession.create(g, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })));
-  const nodeSessions = await Promise.all(wasmGraphs.map((g) => ort.InferenceSession.create(g, nodeSessionOptions('cpu', 1))));
+  const webSessions = await Promise.all(
+    wasmGraphs.map((g) =>
+      web.InferenceSession.create(g, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }),
+    ),
+  );
+  const nodeSessions = await Promise.all(
+    wasmGraphs.map((g) => ort.InferenceSession.create(g, nodeSessionOptions('cpu', 1))),
+  );
   const webFeeds = [
     ...layouts.map(() => ({ points: new web.Tensor('float32', one.data as Float32Array, [1, points, 3]) })),
-    { a: new web.Tensor('float32', randomMatrix(k, 5), [k, k]), b: new web.Tensor('float32', randomMatrix(k, 6), [k, k]) },
+    {
+      a: new web.Tensor('float32', randomMatrix(k, 5), [k, k]),
+      b: new web.Tensor('float32', randomMatrix(k, 6), [k, k]),
+    },
   ];
-  const nodeFeeds = webFeeds.map((f) => Object.fromEntries(Object.entries(f).map(([name, t]) => [name, new ort.Tensor('float32', t.data as Float32Array, t.dims)])));
+  const nodeFeeds = webFeeds.map((f) =>
+    Object.fromEntries(
+      Object.entries(f).map(([name, t]) => [name, new ort.Tensor('float32', t.data as Float32Array, t.dims)]),
+    ),
+  );
   let wasmTimings: Timing[];
   try {
     const runs = wasmGraphs.flatMap((_, i) => [
@@ -254,9 +301,16 @@ export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promi
     const w = wasmTimings[2 * i]!;
     const c = wasmTimings[2 * i + 1]!;
     const ratio = w.medianMs / c.medianMs;
-    md.push(`| ${l} | ${w.medianMs.toFixed(0)} | ${c.medianMs.toFixed(1)} | ${ratio.toFixed(2)}× | ${noise(w)} / ${noise(c)} |`);
+    md.push(
+      `| ${l} | ${w.medianMs.toFixed(0)} | ${c.medianMs.toFixed(1)} | ${ratio.toFixed(2)}× | ${noise(w)} / ${noise(c)} |`,
+    );
     if (l === 'channels-first') {
-      targets.push({ name: 'onnxruntime-web wasm over onnxruntime-node CPU, 1 thread each', value: `${ratio.toFixed(2)}×`, target: `≤ ${TARGETS.wasmOverNode}×`, met: ratio <= TARGETS.wasmOverNode });
+      targets.push({
+        name: 'onnxruntime-web wasm over onnxruntime-node CPU, 1 thread each',
+        value: `${ratio.toFixed(2)}×`,
+        target: `≤ ${TARGETS.wasmOverNode}×`,
+        met: ratio <= TARGETS.wasmOverNode,
+      });
     }
   });
   md.push('');
@@ -280,12 +334,16 @@ async function chromiumWasmRows(graphs: Map<GraphLayout, Uint8Array>, points: nu
   const rows: string[] = [];
   try {
     const rng = new Rng(12);
-    const clouds = Array.from({ length: 5 }, (_, i) => ({ name: `random-${i}`, xyz: Float32Array.from({ length: points * 3 }, () => rng.uniform(-1, 1)) }));
+    const clouds = Array.from({ length: 5 }, (_, i) => ({
+      name: `random-${i}`,
+      xyz: Float32Array.from({ length: points * 3 }, () => rng.uniform(-1, 1)),
+    }));
     for (const [l, bytes] of graphs) {
       const modelPath = join(dir, `${l}.onnx`);
       await writeFile(modelPath, bytes);
       const runner = await openChromiumRunner(modelPath);
-      if ('unavailable' in runner) return [`_onnxruntime-web WASM in Chromium not measured: ${runner.unavailable}._`, ''];
+      if ('unavailable' in runner)
+        return [`_onnxruntime-web WASM in Chromium not measured: ${runner.unavailable}._`, ''];
       try {
         const outcome = await runner.wasm(clouds);
         if (!outcome.ran) return [`_onnxruntime-web WASM in Chromium not measured: ${outcome.reason}._`, ''];
@@ -317,7 +375,6 @@ export function targetsTable(targets: TargetResult[]): string {
     '',
   ].join('\n');
 }
-
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const seconds = flag('seconds') === undefined ? undefined : Number(flag('seconds'));

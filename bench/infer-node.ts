@@ -13,7 +13,15 @@ import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { buildOnnxModel, describeOnnx } from '../exporters/onnx/index.ts';
 import { OnnxGraphBuilder, type IntAttributes } from '../exporters/onnx/graph-builder.ts';
-import { initialWeights, loadPreset, modelLayout, type BlockSpec, type ModelLayout, type TnetLayout, type WeightMap } from '../src/model/spec.ts';
+import {
+  initialWeights,
+  loadPreset,
+  modelLayout,
+  type BlockSpec,
+  type ModelLayout,
+  type TnetLayout,
+  type WeightMap,
+} from '../src/model/spec.ts';
 import type { CheckpointMeta } from '../src/checkpoint/format.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { Rng } from '../src/core/rng.ts';
@@ -42,7 +50,8 @@ export function benchWeights(layout: ModelLayout, seed: number): WeightMap {
   for (const [name, w] of weights) {
     const d = w.data;
     if (name.endsWith('/bn/gamma')) for (let i = 0; i < d.length; i++) d[i] = rng.uniform(0.5, 1.5);
-    else if (name.endsWith('/bn/beta') || name.endsWith('/bn/moving_mean')) for (let i = 0; i < d.length; i++) d[i] = rng.uniform(-0.1, 0.1);
+    else if (name.endsWith('/bn/beta') || name.endsWith('/bn/moving_mean'))
+      for (let i = 0; i < d.length; i++) d[i] = rng.uniform(-0.1, 0.1);
     else if (name.endsWith('/bn/moving_variance')) for (let i = 0; i < d.length; i++) d[i] = rng.uniform(0.5, 2);
     else if (name.endsWith('/final/kernel')) for (let i = 0; i < d.length; i++) d[i] = rng.uniform(-0.01, 0.01);
   }
@@ -51,7 +60,12 @@ export function benchWeights(layout: ModelLayout, seed: number): WeightMap {
 
 export function benchMeta(layout: ModelLayout, points: number): CheckpointMeta {
   const names = Array.from({ length: layout.numClasses }, (_, i) => `part${i}`);
-  return describeModel({ preset: layout.preset, classes: { names, colors: names.map((_, i) => `#${(0x203040 + i * 0x302010).toString(16).slice(-6)}`) }, category: ['Bench'], numPoints: points });
+  return describeModel({
+    preset: layout.preset,
+    classes: { names, colors: names.map((_, i) => `#${(0x203040 + i * 0x302010).toString(16).slice(-6)}`) },
+    category: ['Bench'],
+    numPoints: points,
+  });
 }
 
 /** The same network as a literal layer-by-layer translation, the way a generic converter writes it. */
@@ -85,11 +99,17 @@ class NaiveGraph {
 
   /** x·W + b, then batch norm as Sub/Div/Mul/Add on the activations, then ReLU. */
   private block(b: BlockSpec, x: string): string {
-    const y = this.op('Add', [this.op('MatMul', [x, this.weight(`${b.prefix}/kernel`)]), this.weight(`${b.prefix}/bias`)]);
+    const y = this.op('Add', [
+      this.op('MatMul', [x, this.weight(`${b.prefix}/kernel`)]),
+      this.weight(`${b.prefix}/bias`),
+    ]);
     const eps = this.init('epsilon', [], new Float32Array([this.layout.preset.batchNorm.epsilon]));
     const std = this.op('Sqrt', [this.op('Add', [this.weight(`${b.prefix}/bn/moving_variance`), eps])]);
     const normed = this.op('Div', [this.op('Sub', [y, this.weight(`${b.prefix}/bn/moving_mean`)]), std]);
-    const bn = this.op('Add', [this.op('Mul', [normed, this.weight(`${b.prefix}/bn/gamma`)]), this.weight(`${b.prefix}/bn/beta`)]);
+    const bn = this.op('Add', [
+      this.op('Mul', [normed, this.weight(`${b.prefix}/bn/gamma`)]),
+      this.weight(`${b.prefix}/bn/beta`),
+    ]);
     return this.op('Relu', [bn]);
   }
 
@@ -98,7 +118,10 @@ class NaiveGraph {
     for (const c of t.conv) h = this.block(c, h);
     h = this.op('ReduceMax', [h], { axes: [1], keepdims: 1 });
     for (const d of t.dense) h = this.block(d, h);
-    const flat = this.op('Add', [this.op('MatMul', [h, this.weight(`${t.finalPrefix}/kernel`)]), this.weight(`${t.finalPrefix}/bias`)]);
+    const flat = this.op('Add', [
+      this.op('MatMul', [h, this.weight(`${t.finalPrefix}/kernel`)]),
+      this.weight(`${t.finalPrefix}/bias`),
+    ]);
     return this.op('Reshape', [flat, this.graph.int64Initializer(this.name('shape'), [-1, t.k, t.k])]);
   }
 
@@ -108,7 +131,10 @@ class NaiveGraph {
     const centroid = this.op('ReduceMean', ['points'], { axes: [1], keepdims: 1 });
     const centred = this.op('Sub', ['points', centroid]);
     const sq = this.op('ReduceSumSquare', [centred], { axes: [2], keepdims: 1 });
-    const radius = this.op('Max', [this.op('Sqrt', [this.op('ReduceMax', [sq], { axes: [1], keepdims: 1 })]), this.init('floor', [], new Float32Array([1e-12]))]);
+    const radius = this.op('Max', [
+      this.op('Sqrt', [this.op('ReduceMax', [sq], { axes: [1], keepdims: 1 })]),
+      this.init('floor', [], new Float32Array([1e-12])),
+    ]);
     let x = this.op('Div', [centred, radius]);
     x = this.op('MatMul', [x, this.tnet(layout.inputTnet, x)]);
     const local: string[] = [];
@@ -125,10 +151,15 @@ class NaiveGraph {
     const tiled = this.op('Expand', [global, this.op('Shape', [x])]);
     const concat = this.op('Concat', [...local, tiled], { axis: 2 });
     const hidden = this.block(layout.segHidden, concat);
-    const logits = this.op('Add', [this.op('MatMul', [hidden, this.weight(`${layout.headPrefix}/kernel`)]), this.weight(`${layout.headPrefix}/bias`)]);
+    const logits = this.op('Add', [
+      this.op('MatMul', [hidden, this.weight(`${layout.headPrefix}/kernel`)]),
+      this.weight(`${layout.headPrefix}/bias`),
+    ]);
     this.graph.node('Softmax', [logits], 'probabilities', { axis: -1 });
     this.graph.node('ArgMax', ['probabilities'], 'labels', { axis: -1, keepdims: 0 });
-    const dims = (d: Array<number | string>) => ({ dim: d.map((v) => (typeof v === 'number' ? { dimValue: v } : { dimParam: v })) });
+    const dims = (d: Array<number | string>) => ({
+      dim: d.map((v) => (typeof v === 'number' ? { dimValue: v } : { dimParam: v })),
+    });
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'naive',
@@ -139,8 +170,14 @@ class NaiveGraph {
         initializer: this.graph.initializers,
         input: [{ name: 'points', type: { tensorType: { elemType: F, shape: dims(['batch', 'num_points', 3]) } } }],
         output: [
-          { name: 'probabilities', type: { tensorType: { elemType: F, shape: dims(['batch', 'num_points', layout.numClasses]) } } },
-          { name: 'labels', type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: dims(['batch', 'num_points']) } } },
+          {
+            name: 'probabilities',
+            type: { tensorType: { elemType: F, shape: dims(['batch', 'num_points', layout.numClasses]) } },
+          },
+          {
+            name: 'labels',
+            type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: dims(['batch', 'num_points']) } },
+          },
         ],
       },
     });
@@ -170,7 +207,12 @@ function spreadOf(samples: number[]): number {
  * Times several runs round-robin (A B C A B C …) rather than one after the other, so that load from other
  * processes, which drifts over seconds, lands on every configuration alike.
  */
-export async function timeInterleaved(runs: Array<() => Promise<unknown>>, seconds: number, warmup = 2, minRuns = 5): Promise<Timing[]> {
+export async function timeInterleaved(
+  runs: Array<() => Promise<unknown>>,
+  seconds: number,
+  warmup = 2,
+  minRuns = 5,
+): Promise<Timing[]> {
   for (const run of runs) for (let i = 0; i < warmup; i++) await run();
   const samples: number[][] = runs.map(() => []);
   const end = performance.now() + seconds * 1000 * runs.length;
@@ -195,7 +237,10 @@ export function randomMatrix(n: number, seed: number): Float32Array {
 }
 
 export function matmulModel(n: number): Uint8Array {
-  const info = (name: string) => ({ name, type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } });
+  const info = (name: string) => ({
+    name,
+    type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } },
+  });
   const model = onnx.ModelProto.create({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 17 }],
@@ -223,8 +268,14 @@ export async function benchNodeInference(options: InferBenchOptions = {}): Promi
   const n = 2048;
   // Three sessions live side by side: threads that spin while idle would steal the 2 cores from the one running.
   const sessionOptions = { ...nodeSessionOptions('cpu'), extra: { session: { intra_op: { allow_spinning: '0' } } } };
-  const sessions = await Promise.all([ours, naive, matmulModel(n)].map((b) => ort.InferenceSession.create(b, sessionOptions)));
-  const [pnetSession, naiveSession, matmulSession] = sessions as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession];
+  const sessions = await Promise.all(
+    [ours, naive, matmulModel(n)].map((b) => ort.InferenceSession.create(b, sessionOptions)),
+  );
+  const [pnetSession, naiveSession, matmulSession] = sessions as [
+    ort.InferenceSession,
+    ort.InferenceSession,
+    ort.InferenceSession,
+  ];
   const one = new ort.Tensor('float32', cloudBatch(1, points, 1), [1, points, 3]);
   const many = new ort.Tensor('float32', cloudBatch(batch, points, 2), [batch, points, 3]);
   const a = new ort.Tensor('float32', randomMatrix(n, 3), [n, n]);
@@ -250,11 +301,22 @@ export async function benchNodeInference(options: InferBenchOptions = {}): Promi
   }
   const [pnetB1, naiveB1, pnetBn, naiveBn, mm] = timings as [Timing, Timing, Timing, Timing, Timing];
   const ceiling = { gflops: (2 * n ** 3) / (mm.medianMs * 1e6) };
-  const pnet = { latency: pnetB1, throughput: pnetBn, probabilities: pnetOut.probabilities!.data as Float32Array, labels: pnetOut.labels!.data as BigInt64Array };
-  const literal = { latency: naiveB1, throughput: naiveBn, probabilities: naiveOut.probabilities!.data as Float32Array, labels: naiveOut.labels!.data as BigInt64Array };
+  const pnet = {
+    latency: pnetB1,
+    throughput: pnetBn,
+    probabilities: pnetOut.probabilities!.data as Float32Array,
+    labels: pnetOut.labels!.data as BigInt64Array,
+  };
+  const literal = {
+    latency: naiveB1,
+    throughput: naiveBn,
+    probabilities: naiveOut.probabilities!.data as Float32Array,
+    labels: naiveOut.labels!.data as BigInt64Array,
+  };
 
   let maxDiff = 0;
-  for (let i = 0; i < pnet.probabilities.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pnet.probabilities[i]! - literal.probabilities[i]!));
+  for (let i = 0; i < pnet.probabilities.length; i++)
+    maxDiff = Math.max(maxDiff, Math.abs(pnet.probabilities[i]! - literal.probabilities[i]!));
   let sameLabels = 0;
   for (let i = 0; i < pnet.labels.length; i++) if (pnet.labels[i] === literal.labels[i]) sameLabels++;
 
@@ -290,9 +352,10 @@ export async function benchNodeInference(options: InferBenchOptions = {}): Promi
   ].join('\n');
 }
 
-
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const preset = flag('preset') as InferBenchOptions['preset'];
   const num = (name: string) => (flag(name) === undefined ? undefined : Number(flag(name)));
-  process.stdout.write(await benchNodeInference({ preset, points: num('points'), batch: num('batch'), seconds: num('seconds') }));
+  process.stdout.write(
+    await benchNodeInference({ preset, points: num('points'), batch: num('batch'), seconds: num('seconds') }),
+  );
 }

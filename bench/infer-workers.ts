@@ -34,7 +34,12 @@ export interface InferWorkersBenchOptions {
 const SCALING_THRESHOLD = 1.05;
 
 function meta(numPoints: number, preset: ReturnType<typeof loadPreset>): CheckpointMeta {
-  return describeModel({ preset, classes: { names: [...SYNTH_PARTS], colors: ['#4363d8', '#e6194b', '#3cb44b', '#f032e6'] }, category: ['Airplane'], numPoints });
+  return describeModel({
+    preset,
+    classes: { names: [...SYNTH_PARTS], colors: ['#4363d8', '#e6194b', '#3cb44b', '#f032e6'] },
+    category: ['Airplane'],
+    numPoints,
+  });
 }
 
 interface Measured {
@@ -70,7 +75,15 @@ export async function benchInferWorkers(options: InferWorkersBenchOptions = {}):
     const preset = loadPreset(presetName);
     const layout = modelLayout(preset, SYNTH_PARTS.length);
     const model = join(dir, `${presetName}.onnx`);
-    await writeFile(model, buildOnnxModel({ layout, weights: initialWeights(layout, 1), meta: meta(2048, preset), checkpointSha256: '0'.repeat(64) }));
+    await writeFile(
+      model,
+      buildOnnxModel({
+        layout,
+        weights: initialWeights(layout, 1),
+        meta: meta(2048, preset),
+        checkpointSha256: '0'.repeat(64),
+      }),
+    );
     const input = join(dir, 'clouds');
     await mkdir(input);
     const rng = new Rng(2024);
@@ -104,7 +117,9 @@ export async function benchInferWorkers(options: InferWorkersBenchOptions = {}):
     }
 
     const base = rows[0]!.best.cloudsPerSecond;
-    const stopAt = rows.findIndex((row, i) => i > 0 && row.best.cloudsPerSecond < rows[i - 1]!.best.cloudsPerSecond * SCALING_THRESHOLD);
+    const stopAt = rows.findIndex(
+      (row, i) => i > 0 && row.best.cloudsPerSecond < rows[i - 1]!.best.cloudsPerSecond * SCALING_THRESHOLD,
+    );
     const verdict =
       stopAt < 0
         ? `Still scaling at ${rows.at(-1)!.workers} workers (each step ≥ ${((SCALING_THRESHOLD - 1) * 100).toFixed(0)}% faster than the one before).`
@@ -134,7 +149,12 @@ export async function benchInferWorkers(options: InferWorkersBenchOptions = {}):
   }
 }
 
-
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.stdout.write(await benchInferWorkers({ clouds: numberFlag('clouds'), maxWorkers: numberFlag('max-workers'), repeats: numberFlag('repeats') }));
+  process.stdout.write(
+    await benchInferWorkers({
+      clouds: numberFlag('clouds'),
+      maxWorkers: numberFlag('max-workers'),
+      repeats: numberFlag('repeats'),
+    }),
+  );
 }

@@ -77,7 +77,13 @@ export async function renderLatencySvg(rows: LatencyPoint[], title: string): Pro
     background: 'white',
     data: { values },
     encoding: {
-      x: { field: 'points', type: 'quantitative', title: 'points per cloud', scale: { type: 'log', base: 2 }, axis: { values: rows.map((r) => r.points) } },
+      x: {
+        field: 'points',
+        type: 'quantitative',
+        title: 'points per cloud',
+        scale: { type: 'log', base: 2 },
+        axis: { values: rows.map((r) => r.points) },
+      },
       y: { field: 'ms', type: 'quantitative', title: 'latency per cloud (ms, batch 1)', scale: { type: 'log' } },
       color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top-left' } },
       strokeDash: { field: 'series', type: 'nominal' },
@@ -97,7 +103,13 @@ export async function renderLatencySvg(rows: LatencyPoint[], title: string): Pro
  * points and `large / small` clouds of `small` points (the same number of points) back to back, so drifting load
  * from other processes lands on both halves alike.
  */
-async function perPointRatio(session: ort.InferenceSession, small: number, large: number, blocks: number, rng: Rng): Promise<PerPointRatio> {
+async function perPointRatio(
+  session: ort.InferenceSession,
+  small: number,
+  large: number,
+  blocks: number,
+  rng: Rng,
+): Promise<PerPointRatio> {
   const smallInput = new ort.Tensor('float32', ballCloud(small, rng), [1, small, 3]);
   const largeInput = new ort.Tensor('float32', ballCloud(large, rng), [1, large, 3]);
   await session.run({ points: smallInput });
@@ -114,12 +126,17 @@ async function perPointRatio(session: ort.InferenceSession, small: number, large
   return { small, large, ratio: median(ratios), blocks, range: [Math.min(...ratios), Math.max(...ratios)] };
 }
 
-export async function benchLatencyVsPoints(options: { pointCounts?: number[]; reps?: number; preset?: string; svgPath?: string; ratioBlocks?: number } = {}): Promise<LatencyVsPoints> {
+export async function benchLatencyVsPoints(
+  options: { pointCounts?: number[]; reps?: number; preset?: string; svgPath?: string; ratioBlocks?: number } = {},
+): Promise<LatencyVsPoints> {
   const counts = options.pointCounts ?? DEFAULT_POINT_COUNTS;
   const reps = options.reps ?? 5;
   const preset = options.preset ?? 'keras';
   const model = await randomWeightModel({ preset, classes: 5, seed: 3 });
-  const session = await ort.InferenceSession.create(buildOnnxModel({ ...model, checkpointSha256: '0'.repeat(64) }), nodeSessionOptions('cpu'));
+  const session = await ort.InferenceSession.create(
+    buildOnnxModel({ ...model, checkpointSha256: '0'.repeat(64) }),
+    nodeSessionOptions('cpu'),
+  );
   const rng = new Rng(5);
   const rows: LatencyPoint[] = [];
   let perPoint: PerPointRatio;
@@ -155,10 +172,12 @@ export async function benchLatencyVsPoints(options: { pointCounts?: number[]; re
   return { preset, rows, perPoint: perPoint!, svg, markdown };
 }
 
-
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const reps = flag('reps') === undefined ? undefined : Number(flag('reps'));
   const result = await benchLatencyVsPoints({ reps });
   const p = result.perPoint;
-  process.stdout.write(result.markdown + `\nper-point cost at ${p.large} over ${p.small} points, side by side: ${p.ratio.toFixed(2)}× (blocks ${p.range.map((r) => r.toFixed(2)).join('–')})\nwrote ${LATENCY_SVG}\n`);
+  process.stdout.write(
+    result.markdown +
+      `\nper-point cost at ${p.large} over ${p.small} points, side by side: ${p.ratio.toFixed(2)}× (blocks ${p.range.map((r) => r.toFixed(2)).join('–')})\nwrote ${LATENCY_SVG}\n`,
+  );
 }

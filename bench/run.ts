@@ -91,13 +91,19 @@ function median(samples: number[]): number {
 function machine(): string[] {
   let cpu = cpus()[0]?.model ?? 'unknown';
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
     if (line) cpu = line.split(':')[1]!.trim();
   } catch {
     // Not Linux: os.cpus() named it.
   }
   const cuda = probeCuda();
-  const gpu = cuda.available ? `CUDA usable (${cuda.detail})` : cuda.problems.some((p) => p.includes('NVIDIA driver')) ? 'no GPU on this machine' : `CUDA not usable: ${cuda.detail}`;
+  const gpu = cuda.available
+    ? `CUDA usable (${cuda.detail})`
+    : cuda.problems.some((p) => p.includes('NVIDIA driver'))
+      ? 'no GPU on this machine'
+      : `CUDA not usable: ${cuda.detail}`;
   return [
     `- CPU: ${cpu}, ${availableParallelism()} logical cores (from /proc/cpuinfo and os.availableParallelism())`,
     `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB; Node ${process.version} on ${process.platform}/${process.arch}`,
@@ -109,12 +115,20 @@ function machine(): string[] {
 export function matmulModel(n: number): Uint8Array {
   const { onnx } = onnxProto;
   const F = onnx.TensorProto.DataType.FLOAT;
-  const info = (name: string) => ({ name, type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } });
+  const info = (name: string) => ({
+    name,
+    type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } },
+  });
   return onnx.ModelProto.encode(
     onnx.ModelProto.create({
       irVersion: 8,
       opsetImport: [{ domain: '', version: 17 }],
-      graph: { name: 'matmul', node: [{ opType: 'MatMul', input: ['a', 'b'], output: ['c'], name: 'mm' }], input: [info('a'), info('b')], output: [info('c')] },
+      graph: {
+        name: 'matmul',
+        node: [{ opType: 'MatMul', input: ['a', 'b'], output: ['c'], name: 'mm' }],
+        input: [info('a'), info('b')],
+        output: [info('c')],
+      },
     }),
   ).finish();
 }
@@ -130,12 +144,20 @@ export interface CeilingComparison {
  * The model on onnxruntime-node CPU and a plain 2048³ MatMul, alternated in short blocks: this machine is shared and
  * its speed drifts by 2× over tens of seconds, so a ceiling measured at another moment would not be comparable.
  */
-export async function ortNodeAgainstCeiling(modelBytes: Uint8Array, points: number, reps = 7, n = 2048): Promise<CeilingComparison> {
+export async function ortNodeAgainstCeiling(
+  modelBytes: Uint8Array,
+  points: number,
+  reps = 7,
+  n = 2048,
+): Promise<CeilingComparison> {
   const rng = new Rng(9);
   const random = (count: number) => Float32Array.from({ length: count }, () => rng.uniform(-1, 1));
   // Each session owns a thread pool whose threads spin after a run; with two sessions on 2 cores, one's spinning
   // threads would steal the cores from the other's next run. Without spinning both run as they would alone.
-  const options: ort.InferenceSession.SessionOptions = { ...nodeSessionOptions('cpu'), extra: { session: { intra_op: { allow_spinning: '0' } } } };
+  const options: ort.InferenceSession.SessionOptions = {
+    ...nodeSessionOptions('cpu'),
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
   const model = await ort.InferenceSession.create(modelBytes, options);
   const matmul = await ort.InferenceSession.create(matmulModel(n), options);
   const cloud = new ort.Tensor('float32', random(points * 3), [1, points, 3]);
@@ -166,7 +188,11 @@ export async function ortNodeAgainstCeiling(modelBytes: Uint8Array, points: numb
 }
 
 /** A bench module another part of the project provides; its absence is reported, not fatal. */
-async function optionalSection(file: string, exportName: string, call: (fn: (...a: unknown[]) => Promise<string>) => Promise<string>): Promise<string> {
+async function optionalSection(
+  file: string,
+  exportName: string,
+  call: (fn: (...a: unknown[]) => Promise<string>) => Promise<string>,
+): Promise<string> {
   const path = fileURLToPath(new URL(file, import.meta.url));
   if (!existsSync(path)) return `_Not measured: ${file} is not present._\n`;
   try {
@@ -192,7 +218,9 @@ function inferenceTable(rows: InferenceRow[], flopsPerCloud: number): string {
       continue;
     }
     const ms = median(outcome.msEach);
-    lines.push(`| ${runtime} | ${ms.toFixed(ms >= 100 ? 0 : 1)} | ${outcome.msEach.length} | ${(flopsPerCloud / (ms * 1e6)).toFixed(1)} | ${(outcome.note ?? '').replace(/\|/g, '\\|')} |`);
+    lines.push(
+      `| ${runtime} | ${ms.toFixed(ms >= 100 ? 0 : 1)} | ${outcome.msEach.length} | ${(flopsPerCloud / (ms * 1e6)).toFixed(1)} | ${(outcome.note ?? '').replace(/\|/g, '\\|')} |`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -204,7 +232,6 @@ async function timed(runtime: string, run: () => Promise<RuntimeOutcome>): Promi
     return { runtime, outcome: { ran: false, reason: `error: ${(e as Error).message.split('\n')[0]}` } };
   }
 }
-
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -219,10 +246,14 @@ async function main(): Promise<void> {
       : await memory.section('training (TF.js)', () => optionalSection('./train.ts', 'benchTraining', (fn) => fn()));
 
     const ortNode = await memory.section('onnxruntime-node: pnet export vs naive export', () =>
-      optionalSection('./infer-node.ts', 'benchNodeInference', (fn) => fn({ preset: 'keras', points: POINTS, batch: 8, seconds: 1.5 })),
+      optionalSection('./infer-node.ts', 'benchNodeInference', (fn) =>
+        fn({ preset: 'keras', points: POINTS, batch: 8, seconds: 1.5 }),
+      ),
     );
 
-    const layouts = await memory.section('graph layouts per runtime', () => benchGraphLayouts({ points: POINTS, batch: 8, seconds: 1.5 }));
+    const layouts = await memory.section('graph layouts per runtime', () =>
+      benchGraphLayouts({ points: POINTS, batch: 8, seconds: 1.5 }),
+    );
 
     // One keras-preset model (random weights: timing does not depend on their values) for every runtime.
     const model = await randomWeightModel({ preset: 'keras', classes: CLASSES, seed: 7, numPoints: POINTS });
@@ -231,17 +262,32 @@ async function main(): Promise<void> {
     const modelPath = join(dir, 'keras-random.onnx');
     await writeFile(modelPath, onnxBytes);
     const rng = new Rng(21);
-    const cloud = (): ParityCloud => ({ name: 'random', xyz: Float32Array.from({ length: POINTS * 3 }, () => rng.uniform(-1, 1)) });
+    const cloud = (): ParityCloud => ({
+      name: 'random',
+      xyz: Float32Array.from({ length: POINTS * 3 }, () => rng.uniform(-1, 1)),
+    });
     const clouds = (k: number) => Array.from({ length: k }, cloud);
 
     const inference: InferenceRow[] = [];
     let ceiling: CeilingComparison['ceiling'] | undefined;
     const present = new Map((await listBackends()).map((b) => [b.name, b]));
     await memory.section('inference: TF.js', async () => {
-      for (const [backend, reps] of [['wasm', 5], ['webgpu', 3], ['tensorflow', 5], ['cpu', 2]] as const) {
+      for (const [backend, reps] of [
+        ['wasm', 5],
+        ['webgpu', 3],
+        ['tensorflow', 5],
+        ['cpu', 2],
+      ] as const) {
         const probe = present.get(backend);
-        if (!probe?.available) inference.push({ runtime: `TF.js ${backend}`, outcome: { ran: false, reason: probe?.detail ?? 'unknown backend' } });
-        else inference.push(await timed(`TF.js ${backend}`, () => runTfjs(backend, model.layout, model.weights, clouds(reps))));
+        if (!probe?.available)
+          inference.push({
+            runtime: `TF.js ${backend}`,
+            outcome: { ran: false, reason: probe?.detail ?? 'unknown backend' },
+          });
+        else
+          inference.push(
+            await timed(`TF.js ${backend}`, () => runTfjs(backend, model.layout, model.weights, clouds(reps))),
+          );
       }
       releaseBackend();
     });
@@ -251,7 +297,10 @@ async function main(): Promise<void> {
       const msPerCloud = compared.modelMs.reduce((x, y) => x + y, 0) / compared.modelMs.length;
       const share = (100 * flopsPerCloud) / (median(compared.modelMs) * 1e6 * ceiling.gflops);
       const note = `${availableParallelism()} threads; runs alternated with the MatMul ceiling: ${share.toFixed(0)}% of it`;
-      inference.push({ runtime: 'onnxruntime-node cpu', outcome: { ran: true, outputs: [], msPerCloud, msEach: compared.modelMs, note } });
+      inference.push({
+        runtime: 'onnxruntime-node cpu',
+        outcome: { ran: true, outputs: [], msPerCloud, msEach: compared.modelMs, note },
+      });
       inference.push(await timed('onnxruntime-node cuda', () => runOrtNode('cuda', modelPath, clouds(7))));
     });
     await memory.section('inference: onnxruntime-web wasm in Node', async () => {
@@ -261,9 +310,12 @@ async function main(): Promise<void> {
       // SwiftShader runs the keras net at seconds per cloud: two measured runs after the warm-up.
       const webgpu = 'onnxruntime-web webgpu (Chromium)';
       const wasm = 'onnxruntime-web wasm (Chromium)';
-      const runner = await openChromiumRunner(modelPath).catch((e: unknown) => ({ unavailable: `error: ${(e as Error).message.split('\n')[0]}` }));
+      const runner = await openChromiumRunner(modelPath).catch((e: unknown) => ({
+        unavailable: `error: ${(e as Error).message.split('\n')[0]}`,
+      }));
       if ('unavailable' in runner) {
-        for (const runtime of [webgpu, wasm]) inference.push({ runtime, outcome: { ran: false, reason: runner.unavailable } });
+        for (const runtime of [webgpu, wasm])
+          inference.push({ runtime, outcome: { ran: false, reason: runner.unavailable } });
         return;
       }
       try {
@@ -274,7 +326,9 @@ async function main(): Promise<void> {
       }
     });
 
-    const latency = await memory.section('latency vs points (onnxruntime-node cpu)', () => benchLatencyVsPoints({ reps: 3, svgPath }));
+    const latency = await memory.section('latency vs points (onnxruntime-node cpu)', () =>
+      benchLatencyVsPoints({ reps: 3, svgPath }),
+    );
 
     const totalS = (performance.now() - started) / 1000;
     const first = latency.rows[0]!;
@@ -301,7 +355,7 @@ async function main(): Promise<void> {
       ...machine(),
       ceiling
         ? `- MatMul ceiling: onnxruntime-node CPU, fp32 ${ceiling.n}³, pnet's session options: **${ceiling.gflops.toFixed(1)} GFLOP/s** ` +
-          `(median ${ceiling.medianMs.toFixed(0)} ms, runs alternated with the keras model's; the speed of this shared machine drifts, so compare only figures measured side by side)`
+            `(median ${ceiling.medianMs.toFixed(0)} ms, runs alternated with the keras model's; the speed of this shared machine drifts, so compare only figures measured side by side)`
         : '- MatMul ceiling: not measured',
       '',
       '## Targets',
@@ -327,7 +381,7 @@ async function main(): Promise<void> {
       `Median of 3 runs after one warm-up per size, batch 1. From ${first.points} to ${last.points} points (${(last.points / first.points).toFixed(0)}× the points) ` +
         `the time grows ${(last.medianMs / first.medianMs).toFixed(0)}×, i.e. ${growth.toFixed(2)}× the per-point cost of the smallest cloud. ` +
         "The net is pointwise apart from a small per-cloud part (the T-Nets' dense layers, the global feature); in the channel-first graph every " +
-        "pointwise layer is one GEMM over all the points and every max over them reads contiguous memory, so large clouds cost what their points do " +
+        'pointwise layer is one GEMM over all the points and every max over them reads contiguous memory, so large clouds cost what their points do ' +
         '(the channel-last graph grew to ~1.5× per point from 4k points on); the last column shows it size by size.',
       '',
       latency.markdown,

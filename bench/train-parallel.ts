@@ -86,15 +86,27 @@ async function seconds(run: () => Promise<unknown>): Promise<number> {
 
 /** onnxruntime-node's fp32 2048³ MatMul on every core: the machine's practical ceiling right now. */
 async function openCeiling(n = 2048): Promise<{ gflops(): Promise<number>; close(): Promise<void> }> {
-  const options: ort.InferenceSession.SessionOptions = { ...nodeSessionOptions('cpu'), extra: { session: { intra_op: { allow_spinning: '0' } } } };
+  const options: ort.InferenceSession.SessionOptions = {
+    ...nodeSessionOptions('cpu'),
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
   const session = await ort.InferenceSession.create(matmulModel(n), options);
   const rng = new Rng(3);
-  const m = () => new ort.Tensor('float32', Float32Array.from({ length: n * n }, () => rng.uniform(-1, 1)), [n, n]);
+  const m = () =>
+    new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: n * n }, () => rng.uniform(-1, 1)),
+      [n, n],
+    );
   const [a, b] = [m(), m()];
   await session.run({ a, b });
   return {
     async gflops() {
-      const s = median([await seconds(() => session.run({ a, b })), await seconds(() => session.run({ a, b })), await seconds(() => session.run({ a, b }))]);
+      const s = median([
+        await seconds(() => session.run({ a, b })),
+        await seconds(() => session.run({ a, b })),
+        await seconds(() => session.run({ a, b })),
+      ]);
       return (2 * n ** 3) / (s * 1e9);
     },
     close: () => session.release(),
@@ -111,7 +123,12 @@ interface Row {
 }
 
 /** Alternates one-thread and two-worker steps (and the ceiling) `steps` times after a warm-up; medians. */
-async function measure(preset: PresetName, batch: number, steps: number, ceiling: { gflops(): Promise<number> }): Promise<Row> {
+async function measure(
+  preset: PresetName,
+  batch: number,
+  steps: number,
+  ceiling: { gflops(): Promise<number> },
+): Promise<Row> {
   const layout = modelLayout(loadPreset(preset), CLASSES);
   let fitsOne = true;
   try {
@@ -133,7 +150,14 @@ async function measure(preset: PresetName, batch: number, steps: number, ceiling
       twoS.push(await seconds(() => two.executor.trainStep(data, 1e-3)));
       peaks.push(await ceiling.gflops());
     }
-    return { preset, batch, oneS: one ? median(oneS) : undefined, twoS: median(twoS), gflop: trainingStepFlops(layout, batch, POINTS) / 1e9, ceiling: median(peaks) };
+    return {
+      preset,
+      batch,
+      oneS: one ? median(oneS) : undefined,
+      twoS: median(twoS),
+      gflop: trainingStepFlops(layout, batch, POINTS) / 1e9,
+      ceiling: median(peaks),
+    };
   } finally {
     if (one) await closeTrainer(one);
     await closeTrainer(two);
@@ -183,7 +207,12 @@ export async function benchDataParallel(options: { steps?: number; profile?: boo
   const ceiling = await openCeiling();
   const rows: Row[] = [];
   try {
-    for (const [preset, batch] of [['lite', 32], ['keras', 16], ['keras', 32]] as const) rows.push(await measure(preset, batch, steps, ceiling));
+    for (const [preset, batch] of [
+      ['lite', 32],
+      ['keras', 16],
+      ['keras', 32],
+    ] as const)
+      rows.push(await measure(preset, batch, steps, ceiling));
   } finally {
     await ceiling.close();
   }
@@ -208,17 +237,32 @@ export async function benchDataParallel(options: { steps?: number; profile?: boo
   }
   lines.push('', 'Targets:', '');
   for (const r of rows) {
-    if (r.oneS) lines.push(`- ${r.preset} batch ${r.batch}: 2 workers ${(r.oneS / r.twoS).toFixed(2)}× one thread (target ≥ ${TARGET_SPEEDUP}×): ${verdict(r.oneS / r.twoS >= TARGET_SPEEDUP)}`);
+    if (r.oneS)
+      lines.push(
+        `- ${r.preset} batch ${r.batch}: 2 workers ${(r.oneS / r.twoS).toFixed(2)}× one thread (target ≥ ${TARGET_SPEEDUP}×): ${verdict(r.oneS / r.twoS >= TARGET_SPEEDUP)}`,
+      );
     const target = TARGET_STEP_S[r.preset];
-    if (r.batch === 32 && target) lines.push(`- ${r.preset} batch 32 step: ${r.twoS.toFixed(2)} s (target ≤ ${target} s): ${verdict(r.twoS <= target)}`);
+    if (r.batch === 32 && target)
+      lines.push(
+        `- ${r.preset} batch 32 step: ${r.twoS.toFixed(2)} s (target ≤ ${target} s): ${verdict(r.twoS <= target)}`,
+      );
   }
   if (options.profile) {
     lines.push('');
-    for (const [preset, batch] of [['lite', 32], ['keras', 32]] as const) lines.push(...(await profileShare(preset, batch)));
+    for (const [preset, batch] of [
+      ['lite', 32],
+      ['keras', 32],
+    ] as const)
+      lines.push(...(await profileShare(preset, batch)));
   }
   return lines.join('\n') + '\n';
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(await benchDataParallel({ profile: process.argv.includes('--profile'), steps: Number(process.env.PNET_BENCH_STEPS ?? 3) }));
+  console.log(
+    await benchDataParallel({
+      profile: process.argv.includes('--profile'),
+      steps: Number(process.env.PNET_BENCH_STEPS ?? 3),
+    }),
+  );
 }

@@ -38,7 +38,12 @@ export interface StepTiming {
 }
 
 /** One warm-up step, then the median of `steps` timed steps. */
-export function timeTraining(preset: PresetName, batchSize: number, steps: number, ops: LayerOps = FAST_OPS): Omit<StepTiming, 'backend'> {
+export function timeTraining(
+  preset: PresetName,
+  batchSize: number,
+  steps: number,
+  ops: LayerOps = FAST_OPS,
+): Omit<StepTiming, 'backend'> {
   const model = makeModel(preset);
   const optimizer = new Adam(model.trainableParams());
   const batch = randomBatch(batchSize, 7);
@@ -59,7 +64,13 @@ export function timeTraining(preset: PresetName, batchSize: number, steps: numbe
     probs.dataSync();
     const inferenceMs = performance.now() - t0;
     tf.dispose([x, probs]);
-    return { preset, batch: batchSize, msPerStep: ms, cloudsPerSecond: (batchSize * 1000) / ms, inferenceMsPerCloud: inferenceMs };
+    return {
+      preset,
+      batch: batchSize,
+      msPerStep: ms,
+      cloudsPerSecond: (batchSize * 1000) / ms,
+      inferenceMsPerCloud: inferenceMs,
+    };
   } finally {
     optimizer.dispose();
     model.dispose();
@@ -67,7 +78,12 @@ export function timeTraining(preset: PresetName, batchSize: number, steps: numbe
 }
 
 /** Top kernels of one training step, by summed kernel time (nested customGrad bodies are listed as `forward`). */
-export async function profileStep(preset: PresetName, batchSize: number, ops: LayerOps, top = 12): Promise<{ totalMs: number; rows: Array<{ kernel: string; ms: number; calls: number }> }> {
+export async function profileStep(
+  preset: PresetName,
+  batchSize: number,
+  ops: LayerOps,
+  top = 12,
+): Promise<{ totalMs: number; rows: Array<{ kernel: string; ms: number; calls: number }> }> {
   const model = makeModel(preset);
   const optimizer = new Adam(model.trainableParams());
   const batch = randomBatch(batchSize, 7);
@@ -86,7 +102,10 @@ export async function profileStep(preset: PresetName, batchSize: number, ops: La
       a.calls++;
       agg.set(k.name, a);
     }
-    const rows = [...agg].map(([kernel, a]) => ({ kernel, ...a })).sort((a, b) => b.ms - a.ms).slice(0, top);
+    const rows = [...agg]
+      .map(([kernel, a]) => ({ kernel, ...a }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, top);
     return { totalMs, rows };
   } finally {
     optimizer.dispose();
@@ -111,15 +130,26 @@ export async function benchTraining(options: { profile?: boolean; steps?: number
       // The JS cpu backend needs minutes for one keras step: measure lite only there.
       if (selected.name === 'cpu' && preset === 'keras') continue;
       const t = timeTraining(preset, selected.name === 'cpu' ? 8 : BATCH[preset], selected.name === 'cpu' ? 1 : steps);
-      lines.push(`| ${selected.name} | ${preset} | ${t.batch} | ${t.msPerStep.toFixed(0)} | ${t.cloudsPerSecond.toFixed(2)} | ${t.inferenceMsPerCloud.toFixed(0)} |`);
+      lines.push(
+        `| ${selected.name} | ${preset} | ${t.batch} | ${t.msPerStep.toFixed(0)} | ${t.cloudsPerSecond.toFixed(2)} | ${t.inferenceMsPerCloud.toFixed(0)} |`,
+      );
     }
   }
   if (present.includes('wasm')) lines.push('', await benchDataParallel({ steps, profile: options.profile }));
   if (options.profile) {
     await selectBackend('wasm');
-    for (const [label, ops] of [['explicit gradients (FAST_OPS)', FAST_OPS], ['TF.js autograd (PLAIN_OPS)', PLAIN_OPS]] as const) {
+    for (const [label, ops] of [
+      ['explicit gradients (FAST_OPS)', FAST_OPS],
+      ['TF.js autograd (PLAIN_OPS)', PLAIN_OPS],
+    ] as const) {
       const p = await profileStep('keras', 4, ops);
-      lines.push('', `### keras, batch 4, wasm — ${label}: ${(p.totalMs / 1000).toFixed(1)} s per step`, '', '| kernel | ms | calls |', '|---|---:|---:|');
+      lines.push(
+        '',
+        `### keras, batch 4, wasm — ${label}: ${(p.totalMs / 1000).toFixed(1)} s per step`,
+        '',
+        '| kernel | ms | calls |',
+        '|---|---:|---:|',
+      );
       for (const r of p.rows) lines.push(`| ${r.kernel} | ${r.ms.toFixed(0)} | ${r.calls} |`);
     }
   }

@@ -18,7 +18,11 @@ const session = await ort.InferenceSession.create(await readFile(modelPath!), {
   enableProfiling: true,
 });
 const rng = new Rng(1);
-const input = new ort.Tensor('float32', Float32Array.from({ length: points * 3 }, () => rng.uniform(-1, 1)), [1, points, 3]);
+const input = new ort.Tensor(
+  'float32',
+  Float32Array.from({ length: points * 3 }, () => rng.uniform(-1, 1)),
+  [1, points, 3],
+);
 for (let i = 0; i <= Number(runsArg); i++) await session.run({ points: input });
 session.endProfiling();
 await session.release();

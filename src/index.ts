@@ -1,6 +1,20 @@
 /** pnet's Node API (`import … from 'pnet'`): train, evaluate, export to ONNX, segment with onnxruntime-node. */
-export { train, TRAIN_DEFAULTS, type TrainOptions, type TrainResult, type TrainConfig, type EpochMetrics } from './train/index.ts';
-export { evaluate, formatEvalReport, EVAL_SPLITS, type EvalOptions, type EvalReport, type EvalSplit } from './eval/index.ts';
+export {
+  train,
+  TRAIN_DEFAULTS,
+  type TrainOptions,
+  type TrainResult,
+  type TrainConfig,
+  type EpochMetrics,
+} from './train/index.ts';
+export {
+  evaluate,
+  formatEvalReport,
+  EVAL_SPLITS,
+  type EvalOptions,
+  type EvalReport,
+  type EvalSplit,
+} from './eval/index.ts';
 export {
   exportCheckpointToOnnx,
   buildOnnxModel,

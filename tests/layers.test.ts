@@ -111,7 +111,8 @@ describe('layers', () => {
   });
 
   it('the core is browser-safe: no Node built-ins, no Node-only packages', () => {
-    const nodeOnly = /^(node:|fs$|path$|os$|crypto$|worker_threads$|onnxruntime-node|@tensorflow|cli-progress|yargs|esbuild)/;
+    const nodeOnly =
+      /^(node:|fs$|path$|os$|crypto$|worker_threads$|onnxruntime-node|@tensorflow|cli-progress|yargs|esbuild)/;
     const wrong = FILES.filter((f) => layerOf(f) === 'core').flatMap((file) =>
       importsOf(file)
         .packages.filter((i) => nodeOnly.test(i.target))

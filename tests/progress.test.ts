@@ -5,11 +5,16 @@ describe('progress without a terminal', () => {
   it('writes the bar as a line at most every interval, with an ETA from the rate so far', () => {
     let clock = 0;
     const lines: string[] = [];
-    const bar = progressLines('epoch 2/5', 100, '{bar} {value}/{total} steps | loss {loss} | {rate} clouds/s | ETA {eta_formatted}', {
-      write: (l) => lines.push(l),
-      everyMs: 10_000,
-      now: () => clock,
-    });
+    const bar = progressLines(
+      'epoch 2/5',
+      100,
+      '{bar} {value}/{total} steps | loss {loss} | {rate} clouds/s | ETA {eta_formatted}',
+      {
+        write: (l) => lines.push(l),
+        everyMs: 10_000,
+        now: () => clock,
+      },
+    );
     bar.update(20, { loss: '-', rate: '-' }); // resumed at step 20: the rate counts from here
     for (let step = 21; step <= 40; step++) {
       clock += 2000; // 2 s per step

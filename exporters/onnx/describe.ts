@@ -126,7 +126,10 @@ export function inferShapes(
         // Pointwise (kernel size 1) Conv over [B, C, N] with weight [M, C, 1]: a MatMul plus its bias.
         const [x, w] = ins as [number[], number[]];
         if (x.length !== 3 || w.length !== 3 || w[2] !== 1 || w[1] !== x[1]) {
-          throw new PnetError('BAD_MODEL', `Conv ${node.name}: only 1×1 Conv over [B, C, N] is described, got [${x}]*[${w}]`);
+          throw new PnetError(
+            'BAD_MODEL',
+            `Conv ${node.name}: only 1×1 Conv over [B, C, N] is described, got [${x}]*[${w}]`,
+          );
         }
         out = [x[0]!, w[0]!, x[2]!];
         cost = 2 * w[1]! * size(out) + (ins.length > 2 ? size(out) : 0);
@@ -134,7 +137,8 @@ export function inferShapes(
       }
       case 'Gemm': {
         const [a, w] = ins as [number[], number[]];
-        if (a.length !== 2 || w.length !== 2 || a[1] !== w[0]) throw new PnetError('BAD_MODEL', `Gemm ${node.name}: [${a}]·[${w}]`);
+        if (a.length !== 2 || w.length !== 2 || a[1] !== w[0])
+          throw new PnetError('BAD_MODEL', `Gemm ${node.name}: [${a}]·[${w}]`);
         out = [a[0]!, w[1]!];
         cost = 2 * a[1]! * size(out) + (ins.length > 2 ? size(out) : 0);
         break;
@@ -223,7 +227,11 @@ export function describeOnnx(bytes: Uint8Array): OnnxDescription {
     irVersion: toNumber(model.irVersion),
     opset: toNumber(model.opsetImport?.find((o) => !o.domain)?.version),
     producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
-    opCounts: Object.fromEntries(Object.keys(opCounts).sort().map((k) => [k, opCounts[k]!])),
+    opCounts: Object.fromEntries(
+      Object.keys(opCounts)
+        .sort()
+        .map((k) => [k, opCounts[k]!]),
+    ),
     nodeCount: graph.node?.length ?? 0,
     initializerElements: (graph.initializer ?? []).reduce((n, t) => n + size((t.dims ?? []).map(toNumber)), 0),
     metadata,

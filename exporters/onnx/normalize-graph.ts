@@ -14,7 +14,12 @@ const MIN_EXTENT = 1e-30;
 const MIN_RADIUS = 1e-12;
 
 /** `points` holds xyz along `coordinateAxis` and the points along `pointAxis` (rank 3, batch first). */
-export function normalizeUnitSphereNodes(b: OnnxGraphBuilder, points: string, coordinateAxis: number, pointAxis: number): string {
+export function normalizeUnitSphereNodes(
+  b: OnnxGraphBuilder,
+  points: string,
+  coordinateAxis: number,
+  pointAxis: number,
+): string {
   const abs = b.node('Abs', [points], 'normalize/abs');
   const extent = b.node('ReduceMax', [abs], 'normalize/extent', { axes: [1, 2], keepdims: 1 });
   const extentFloor = b.floatInitializer('normalize/min_extent', [], new Float32Array([MIN_EXTENT]), 'float32');
@@ -22,8 +27,14 @@ export function normalizeUnitSphereNodes(b: OnnxGraphBuilder, points: string, co
   const scaled = b.node('Div', [points, safeExtent], 'normalize/scaled');
   const centroid = b.node('ReduceMean', [scaled], 'normalize/centroid', { axes: [pointAxis], keepdims: 1 });
   const centred = b.node('Sub', [scaled, centroid], 'normalize/centred');
-  const squaredNorm = b.node('ReduceSumSquare', [centred], 'normalize/squared_norm', { axes: [coordinateAxis], keepdims: 1 });
-  const maxSquared = b.node('ReduceMax', [squaredNorm], 'normalize/max_squared_norm', { axes: [pointAxis], keepdims: 1 });
+  const squaredNorm = b.node('ReduceSumSquare', [centred], 'normalize/squared_norm', {
+    axes: [coordinateAxis],
+    keepdims: 1,
+  });
+  const maxSquared = b.node('ReduceMax', [squaredNorm], 'normalize/max_squared_norm', {
+    axes: [pointAxis],
+    keepdims: 1,
+  });
   const radius = b.node('Sqrt', [maxSquared], 'normalize/radius');
   const radiusFloor = b.floatInitializer('normalize/min_radius', [], new Float32Array([MIN_RADIUS]), 'float32');
   const safeRadius = b.node('Max', [radius, radiusFloor], 'normalize/safe_radius');

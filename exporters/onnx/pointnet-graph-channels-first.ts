@@ -68,7 +68,11 @@ class ChannelsFirstGraph {
 
   /** Pointwise layer on [B, C, N]: 1×1 Conv with bias, then ReLU when asked (fused by ONNX Runtime). */
   private conv(scope: string, x: string, layer: AffineWeights, relu: boolean): string {
-    const w = this.b.floatInitializer(`${scope}/weight`, [layer.outputs, layer.inputs, 1], convWeight(layer.kernel, layer.inputs, layer.outputs));
+    const w = this.b.floatInitializer(
+      `${scope}/weight`,
+      [layer.outputs, layer.inputs, 1],
+      convWeight(layer.kernel, layer.inputs, layer.outputs),
+    );
     const bias = this.b.floatInitializer(`${scope}/bias`, [layer.outputs], layer.bias);
     const y = this.b.node('Conv', [x, w, bias], `${scope}/conv`, { kernel_shape: [1] });
     return relu ? this.b.node('Relu', [y], `${scope}/relu`) : y;
@@ -133,7 +137,12 @@ class ChannelsFirstGraph {
       convWeight(kernelRows(seg, 0, localRows), localRows, seg.outputs),
     );
     const localTerm = b.node('Conv', [localFeatures, wLocal], `${scope}/local_conv`, { kernel_shape: [1] });
-    const globalLayer = { inputs: globalRows, outputs: seg.outputs, kernel: kernelRows(seg, localRows, localRows + globalRows), bias: seg.bias };
+    const globalLayer = {
+      inputs: globalRows,
+      outputs: seg.outputs,
+      kernel: kernelRows(seg, localRows, localRows + globalRows),
+      bias: seg.bias,
+    };
     const globalTerm = this.dense(`${scope}/global`, global, globalLayer, false);
     const columnShape = b.int64Initializer(`${scope}/global_column_shape`, [0, -1, 1]);
     const globalColumn = b.node('Reshape', [globalTerm, columnShape], `${scope}/global_column`);
@@ -151,6 +160,10 @@ class ChannelsFirstGraph {
   }
 }
 
-export function buildChannelsFirstGraph(layout: ModelLayout, weights: WeightMap, options: PointNetGraphOptions): OnnxGraphBuilder {
+export function buildChannelsFirstGraph(
+  layout: ModelLayout,
+  weights: WeightMap,
+  options: PointNetGraphOptions,
+): OnnxGraphBuilder {
   return new ChannelsFirstGraph(layout, weights, options).build();
 }

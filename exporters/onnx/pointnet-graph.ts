@@ -18,7 +18,6 @@ import { buildChannelsFirstGraph } from './pointnet-graph-channels-first.ts';
 import type { ModelLayout, TnetLayout, WeightMap } from '../../src/model/spec.ts';
 import { TENSOR_NAMES } from '../../src/core/contract.ts';
 
-
 /**
  * Memory layout of the activations. `channels-first` ([B, C, N], 1×1 Conv) is the default: it is the faster
  * one on every runtime measured (bench/REPORT.md); `channels-last` ([B, N, C], MatMul) is kept for comparison.
@@ -64,7 +63,12 @@ class PointNetGraph {
     h = this.b.node('ReduceMax', [h], `${t.prefix}/max`, { axes: [POINT_AXIS], keepdims: 1 });
     for (const block of t.dense) h = this.affine(block.prefix, h, foldedBlock(this.weights, block, this.epsilon), true);
     // The identity is part of the trained final bias, so no separate "+ I" node is needed.
-    const flat = this.affine(t.finalPrefix, h, plainLayer(this.weights, t.finalPrefix, t.finalInputs, t.k * t.k), false);
+    const flat = this.affine(
+      t.finalPrefix,
+      h,
+      plainLayer(this.weights, t.finalPrefix, t.finalInputs, t.k * t.k),
+      false,
+    );
     const shape = this.b.int64Initializer(`${t.prefix}/matrix_shape`, [-1, t.k, t.k]);
     return this.b.node('Reshape', [flat, shape], `${t.prefix}/matrix`);
   }

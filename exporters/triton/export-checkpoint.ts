@@ -3,7 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exportCheckpointToOnnx, type ExportReport, type OnnxExportOptions } from '../onnx/index.ts';
-import { checkTritonOptions, writeTritonRepository, type TritonRepositoryOptions, type TritonRepositoryReport } from './repository.ts';
+import {
+  checkTritonOptions,
+  writeTritonRepository,
+  type TritonRepositoryOptions,
+  type TritonRepositoryReport,
+} from './repository.ts';
 
 export interface TritonExportReport {
   /** The ONNX export, `path` being the model file inside the repository. */

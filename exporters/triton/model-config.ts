@@ -50,7 +50,10 @@ const toNumber = (v: number | { toNumber(): number } | null | undefined): number
 function tritonType(elemType: number | null | undefined, name: string): TritonTensorSpec['dataType'] {
   if (elemType === onnx.TensorProto.DataType.FLOAT) return 'TYPE_FP32';
   if (elemType === onnx.TensorProto.DataType.INT64) return 'TYPE_INT64';
-  throw new PnetError('BAD_MODEL', `tensor "${name}" has ONNX element type ${elemType}; pnet serves only float32 and int64`);
+  throw new PnetError(
+    'BAD_MODEL',
+    `tensor "${name}" has ONNX element type ${elemType}; pnet serves only float32 and int64`,
+  );
 }
 
 /** ONNX dims → Triton dims: the leading `batch` axis goes (or stays as -1 without batching), `num_points` is -1 or N. */
@@ -84,9 +87,14 @@ export function pbtxtString(s: string): string {
 
 const list = (dims: number[]) => `[ ${dims.join(', ')} ]`;
 
-function findValue(values: OnnxTypes.IValueInfoProto[] | null | undefined, name: string, kind: string): OnnxTypes.IValueInfoProto {
+function findValue(
+  values: OnnxTypes.IValueInfoProto[] | null | undefined,
+  name: string,
+  kind: string,
+): OnnxTypes.IValueInfoProto {
   const v = values?.find((x) => x.name === name);
-  if (!v) throw new PnetError('BAD_MODEL', `the ONNX graph has no ${kind} "${name}"; it does not follow the pnet contract`);
+  if (!v)
+    throw new PnetError('BAD_MODEL', `the ONNX graph has no ${kind} "${name}"; it does not follow the pnet contract`);
   return v;
 }
 
@@ -103,9 +111,7 @@ function renderTensor(t: TritonTensorSpec, extra: string[] = []): string {
 
 function batchingComment(options: TritonConfigOptions): string[] {
   if (options.maxBatch === 0) {
-    return [
-      '# Batching off: each request carries its own batch axis (the leading -1 in dims) and runs alone.',
-    ];
+    return ['# Batching off: each request carries its own batch axis (the leading -1 in dims) and runs alone.'];
   }
   if (options.points !== undefined) {
     return [
@@ -201,14 +207,20 @@ export function tritonModelConfig(onnxBytes: Uint8Array, options: TritonConfigOp
   try {
     classes = JSON.parse(parameters['pnet.classes'] ?? '');
   } catch {
-    throw new PnetError('BAD_MODEL', 'the ONNX file has no readable pnet.classes metadata; re-export with `pnet export`');
+    throw new PnetError(
+      'BAD_MODEL',
+      'the ONNX file has no readable pnet.classes metadata; re-export with `pnet export`',
+    );
   }
   const classCount = probabilities.dims[probabilities.dims.length - 1];
   if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string' && c !== '' && !/[\r\n]/.test(c))) {
     throw new PnetError('BAD_MODEL', 'metadata pnet.classes must list non-empty, single-line part names');
   }
   if (classes.length !== classCount) {
-    throw new PnetError('BAD_MODEL', `metadata pnet.classes names ${classes.length} parts but the model outputs ${classCount}`);
+    throw new PnetError(
+      'BAD_MODEL',
+      `metadata pnet.classes names ${classes.length} parts but the model outputs ${classCount}`,
+    );
   }
   const trainedPoints = Number(parameters['pnet.num_points']);
 

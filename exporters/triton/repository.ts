@@ -89,7 +89,10 @@ export function checkTritonOptions(options: TritonRepositoryOptions): void {
 
 /** `pnet_` + the category names, lower-cased, anything a model name cannot hold replaced by `_`. */
 export function defaultModelName(category: string[]): string {
-  const base = category.join('_').toLowerCase().replace(/[^a-z0-9_.-]+/g, '_');
+  const base = category
+    .join('_')
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '_');
   return `pnet_${base || 'model'}`;
 }
 

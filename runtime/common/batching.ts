@@ -7,7 +7,8 @@ import type { ModelInfo } from '../segmenter.ts';
 
 /** Groups of cloud indices with equal point counts, each at most `maxBatch` long, in order of first appearance. */
 export function planBatches(pointCounts: readonly number[], maxBatch: number): number[][] {
-  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
+  if (!Number.isInteger(maxBatch) || maxBatch < 1)
+    throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
   const open = new Map<number, number[]>();
   const batches: number[][] = [];
   pointCounts.forEach((n, index) => {
@@ -38,7 +39,10 @@ export function packBatch(clouds: readonly Float32Array[]): Float32Array {
  * The model input for one run: raw xyz for models that normalise in the graph; for models exported with
  * `--no-normalize` (`pnet.normalization` = "none"), the same centre-and-scale training used, done here.
  */
-export function packModelInput(clouds: readonly Float32Array[], normalization: ModelInfo['normalization']): Float32Array {
+export function packModelInput(
+  clouds: readonly Float32Array[],
+  normalization: ModelInfo['normalization'],
+): Float32Array {
   return packBatch(normalization === 'none' ? clouds.map(normalizeUnitSphere) : clouds);
 }
 

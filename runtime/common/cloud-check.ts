@@ -4,7 +4,10 @@ import { PnetError } from '../../src/core/errors.ts';
 /** Throws BAD_INPUT (without a file; callers that know the file add it) when `xyz` cannot be segmented. */
 export function checkCloud(xyz: Float32Array): number {
   if (xyz.length % 3 !== 0) {
-    throw new PnetError('BAD_INPUT', `a cloud is a list of xyz triples, got ${xyz.length} values (not a multiple of 3)`);
+    throw new PnetError(
+      'BAD_INPUT',
+      `a cloud is a list of xyz triples, got ${xyz.length} values (not a multiple of 3)`,
+    );
   }
   const n = xyz.length / 3;
   if (n === 0) throw new PnetError('BAD_INPUT', 'the cloud has 0 points');
@@ -22,7 +25,8 @@ export function checkClouds(clouds: readonly Float32Array[]): number[] {
     try {
       return checkCloud(c);
     } catch (e) {
-      if (e instanceof PnetError && clouds.length > 1) throw new PnetError(e.code, `cloud ${i + 1} of ${clouds.length}: ${e.message}`);
+      if (e instanceof PnetError && clouds.length > 1)
+        throw new PnetError(e.code, `cloud ${i + 1} of ${clouds.length}: ${e.message}`);
       throw e;
     }
   });

@@ -39,6 +39,8 @@ function allPointsEqual(xyz: Float32Array): boolean {
 export function extentWarningOf(xyz: Float32Array, probabilities?: Float32Array): { warning?: string } {
   const warning =
     cloudExtentWarning(xyz) ??
-    (probabilities && !probabilities.every(Number.isFinite) ? 'the model gave NaN or infinite probabilities: the labels are meaningless' : undefined);
+    (probabilities && !probabilities.every(Number.isFinite)
+      ? 'the model gave NaN or infinite probabilities: the labels are meaningless'
+      : undefined);
   return warning === undefined ? {} : { warning };
 }

@@ -53,8 +53,17 @@ export function checkSignature(session: Pick<InferenceSession, 'inputNames' | 'o
 }
 
 /** Runs one small cloud, so a model whose outputs disagree with its metadata fails at load, once. */
-export async function probeOutputs(session: InferenceSession, TensorOf: TensorClass, info: ModelInfo, file: string): Promise<void> {
-  const input = new TensorOf('float32', packModelInput([PROBE_CLOUD], info.normalization), [1, PROBE_CLOUD.length / 3, 3]);
+export async function probeOutputs(
+  session: InferenceSession,
+  TensorOf: TensorClass,
+  info: ModelInfo,
+  file: string,
+): Promise<void> {
+  const input = new TensorOf('float32', packModelInput([PROBE_CLOUD], info.normalization), [
+    1,
+    PROBE_CLOUD.length / 3,
+    3,
+  ]);
   let out: InferenceSession.OnnxValueMapType;
   try {
     out = await session.run({ [TENSOR_NAMES.points]: input });
@@ -100,7 +109,12 @@ export class OrtSegmenter implements Segmenter {
     const sizes = checkClouds(clouds);
     const results = new Array<SegmentResult>(clouds.length);
     for (const batch of planBatches(sizes, options.maxBatch ?? this.maxBatch)) {
-      const out = await this.enqueue(() => this.runBatch(batch.map((i) => clouds[i]!), sizes[batch[0]!]!));
+      const out = await this.enqueue(() =>
+        this.runBatch(
+          batch.map((i) => clouds[i]!),
+          sizes[batch[0]!]!,
+        ),
+      );
       batch.forEach((cloudIndex, j) => {
         results[cloudIndex] = out[j]!;
       });
@@ -119,7 +133,11 @@ export class OrtSegmenter implements Segmenter {
   }
 
   private async runBatch(clouds: Float32Array[], numPoints: number): Promise<SegmentResult[]> {
-    const input = new this.TensorOf('float32', packModelInput(clouds, this.info.normalization), [clouds.length, numPoints, 3]);
+    const input = new this.TensorOf('float32', packModelInput(clouds, this.info.normalization), [
+      clouds.length,
+      numPoints,
+      3,
+    ]);
     const started = performance.now();
     const out = await this.session.run({ [TENSOR_NAMES.points]: input });
     const ms = performance.now() - started;

@@ -32,7 +32,11 @@ export async function expandCloudInputs(inputs: readonly string[]): Promise<Expa
       if (isCloudFile(input)) found.add(input);
       else {
         problems.push(
-          new PnetError('BAD_INPUT', `unsupported cloud format "${extname(input) || '(no extension)'}"; expected ${CLOUD_EXTENSIONS.join(' or ')}`, { file: input }),
+          new PnetError(
+            'BAD_INPUT',
+            `unsupported cloud format "${extname(input) || '(no extension)'}"; expected ${CLOUD_EXTENSIONS.join(' or ')}`,
+            { file: input },
+          ),
         );
       }
       continue;
@@ -43,7 +47,11 @@ export async function expandCloudInputs(inputs: readonly string[]): Promise<Expa
     } else if (fg.isDynamicPattern(input)) {
       // A glob does not descend into linked folders (a link loop would never end); linked files still match.
       const entries = await fg(input, { onlyFiles: false, followSymbolicLinks: false });
-      const files = await Promise.all(entries.filter(isCloudFile).map(async (m) => ((await stat(m).catch(() => undefined))?.isDirectory() ? undefined : m)));
+      const files = await Promise.all(
+        entries
+          .filter(isCloudFile)
+          .map(async (m) => ((await stat(m).catch(() => undefined))?.isDirectory() ? undefined : m)),
+      );
       matches = files.filter((m): m is string => m !== undefined);
     } else {
       problems.push(new PnetError('NOT_FOUND', 'no such file or directory', { file: input }));
@@ -66,11 +74,15 @@ export async function readCloudFile(file: string): Promise<Float32Array> {
   try {
     bytes = await readFile(file);
   } catch (e) {
-    throw new PnetError('BAD_INPUT', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
+    throw new PnetError('BAD_INPUT', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      file,
+    });
   }
   const ext = extname(file).toLowerCase();
   if (!(CLOUD_EXTENSIONS as readonly string[]).includes(ext)) {
-    throw new PnetError('BAD_INPUT', `unsupported cloud format "${ext}"; expected ${CLOUD_EXTENSIONS.join(' or ')}`, { file });
+    throw new PnetError('BAD_INPUT', `unsupported cloud format "${ext}"; expected ${CLOUD_EXTENSIONS.join(' or ')}`, {
+      file,
+    });
   }
   return parseCloudFile(file, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }

@@ -31,8 +31,13 @@ const OUTPUT_TAIL_CHARS = 4000;
 
 /** The line of the installer's output that says what went wrong (Node prints the error after its stack frame). */
 function failureLine(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
-  const error = lines.find((l) => /^(\w*Error|Error)\b.*:/.test(l)) ?? lines.find((l) => /ENOTFOUND|ECONN|ETIMEDOUT|EAI_AGAIN/.test(l));
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const error =
+    lines.find((l) => /^(\w*Error|Error)\b.*:/.test(l)) ??
+    lines.find((l) => /ENOTFOUND|ECONN|ETIMEDOUT|EAI_AGAIN/.test(l));
   return error ?? lines.at(-1) ?? 'no output';
 }
 
@@ -87,17 +92,26 @@ export async function installCudaExecutionProvider(options: CudaInstallOptions =
       () => false,
     );
     const summary = failureLine(errors.slice(-OUTPUT_TAIL_CHARS) || all.slice(-OUTPUT_TAIL_CHARS));
-    throw new PnetError('DOWNLOAD_FAILED', `the onnxruntime-node CUDA installer ${how}: ${summary}${saved ? ` (full output: ${logFile})` : ''}`, {
-      remedy:
-        'the installer downloads Microsoft.ML.OnnxRuntime.Gpu.Linux from https://api.nuget.org — check that this ' +
-        'machine can reach it (behind a proxy set GLOBAL_AGENT_HTTPS_PROXY), then rerun `npx pnet setup cuda`',
-    });
+    throw new PnetError(
+      'DOWNLOAD_FAILED',
+      `the onnxruntime-node CUDA installer ${how}: ${summary}${saved ? ` (full output: ${logFile})` : ''}`,
+      {
+        remedy:
+          'the installer downloads Microsoft.ML.OnnxRuntime.Gpu.Linux from https://api.nuget.org — check that this ' +
+          'machine can reach it (behind a proxy set GLOBAL_AGENT_HTTPS_PROXY), then rerun `npx pnet setup cuda`',
+      },
+    );
   }
   if (errors) onOutput(errors);
   if (!existsSync(join(binDir, 'libonnxruntime_providers_cuda.so'))) {
-    throw new PnetError('DOWNLOAD_FAILED', `the installer finished but libonnxruntime_providers_cuda.so is not in ${binDir}`, {
-      remedy: 'rerun `npx pnet setup cuda`; if it persists, reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12',
-    });
+    throw new PnetError(
+      'DOWNLOAD_FAILED',
+      `the installer finished but libonnxruntime_providers_cuda.so is not in ${binDir}`,
+      {
+        remedy:
+          'rerun `npx pnet setup cuda`; if it persists, reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12',
+      },
+    );
   }
   return installedCudaFiles(binDir);
 }

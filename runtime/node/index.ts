@@ -1,5 +1,10 @@
 /** The onnxruntime-node runtime: what the CLI, benchmarks and tests import. */
-export { createNodeSegmenter, nodeSessionOptions, DEFAULT_MAX_BATCH, type NodeSegmenterOptions } from './node-segmenter.ts';
+export {
+  createNodeSegmenter,
+  nodeSessionOptions,
+  DEFAULT_MAX_BATCH,
+  type NodeSegmenterOptions,
+} from './node-segmenter.ts';
 export {
   listExecutionProviders,
   probeCuda,

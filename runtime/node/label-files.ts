@@ -63,7 +63,11 @@ function lost(e: unknown, file: string): PnetError {
  * Yields one outcome per file, in file order within a window: first the files that could not be read, then the
  * others. With several windows in flight, windows may interleave.
  */
-export async function* labelCloudFiles(segmenter: Segmenter, files: readonly string[], options: LabelFilesOptions): AsyncGenerator<FileOutcome> {
+export async function* labelCloudFiles(
+  segmenter: Segmenter,
+  files: readonly string[],
+  options: LabelFilesOptions,
+): AsyncGenerator<FileOutcome> {
   const { maxBatch, signal } = options;
   const read = readerFor(segmenter);
   const runGroup = groupRunnerFor(segmenter);
@@ -78,7 +82,9 @@ export async function* labelCloudFiles(segmenter: Segmenter, files: readonly str
   const labelWindow = async (start: number, window: readonly string[]): Promise<void> => {
     const chunks: string[][] = [];
     for (let i = 0; i < window.length; i += READ_CHUNK) chunks.push(window.slice(i, i + READ_CHUNK));
-    const clouds = (await Promise.all(chunks.map((chunk) => read(chunk).catch((e: unknown) => chunk.map(() => ({ lost: e })))))).flat();
+    const clouds = (
+      await Promise.all(chunks.map((chunk) => read(chunk).catch((e: unknown) => chunk.map(() => ({ lost: e })))))
+    ).flat();
     const loaded: Array<{ index: number; file: string; points: Float32Array }> = [];
     clouds.forEach((cloud, i) => {
       const index = start + i;
@@ -97,11 +103,16 @@ export async function* labelCloudFiles(segmenter: Segmenter, files: readonly str
         settled[next++] = undefined;
       }
     };
-    const { runs, invalid } = planIsolatedRuns(loaded.map((l) => l.points), maxBatch);
+    const { runs, invalid } = planIsolatedRuns(
+      loaded.map((l) => l.points),
+      maxBatch,
+    );
     for (const [i, e] of invalid) settle(i, { ...loaded[i]!, error: naming(e, loaded[i]!.file) });
     await Promise.all(
       runs.map(async (run) => {
-        const results = await runGroup(run.map((i) => loaded[i]!.points)).catch((e: unknown) => run.map(() => ({ lost: e })));
+        const results = await runGroup(run.map((i) => loaded[i]!.points)).catch((e: unknown) =>
+          run.map(() => ({ lost: e })),
+        );
         run.forEach((i, k) => {
           const r = results[k]!;
           const l = loaded[i]!;
@@ -125,15 +136,17 @@ export async function* labelCloudFiles(segmenter: Segmenter, files: readonly str
   const lanes = segmenter instanceof SegmenterPool ? POOL_WINDOWS_IN_FLIGHT : 1;
   let done = false;
   let failure: { error: unknown } | undefined;
-  void Promise.all(Array.from({ length: lanes }, lane)).then(
-    () => {
-      done = true;
-    },
-    (error: unknown) => {
-      failure = { error };
-      done = true;
-    },
-  ).finally(() => wake?.());
+  void Promise.all(Array.from({ length: lanes }, lane))
+    .then(
+      () => {
+        done = true;
+      },
+      (error: unknown) => {
+        failure = { error };
+        done = true;
+      },
+    )
+    .finally(() => wake?.());
 
   while (true) {
     const outcome = ready.shift();

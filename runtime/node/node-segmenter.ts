@@ -42,8 +42,11 @@ async function readModelBytes(modelPath: string): Promise<Uint8Array> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new PnetError('NOT_FOUND', 'model file not found', { file: modelPath });
-    if (code === 'EISDIR') throw new PnetError('BAD_MODEL', 'expected an .onnx file, got a directory', { file: modelPath });
-    throw new PnetError('BAD_MODEL', `cannot read the model file (${code ?? (e as Error).message})`, { file: modelPath });
+    if (code === 'EISDIR')
+      throw new PnetError('BAD_MODEL', 'expected an .onnx file, got a directory', { file: modelPath });
+    throw new PnetError('BAD_MODEL', `cannot read the model file (${code ?? (e as Error).message})`, {
+      file: modelPath,
+    });
   }
 }
 
@@ -75,7 +78,10 @@ async function createSession(
 export async function createNodeSegmenter(modelPath: string, options: NodeSegmenterOptions = {}): Promise<Segmenter> {
   const requested = options.ep ?? 'cpu';
   if (!(NODE_EXECUTION_PROVIDERS as readonly string[]).includes(requested)) {
-    throw new PnetError('BAD_ARGUMENT', `unknown execution provider "${requested}"; expected one of: ${NODE_EXECUTION_PROVIDERS.join(', ')}`);
+    throw new PnetError(
+      'BAD_ARGUMENT',
+      `unknown execution provider "${requested}"; expected one of: ${NODE_EXECUTION_PROVIDERS.join(', ')}`,
+    );
   }
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
     throw new PnetError('BAD_ARGUMENT', `threads must be a positive integer, got ${options.threads}`);
@@ -106,13 +112,19 @@ export async function createNodeSegmenter(modelPath: string, options: NodeSegmen
     session = await createSession(bytes, ep, options.threads);
   } catch (e) {
     if (ep !== 'cuda') {
-      throw new PnetError('BAD_MODEL', `onnxruntime cannot load the model: ${firstLine(e)}`, { file: modelPath, cause: e });
+      throw new PnetError('BAD_MODEL', `onnxruntime cannot load the model: ${firstLine(e)}`, {
+        file: modelPath,
+        cause: e,
+      });
     }
     fallBackOr(`onnxruntime could not start the CUDA EP: ${firstLine(e)}`, CUDA_LIBS_INSTALL_HINT);
     try {
       session = await createSession(bytes, ep, options.threads);
     } catch (e2) {
-      throw new PnetError('BAD_MODEL', `onnxruntime cannot load the model: ${firstLine(e2)}`, { file: modelPath, cause: e2 });
+      throw new PnetError('BAD_MODEL', `onnxruntime cannot load the model: ${firstLine(e2)}`, {
+        file: modelPath,
+        cause: e2,
+      });
     }
   }
   try {

@@ -43,5 +43,11 @@ export function planIsolatedRuns(clouds: readonly Float32Array[], maxBatch: numb
     }
   });
   if (invalid.size === 0) return { runs: planBatches(sizes, maxBatch), invalid };
-  return { runs: clouds.map((_, i) => i).filter((i) => !invalid.has(i)).map((i) => [i]), invalid };
+  return {
+    runs: clouds
+      .map((_, i) => i)
+      .filter((i) => !invalid.has(i))
+      .map((i) => [i]),
+    invalid,
+  };
 }

@@ -37,16 +37,25 @@ async function answer(segmenter: Segmenter, message: Exclude<ToWorker, { type: '
     const reply: FromWorker = { type: 'read', id: message.id, clouds };
     port.postMessage(reply, transferables(clouds.flatMap((c) => ('points' in c ? [c.points] : []))));
   } else {
-    const results = await segmentGroup(segmenter, message.clouds).catch((e: unknown) => message.clouds.map((): WireResult => ({ error: serializeError(e) })));
+    const results = await segmentGroup(segmenter, message.clouds).catch((e: unknown) =>
+      message.clouds.map((): WireResult => ({ error: serializeError(e) })),
+    );
     const reply: FromWorker = { type: 'segment', id: message.id, results };
-    port.postMessage(reply, transferables(results.flatMap((r) => ('result' in r ? [r.result.labels, r.result.probabilities] : []))));
+    port.postMessage(
+      reply,
+      transferables(results.flatMap((r) => ('result' in r ? [r.result.labels, r.result.probabilities] : []))),
+    );
   }
 }
 
 async function serve(): Promise<void> {
   let segmenter: Segmenter;
   try {
-    segmenter = await createNodeSegmenter(setup.modelPath, { ep: setup.ep, fallback: setup.fallback, threads: setup.threads });
+    segmenter = await createNodeSegmenter(setup.modelPath, {
+      ep: setup.ep,
+      fallback: setup.fallback,
+      threads: setup.threads,
+    });
   } catch (e) {
     port.postMessage({ type: 'failed', error: serializeError(e) } satisfies FromWorker);
     port.close();

@@ -19,7 +19,10 @@ import type { FromWorker, ToWorker, WorkerSetup } from './worker-protocol.ts';
  * Worker entry: from the sources, a plain .mjs that registers tsx, since worker threads do not inherit the parent's
  * module hooks; from the build, the compiled worker itself.
  */
-export const SEGMENT_WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './segment-worker-entry.mjs' : './segment-worker.js', import.meta.url);
+export const SEGMENT_WORKER_ENTRY = new URL(
+  import.meta.url.endsWith('.ts') ? './segment-worker-entry.mjs' : './segment-worker.js',
+  import.meta.url,
+);
 
 /** Default for `segmentMany`'s maxBatch: the same as one session's, so results match it byte for byte. */
 const DEFAULT_POOL_MAX_BATCH = 8;
@@ -209,7 +212,12 @@ export class SegmenterPool implements Segmenter {
     slot.worker.on('messageerror', (e) => {
       const task = slot.task;
       slot.task = undefined;
-      task?.reject(new PnetError('PARTIAL_FAILURE', `the answer of worker thread ${slot.index + 1} could not be read (${e.message})`));
+      task?.reject(
+        new PnetError(
+          'PARTIAL_FAILURE',
+          `the answer of worker thread ${slot.index + 1} could not be read (${e.message})`,
+        ),
+      );
       this.dispatch();
     });
     slot.worker.on('exit', (code) => {
@@ -217,7 +225,10 @@ export class SegmenterPool implements Segmenter {
       const task = slot.task;
       slot.task = undefined;
       task?.reject(
-        new PnetError('PARTIAL_FAILURE', `worker thread ${slot.index + 1} stopped unexpectedly (exit code ${code}${slot.crash ? `: ${slot.crash}` : ''})`),
+        new PnetError(
+          'PARTIAL_FAILURE',
+          `worker thread ${slot.index + 1} stopped unexpectedly (exit code ${code}${slot.crash ? `: ${slot.crash}` : ''})`,
+        ),
       );
       this.dispatch();
     });
@@ -266,7 +277,12 @@ function waitUntilReady(slot: Slot): Promise<Ready> {
     };
     const onExit = (code: number): void => {
       cleanup();
-      reject(new PnetError('BAD_MODEL', `a worker thread stopped while loading the model (exit code ${code}${slot.crash ? `: ${slot.crash}` : ''})`));
+      reject(
+        new PnetError(
+          'BAD_MODEL',
+          `a worker thread stopped while loading the model (exit code ${code}${slot.crash ? `: ${slot.crash}` : ''})`,
+        ),
+      );
     };
     const cleanup = (): void => {
       worker.off('message', onMessage);

@@ -24,7 +24,6 @@ export interface KserveInferResponse {
   outputs: KserveTensor[];
 }
 
-
 /** The inference request body for `batch` clouds of `numPoints` points, packed as [batch, numPoints, 3]. */
 export function inferRequestBody(packed: Float32Array, batch: number, numPoints: number): KserveInferRequest {
   return {
@@ -42,7 +41,9 @@ export function modelUrl(baseUrl: string, modelName: string, version: string | u
 
 function firstLine(e: unknown): string {
   const cause = (e as { cause?: { message?: string } })?.cause?.message;
-  return String(cause ?? (e as Error)?.message ?? e).split('\n')[0]!.trim();
+  return String(cause ?? (e as Error)?.message ?? e)
+    .split('\n')[0]!
+    .trim();
 }
 
 /**

@@ -10,13 +10,7 @@ import { TENSOR_NAMES } from '../../src/core/contract.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import { checkCloud } from '../common/cloud-check.ts';
 import { packBatch, planBatches, unpackOutputs } from '../common/batching.ts';
-import {
-  inferRequestBody,
-  modelUrl,
-  requestJson,
-  type KserveInferResponse,
-  type KserveTensor,
-} from './kserve-http.ts';
+import { inferRequestBody, modelUrl, requestJson, type KserveInferResponse, type KserveTensor } from './kserve-http.ts';
 import { readServedModel, type ServedModel } from './served-model.ts';
 import { gatherResults, resampleCloud, type ResampledCloud } from './point-sampling.ts';
 
@@ -91,7 +85,9 @@ class TritonSegmenter implements Segmenter {
         const ms = (performance.now() - start) / batch.length;
         batch.forEach((cloudIndex, j) => {
           const r = resampled[cloudIndex];
-          const out = r ? gatherResults(r.slotOf, per[j]!.labels, per[j]!.probabilities, this.info.classes.length) : per[j]!;
+          const out = r
+            ? gatherResults(r.slotOf, per[j]!.labels, per[j]!.probabilities, this.info.classes.length)
+            : per[j]!;
           results[cloudIndex] = {
             labels: out.labels,
             probabilities: out.probabilities,
@@ -129,7 +125,10 @@ class TritonSegmenter implements Segmenter {
           : (t.shape ?? []).map(Number).join() !== shape.join()
             ? `has shape [${t.shape}], expected [${shape}]`
             : undefined;
-      if (problem) throw new PnetError('BAD_MODEL', `the inference response's "${name}" output ${problem}`, { file: this.inferUrl });
+      if (problem)
+        throw new PnetError('BAD_MODEL', `the inference response's "${name}" output ${problem}`, {
+          file: this.inferUrl,
+        });
       return tensorData(t!);
     };
     const probabilities = Float32Array.from(take(TENSOR_NAMES.probabilities, 'FP32', [batch, n, classes]) as number[]);

@@ -59,7 +59,11 @@ async function buildWebBundle(outDir: string): Promise<void> {
     logLevel: 'silent',
     legalComments: 'none',
   };
-  const library = await esbuild.build({ ...common, entryPoints: [join(WEB_DIR, 'index.ts')], outfile: join(outDir, 'pnet-web.js') });
+  const library = await esbuild.build({
+    ...common,
+    entryPoints: [join(WEB_DIR, 'index.ts')],
+    outfile: join(outDir, 'pnet-web.js'),
+  });
   const demo = await esbuild.build({
     ...common,
     entryPoints: [join(DEMO_DIR, 'main.ts')],
@@ -79,7 +83,8 @@ async function buildWebBundle(outDir: string): Promise<void> {
   for (const f of ORT_RUNTIME_FILES) await copyIfChanged(join(ORT_DIST, f), join(outDir, 'ort', f));
   for (const f of DEMO_STATIC_FILES) await copyIfChanged(join(DEMO_DIR, f), join(outDir, 'demo', f));
   await mkdir(join(outDir, 'demo', 'samples'), { recursive: true });
-  for (const f of await sampleFiles()) await copyIfChanged(join(DEMO_DIR, 'samples', f), join(outDir, 'demo', 'samples', f));
+  for (const f of await sampleFiles())
+    await copyIfChanged(join(DEMO_DIR, 'samples', f), join(outDir, 'demo', 'samples', f));
 
   const bundled = [...Object.keys(library.metafile!.inputs), ...Object.keys(demo.metafile!.inputs)].map((p) =>
     relative(REPO_ROOT, resolve(process.cwd(), p)),
@@ -109,7 +114,9 @@ async function isUpToDate(outDir: string): Promise<boolean> {
 /** Files copied as they are (ORT runtime, demo html/css, samples) and the sources of the demo folder. */
 async function staticInputs(): Promise<string[]> {
   const demoSources = (await readdir(DEMO_DIR)).filter((f) => f.endsWith('.ts')).map((f) => join(DEMO_DIR, f));
-  const webSources = (await readdir(WEB_DIR)).filter((f) => f.endsWith('.ts') && f !== 'build.ts' && f !== 'build-bundle.ts').map((f) => join(WEB_DIR, f));
+  const webSources = (await readdir(WEB_DIR))
+    .filter((f) => f.endsWith('.ts') && f !== 'build.ts' && f !== 'build-bundle.ts')
+    .map((f) => join(WEB_DIR, f));
   return [
     ...ORT_RUNTIME_FILES.map((f) => join(ORT_DIST, f)),
     ...DEMO_STATIC_FILES.map((f) => join(DEMO_DIR, f)),

@@ -14,7 +14,10 @@ export function parseExecutionProviders(names: readonly string[]): WebExecutionP
   if (names.length === 0) throw new PnetError('BAD_ARGUMENT', 'name at least one execution provider');
   return names.map((name) => {
     if (!(WEB_EXECUTION_PROVIDERS as readonly string[]).includes(name)) {
-      throw new PnetError('EP_UNAVAILABLE', `unknown browser execution provider "${name}"; expected one of: ${WEB_EXECUTION_PROVIDERS.join(', ')}`);
+      throw new PnetError(
+        'EP_UNAVAILABLE',
+        `unknown browser execution provider "${name}"; expected one of: ${WEB_EXECUTION_PROVIDERS.join(', ')}`,
+      );
     }
     return name as WebExecutionProvider;
   });

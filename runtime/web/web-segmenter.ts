@@ -75,7 +75,11 @@ export async function createSegmenter(model: ModelSource, options: WebSegmenterO
     let session: ort.InferenceSession;
     try {
       // One provider per session: given a list, ONNX Runtime would fall back silently and we could not say which ran.
-      session = await ort.InferenceSession.create(bytes, { executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+      session = await ort.InferenceSession.create(bytes, {
+        executionProviders: [ep],
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3,
+      });
     } catch (e) {
       fallbacks.push({ executionProvider: ep, reason: `session creation failed: ${firstLine(e)}` });
       continue;
@@ -86,7 +90,10 @@ export async function createSegmenter(model: ModelSource, options: WebSegmenterO
       await session.release();
       throw e;
     }
-    const fallbackReason = fallbacks.length === 0 ? undefined : fallbacks.map((f) => `${f.executionProvider} unavailable: ${f.reason}`).join('; ');
+    const fallbackReason =
+      fallbacks.length === 0
+        ? undefined
+        : fallbacks.map((f) => `${f.executionProvider} unavailable: ${f.reason}`).join('; ');
     const segmenter = new OrtSegmenter({
       session,
       Tensor: ort.Tensor,
@@ -114,7 +121,8 @@ async function loadModelBytes(model: ModelSource): Promise<{ bytes: Uint8Array; 
   } catch (e) {
     throw new PnetError('NOT_FOUND', `could not fetch the model: ${(e as Error).message}`, { file: url, cause: e });
   }
-  if (!response.ok) throw new PnetError('NOT_FOUND', `could not fetch the model: HTTP ${response.status}`, { file: url });
+  if (!response.ok)
+    throw new PnetError('NOT_FOUND', `could not fetch the model: HTTP ${response.status}`, { file: url });
   return { bytes: new Uint8Array(await response.arrayBuffer()), source: url };
 }
 

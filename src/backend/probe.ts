@@ -37,7 +37,13 @@ export interface AdapterInfo {
 
 type GpuLike = { requestAdapter(): Promise<unknown> };
 
-const VULKAN_LOADER_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+const VULKAN_LOADER_DIRS = [
+  '/usr/lib/x86_64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+  '/usr/lib64',
+  '/usr/lib',
+  '/usr/local/lib',
+];
 
 /** Whether the dynamic loader can find libvulkan.so.1, which Dawn opens on Linux. */
 export function vulkanLoaderPresent(): boolean {
@@ -52,9 +58,10 @@ export async function requestDawnAdapter(): Promise<{ gpu: GpuLike; adapter: unk
   if (!resolvePackage('webgpu') || !vulkanLoaderPresent()) return undefined;
   const { create } = (await import('webgpu')) as { create: (flags: string[]) => GpuLike };
   const gpu = create([]);
-  const adapter = (await gpu.requestAdapter()) as
-    | { info?: Partial<AdapterInfo> & { isFallbackAdapter?: boolean }; isFallbackAdapter?: boolean }
-    | null;
+  const adapter = (await gpu.requestAdapter()) as {
+    info?: Partial<AdapterInfo> & { isFallbackAdapter?: boolean };
+    isFallbackAdapter?: boolean;
+  } | null;
   if (!adapter) return undefined;
   const info = adapter.info ?? {};
   const architecture = info.architecture ?? '';
@@ -65,7 +72,9 @@ export async function requestDawnAdapter(): Promise<{ gpu: GpuLike; adapter: unk
       vendor: info.vendor ?? '',
       architecture,
       description: info.description ?? '',
-      fallback: Boolean(adapter.isFallbackAdapter ?? info.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe/i.test(architecture + (info.description ?? '')),
+      fallback:
+        Boolean(adapter.isFallbackAdapter ?? info.isFallbackAdapter) ||
+        /swiftshader|llvmpipe|lavapipe/i.test(architecture + (info.description ?? '')),
     },
   };
 }
@@ -84,11 +93,14 @@ export async function probeBackend(name: BackendName): Promise<BackendProbe> {
         : { name, available: false, detail: `neither ${TFJS_NODE_PACKAGES.join(' nor ')} is installed` };
     }
     case 'webgpu': {
-      if (!resolvePackage('@tensorflow/tfjs-backend-webgpu')) return { name, available: false, detail: '@tensorflow/tfjs-backend-webgpu is not installed' };
-      if (!resolvePackage('webgpu')) return { name, available: false, detail: 'the `webgpu` package (Dawn for Node) is not installed' };
+      if (!resolvePackage('@tensorflow/tfjs-backend-webgpu'))
+        return { name, available: false, detail: '@tensorflow/tfjs-backend-webgpu is not installed' };
+      if (!resolvePackage('webgpu'))
+        return { name, available: false, detail: 'the `webgpu` package (Dawn for Node) is not installed' };
       try {
         const found = await requestDawnAdapter();
-        if (!found) return { name, available: false, detail: 'Dawn found no WebGPU adapter (no Vulkan driver / libvulkan.so.1)' };
+        if (!found)
+          return { name, available: false, detail: 'Dawn found no WebGPU adapter (no Vulkan driver / libvulkan.so.1)' };
         return {
           name,
           available: true,
@@ -100,7 +112,11 @@ export async function probeBackend(name: BackendName): Promise<BackendProbe> {
     }
     case 'wasm':
       return resolvePackage('@tensorflow/tfjs-backend-wasm')
-        ? { name, available: true, detail: 'WebAssembly + SIMD, one thread (the threaded build needs browser Web Workers)' }
+        ? {
+            name,
+            available: true,
+            detail: 'WebAssembly + SIMD, one thread (the threaded build needs browser Web Workers)',
+          }
         : { name, available: false, detail: '@tensorflow/tfjs-backend-wasm is not installed' };
     case 'cpu':
       return { name, available: true, detail: 'plain JavaScript kernels (slowest)' };

@@ -15,7 +15,9 @@ export interface SelectedBackend {
 export { listBackends } from './probe.ts';
 
 function unavailable(name: BackendName, detail: string): PnetError {
-  return new PnetError('BACKEND_UNAVAILABLE', `TF.js backend "${name}" is not available: ${detail}`, { remedy: INSTALL_REMEDY[name] });
+  return new PnetError('BACKEND_UNAVAILABLE', `TF.js backend "${name}" is not available: ${detail}`, {
+    remedy: INSTALL_REMEDY[name],
+  });
 }
 
 async function activate(name: BackendName): Promise<void> {
@@ -32,7 +34,10 @@ async function startTensorflow(): Promise<string> {
   // A variable specifier keeps bundlers and type-checkers from requiring the optional package.
   await import(pkg);
   if (!tf.findBackend('tensorflow')) {
-    throw unavailable('tensorflow', `${pkg} loaded but registered no backend with this @tensorflow/tfjs (version mismatch?)`);
+    throw unavailable(
+      'tensorflow',
+      `${pkg} loaded but registered no backend with this @tensorflow/tfjs (version mismatch?)`,
+    );
   }
   await activate('tensorflow');
   return pkg;
@@ -42,7 +47,8 @@ async function startTensorflow(): Promise<string> {
 async function startWebgpu(allowFallback: boolean): Promise<string> {
   const found = await requestDawnAdapter();
   if (!found) throw unavailable('webgpu', 'Dawn found no WebGPU adapter');
-  if (found.info.fallback && !allowFallback) throw unavailable('webgpu', `only a software adapter: ${describeAdapter(found.info)}`);
+  if (found.info.fallback && !allowFallback)
+    throw unavailable('webgpu', `only a software adapter: ${describeAdapter(found.info)}`);
   const { globals } = (await import('webgpu')) as unknown as { globals: Record<string, unknown> };
   Object.assign(globalThis, globals);
   const g = globalThis as { navigator?: { gpu?: unknown } };

@@ -6,7 +6,12 @@ import type { BrowserContext } from 'playwright-core';
 import { PnetError } from '../core/errors.ts';
 
 /** Where a system Chromium may live; pnet never downloads a browser. PNET_CHROMIUM overrides. */
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 export const CHROMIUM_INSTALL_HINT = 'install: apt-get install -y chromium, or set PNET_CHROMIUM';
 
@@ -37,9 +42,13 @@ async function loadPlaywright(): Promise<typeof import('playwright-core')> {
     return await import('playwright-core');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-    throw new PnetError('NOT_FOUND', 'driving Chromium needs the optional package playwright-core, which is not installed', {
-      remedy: 'npm install playwright-core',
-    });
+    throw new PnetError(
+      'NOT_FOUND',
+      'driving Chromium needs the optional package playwright-core, which is not installed',
+      {
+        remedy: 'npm install playwright-core',
+      },
+    );
   }
 }
 

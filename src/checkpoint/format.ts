@@ -87,7 +87,9 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
   const floats = new Float32Array(out.buffer, dataStart, offset);
   for (let i = 0; i < ckpt.tensors.length; i++) floats.set(ckpt.tensors[i]!.data, entries[i]!.offset);
   if (new Uint8Array(new Float32Array([1]).buffer)[3] !== 0x3f) throw new Error('big-endian hosts are not supported');
-  const hash = createHash('sha256').update(out.subarray(0, total - HASH_BYTES)).digest();
+  const hash = createHash('sha256')
+    .update(out.subarray(0, total - HASH_BYTES))
+    .digest();
   out.set(hash, total - HASH_BYTES);
   return out;
 }
@@ -96,7 +98,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file = '<memory>'): Checkpoi
   const bad = (why: string) =>
     new PnetError('BAD_CHECKPOINT', `not a loadable pnet checkpoint: ${why}`, {
       file,
-      remedy: 'use the run directory\'s other checkpoint (best.ckpt / last.ckpt) or train again',
+      remedy: "use the run directory's other checkpoint (best.ckpt / last.ckpt) or train again",
     });
   if (bytes.length < 16 + HASH_BYTES || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
     throw bad('missing PNETCKPT header');
@@ -158,7 +160,10 @@ export function modelWeights(tensors: Iterable<NamedArray>): WeightMap {
  * The model a checkpoint holds: its layout (from the recorded preset and classes) and its weights. Every reader
  * of checkpoints (TF.js loading, the exporters, parity) comes through here, so they agree on what a checkpoint means.
  */
-export function checkpointModel(ckpt: Checkpoint, file = '<memory>'): { layout: ModelLayout; weights: WeightMap; meta: CheckpointMeta } {
+export function checkpointModel(
+  ckpt: Checkpoint,
+  file = '<memory>',
+): { layout: ModelLayout; weights: WeightMap; meta: CheckpointMeta } {
   const { meta } = ckpt;
   if (!meta?.preset || !Array.isArray(meta.classes?.names)) {
     throw new PnetError('BAD_CHECKPOINT', 'checkpoint metadata lacks the preset or the class names', { file });

@@ -2,7 +2,8 @@ import { PNET_VERSION } from '../version.ts';
 import type { CheckpointMeta } from './format.ts';
 
 /** What a model needs to be described; the rest of CheckpointMeta defaults to "not trained yet". */
-export type ModelDescription = Pick<CheckpointMeta, 'preset' | 'classes' | 'category' | 'numPoints'> & Partial<CheckpointMeta>;
+export type ModelDescription = Pick<CheckpointMeta, 'preset' | 'classes' | 'category' | 'numPoints'> &
+  Partial<CheckpointMeta>;
 
 /** Metadata for weights that did not come from a training run (random-weight models for checks and benchmarks). */
 export function describeModel(fields: ModelDescription): CheckpointMeta {

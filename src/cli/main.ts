@@ -24,7 +24,8 @@ export async function main(argv: string[]): Promise<number> {
     // import), so `pnet --help` and an unknown command load none.
     const named = argv.find((a) => !a.startsWith('-'));
     for (const c of commands) {
-      const loaded: LoadedCommand | undefined = named !== undefined && commandNames(c).includes(named) ? await c.load() : undefined;
+      const loaded: LoadedCommand | undefined =
+        named !== undefined && commandNames(c).includes(named) ? await c.load() : undefined;
       cli.command({
         command: c.command,
         describe: c.describe,

@@ -4,7 +4,10 @@ import { PnetError } from '../core/errors.ts';
 /** `--category Airplane --category Chair` or `--category Airplane,Chair` → ['Airplane', 'Chair']. */
 export function parseCategories(values: string[] | string | undefined): string[] | undefined {
   if (values === undefined) return undefined;
-  const list = (Array.isArray(values) ? values : [values]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+  const list = (Array.isArray(values) ? values : [values])
+    .flatMap((v) => String(v).split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   return list.length > 0 ? list : undefined;
 }
 
@@ -15,7 +18,10 @@ export function parseCategories(values: string[] | string | undefined): string[]
 export function parseMaxClouds(value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isInteger(value) || value < 1) {
-    throw new PnetError('BAD_ARGUMENT', `--max-clouds must be a positive integer (leave it out for all clouds), got ${value}`);
+    throw new PnetError(
+      'BAD_ARGUMENT',
+      `--max-clouds must be a positive integer (leave it out for all clouds), got ${value}`,
+    );
   }
   return value;
 }

@@ -12,14 +12,44 @@ export function hexToRgb(hex: string): Rgb {
 }
 
 const NAMED: Record<string, string> = {
-  black: '#000000', white: '#ffffff', red: '#e6194b', green: '#3cb44b', blue: '#4363d8', yellow: '#ffe119',
-  orange: '#f58231', purple: '#911eb4', cyan: '#42d4f4', magenta: '#f032e6', lime: '#bfef45', pink: '#fabed4',
-  teal: '#469990', lavender: '#dcbeff', brown: '#9a6324', beige: '#fffac8', maroon: '#800000', mint: '#aaffc3',
-  olive: '#808000', apricot: '#ffd8b1', navy: '#000075', grey: '#a9a9a9', gray: '#a9a9a9',
+  black: '#000000',
+  white: '#ffffff',
+  red: '#e6194b',
+  green: '#3cb44b',
+  blue: '#4363d8',
+  yellow: '#ffe119',
+  orange: '#f58231',
+  purple: '#911eb4',
+  cyan: '#42d4f4',
+  magenta: '#f032e6',
+  lime: '#bfef45',
+  pink: '#fabed4',
+  teal: '#469990',
+  lavender: '#dcbeff',
+  brown: '#9a6324',
+  beige: '#fffac8',
+  maroon: '#800000',
+  mint: '#aaffc3',
+  olive: '#808000',
+  apricot: '#ffd8b1',
+  navy: '#000075',
+  grey: '#a9a9a9',
+  gray: '#a9a9a9',
 };
 
 /** A palette with well-separated hues for parts whose metadata gives no colour. */
-const PALETTE = ['#4363d8', '#e6194b', '#3cb44b', '#f032e6', '#f58231', '#42d4f4', '#ffe119', '#911eb4', '#469990', '#9a6324'];
+const PALETTE = [
+  '#4363d8',
+  '#e6194b',
+  '#3cb44b',
+  '#f032e6',
+  '#f58231',
+  '#42d4f4',
+  '#ffe119',
+  '#911eb4',
+  '#469990',
+  '#9a6324',
+];
 
 /** The colour of "no part": a neutral grey that reads as background. */
 export const NONE_COLOR = '#8a8f98';

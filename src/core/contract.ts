@@ -67,7 +67,13 @@ export interface MetadataEntry {
 
 /** Key-sorted metrics, so the same checkpoint always yields the same JSON text. */
 function stableMetrics(metrics: Record<string, number>): string {
-  return JSON.stringify(Object.fromEntries(Object.keys(metrics).sort().map((k) => [k, metrics[k]])));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(metrics)
+        .sort()
+        .map((k) => [k, metrics[k]]),
+    ),
+  );
 }
 
 /** The metadata_props an exported file carries; readModelInfo is its inverse. */

@@ -27,7 +27,8 @@ export function deserializeError(s: SerializedError): Error {
 export function transferables(arrays: Iterable<ArrayBufferView>): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const a of arrays) {
-    if (a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) buffers.add(a.buffer);
+    if (a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength)
+      buffers.add(a.buffer);
   }
   return [...buffers];
 }

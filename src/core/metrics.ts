@@ -63,7 +63,8 @@ export function partsByCategory(categories: readonly string[], classes: readonly
  */
 export function argmaxOverParts(scores: ArrayLike<number>, numClasses: number, parts: readonly number[]): Int32Array {
   if (parts.length === 0) throw new RangeError('argmaxOverParts needs at least one part');
-  if (scores.length % numClasses !== 0) throw new RangeError(`${scores.length} scores are not a whole number of ${numClasses}-class rows`);
+  if (scores.length % numClasses !== 0)
+    throw new RangeError(`${scores.length} scores are not a whole number of ${numClasses}-class rows`);
   const n = scores.length / numClasses;
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -138,7 +139,9 @@ export class SegmentationMetrics {
       const t = truth[i]!;
       const p = predicted[i]!;
       if (t < 0 || t >= this.numClasses || p < 0 || p >= this.numClasses) {
-        throw new RangeError(`label ${t < 0 || t >= this.numClasses ? t : p} at point ${i} is not a class (0–${this.numClasses - 1})`);
+        throw new RangeError(
+          `label ${t < 0 || t >= this.numClasses ? t : p} at point ${i} is not a class (0–${this.numClasses - 1})`,
+        );
       }
       this.confusion[t]![p]!++;
       if (p === t) this.correct++;
@@ -176,7 +179,8 @@ export class SegmentationMetrics {
       [...this.perCategory].map(([name, c]) => [name, { shapes: c.shapes, miou: c.iouSum / c.shapes }]),
     );
     const partIou = new Array<number>(this.numClasses).fill(Number.NaN);
-    for (const [name, c] of this.perCategory) for (const k of this.partsFor(name)) partIou[k] = this.partIouSum[k]! / c.shapes;
+    for (const [name, c] of this.perCategory)
+      for (const k of this.partsFor(name)) partIou[k] = this.partIouSum[k]! / c.shapes;
     const categoryMious = Object.values(categories).map((c) => c.miou);
     return {
       accuracy: this.total ? this.correct / this.total : Number.NaN,

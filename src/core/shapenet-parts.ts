@@ -39,7 +39,9 @@ export const BENCHMARK_PART_COUNTS: ReadonlyArray<readonly [category: string, pa
 );
 
 /** First global part id, part count and part names of a benchmark category, or undefined for a name it does not know. */
-export function benchmarkParts(category: string): { first: number; count: number; names: readonly string[] } | undefined {
+export function benchmarkParts(
+  category: string,
+): { first: number; count: number; names: readonly string[] } | undefined {
   let first = 0;
   for (const [name, parts] of BENCHMARK_PARTS) {
     if (name.toLowerCase() === category.toLowerCase()) return { first, count: parts.length, names: parts };

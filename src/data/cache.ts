@@ -13,7 +13,9 @@ import type { Cloud, DataProblem } from './types.ts';
 const MAGIC = 'PNETDATA1';
 
 export function cacheDir(): string {
-  return process.env.PNET_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pnet', 'datasets');
+  return (
+    process.env.PNET_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pnet', 'datasets')
+  );
 }
 
 function sourceFiles(s: CloudSource): string[] {

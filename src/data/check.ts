@@ -43,7 +43,16 @@ export function checkDataset(d: Dataset, bins = 8): CheckReport {
       histogram.push({ from, to, clouds: sizes.filter((s) => s >= from && s <= to).length });
     }
   }
-  return { layout: d.layout, root: d.root, clouds: d.clouds.length, unlabelled, perCategory, perPart, histogram, problems: d.problems };
+  return {
+    layout: d.layout,
+    root: d.root,
+    clouds: d.clouds.length,
+    unlabelled,
+    perCategory,
+    perPart,
+    histogram,
+    problems: d.problems,
+  };
 }
 
 export function formatCheckReport(r: CheckReport): string {
@@ -52,7 +61,8 @@ export function formatCheckReport(r: CheckReport): string {
   lines.push('', 'clouds per category:');
   for (const [c, n] of Object.entries(r.perCategory)) lines.push(`  ${c.padEnd(20)} ${String(n).padStart(7)}`);
   lines.push('', 'parts:                     points   clouds');
-  for (const p of r.perPart) lines.push(`  ${p.name.padEnd(22)} ${String(p.points).padStart(9)} ${String(p.clouds).padStart(8)}`);
+  for (const p of r.perPart)
+    lines.push(`  ${p.name.padEnd(22)} ${String(p.points).padStart(9)} ${String(p.clouds).padStart(8)}`);
   if (r.histogram.length > 0) {
     const max = Math.max(...r.histogram.map((h) => h.clouds));
     lines.push('', 'points per cloud:');

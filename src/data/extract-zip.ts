@@ -260,7 +260,9 @@ async function exists(path: string): Promise<boolean> {
 }
 
 function startEntryBar(total: number, requested: boolean): Progress | undefined {
-  return requested ? createProgress('extract ', total, '{bar} {percentage}% | {value}/{total} entries | ETA {eta_formatted}') : undefined;
+  return requested
+    ? createProgress('extract ', total, '{bar} {percentage}% | {value}/{total} entries | ETA {eta_formatted}')
+    : undefined;
 }
 
 /** The archive's top-level names (first path segment of every entry), read from its central directory only. */

@@ -98,7 +98,8 @@ export async function fetchDataset(options: FetchDatasetOptions): Promise<FetchD
   }
   const bytes = await sizeOf(archive);
 
-  if (expectedSha) await verifySha256(archive, expectedSha, `delete ${archive} and rerun (or check the expected --sha256 value)`, log);
+  if (expectedSha)
+    await verifySha256(archive, expectedSha, `delete ${archive} and rerun (or check the expected --sha256 value)`, log);
 
   const extracted = await extractZipAtomically(archive, dest, {
     force,
@@ -126,7 +127,11 @@ async function extractLocalArchive(options: FetchDatasetOptions & { from: string
   const expectedSha = normaliseSha256(options.sha256);
   const archive = resolve(options.from);
   const info = await stat(archive).catch(() => undefined);
-  if (!info) throw new PnetError('NOT_FOUND', 'no such archive', { file: archive, remedy: 'pass the path of a .zip you have with --from' });
+  if (!info)
+    throw new PnetError('NOT_FOUND', 'no such archive', {
+      file: archive,
+      remedy: 'pass the path of a .zip you have with --from',
+    });
   if (!info.isFile()) throw new PnetError('BAD_ARGUMENT', 'not a file; --from takes a .zip archive', { file: archive });
   const dest = resolve(options.dest);
   const force = options.force ?? false;
@@ -135,7 +140,8 @@ async function extractLocalArchive(options: FetchDatasetOptions & { from: string
   const names = await zipTopLevelNames(archive).catch((e: unknown) => {
     throw withRemedy(e, keepIt);
   });
-  if (names.length === 0) throw new PnetError('BAD_INPUT', 'the archive contains no files', { file: archive, remedy: keepIt });
+  if (names.length === 0)
+    throw new PnetError('BAD_INPUT', 'the archive contains no files', { file: archive, remedy: keepIt });
   const targets = names.map((n) => join(dest, n));
   const single = targets.length === 1 ? targets[0]! : dest;
   if (!force && (await Promise.all(targets.map(exists))).every(Boolean)) {
@@ -143,10 +149,20 @@ async function extractLocalArchive(options: FetchDatasetOptions & { from: string
     return { archive, extractedTo: single, bytes: info.size, resumed: false, skipped: true };
   }
   refuseTrackedTargets(targets);
-  if (expectedSha) await verifySha256(archive, expectedSha, `check the expected --sha256 value, or get a fresh copy of ${archive}`, log);
+  if (expectedSha)
+    await verifySha256(
+      archive,
+      expectedSha,
+      `check the expected --sha256 value, or get a fresh copy of ${archive}`,
+      log,
+    );
   log(`extracting ${archive} (${formatBytes(info.size)}) → ${dest}`);
   await mkdir(dest, { recursive: true });
-  const extracted = await extractZipAtomically(archive, dest, { force, signal: options.signal, progress: options.progress }).catch((e: unknown) => {
+  const extracted = await extractZipAtomically(archive, dest, {
+    force,
+    signal: options.signal,
+    progress: options.progress,
+  }).catch((e: unknown) => {
     throw withRemedy(e, keepIt);
   });
   log(`extracted ${extracted.files} files (${formatBytes(extracted.bytes)}) into ${single}`);
@@ -171,14 +187,24 @@ function refuseTrackedTargets(targets: string[]): void {
     }
   }
   if (targets.some(inWorkTreeNotIgnored)) {
-    process.stderr.write(`note: ${dirname(targets[0]!)} is inside a git work tree and not ignored; add it to .gitignore so the data is never committed\n`);
+    process.stderr.write(
+      `note: ${dirname(targets[0]!)} is inside a git work tree and not ignored; add it to .gitignore so the data is never committed\n`,
+    );
   }
 }
 
-async function verifySha256(archive: string, expected: string, remedy: string, log: (line: string) => void): Promise<void> {
+async function verifySha256(
+  archive: string,
+  expected: string,
+  remedy: string,
+  log: (line: string) => void,
+): Promise<void> {
   const actual = await sha256Of(archive);
   if (actual !== expected) {
-    throw new PnetError('DOWNLOAD_FAILED', `sha256 mismatch: the archive's is ${actual}, expected ${expected}`, { file: archive, remedy });
+    throw new PnetError('DOWNLOAD_FAILED', `sha256 mismatch: the archive's is ${actual}, expected ${expected}`, {
+      file: archive,
+      remedy,
+    });
   }
   log(`sha256 verified (${actual})`);
 }

@@ -113,16 +113,23 @@ function selectCategories<T extends { name: string }>(all: T[], wanted: string[]
   return wanted.map((w) => {
     const hit = all.find((c) => c.name.toLowerCase() === w.toLowerCase());
     if (!hit) {
-      throw new PnetError('BAD_ARGUMENT', `no category "${w}" in this dataset; it has: ${all.map((c) => c.name).join(', ')}`, {
-        file,
-      });
+      throw new PnetError(
+        'BAD_ARGUMENT',
+        `no category "${w}" in this dataset; it has: ${all.map((c) => c.name).join(', ')}`,
+        {
+          file,
+        },
+      );
     }
     return hit;
   });
 }
 
 /** One category: its parts then `none`. Several: `Category/part` for each, one shared `none` last (if used). */
-function classTable(cats: Array<{ name: string; parts: string[]; colors: (string | undefined)[] }>, withNone: boolean): ClassTable {
+function classTable(
+  cats: Array<{ name: string; parts: string[]; colors: (string | undefined)[] }>,
+  withNone: boolean,
+): ClassTable {
   const names: string[] = [];
   const colors: string[] = [];
   const partsOf: Record<string, number[]> = {};
@@ -165,12 +172,19 @@ function indexPartAnnotation(root: string, wanted?: string[]): DatasetIndex {
       problems.push({ file: pointsDir, message: `category ${c.name}: points folder is missing` });
       continue;
     }
-    const partDirs = c.parts.map((p, i) => ({ dir: join(base, 'points_label', p), classIndex: classes.partsOf[c.name]![i]! }));
+    const partDirs = c.parts.map((p, i) => ({
+      dir: join(base, 'points_label', p),
+      classIndex: classes.partsOf[c.name]![i]!,
+    }));
     const present = partDirs.map((p) => new Set(listFiles(p.dir, '.seg')));
     for (const f of listFiles(pointsDir, '.pts')) {
       const id = basename(f, '.pts');
       const files = partDirs
-        .map((p, i) => ({ classIndex: p.classIndex, file: join(p.dir, `${id}.seg`), has: present[i]!.has(`${id}.seg`) }))
+        .map((p, i) => ({
+          classIndex: p.classIndex,
+          file: join(p.dir, `${id}.seg`),
+          has: present[i]!.has(`${id}.seg`),
+        }))
         .filter((p) => p.has)
         .map(({ classIndex, file }) => ({ classIndex, file }));
       sources.push({
@@ -210,7 +224,9 @@ function indexBenchmark(root: string, layout: DatasetLayout, wanted?: string[]):
           id,
           category: c.name,
           pointsFile: join(base, 'points', f),
-          labels: existsSync(seg) ? { kind: 'id-file', file: seg, firstId: 1, count: c.known.count, classOffset } : { kind: 'none' },
+          labels: existsSync(seg)
+            ? { kind: 'id-file', file: seg, firstId: 1, count: c.known.count, classOffset }
+            : { kind: 'none' },
         });
       }
     } else {
@@ -224,7 +240,12 @@ function indexBenchmark(root: string, layout: DatasetLayout, wanted?: string[]):
       }
     }
   }
-  const officialSplit = readOfficialSplit(root, new Set(sources.map((s) => s.id)), new Set(cats.map((c) => c.directory)), problems);
+  const officialSplit = readOfficialSplit(
+    root,
+    new Set(sources.map((s) => s.id)),
+    new Set(cats.map((c) => c.directory)),
+    problems,
+  );
   return { root, layout, categories: cats.map((c) => c.name), classes, sources, officialSplit, problems };
 }
 

@@ -48,7 +48,9 @@ export async function loadDataset(dir: string, options: LoadOptions = {}): Promi
     // The cache only saves time: a cache folder that cannot be written costs a warning, not the run.
     if (useCache) {
       await writeCache(key, clouds, problems).catch((e: unknown) =>
-        process.stderr.write(`pnet: warning: parsed clouds not cached: ${isPnetError(e) ? e.describe() : (e as Error).message}\n`),
+        process.stderr.write(
+          `pnet: warning: parsed clouds not cached: ${isPnetError(e) ? e.describe() : (e as Error).message}\n`,
+        ),
       );
     }
   } else if (options.strict && parsed.problems.length > 0) {

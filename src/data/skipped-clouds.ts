@@ -7,7 +7,11 @@ export interface SkippedClouds {
   short: number;
 }
 
-export function countSkippedClouds(clouds: readonly Cloud[], numPoints: number, short: 'skip' | 'resample'): SkippedClouds {
+export function countSkippedClouds(
+  clouds: readonly Cloud[],
+  numPoints: number,
+  short: 'skip' | 'resample',
+): SkippedClouds {
   let unlabelled = 0;
   let shortCount = 0;
   for (const c of clouds) {

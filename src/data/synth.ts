@@ -28,7 +28,14 @@ interface Sampler {
   sample(rng: Rng): [number, number, number];
 }
 
-function cylinder(part: PartIndex, x0: number, x1: number, cy: number, cz: number, radius: (t: number) => number): Sampler {
+function cylinder(
+  part: PartIndex,
+  x0: number,
+  x1: number,
+  cy: number,
+  cz: number,
+  radius: (t: number) => number,
+): Sampler {
   const length = x1 - x0;
   return {
     part,
@@ -43,18 +50,25 @@ function cylinder(part: PartIndex, x0: number, x1: number, cy: number, cz: numbe
 }
 
 /** A thin swept plate: root chord at `root`, spanning along `axis` ('y' horizontal, 'z' vertical). */
-function plate(part: PartIndex, root: [number, number, number], span: number, chord: number, tipChord: number, sweep: number, axis: 'y' | 'z', thickness: number): Sampler {
+function plate(
+  part: PartIndex,
+  root: [number, number, number],
+  span: number,
+  chord: number,
+  tipChord: number,
+  sweep: number,
+  axis: 'y' | 'z',
+  thickness: number,
+): Sampler {
   return {
     part,
-    area: 2 * Math.abs(span) * (chord + tipChord) / 2,
+    area: (2 * Math.abs(span) * (chord + tipChord)) / 2,
     sample(rng) {
       const s = rng.next();
       const c = chord + (tipChord - chord) * s;
       const along = root[0] + sweep * Math.abs(span) * s + rng.uniform(-c / 2, c / 2);
       const side = (rng.next() < 0.5 ? -1 : 1) * thickness * (1 - s * 0.5);
-      return axis === 'y'
-        ? [along, root[1] + span * s, root[2] + side]
-        : [along, root[1] + side, root[2] + span * s];
+      return axis === 'y' ? [along, root[1] + span * s, root[2] + side] : [along, root[1] + side, root[2] + span * s];
     },
   };
 }
@@ -63,7 +77,14 @@ function airplane(rng: Rng): Sampler[] {
   const length = rng.uniform(1.6, 2.4);
   const radius = rng.uniform(0.09, 0.17);
   const x0 = -length / 2;
-  const body = cylinder(1, x0, x0 + length, 0, 0, (t) => radius * Math.min(1, Math.sqrt(t / 0.12), 0.35 + (1 - t) / 0.35));
+  const body = cylinder(
+    1,
+    x0,
+    x0 + length,
+    0,
+    0,
+    (t) => radius * Math.min(1, Math.sqrt(t / 0.12), 0.35 + (1 - t) / 0.35),
+  );
   const span = rng.uniform(0.7, 1.4);
   const chord = rng.uniform(0.22, 0.45);
   const tip = chord * rng.uniform(0.35, 0.9);
@@ -105,13 +126,23 @@ function airplane(rng: Rng): Sampler[] {
 }
 
 function rotation(rng: Rng, maxDegrees: number): number[] {
-  const [a, b, c] = [0, 1, 2].map(() => (rng.uniform(-maxDegrees, maxDegrees) * Math.PI) / 180) as [number, number, number];
+  const [a, b, c] = [0, 1, 2].map(() => (rng.uniform(-maxDegrees, maxDegrees) * Math.PI) / 180) as [
+    number,
+    number,
+    number,
+  ];
   const [ca, sa, cb, sb, cc, sc] = [Math.cos(a), Math.sin(a), Math.cos(b), Math.sin(b), Math.cos(c), Math.sin(c)];
   // Rz(a)·Ry(b)·Rx(c), row-major.
   return [
-    ca * cb, ca * sb * sc - sa * cc, ca * sb * cc + sa * sc,
-    sa * cb, sa * sb * sc + ca * cc, sa * sb * cc - ca * sc,
-    -sb, cb * sc, cb * cc,
+    ca * cb,
+    ca * sb * sc - sa * cc,
+    ca * sb * cc + sa * sc,
+    sa * cb,
+    sa * sb * sc + ca * cc,
+    sa * sb * cc - ca * sc,
+    -sb,
+    cb * sc,
+    cb * cc,
   ];
 }
 
@@ -159,16 +190,25 @@ export interface SynthOptions {
  * Writes `outDir/PartAnnotation/{metadata.json, 02691156/points/*.pts, 02691156/points_label/<part>/*.seg}` and a
  * SYNTHETIC.md that says what the data is. Built in a temp folder and renamed into place: all or nothing.
  */
-export async function synthesizeDataset(outDir: string, options: SynthOptions): Promise<{ root: string; clouds: number; points: number }> {
+export async function synthesizeDataset(
+  outDir: string,
+  options: SynthOptions,
+): Promise<{ root: string; clouds: number; points: number }> {
   if (!Number.isInteger(options.count) || options.count < 1) {
     throw new PnetError('BAD_ARGUMENT', `--count must be a positive integer, got ${options.count}`);
   }
   const root = join(outDir, 'PartAnnotation');
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
-    throw new PnetError('BAD_ARGUMENT', '--out is a file, not a folder', { file: outDir, remedy: 'choose a folder for --out' });
+    throw new PnetError('BAD_ARGUMENT', '--out is a file, not a folder', {
+      file: outDir,
+      remedy: 'choose a folder for --out',
+    });
   }
   if (existsSync(root) && !options.force) {
-    throw new PnetError('BAD_ARGUMENT', 'a dataset already exists here', { file: root, remedy: 'pass --force to replace it, or choose another --out' });
+    throw new PnetError('BAD_ARGUMENT', 'a dataset already exists here', {
+      file: root,
+      remedy: 'pass --force to replace it, or choose another --out',
+    });
   }
   try {
     return await writeSynthetic(outDir, root, options);
@@ -178,7 +218,11 @@ export async function synthesizeDataset(outDir: string, options: SynthOptions): 
   }
 }
 
-async function writeSynthetic(outDir: string, root: string, options: SynthOptions): Promise<{ root: string; clouds: number; points: number }> {
+async function writeSynthetic(
+  outDir: string,
+  root: string,
+  options: SynthOptions,
+): Promise<{ root: string; clouds: number; points: number }> {
   const tmp = join(outDir, `.synth-${randomBytes(4).toString('hex')}`);
   const cat = join(tmp, SYNTH_DIRECTORY);
   await mkdir(join(cat, 'points'), { recursive: true });

@@ -52,14 +52,23 @@ export interface EvalReport extends MetricsSummary {
  * The clouds of one split: the dataset's official lists when it has them, otherwise the seeded split of the
  * training run (the same sampling and seed its config recorded).
  */
-export function selectSplit(dataset: Dataset, clouds: Cloud[], split: EvalSplit, trainConfig: Partial<TrainConfig>): Cloud[] {
+export function selectSplit(
+  dataset: Dataset,
+  clouds: Cloud[],
+  split: EvalSplit,
+  trainConfig: Partial<TrainConfig>,
+): Cloud[] {
   if (split === 'all') return clouds;
   const official = dataset.officialSplit;
   if (split === 'test') {
     if (!official || official.test.length === 0) {
-      throw new PnetError('BAD_ARGUMENT', 'this dataset has no official test split (train_test_split/shuffled_test_file_list.json)', {
-        file: dataset.root,
-      });
+      throw new PnetError(
+        'BAD_ARGUMENT',
+        'this dataset has no official test split (train_test_split/shuffled_test_file_list.json)',
+        {
+          file: dataset.root,
+        },
+      );
     }
     const ids = new Set(official.test);
     return clouds.filter((c) => ids.has(c.id));
@@ -75,27 +84,45 @@ export function selectSplit(dataset: Dataset, clouds: Cloud[], split: EvalSplit,
 /** Class probabilities [N, classes] for every point of one cloud, normalised as a whole. */
 function scoreWholeCloud(model: PointNet, cloud: Cloud): Float32Array {
   const n = cloud.points.length / 3;
-  return tf.tidy(() => new Float32Array(model.predict(tf.tensor3d(normalizeUnitSphere(cloud.points), [1, n, 3])).dataSync()));
+  return tf.tidy(
+    () => new Float32Array(model.predict(tf.tensor3d(normalizeUnitSphere(cloud.points), [1, n, 3])).dataSync()),
+  );
 }
 
 export async function evaluate(options: EvalOptions): Promise<EvalReport> {
   const checkpoint = await resolveCheckpoint(options.model);
   const { model, meta } = await loadPointNetFromCheckpoint(checkpoint);
   try {
-    const dataset = await loadDataset(options.data, { categories: options.categories ?? meta.category, progress: options.progress ?? true });
+    const dataset = await loadDataset(options.data, {
+      categories: options.categories ?? meta.category,
+      progress: options.progress ?? true,
+    });
     if (dataset.classes.names.join('|') !== meta.classes.names.join('|')) {
-      throw new PnetError('BAD_INPUT', `the dataset's classes [${dataset.classes.names}] differ from the model's [${meta.classes.names}]`, {
-        file: options.data,
-        remedy: 'evaluate on the categories the model was trained on',
-      });
+      throw new PnetError(
+        'BAD_INPUT',
+        `the dataset's classes [${dataset.classes.names}] differ from the model's [${meta.classes.names}]`,
+        {
+          file: options.data,
+          remedy: 'evaluate on the categories the model was trained on',
+        },
+      );
     }
     const split = options.split ?? 'all';
-    let clouds = selectSplit(dataset, dataset.clouds, split, meta.config as Partial<TrainConfig>).filter((c) => c.labels && c.points.length > 0);
+    let clouds = selectSplit(dataset, dataset.clouds, split, meta.config as Partial<TrainConfig>).filter(
+      (c) => c.labels && c.points.length > 0,
+    );
     if (options.maxClouds) clouds = clouds.slice(0, options.maxClouds);
     const metrics = new SegmentationMetrics(meta.classes.names.length, dataset.classes.partsOf);
     if (options.allPoints) {
       for (const cloud of clouds) metrics.addShapeScores(scoreWholeCloud(model, cloud), cloud.labels!, cloud.category);
-      return { ...metrics.summary(), checkpoint, classNames: meta.classes.names, clouds: clouds.length, points: 'all', split };
+      return {
+        ...metrics.summary(),
+        checkpoint,
+        classNames: meta.classes.names,
+        clouds: clouds.length,
+        points: 'all',
+        split,
+      };
     }
     const points = options.points ?? meta.numPoints;
     const prepared = prepareClouds(clouds, { numPoints: points, seed: options.seed ?? 0, short: 'resample' });
@@ -106,7 +133,12 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     try {
       for (const batch of makeBatches(prepared, { batchSize, seed: 0, shuffle: false, keepPartial: true })) {
         const { scores } = await executor.predictBatch(batch);
-        metrics.addScores(scores, batch.labels, prepared.slice(offset, offset + batch.size).map((c) => c.category), batch.numPoints);
+        metrics.addScores(
+          scores,
+          batch.labels,
+          prepared.slice(offset, offset + batch.size).map((c) => c.category),
+          batch.numPoints,
+        );
         offset += batch.size;
       }
     } finally {
@@ -126,7 +158,8 @@ export function formatEvalReport(r: EvalReport): string {
   const width = Math.max(...r.classNames.map((n) => n.length), 6);
   const categories = Object.entries(r.categories);
   const which = r.split === 'all' ? 'every cloud' : `the ${r.split} split`;
-  const points = r.points === 'all' ? `every original point (${r.scoredPoints} in all)` : `${r.points} sampled points each`;
+  const points =
+    r.points === 'all' ? `every original point (${r.scoredPoints} in all)` : `${r.points} sampled points each`;
   const lines = [
     `checkpoint: ${r.checkpoint}`,
     `clouds: ${r.clouds} (${which}), ${points}`,
@@ -145,7 +178,10 @@ export function formatEvalReport(r: EvalReport): string {
     'confusion matrix (rows: truth, columns: predicted, numbered as the rows):',
     // Columns are numbered: part names are often wider than the counts under them.
     `  ${''.padEnd(width + 5)}  ${r.classNames.map((_, k) => `[${k}]`.padStart(9)).join(' ')}`,
-    ...r.confusion.map((row, k) => `  ${`[${k}]`.padEnd(5)}${r.classNames[k]!.padEnd(width)}  ${row.map((v) => String(v).padStart(9)).join(' ')}`),
+    ...r.confusion.map(
+      (row, k) =>
+        `  ${`[${k}]`.padEnd(5)}${r.classNames[k]!.padEnd(width)}  ${row.map((v) => String(v).padStart(9)).join(' ')}`,
+    ),
   );
   return lines.join('\n');
 }

@@ -23,9 +23,13 @@ export function recordedMetrics(report: EvalReport): Record<string, number> {
 }
 
 export async function recordEvalInCheckpoint(report: EvalReport): Promise<Record<string, number>> {
-  if (report.shapes === 0) throw new PnetError('BAD_INPUT', 'nothing was scored, so nothing is recorded', { file: report.checkpoint });
+  if (report.shapes === 0)
+    throw new PnetError('BAD_INPUT', 'nothing was scored, so nothing is recorded', { file: report.checkpoint });
   const ckpt = await readCheckpoint(report.checkpoint);
   const added = recordedMetrics(report);
-  await writeCheckpoint(report.checkpoint, { ...ckpt, meta: { ...ckpt.meta, metrics: { ...ckpt.meta.metrics, ...added } } });
+  await writeCheckpoint(report.checkpoint, {
+    ...ckpt,
+    meta: { ...ckpt.meta, metrics: { ...ckpt.meta.metrics, ...added } },
+  });
   return added;
 }

@@ -41,7 +41,9 @@ function read(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new PnetError('BAD_INPUT', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
+    throw new PnetError('BAD_INPUT', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      file,
+    });
   }
 }
 
@@ -80,8 +82,14 @@ function categoryOfSynset(synsetDir: string): string | undefined {
 function classIndexOf(model: TruthModel, category: string | undefined, part: string): number {
   const exact = model.classes.indexOf(part);
   if (model.category.length <= 1 && exact >= 0) return exact;
-  const byCategory = category ? model.classes.findIndex((c) => c.toLowerCase() === `${category}/${part}`.toLowerCase()) : -1;
-  return byCategory >= 0 ? byCategory : model.category.length <= 1 ? model.classes.findIndex((c) => c.toLowerCase() === part.toLowerCase()) : -1;
+  const byCategory = category
+    ? model.classes.findIndex((c) => c.toLowerCase() === `${category}/${part}`.toLowerCase())
+    : -1;
+  return byCategory >= 0
+    ? byCategory
+    : model.category.length <= 1
+      ? model.classes.findIndex((c) => c.toLowerCase() === part.toLowerCase())
+      : -1;
 }
 
 /** The cloud's category: the one its folder names (which the model must know), else the model's only one. */
@@ -98,21 +106,35 @@ function resolveCategory(model: TruthModel, fromPath: string | undefined, file: 
   return known ?? fromPath;
 }
 
-function benchmarkTruth(segFile: string, cloudFile: string, synsetDir: string, numPoints: number, model: TruthModel): TruthLabels {
+function benchmarkTruth(
+  segFile: string,
+  cloudFile: string,
+  synsetDir: string,
+  numPoints: number,
+  model: TruthModel,
+): TruthLabels {
   const category = resolveCategory(model, categoryOfSynset(synsetDir), segFile);
   const known = category ? benchmarkParts(category) : undefined;
   if (!category || !known) {
-    throw new PnetError('BAD_INPUT', 'cannot tell which benchmark category this cloud is (no synsetoffset2category.txt names its folder)', {
-      file: segFile,
-      remedy: 'keep the benchmark folders as extracted, or score with <name>.seg class-index files beside the clouds',
-    });
+    throw new PnetError(
+      'BAD_INPUT',
+      'cannot tell which benchmark category this cloud is (no synsetoffset2category.txt names its folder)',
+      {
+        file: segFile,
+        remedy: 'keep the benchmark folders as extracted, or score with <name>.seg class-index files beside the clouds',
+      },
+    );
   }
   const classOf = known.names.map((part) => classIndexOf(model, category, part));
   const missing = classOf.findIndex((k) => k < 0);
   if (missing >= 0) {
-    throw new PnetError('BAD_INPUT', `the model has no class for ${category} part "${known.names[missing]}" (its classes: ${model.classes.join(', ')})`, {
-      file: segFile,
-    });
+    throw new PnetError(
+      'BAD_INPUT',
+      `the model has no class for ${category} part "${known.names[missing]}" (its classes: ${model.classes.join(', ')})`,
+      {
+        file: segFile,
+      },
+    );
   }
   const ids = parseSeg(read(segFile), segFile);
   checkCount(ids, numPoints, segFile, cloudFile);
@@ -120,7 +142,10 @@ function benchmarkTruth(segFile: string, cloudFile: string, synsetDir: string, n
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     if (id < 1 || id > known.count) {
-      throw new PnetError('BAD_INPUT', `part id ${id} is not a ${category} part (expected 1–${known.count})`, { file: segFile, line: i + 1 });
+      throw new PnetError('BAD_INPUT', `part id ${id} is not a ${category} part (expected 1–${known.count})`, {
+        file: segFile,
+        line: i + 1,
+      });
     }
     labels[i] = classOf[id - 1]!;
   }
@@ -139,7 +164,10 @@ function partFilesTruth(
   const labels = new Int32Array(numPoints).fill(-1);
   const mapped = files.map(({ part, file }) => {
     const k = classIndexOf(model, category, part);
-    if (k < 0) throw new PnetError('BAD_INPUT', `the model has no part "${part}" (its classes: ${model.classes.join(', ')})`, { file });
+    if (k < 0)
+      throw new PnetError('BAD_INPUT', `the model has no part "${part}" (its classes: ${model.classes.join(', ')})`, {
+        file,
+      });
     return { k, file };
   });
   // Class-index order, as the loader reads them: a later part wins where files overlap.
@@ -148,17 +176,22 @@ function partFilesTruth(
     const flags = parseSeg(read(file), file);
     checkCount(flags, numPoints, file, cloudFile);
     for (let i = 0; i < flags.length; i++) {
-      if (flags[i] !== 0 && flags[i] !== 1) throw new PnetError('BAD_INPUT', `label ${flags[i]} is not 0 or 1`, { file, line: i + 1 });
+      if (flags[i] !== 0 && flags[i] !== 1)
+        throw new PnetError('BAD_INPUT', `label ${flags[i]} is not 0 or 1`, { file, line: i + 1 });
       if (flags[i] === 1) labels[i] = k;
     }
   }
   const unlabelled = labels.indexOf(-1);
   if (unlabelled >= 0) {
     if (none < 0) {
-      throw new PnetError('BAD_INPUT', `point ${unlabelled + 1} is in no part's file and the model has no \`none\` class`, {
-        file: files[0]!.file,
-        line: unlabelled + 1,
-      });
+      throw new PnetError(
+        'BAD_INPUT',
+        `point ${unlabelled + 1} is in no part's file and the model has no \`none\` class`,
+        {
+          file: files[0]!.file,
+          line: unlabelled + 1,
+        },
+      );
     }
     for (let i = 0; i < labels.length; i++) if (labels[i] === -1) labels[i] = none;
   }
@@ -171,13 +204,18 @@ function classIndexTruth(segFile: string, cloudFile: string, numPoints: number, 
   const k = model.classes.length;
   const badAt = labels.findIndex((l) => l < 0 || l >= k);
   if (badAt >= 0) {
-    throw new PnetError('BAD_INPUT', `label ${labels[badAt]} is not a class of the model (0–${k - 1})`, { file: segFile, line: badAt + 1 });
+    throw new PnetError('BAD_INPUT', `label ${labels[badAt]} is not a class of the model (0–${k - 1})`, {
+      file: segFile,
+      line: badAt + 1,
+    });
   }
   return { format: 'class-index', labels, category: resolveCategory(model, undefined, segFile), files: [segFile] };
 }
 
 /** Label files of a cloud inside a benchmark or PartAnnotation `points/` folder, or undefined when it is not in one. */
-function layoutLabelFiles(cloudFile: string): { synsetDir: string; seg?: string; parts?: Array<{ part: string; file: string }> } | undefined {
+function layoutLabelFiles(
+  cloudFile: string,
+): { synsetDir: string; seg?: string; parts?: Array<{ part: string; file: string }> } | undefined {
   const dir = path.dirname(path.resolve(cloudFile));
   if (path.basename(dir) !== 'points') return undefined;
   const synsetDir = path.dirname(dir);
@@ -201,7 +239,8 @@ function layoutLabelFiles(cloudFile: string): { synsetDir: string; seg?: string;
 export function readTruthLabels(cloudFile: string, numPoints: number, model: TruthModel): TruthLabels | null {
   const inLayout = layoutLabelFiles(cloudFile);
   if (inLayout?.seg) return benchmarkTruth(inLayout.seg, cloudFile, inLayout.synsetDir, numPoints, model);
-  if (inLayout?.parts && inLayout.parts.length > 0) return partFilesTruth(inLayout.parts, cloudFile, inLayout.synsetDir, numPoints, model);
+  if (inLayout?.parts && inLayout.parts.length > 0)
+    return partFilesTruth(inLayout.parts, cloudFile, inLayout.synsetDir, numPoints, model);
   const beside = path.join(path.dirname(cloudFile), `${path.basename(cloudFile, path.extname(cloudFile))}.seg`);
   if (!existsSync(beside)) return null;
   return classIndexTruth(beside, cloudFile, numPoints, model);

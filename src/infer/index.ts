@@ -84,10 +84,18 @@ export async function inferFiles(o: InferOptions): Promise<InferSummary> {
   const workers = Math.min(requestedWorkers, jobs.length);
 
   const loadStart = performance.now();
-  const { segmenter, layout } = await loadInferModel({ model: o.model, ep: o.ep, fallback: o.fallback, threads: o.threads }, workers, requestedWorkers);
+  const { segmenter, layout } = await loadInferModel(
+    { model: o.model, ep: o.ep, fallback: o.fallback, threads: o.threads },
+    workers,
+    requestedWorkers,
+  );
   const loadMs = performance.now() - loadStart;
   // Once the model is known to load: a bad --out (or one holding the user's files) fails here, once.
-  await claimOutputs(o.out, jobs.map((j) => j.out), o.force === true).catch(async (e: unknown) => {
+  await claimOutputs(
+    o.out,
+    jobs.map((j) => j.out),
+    o.force === true,
+  ).catch(async (e: unknown) => {
     await segmenter.dispose();
     throw e;
   });
@@ -137,7 +145,10 @@ export async function inferFiles(o: InferOptions): Promise<InferSummary> {
   let handled = 0;
   const start = performance.now();
   try {
-    for await (const outcome of labelCloudFiles(segmenter, expanded.files, { maxBatch: o.batch, signal: interrupt.signal })) {
+    for await (const outcome of labelCloudFiles(segmenter, expanded.files, {
+      maxBatch: o.batch,
+      signal: interrupt.signal,
+    })) {
       if (interrupt.signal.aborted) continue;
       if ('error' in outcome) fail(outcome.error);
       else await write(outcome.index, outcome.points, outcome.result).catch(fail);
@@ -150,7 +161,10 @@ export async function inferFiles(o: InferOptions): Promise<InferSummary> {
     await segmenter.dispose();
   }
   if (interrupt.signal.aborted) {
-    throw new PnetError('INTERRUPTED', `interrupted after ${handled} of ${jobs.length} clouds (those labelled are in ${o.out})`);
+    throw new PnetError(
+      'INTERRUPTED',
+      `interrupted after ${handled} of ${jobs.length} clouds (those labelled are in ${o.out})`,
+    );
   }
   return {
     done,

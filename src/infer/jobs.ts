@@ -39,7 +39,9 @@ export function planJobs(files: readonly string[], outDir: string, format: Infer
     // The benchmark layout keeps labels in a sibling folder: never write over those either.
     const layoutLabel = path.join(path.dirname(path.dirname(path.resolve(file))), 'points_label', `${stem(file)}.seg`);
     if (path.resolve(out) === layoutLabel) {
-      throw new PnetError('BAD_ARGUMENT', `--out ${outDir} would overwrite the label file ${layoutLabel}`, { remedy: 'choose another --out folder' });
+      throw new PnetError('BAD_ARGUMENT', `--out ${outDir} would overwrite the label file ${layoutLabel}`, {
+        remedy: 'choose another --out folder',
+      });
     }
     if (path.resolve(out) === path.resolve(truthFile)) {
       throw new PnetError('BAD_ARGUMENT', `--out ${outDir} would overwrite the label file ${truthFile}`, {
@@ -47,7 +49,9 @@ export function planJobs(files: readonly string[], outDir: string, format: Infer
       });
     }
     if (path.resolve(out) === path.resolve(file)) {
-      throw new PnetError('BAD_ARGUMENT', `--out ${outDir} would overwrite the input ${file}`, { remedy: 'choose another --out folder' });
+      throw new PnetError('BAD_ARGUMENT', `--out ${outDir} would overwrite the input ${file}`, {
+        remedy: 'choose another --out folder',
+      });
     }
     return { file, out, truthFile };
   });

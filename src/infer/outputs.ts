@@ -34,7 +34,10 @@ const key = (outDir: string, file: string): string => path.relative(outDir, file
 export async function claimOutputs(outDir: string, outputs: readonly string[], force: boolean): Promise<void> {
   const info = await stat(outDir).catch(() => undefined);
   if (info && !info.isDirectory()) {
-    throw new PnetError('BAD_ARGUMENT', '--out is a file, not a folder', { file: outDir, remedy: 'choose a folder for --out' });
+    throw new PnetError('BAD_ARGUMENT', '--out is a file, not a folder', {
+      file: outDir,
+      remedy: 'choose a folder for --out',
+    });
   }
   const manifestFile = path.join(outDir, OUTPUTS_MANIFEST);
   const ours = await readManifest(manifestFile);
@@ -43,7 +46,10 @@ export async function claimOutputs(outDir: string, outputs: readonly string[], f
     const existing = await stat(out).catch(() => undefined);
     if (!existing) continue;
     if (existing.isDirectory()) {
-      throw new PnetError('BAD_ARGUMENT', 'an output would replace this folder', { file: out, remedy: 'choose another --out folder' });
+      throw new PnetError('BAD_ARGUMENT', 'an output would replace this folder', {
+        file: out,
+        remedy: 'choose another --out folder',
+      });
     }
     if (!force && !ours.has(key(outDir, out))) foreign.push(out);
   }

@@ -11,6 +11,10 @@ export interface InferProgress {
 export function inferProgress(total: number): InferProgress {
   // One cloud needs no bar; its messages are plain lines.
   if (total <= 1) return { tick() {}, log: (line) => void process.stderr.write(`${line}\n`), stop() {} };
-  const bar: LoggingProgress = createLoggingProgress('infer', total, '|{bar}| {value}/{total} clouds | {eta_formatted} left');
+  const bar: LoggingProgress = createLoggingProgress(
+    'infer',
+    total,
+    '|{bar}| {value}/{total} clouds | {eta_formatted} left',
+  );
   return { tick: () => bar.increment(), log: (line) => bar.log(line), stop: () => bar.stop() };
 }

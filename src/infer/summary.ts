@@ -38,9 +38,13 @@ export interface InferSummary {
 }
 
 export function formatInferSummary(s: InferSummary): string {
-  const lines = [`labelled ${s.done} of ${s.total} clouds → ${s.out} (${s.format}) on ${s.executionProvider}` + (s.fellBack ? ' (fallback)' : '')];
+  const lines = [
+    `labelled ${s.done} of ${s.total} clouds → ${s.out} (${s.format}) on ${s.executionProvider}` +
+      (s.fellBack ? ' (fallback)' : ''),
+  ];
   if (s.layout) lines.push(s.layout);
-  if (s.warnings > 0) lines.push(`  ${s.warnings} cloud(s) labelled with a warning (see above): their labels are not meaningful`);
+  if (s.warnings > 0)
+    lines.push(`  ${s.warnings} cloud(s) labelled with a warning (see above): their labels are not meaningful`);
   if (s.done > 0) {
     lines.push(
       `  ${(s.done / s.seconds).toFixed(1)} clouds/s overall, ${(s.inferenceMs / s.done).toFixed(1)} ms per cloud in the model ` +
@@ -62,7 +66,10 @@ export function formatInferSummary(s: InferSummary): string {
       const named = classes.map((name, k) => [name, m.partIou[k]!] as const).filter(([, v]) => Number.isFinite(v));
       lines.push(`  per-part IoU: ${named.map(([name, v]) => `${name} ${pct(v)}`).join(', ')}`);
     }
-    if (withoutTruth > 0) lines.push(`  eval: ${withoutTruth} clouds have no label files (benchmark points_label/ or <name>.seg beside them)`);
+    if (withoutTruth > 0)
+      lines.push(
+        `  eval: ${withoutTruth} clouds have no label files (benchmark points_label/ or <name>.seg beside them)`,
+      );
   }
   return lines.join('\n');
 }

@@ -64,7 +64,10 @@ function trainingLayers(p: ParamLookup, layout: ModelLayout, mode: TrainingMode)
 /** Kernel and bias with batch norm's moving statistics folded in: relu(x·W' + b') is the whole block. */
 function foldedBlock(p: ParamLookup, prefix: string, epsilon: number): { kernel: tf.Tensor2D; bias: tf.Tensor1D } {
   const scale = tf.div(p(`${prefix}/bn/gamma`), tf.sqrt(tf.add(p(`${prefix}/bn/moving_variance`), epsilon)));
-  const bias = tf.add(tf.mul(tf.sub(p(`${prefix}/bias`), p(`${prefix}/bn/moving_mean`)), scale), p(`${prefix}/bn/beta`));
+  const bias = tf.add(
+    tf.mul(tf.sub(p(`${prefix}/bias`), p(`${prefix}/bn/moving_mean`)), scale),
+    p(`${prefix}/bn/beta`),
+  );
   return { kernel: tf.mul(p(`${prefix}/kernel`), scale) as tf.Tensor2D, bias: bias as tf.Tensor1D };
 }
 
@@ -115,7 +118,12 @@ function tnet(layers: Layers, t: TnetLayout, x: tf.Tensor2D, clouds: number): tf
   return tf.reshape(layers.linear(t.finalPrefix, pooled), [clouds, t.k, t.k]);
 }
 
-export function forward(p: ParamLookup, layout: ModelLayout, points: tf.Tensor3D, mode: TrainingMode | InferenceMode): ForwardOutput {
+export function forward(
+  p: ParamLookup,
+  layout: ModelLayout,
+  points: tf.Tensor3D,
+  mode: TrainingMode | InferenceMode,
+): ForwardOutput {
   const layers = mode.training ? trainingLayers(p, layout, mode) : inferenceLayers(p, layout);
   const [clouds, n] = points.shape;
   const rows = clouds * n;

@@ -108,14 +108,21 @@ function sumPerCloud(x: tf.Tensor2D, clouds: number): tf.Tensor2D {
 
 function addPerCloud(x: tf.Tensor2D, term: tf.Tensor2D, clouds: number): tf.Tensor2D {
   const [rows, c] = x.shape;
-  return tf.reshape(tf.add(tf.reshape(x, [clouds, rows / clouds, c]), tf.reshape(term, [clouds, 1, c])), [rows, c]) as tf.Tensor2D;
+  return tf.reshape(tf.add(tf.reshape(x, [clouds, rows / clouds, c]), tf.reshape(term, [clouds, 1, c])), [
+    rows,
+    c,
+  ]) as tf.Tensor2D;
 }
 
 /**
  * Sums [1, C] tensors (and plain numbers) across the workers of a step: one reduction for all of them, so a block
  * waits on the other workers once per use rather than once per statistic.
  */
-function reduceAcross(reducer: ColumnReducer, parts: tf.Tensor[], numbers: number[]): { sums: tf.Tensor1D[]; numbers: number[] } {
+function reduceAcross(
+  reducer: ColumnReducer,
+  parts: tf.Tensor[],
+  numbers: number[],
+): { sums: tf.Tensor1D[]; numbers: number[] } {
   const local = parts.map((t) => t.dataSync() as Float32Array);
   const packed = new Float32Array(local.reduce((n, a) => n + a.length, 0) + numbers.length);
   let at = 0;
@@ -146,14 +153,23 @@ function makeFastBlock(reducer?: ColumnReducer): (args: BlockArgs) => tf.Tensor2
     const clouds = args.perCloud?.clouds ?? 1;
     // Nested tidies and early disposal keep at most a few [rows, C] temporaries alive at once: the peak memory
     // of a keras batch of 32 × 1024 points has to fit the 4 GB wasm heap.
-    const body = (x: tf.Tensor2D, w: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, term: tf.Tensor2D | null, save: tf.GradSaveFunc) => {
+    const body = (
+      x: tf.Tensor2D,
+      w: tf.Tensor2D,
+      gamma: tf.Tensor1D,
+      beta: tf.Tensor1D,
+      term: tf.Tensor2D | null,
+      save: tf.GradSaveFunc,
+    ) => {
       const z = tf.tidy(() => (term ? addPerCloud(tf.matMul(x, w), term, clouds) : tf.matMul(x, w)) as tf.Tensor2D);
       let rows = x.shape[0];
       let mean: tf.Tensor1D;
       let variance: tf.Tensor1D;
       if (!reducer) {
         mean = tf.tidy(() => tf.reshape(tf.div(columnSums(z), rows), [-1]) as tf.Tensor1D);
-        variance = tf.tidy(() => tf.reshape(tf.div(columnSums(tf.square(tf.sub(z, mean)) as tf.Tensor2D), rows), [-1]) as tf.Tensor1D);
+        variance = tf.tidy(
+          () => tf.reshape(tf.div(columnSums(tf.square(tf.sub(z, mean)) as tf.Tensor2D), rows), [-1]) as tf.Tensor1D,
+        );
       } else {
         const first = tf.tidy(() => {
           const r = reduceAcross(reducer, [columnSums(z)], [rows]);
@@ -162,7 +178,13 @@ function makeFastBlock(reducer?: ColumnReducer): (args: BlockArgs) => tf.Tensor2
         rows = first.rows;
         mean = first.mean;
         const m = mean;
-        variance = tf.tidy(() => tf.div(reduceAcross(reducer, [columnSums(tf.square(tf.sub(z, m)) as tf.Tensor2D)], []).sums[0]!, rows) as tf.Tensor1D);
+        variance = tf.tidy(
+          () =>
+            tf.div(
+              reduceAcross(reducer, [columnSums(tf.square(tf.sub(z, m)) as tf.Tensor2D)], []).sums[0]!,
+              rows,
+            ) as tf.Tensor1D,
+        );
       }
       const invStd = tf.rsqrt(tf.add(variance, epsilon));
       const scale = tf.mul(gamma, invStd);
@@ -172,43 +194,58 @@ function makeFastBlock(reducer?: ColumnReducer): (args: BlockArgs) => tf.Tensor2
       if (onStats) onStats({ mean: tf.keep(mean), variance: tf.keep(variance) });
       return {
         value: out,
-        gradFunc: (dy: tf.Tensor2D, saved: Saved) => releasing(dy, () => {
-          const [sx, sw, sz, soutOrShift, smean, sinvStd, sscale] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-          const dpre = tf.tidy(() => {
-            const preActivation = args.pooledOnly ? tf.add(tf.mul(sz, sscale), soutOrShift) : soutOrShift;
-            return tf.mul(dy, tf.step(preActivation)) as tf.Tensor2D;
-          });
-          dy.dispose();
-          const dbeta = tf.tidy(() => tf.reshape(columnSums(dpre), [-1]) as tf.Tensor1D);
-          // Σ dpre·x̂ = invStd·(Σ dpre·z − mean·Σ dpre)
-          const dzSum = tf.tidy(() => tf.reshape(columnSums(tf.mul(dpre, sz) as tf.Tensor2D), [-1]) as tf.Tensor1D);
-          const dgamma = tf.tidy(() => tf.mul(sinvStd, tf.sub(dzSum, tf.mul(smean, dbeta))) as tf.Tensor1D);
-          // The whole batch's Σ dpre and Σ dpre·x̂ shape every row's dz.
-          let batchDbeta = dbeta;
-          let batchDgamma = dgamma;
-          if (reducer) {
-            const r = reduceAcross(reducer, [dbeta, dzSum], []);
-            batchDbeta = r.sums[0]!;
-            batchDgamma = tf.mul(sinvStd, tf.sub(r.sums[1]!, tf.mul(smean, batchDbeta))) as tf.Tensor1D;
-          }
-          dzSum.dispose();
-          // dz = scale·(dpre − dbeta/M − x̂·dgamma/M), written as dpre·scale + z·c1 + c0.
-          const c1 = tf.neg(tf.div(tf.mul(tf.mul(sscale, sinvStd), batchDgamma), rows));
-          const c0 = tf.sub(tf.neg(tf.div(tf.mul(sscale, batchDbeta), rows)), tf.mul(smean, c1));
-          const dz = tf.tidy(() => tf.add(tf.add(tf.mul(dpre, sscale), tf.mul(sz, c1)), c0) as tf.Tensor2D);
-          dpre.dispose();
-          const dx = tf.tidy(() => matMulTransposedB(dz, sw));
-          const dw = tf.tidy(() => matMulTransposedA(sx, dz));
-          const grads: tf.Tensor[] = [dx, dw, dgamma, dbeta];
-          if (term) grads.push(sumPerCloud(dz, clouds));
-          dz.dispose();
-          return grads;
-        }),
+        gradFunc: (dy: tf.Tensor2D, saved: Saved) =>
+          releasing(dy, () => {
+            const [sx, sw, sz, soutOrShift, smean, sinvStd, sscale] = saved as [
+              tf.Tensor2D,
+              tf.Tensor2D,
+              tf.Tensor2D,
+              tf.Tensor,
+              tf.Tensor1D,
+              tf.Tensor1D,
+              tf.Tensor1D,
+            ];
+            const dpre = tf.tidy(() => {
+              const preActivation = args.pooledOnly ? tf.add(tf.mul(sz, sscale), soutOrShift) : soutOrShift;
+              return tf.mul(dy, tf.step(preActivation)) as tf.Tensor2D;
+            });
+            dy.dispose();
+            const dbeta = tf.tidy(() => tf.reshape(columnSums(dpre), [-1]) as tf.Tensor1D);
+            // Σ dpre·x̂ = invStd·(Σ dpre·z − mean·Σ dpre)
+            const dzSum = tf.tidy(() => tf.reshape(columnSums(tf.mul(dpre, sz) as tf.Tensor2D), [-1]) as tf.Tensor1D);
+            const dgamma = tf.tidy(() => tf.mul(sinvStd, tf.sub(dzSum, tf.mul(smean, dbeta))) as tf.Tensor1D);
+            // The whole batch's Σ dpre and Σ dpre·x̂ shape every row's dz.
+            let batchDbeta = dbeta;
+            let batchDgamma = dgamma;
+            if (reducer) {
+              const r = reduceAcross(reducer, [dbeta, dzSum], []);
+              batchDbeta = r.sums[0]!;
+              batchDgamma = tf.mul(sinvStd, tf.sub(r.sums[1]!, tf.mul(smean, batchDbeta))) as tf.Tensor1D;
+            }
+            dzSum.dispose();
+            // dz = scale·(dpre − dbeta/M − x̂·dgamma/M), written as dpre·scale + z·c1 + c0.
+            const c1 = tf.neg(tf.div(tf.mul(tf.mul(sscale, sinvStd), batchDgamma), rows));
+            const c0 = tf.sub(tf.neg(tf.div(tf.mul(sscale, batchDbeta), rows)), tf.mul(smean, c1));
+            const dz = tf.tidy(() => tf.add(tf.add(tf.mul(dpre, sscale), tf.mul(sz, c1)), c0) as tf.Tensor2D);
+            dpre.dispose();
+            const dx = tf.tidy(() => matMulTransposedB(dz, sw));
+            const dw = tf.tidy(() => matMulTransposedA(sx, dz));
+            const grads: tf.Tensor[] = [dx, dw, dgamma, dbeta];
+            if (term) grads.push(sumPerCloud(dz, clouds));
+            dz.dispose();
+            return grads;
+          }),
       };
     };
     if (args.perCloud) {
-      const f = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, t: tf.Tensor2D, save: tf.GradSaveFunc) =>
-        body(x, w, g, b, t, save)) as never) as (...t: tf.Tensor[]) => tf.Tensor2D;
+      const f = tf.customGrad(((
+        x: tf.Tensor2D,
+        w: tf.Tensor2D,
+        g: tf.Tensor1D,
+        b: tf.Tensor1D,
+        t: tf.Tensor2D,
+        save: tf.GradSaveFunc,
+      ) => body(x, w, g, b, t, save)) as never) as (...t: tf.Tensor[]) => tf.Tensor2D;
       return f(args.x, args.kernel, args.gamma, args.beta, args.perCloud.term);
     }
     const f = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) =>
@@ -221,11 +258,12 @@ const fastLinear = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1
   save([x, w]);
   return {
     value: tf.add(tf.matMul(x, w), b),
-    gradFunc: (dy: tf.Tensor2D, [sx, sw]: Saved) => releasing(dy, () => [
-      matMulTransposedB(dy, sw as tf.Tensor2D),
-      matMulTransposedA(sx as tf.Tensor2D, dy),
-      tf.reshape(columnSums(dy), [-1]),
-    ]),
+    gradFunc: (dy: tf.Tensor2D, [sx, sw]: Saved) =>
+      releasing(dy, () => [
+        matMulTransposedB(dy, sw as tf.Tensor2D),
+        matMulTransposedA(sx as tf.Tensor2D, dy),
+        tf.reshape(columnSums(dy), [-1]),
+      ]),
   };
 }) as never) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
@@ -240,14 +278,15 @@ function fastMaxOverPoints(x: tf.Tensor2D, clouds: number): tf.Tensor2D {
     save([winner]);
     return {
       value,
-      gradFunc: (dy: tf.Tensor2D, [sWinner]: Saved) => releasing(dy, () => {
-        // Flat index of (cloud b, point winner[b,c], channel c) in the [B·N·C] input.
-        const int = (v: number) => tf.scalar(v, 'int32');
-        const cloudBase = tf.reshape(tf.mul(tf.range(0, clouds, 1, 'int32'), int(n * c)), [clouds, 1]);
-        const channel = tf.reshape(tf.range(0, c, 1, 'int32'), [1, c]);
-        const flat = tf.add(tf.add(cloudBase, channel), tf.mul(tf.cast(sWinner!, 'int32'), int(c)));
-        return [tf.reshape(tf.scatterND(tf.reshape(flat, [-1, 1]), tf.reshape(dy, [-1]), [rows * c]), [rows, c])];
-      }),
+      gradFunc: (dy: tf.Tensor2D, [sWinner]: Saved) =>
+        releasing(dy, () => {
+          // Flat index of (cloud b, point winner[b,c], channel c) in the [B·N·C] input.
+          const int = (v: number) => tf.scalar(v, 'int32');
+          const cloudBase = tf.reshape(tf.mul(tf.range(0, clouds, 1, 'int32'), int(n * c)), [clouds, 1]);
+          const channel = tf.reshape(tf.range(0, c, 1, 'int32'), [1, c]);
+          const flat = tf.add(tf.add(cloudBase, channel), tf.mul(tf.cast(sWinner!, 'int32'), int(c)));
+          return [tf.reshape(tf.scatterND(tf.reshape(flat, [-1, 1]), tf.reshape(dy, [-1]), [rows * c]), [rows, c])];
+        }),
     };
   }) as never) as (t: tf.Tensor2D) => tf.Tensor2D;
   return f(x);
@@ -264,10 +303,11 @@ const fastTransform = tf.customGrad(((x: tf.Tensor3D, a: tf.Tensor3D, save: tf.G
   save([x, a]);
   return {
     value: perCloudMatMul(x, a),
-    gradFunc: (dy: tf.Tensor3D, [sx, sa]: Saved) => releasing(dy, () => [
-      perCloudMatMul(dy, tf.transpose(sa as tf.Tensor3D, [0, 2, 1])),
-      perCloudMatMul(tf.transpose(sx as tf.Tensor3D, [0, 2, 1]), dy),
-    ]),
+    gradFunc: (dy: tf.Tensor3D, [sx, sa]: Saved) =>
+      releasing(dy, () => [
+        perCloudMatMul(dy, tf.transpose(sa as tf.Tensor3D, [0, 2, 1])),
+        perCloudMatMul(tf.transpose(sx as tf.Tensor3D, [0, 2, 1]), dy),
+      ]),
   };
 }) as never) as (x: tf.Tensor3D, a: tf.Tensor3D) => tf.Tensor3D;
 

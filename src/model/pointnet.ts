@@ -43,8 +43,15 @@ export class PointNet {
   /** The optimizer's variables in spec order. Block biases are left out: batch norm cancels them (zero gradient). */
   trainableParams(): Array<{ name: string; variable: tf.Variable }> {
     const cancelled = new Set(
-      [...this.layout.inputTnet.conv, ...this.layout.inputTnet.dense, ...this.layout.features, ...this.layout.featureTnet.conv,
-        ...this.layout.featureTnet.dense, ...this.layout.features2, this.layout.segHidden].map((b) => `${b.prefix}/bias`),
+      [
+        ...this.layout.inputTnet.conv,
+        ...this.layout.inputTnet.dense,
+        ...this.layout.features,
+        ...this.layout.featureTnet.conv,
+        ...this.layout.featureTnet.dense,
+        ...this.layout.features2,
+        this.layout.segHidden,
+      ].map((b) => `${b.prefix}/bias`),
     );
     return this.specs
       .filter((s) => s.trainable && !cancelled.has(s.name))
@@ -122,6 +129,9 @@ export class PointNet {
 function checkWeight(spec: ParamSpec, w: { shape: number[]; data: Float32Array } | undefined): void {
   if (!w) throw new PnetError('BAD_CHECKPOINT', `weights lack parameter "${spec.name}"`);
   if (w.data.length !== sizeOf(spec.shape) || w.shape.join('x') !== spec.shape.join('x')) {
-    throw new PnetError('BAD_CHECKPOINT', `parameter "${spec.name}" has shape [${w.shape}], the architecture expects [${spec.shape}]`);
+    throw new PnetError(
+      'BAD_CHECKPOINT',
+      `parameter "${spec.name}" has shape [${w.shape}], the architecture expects [${spec.shape}]`,
+    );
   }
 }

@@ -145,19 +145,37 @@ export function modelLayout(preset: PresetSpec, numClasses: number): ModelLayout
 
 function blockParams(b: BlockSpec): ParamSpec[] {
   return [
-    { name: `${b.prefix}/kernel`, shape: [b.inputs, b.outputs], role: 'kernel', trainable: true, init: 'glorot_uniform' },
+    {
+      name: `${b.prefix}/kernel`,
+      shape: [b.inputs, b.outputs],
+      role: 'kernel',
+      trainable: true,
+      init: 'glorot_uniform',
+    },
     { name: `${b.prefix}/bias`, shape: [b.outputs], role: 'bias', trainable: true, init: 'zeros' },
     { name: `${b.prefix}/bn/gamma`, shape: [b.outputs], role: 'gamma', trainable: true, init: 'ones' },
     { name: `${b.prefix}/bn/beta`, shape: [b.outputs], role: 'beta', trainable: true, init: 'zeros' },
     { name: `${b.prefix}/bn/moving_mean`, shape: [b.outputs], role: 'moving_mean', trainable: false, init: 'zeros' },
-    { name: `${b.prefix}/bn/moving_variance`, shape: [b.outputs], role: 'moving_variance', trainable: false, init: 'ones' },
+    {
+      name: `${b.prefix}/bn/moving_variance`,
+      shape: [b.outputs],
+      role: 'moving_variance',
+      trainable: false,
+      init: 'ones',
+    },
   ];
 }
 
 function tnetParams(t: TnetLayout): ParamSpec[] {
   return [
     ...[...t.conv, ...t.dense].flatMap(blockParams),
-    { name: `${t.finalPrefix}/kernel`, shape: [t.finalInputs, t.k * t.k], role: 'kernel', trainable: true, init: 'zeros' },
+    {
+      name: `${t.finalPrefix}/kernel`,
+      shape: [t.finalInputs, t.k * t.k],
+      role: 'kernel',
+      trainable: true,
+      init: 'zeros',
+    },
     { name: `${t.finalPrefix}/bias`, shape: [t.k * t.k], role: 'bias', trainable: true, init: 'identity' },
   ];
 }
@@ -170,7 +188,13 @@ export function paramSpecs(layout: ModelLayout): ParamSpec[] {
     ...tnetParams(layout.featureTnet),
     ...layout.features2.flatMap(blockParams),
     ...blockParams(layout.segHidden),
-    { name: `${layout.headPrefix}/kernel`, shape: [layout.segHidden.outputs, layout.numClasses], role: 'kernel', trainable: true, init: 'glorot_uniform' },
+    {
+      name: `${layout.headPrefix}/kernel`,
+      shape: [layout.segHidden.outputs, layout.numClasses],
+      role: 'kernel',
+      trainable: true,
+      init: 'glorot_uniform',
+    },
     { name: `${layout.headPrefix}/bias`, shape: [layout.numClasses], role: 'bias', trainable: true, init: 'zeros' },
   ];
 }

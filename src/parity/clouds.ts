@@ -53,8 +53,16 @@ export function datasetParityClouds(dir: string, count: number): ParityCloud[] {
 
 /** The first `count` real samples the package ships, one category after another so a small count covers each. */
 export function shippedParityClouds(count: number): ParityCloud[] {
-  const index = JSON.parse(readFileSync(join(SAMPLES_DIR, 'index.json'), 'utf8')) as Array<{ file: string; category?: string; source?: string }>;
-  const picked = roundRobinByCategory(index.filter((s) => s.source !== 'synthetic'), (s) => s.category ?? '', count);
+  const index = JSON.parse(readFileSync(join(SAMPLES_DIR, 'index.json'), 'utf8')) as Array<{
+    file: string;
+    category?: string;
+    source?: string;
+  }>;
+  const picked = roundRobinByCategory(
+    index.filter((s) => s.source !== 'synthetic'),
+    (s) => s.category ?? '',
+    count,
+  );
   return picked.map((s) => {
     const file = join(SAMPLES_DIR, s.file);
     return { name: `${s.category}/${s.file}`, xyz: parseCloudFile(file, readFileSync(file)) };
@@ -64,7 +72,8 @@ export function shippedParityClouds(count: number): ParityCloud[] {
 /** `dataDir` when given; else the real samples the package ships; else synthetic clouds. */
 export function parityClouds(options: { dataDir?: string; count?: number } = {}): ParityCloudSet {
   const count = options.count ?? 4;
-  if (!(Number.isInteger(count) && count >= 1)) throw new PnetError('BAD_ARGUMENT', `--clouds must be a positive integer, got ${count}`);
+  if (!(Number.isInteger(count) && count >= 1))
+    throw new PnetError('BAD_ARGUMENT', `--clouds must be a positive integer, got ${count}`);
   if (options.dataDir) return { clouds: datasetParityClouds(options.dataDir, count), source: options.dataDir };
   if (existsSync(join(SAMPLES_DIR, 'index.json'))) {
     const clouds = shippedParityClouds(count);

@@ -25,7 +25,11 @@ export interface Fp16Parity {
 }
 
 /** Raw coordinates are fed unless the graph was exported without normalisation (`normalize` false). */
-export async function measureFp16Parity(checkpoint: string, fp16Bytes: Uint8Array, normalize: boolean): Promise<Fp16Parity> {
+export async function measureFp16Parity(
+  checkpoint: string,
+  fp16Bytes: Uint8Array,
+  normalize: boolean,
+): Promise<Fp16Parity> {
   const model = checkpointModel(await readCheckpoint(checkpoint), checkpoint);
   const fp32Bytes = buildOnnxModel({ ...model, checkpointSha256: '' }, { normalize });
   const ort = await import('onnxruntime-node');
@@ -40,7 +44,10 @@ export async function measureFp16Parity(checkpoint: string, fp16Bytes: Uint8Arra
       const xyz = normalize ? raw : normalizeUnitSphere(raw);
       const n = xyz.length / 3;
       const feeds = { points: new ort.Tensor('float32', xyz, [1, n, 3]) };
-      for (const [session, outputs] of [[full!, fp32], [half!, fp16]] as const) {
+      for (const [session, outputs] of [
+        [full!, fp32],
+        [half!, fp16],
+      ] as const) {
         const r = await session.run(feeds);
         outputs.push({
           probabilities: r.probabilities!.data as Float32Array,
@@ -53,5 +60,11 @@ export async function measureFp16Parity(checkpoint: string, fp16Bytes: Uint8Arra
     await Promise.all([full!.release(), half!.release()]);
   }
   const diff = compareOutputs(fp32, fp16);
-  return { clouds: FP16_PARITY_CLOUDS, points, ...diff, tolerance: FP16_TOLERANCE, withinTolerance: withinTolerance(diff, FP16_TOLERANCE) };
+  return {
+    clouds: FP16_PARITY_CLOUDS,
+    points,
+    ...diff,
+    tolerance: FP16_TOLERANCE,
+    withinTolerance: withinTolerance(diff, FP16_TOLERANCE),
+  };
 }

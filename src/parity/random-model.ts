@@ -10,7 +10,14 @@ import ort from 'onnxruntime-node';
 import { buildOnnxModel } from '../../exporters/onnx/index.ts';
 import { syntheticParityClouds } from './clouds.ts';
 import type { CheckpointMeta } from '../checkpoint/format.ts';
-import { initialWeights, loadPreset, modelLayout, type ModelLayout, type PresetSpec, type WeightMap } from '../model/spec.ts';
+import {
+  initialWeights,
+  loadPreset,
+  modelLayout,
+  type ModelLayout,
+  type PresetSpec,
+  type WeightMap,
+} from '../model/spec.ts';
 import { Rng } from '../core/rng.ts';
 
 export interface InMemoryModel {
@@ -53,10 +60,17 @@ export async function randomWeightModel(options: RandomModelOptions = {}): Promi
     else if (name.endsWith('/bn/moving_mean')) for (let i = 0; i < d.length; i++) d[i] = rng.uniform(-0.1, 0.1);
     else if (name.endsWith('/bn/moving_variance')) for (let i = 0; i < d.length; i++) d[i] = rng.uniform(0.5, 1.5);
     else if (name.endsWith('/final/kernel')) for (let i = 0; i < d.length; i++) d[i] = rng.uniform(-0.01, 0.01);
-    else if (name.endsWith('/bias') && !name.endsWith('/final/bias')) for (let i = 0; i < d.length; i++) d[i] = 0.1 * rng.normal();
+    else if (name.endsWith('/bias') && !name.endsWith('/final/bias'))
+      for (let i = 0; i < d.length; i++) d[i] = 0.1 * rng.normal();
   }
   const names = Array.from({ length: classes }, (_, i) => `part${i}`);
-  const meta = describeModel({ preset, classes: { names, colors: names.map((_, i) => PALETTE[i % PALETTE.length]!) }, category: ['Random'], numPoints: options.numPoints ?? 2048, config: { randomWeights: true, seed } });
+  const meta = describeModel({
+    preset,
+    classes: { names, colors: names.map((_, i) => PALETTE[i % PALETTE.length]!) },
+    category: ['Random'],
+    numPoints: options.numPoints ?? 2048,
+    config: { randomWeights: true, seed },
+  });
   const model = { layout, weights, meta };
   await calibrateHead(model);
   return model;
@@ -72,7 +86,9 @@ async function calibrateHead(model: InMemoryModel): Promise<void> {
   const kernel = model.weights.get(`${model.layout.headPrefix}/kernel`)!.data;
   const bias = model.weights.get(`${model.layout.headPrefix}/bias`)!.data;
   const original = { kernel: Float32Array.from(kernel), bias: Float32Array.from(bias) };
-  const clouds = syntheticParityClouds(CALIBRATION_CLOUDS, 97).map((c) => Float32Array.from(c.xyz.subarray(0, CALIBRATION_POINTS * 3)));
+  const clouds = syntheticParityClouds(CALIBRATION_CLOUDS, 97).map((c) =>
+    Float32Array.from(c.xyz.subarray(0, CALIBRATION_POINTS * 3)),
+  );
   // Saturated probabilities hide the logits: shrink the head until the softmax is soft enough to read them back.
   let scale = 1;
   let logits: Float64Array | undefined;
@@ -108,7 +124,9 @@ async function calibrateHead(model: InMemoryModel): Promise<void> {
 }
 
 async function logProbabilities(model: InMemoryModel, clouds: Float32Array[]): Promise<Float64Array> {
-  const session = await ort.InferenceSession.create(buildOnnxModel({ ...model, checkpointSha256: '0'.repeat(64) }), { executionProviders: ['cpu'] });
+  const session = await ort.InferenceSession.create(buildOnnxModel({ ...model, checkpointSha256: '0'.repeat(64) }), {
+    executionProviders: ['cpu'],
+  });
   const classes = model.layout.numClasses;
   const out = new Float64Array(clouds.length * CALIBRATION_POINTS * classes);
   try {

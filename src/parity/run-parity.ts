@@ -81,7 +81,10 @@ async function resolveModel(options: ParityOptions, dir: string): Promise<Resolv
 async function planTfBackends(requested: string[] | undefined): Promise<{ run: BackendName[]; skipped: ParityRow[] }> {
   for (const name of requested ?? []) {
     if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
-      throw new PnetError('BAD_ARGUMENT', `unknown TF.js backend "${name}"; expected one of: ${BACKEND_NAMES.join(', ')}`);
+      throw new PnetError(
+        'BAD_ARGUMENT',
+        `unknown TF.js backend "${name}"; expected one of: ${BACKEND_NAMES.join(', ')}`,
+      );
     }
   }
   const probes = await listBackends();
@@ -94,7 +97,8 @@ async function planTfBackends(requested: string[] | undefined): Promise<{ run: B
     // Backends not asked for by name and not installed are listed too: the table shows what could have run.
     else skipped.push({ runtime: `TF.js ${name}`, status: 'skipped', note: probe.detail });
   }
-  if (run.length === 0) throw new PnetError('BACKEND_UNAVAILABLE', `none of the TF.js backends ${wanted.join(', ')} is available here`);
+  if (run.length === 0)
+    throw new PnetError('BACKEND_UNAVAILABLE', `none of the TF.js backends ${wanted.join(', ')} is available here`);
   const reference = run.includes(REFERENCE_PREFERENCE) ? REFERENCE_PREFERENCE : run[0]!;
   return { run: [reference, ...run.filter((b) => b !== reference)], skipped };
 }
@@ -103,11 +107,23 @@ function tfTolerance(backend: BackendName): ParityTolerance {
   return backend === 'webgpu' ? GPU_TOLERANCE : CPU_TOLERANCE;
 }
 
-function judge(runtime: string, tolerance: ParityTolerance, outcome: RuntimeOutcome, reference: CloudOutput[]): ParityRow {
+function judge(
+  runtime: string,
+  tolerance: ParityTolerance,
+  outcome: RuntimeOutcome,
+  reference: CloudOutput[],
+): ParityRow {
   if (!outcome.ran) return { runtime, status: 'skipped', note: outcome.reason };
   const diff = compareOutputs(reference, outcome.outputs);
   const pass = withinTolerance(diff, tolerance);
-  return { runtime, status: pass ? 'pass' : 'fail', ...diff, msPerCloud: outcome.msPerCloud, tolerance, note: outcome.note };
+  return {
+    runtime,
+    status: pass ? 'pass' : 'fail',
+    ...diff,
+    msPerCloud: outcome.msPerCloud,
+    tolerance,
+    note: outcome.note,
+  };
 }
 
 /** How varied the reference outputs are: a flat or one-label output would make any comparison pass. */
@@ -135,10 +151,18 @@ export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
     const [referenceBackend, ...otherBackends] = tfPlan.run as [BackendName, ...BackendName[]];
 
     const planned: Planned[] = [
-      ...otherBackends.map((b) => ({ runtime: `TF.js ${b}`, tolerance: tfTolerance(b), run: () => runTfjs(b, source.layout, source.weights, clouds) })),
+      ...otherBackends.map((b) => ({
+        runtime: `TF.js ${b}`,
+        tolerance: tfTolerance(b),
+        run: () => runTfjs(b, source.layout, source.weights, clouds),
+      })),
       { runtime: 'onnxruntime-node cpu', tolerance: CPU_TOLERANCE, run: () => runOrtNode('cpu', onnxPath, clouds) },
       { runtime: 'onnxruntime-node cuda', tolerance: GPU_TOLERANCE, run: () => runOrtNode('cuda', onnxPath, clouds) },
-      { runtime: 'onnxruntime-web wasm (Node)', tolerance: CPU_TOLERANCE, run: () => runOrtWebInNode(onnxPath, clouds) },
+      {
+        runtime: 'onnxruntime-web wasm (Node)',
+        tolerance: CPU_TOLERANCE,
+        run: () => runOrtWebInNode(onnxPath, clouds),
+      },
     ];
     const total = planned.length + 1 + (options.browser === false ? 0 : 1);
     let done = 0;
@@ -146,9 +170,18 @@ export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
 
     progress(`TF.js ${referenceBackend} (reference)`);
     const reference = await runTfjs(referenceBackend, source.layout, source.weights, clouds);
-    if (!reference.ran) throw new PnetError('BACKEND_UNAVAILABLE', `the reference backend ${referenceBackend} cannot run: ${reference.reason}`);
+    if (!reference.ran)
+      throw new PnetError(
+        'BACKEND_UNAVAILABLE',
+        `the reference backend ${referenceBackend} cannot run: ${reference.reason}`,
+      );
     const rows: ParityRow[] = [
-      { runtime: `TF.js ${referenceBackend}`, status: 'reference', msPerCloud: reference.msPerCloud, note: describeReference(reference.outputs, source.layout.numClasses) },
+      {
+        runtime: `TF.js ${referenceBackend}`,
+        status: 'reference',
+        msPerCloud: reference.msPerCloud,
+        note: describeReference(reference.outputs, source.layout.numClasses),
+      },
     ];
 
     for (const p of planned) {
@@ -163,7 +196,8 @@ export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
 
     const browserRuntimes = ['onnxruntime-web webgpu (Chromium)', 'onnxruntime-web wasm (Chromium)'] as const;
     if (options.browser === false) {
-      for (const runtime of browserRuntimes) rows.push({ runtime, status: 'skipped', note: 'browser rows turned off (--no-browser)' });
+      for (const runtime of browserRuntimes)
+        rows.push({ runtime, status: 'skipped', note: 'browser rows turned off (--no-browser)' });
     } else {
       progress('Chromium (webgpu, wasm)');
       const runner = await openChromiumRunner(onnxPath).catch((e: unknown) => ({ failed: firstLine(e) }));

@@ -1,7 +1,12 @@
 /** The parity matrix as one Markdown table. */
 import type { ParityRow, ParityTolerance } from './types.ts';
 
-const STATUS: Record<ParityRow['status'], string> = { reference: 'reference', pass: 'PASS', fail: '**FAIL**', skipped: 'skipped' };
+const STATUS: Record<ParityRow['status'], string> = {
+  reference: 'reference',
+  pass: 'PASS',
+  fail: '**FAIL**',
+  skipped: 'skipped',
+};
 
 function formatDiff(v: number | undefined): string {
   if (v === undefined) return '—';

@@ -40,5 +40,11 @@ export interface ParityRow {
 
 /** A runtime's outputs for every cloud, or why it could not run on this machine. */
 export type RuntimeOutcome =
-  | { ran: true; outputs: CloudOutput[]; msPerCloud: number; /** Time of each measured cloud. */ msEach: number[]; note?: string }
+  | {
+      ran: true;
+      outputs: CloudOutput[];
+      msPerCloud: number /** Time of each measured cloud. */;
+      msEach: number[];
+      note?: string;
+    }
   | { ran: false; reason: string };

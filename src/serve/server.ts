@@ -70,7 +70,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     if (build.built) options.log?.(`built the web bundle (dist/web/) in ${Math.round(build.ms)} ms`);
   }
   const webDir = await realpath(resolve(options.webDir ?? webBundleDir())).catch(() => {
-    throw new PnetError('NOT_FOUND', 'the web folder does not exist', { file: options.webDir, remedy: 'run `npm run build:web`' });
+    throw new PnetError('NOT_FOUND', 'the web folder does not exist', {
+      file: options.webDir,
+      remedy: 'run `npm run build:web`',
+    });
   });
   const modelUrl = model ? `/model/${encodeURIComponent(basename(model))}` : undefined;
   const config = JSON.stringify(
@@ -91,7 +94,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     }
     const rawPath = (req.url ?? '/').split('?')[0]!.split('#')[0]!;
     if (rawPath === '/') return redirect(res, '/demo/');
-    if (rawPath === '/pnet-config.json') return send(res, 200, 'application/json; charset=utf-8', config, req.method === 'HEAD');
+    if (rawPath === '/pnet-config.json')
+      return send(res, 200, 'application/json; charset=utf-8', config, req.method === 'HEAD');
     if (rawPath.startsWith('/model/')) {
       if (!model || rawPath !== modelUrl) return notFound(res);
       const info = await stat(model).catch(() => undefined);
@@ -108,9 +112,15 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   await new Promise<void>((ok, fail) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') {
-        fail(new PnetError('BAD_ARGUMENT', `port ${port} on ${host} is already in use`, { remedy: 'pick another with --port' }));
+        fail(
+          new PnetError('BAD_ARGUMENT', `port ${port} on ${host} is already in use`, {
+            remedy: 'pick another with --port',
+          }),
+        );
       } else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') {
-        fail(new PnetError('BAD_ARGUMENT', `cannot bind to host ${host} (${e.code})`, { remedy: 'use --host 127.0.0.1' }));
+        fail(
+          new PnetError('BAD_ARGUMENT', `cannot bind to host ${host} (${e.code})`, { remedy: 'use --host 127.0.0.1' }),
+        );
       } else fail(e);
     });
     server.listen(port, host, () => ok());

@@ -34,7 +34,8 @@ export async function lookupStatic(root: string, urlPath: string): Promise<Stati
     if (!indexInfo?.isFile()) return { kind: 'not-found' };
     // Rebuilt from the segments: echoing the request (`//demo`) would give `//demo/`, which a browser reads as
     // the host `demo`.
-    if (!urlPath.endsWith('/')) return { kind: 'redirect', location: `/${segments.map(encodeURIComponent).join('/')}/` };
+    if (!urlPath.endsWith('/'))
+      return { kind: 'redirect', location: `/${segments.map(encodeURIComponent).join('/')}/` };
     candidate = index;
     info = indexInfo;
   }

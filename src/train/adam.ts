@@ -28,7 +28,10 @@ export class Adam {
   /** Completed updates. */
   step = 0;
 
-  constructor(params: Array<{ name: string; variable: tf.Variable }>, private readonly config: AdamConfig = ADAM_DEFAULTS) {
+  constructor(
+    params: Array<{ name: string; variable: tf.Variable }>,
+    private readonly config: AdamConfig = ADAM_DEFAULTS,
+  ) {
     this.slots = params.map(({ name, variable }) => ({
       name,
       variable,
@@ -69,7 +72,10 @@ export class Adam {
 
   setState(tensors: Map<string, NamedArray>, step: number): void {
     for (const s of this.slots) {
-      for (const [slot, target] of [['m', s.m], ['v', s.v]] as const) {
+      for (const [slot, target] of [
+        ['m', s.m],
+        ['v', s.v],
+      ] as const) {
         const t = tensors.get(`${ADAM_PREFIX}${slot}/${s.name}`);
         if (!t || t.data.length !== target.size) {
           throw new PnetError('BAD_CHECKPOINT', `optimizer state for "${s.name}" is missing or has the wrong size`, {

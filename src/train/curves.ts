@@ -11,12 +11,14 @@ export interface CurvePoint {
 }
 
 export async function curvesSvg(history: CurvePoint[]): Promise<string> {
-  const rows = history.flatMap((h) => [
-    { epoch: h.epoch, metric: 'loss', split: 'train', value: h.train_loss },
-    { epoch: h.epoch, metric: 'loss', split: 'val', value: h.val_loss },
-    { epoch: h.epoch, metric: 'mIoU', split: 'train', value: h.train_miou },
-    { epoch: h.epoch, metric: 'mIoU', split: 'val', value: h.val_miou },
-  ]).filter((r) => Number.isFinite(r.value));
+  const rows = history
+    .flatMap((h) => [
+      { epoch: h.epoch, metric: 'loss', split: 'train', value: h.train_loss },
+      { epoch: h.epoch, metric: 'loss', split: 'val', value: h.val_loss },
+      { epoch: h.epoch, metric: 'mIoU', split: 'train', value: h.train_miou },
+      { epoch: h.epoch, metric: 'mIoU', split: 'val', value: h.val_miou },
+    ])
+    .filter((r) => Number.isFinite(r.value));
   const spec: vl.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     data: { values: rows },

@@ -8,7 +8,10 @@ import { PnetError } from '../core/errors.ts';
 
 /** Thrown by a training step before it updates any weight, so the model (and what is on disk) stays good. */
 export class NonFiniteStep extends Error {
-  constructor(readonly what: 'loss' | 'gradient', readonly value: number) {
+  constructor(
+    readonly what: 'loss' | 'gradient',
+    readonly value: number,
+  ) {
     super(`non-finite ${what} (${value})`);
   }
 }
@@ -22,7 +25,10 @@ export function gradientMagnitude(grads: Record<string, tf.Tensor>): number {
 }
 
 /** The one-line error for a diverged step: which step, and which checkpoint on disk is the last good state. */
-export function divergedError(e: NonFiniteStep, where: { epoch: number; batch: number; step: number; lastCheckpoint: string }): PnetError {
+export function divergedError(
+  e: NonFiniteStep,
+  where: { epoch: number; batch: number; step: number; lastCheckpoint: string },
+): PnetError {
   const good = existsSync(where.lastCheckpoint)
     ? `the last good state is ${where.lastCheckpoint}`
     : 'no checkpoint was written yet';

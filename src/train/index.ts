@@ -68,7 +68,13 @@ interface RunState {
 }
 
 /** What runs made before the recipe options existed did: resuming one keeps its schedule and sampling. */
-const LEGACY_RECIPE: Partial<TrainConfig> = { resample: 'once', scaleRange: [1, 1], shift: 0, rotateUp: false, lrSchedule: 'step' };
+const LEGACY_RECIPE: Partial<TrainConfig> = {
+  resample: 'once',
+  scaleRange: [1, 1],
+  shift: 0,
+  rotateUp: false,
+  lrSchedule: 'step',
+};
 
 function epochSeed(seed: number, epoch: number): number {
   return (Math.imul(seed, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0;
@@ -82,7 +88,12 @@ async function evaluateClouds(executor: StepExecutor, clouds: PreparedCloud[], c
   for (const batch of makeBatches(clouds, { batchSize, seed: 0, shuffle: false, keepPartial: true })) {
     const { crossEntropy, scores } = await executor.predictBatch(batch);
     lossSum += crossEntropy * batch.size;
-    metrics.addScores(scores, batch.labels, clouds.slice(offset, offset + batch.size).map((c) => c.category), batch.numPoints);
+    metrics.addScores(
+      scores,
+      batch.labels,
+      clouds.slice(offset, offset + batch.size).map((c) => c.category),
+      batch.numPoints,
+    );
     offset += batch.size;
   }
   return { loss: clouds.length ? lossSum / clouds.length : Number.NaN, ...metrics.summary() };
@@ -96,23 +107,45 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const runDir = resolve(options.out);
   let config: TrainConfig;
-  let resumed: { meta: CheckpointMeta; tensors: Map<string, { name: string; shape: number[]; data: Float32Array }> } | undefined;
+  let resumed:
+    | { meta: CheckpointMeta; tensors: Map<string, { name: string; shape: number[]; data: Float32Array }> }
+    | undefined;
   if (options.resume) {
     const ckptPath = resumeCheckpoint(runDir);
     if (!existsSync(ckptPath)) {
-      throw new PnetError('NOT_FOUND', 'no last.ckpt to resume from', { file: ckptPath, remedy: 'start a new run with --data and --category' });
+      throw new PnetError('NOT_FOUND', 'no last.ckpt to resume from', {
+        file: ckptPath,
+        remedy: 'start a new run with --data and --category',
+      });
     }
-    if (ckptPath !== runPath(runDir, 'last')) log(`no last.ckpt (the run stopped between its checkpoint writes); resuming from ${ckptPath}`);
+    if (ckptPath !== runPath(runDir, 'last'))
+      log(`no last.ckpt (the run stopped between its checkpoint writes); resuming from ${ckptPath}`);
     const ckpt = await readCheckpoint(ckptPath);
     resumed = { meta: ckpt.meta, tensors: new Map(ckpt.tensors.map((t) => [t.name, t])) };
     const saved = ckpt.meta.config as unknown as TrainConfig;
     // Defaults first: options added to pnet after the run started take their default value.
     // Options added to pnet after the run started take the value that reproduces the old run where one exists.
-    config = validateConfig({ ...TRAIN_DEFAULTS, ...LEGACY_RECIPE, ...saved, epochs: options.epochs ?? saved.epochs, backend: options.backend ?? saved.backend });
+    config = validateConfig({
+      ...TRAIN_DEFAULTS,
+      ...LEGACY_RECIPE,
+      ...saved,
+      epochs: options.epochs ?? saved.epochs,
+      backend: options.backend ?? saved.backend,
+    });
   } else {
     if (!options.data) throw new PnetError('BAD_ARGUMENT', 'name the dataset with --data DIR');
-    const { out: _out, resume: _resume, progress: _progress, log: _log, signal: _signal, stopAfterSteps: _stop, ...user } = options;
-    config = validateConfig(withDefaults({ ...user, data: resolve(options.data), categories: options.categories ?? [] }));
+    const {
+      out: _out,
+      resume: _resume,
+      progress: _progress,
+      log: _log,
+      signal: _signal,
+      stopAfterSteps: _stop,
+      ...user
+    } = options;
+    config = validateConfig(
+      withDefaults({ ...user, data: resolve(options.data), categories: options.categories ?? [] }),
+    );
     if (existsSync(runPath(runDir, 'last')) || existsSync(runPath(runDir, 'best'))) {
       throw new PnetError('BAD_ARGUMENT', 'this run directory already holds a run', {
         file: runDir,
@@ -134,35 +167,61 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let clouds = dataset.clouds;
   if (config.maxClouds > 0) clouds = clouds.slice(0, config.maxClouds);
   const prepared = prepareClouds(clouds, { numPoints: config.points, seed: config.seed, short: config.shortClouds });
-  const { train: trainClouds, val: valClouds } = splitTrainVal(dataset, prepared, { valFraction: config.valFraction, seed: config.seed });
+  const { train: trainClouds, val: valClouds } = splitTrainVal(dataset, prepared, {
+    valFraction: config.valFraction,
+    seed: config.seed,
+  });
   const trainIds = new Set(trainClouds.map((c) => c.id));
   const trainSources = clouds.filter((c) => c.labels && trainIds.has(c.id));
   // Fresh points each epoch: the same clouds in the same order (short ones are skipped the same way), new samples.
   const trainCloudsOf = (epoch: number): PreparedCloud[] =>
     config.resample === 'epoch' && epoch > 0
-      ? prepareClouds(trainSources, { numPoints: config.points, seed: epochSeed(config.seed ^ 0x3c6ef372, epoch), short: config.shortClouds })
+      ? prepareClouds(trainSources, {
+          numPoints: config.points,
+          seed: epochSeed(config.seed ^ 0x3c6ef372, epoch),
+          short: config.shortClouds,
+        })
       : trainClouds;
   const skipped = formatSkippedClouds(countSkippedClouds(clouds, config.points, config.shortClouds), config.points);
   if (trainClouds.length < 2) {
-    throw new PnetError('BAD_INPUT', `only ${trainClouds.length} labelled training cloud(s) in ${config.categories.join(', ')}; need at least 2${skipped}`, {
-      file: config.data,
-      remedy: 'check the --category name (`pnet data check`) or raise --max-clouds',
-    });
+    throw new PnetError(
+      'BAD_INPUT',
+      `only ${trainClouds.length} labelled training cloud(s) in ${config.categories.join(', ')}; need at least 2${skipped}`,
+      {
+        file: config.data,
+        remedy: 'check the --category name (`pnet data check`) or raise --max-clouds',
+      },
+    );
   }
   const classes = dataset.classes;
-  log(`data: ${trainClouds.length} train / ${valClouds.length} val clouds of ${config.categories.join(', ')}, ${config.points} points, ${classes.names.length} classes${skipped}`);
+  log(
+    `data: ${trainClouds.length} train / ${valClouds.length} val clouds of ${config.categories.join(', ')}, ${config.points} points, ${classes.names.length} classes${skipped}`,
+  );
 
   const preset = loadPreset(config.preset as PresetName);
   const layout = modelLayout(preset, classes.names.length);
-  const model = PointNet.create(layout, resumed ? modelWeights(resumed.tensors.values()) : initialWeights(layout, config.seed));
+  const model = PointNet.create(
+    layout,
+    resumed ? modelWeights(resumed.tensors.values()) : initialWeights(layout, config.seed),
+  );
   const optimizer = new Adam(model.trainableParams());
   const state: RunState = { epoch: 0, batchInEpoch: 0, bestMiou: -1, bestEpoch: -1, history: [] };
   if (resumed) {
     const s = resumed.meta.state as unknown as RunState;
-    Object.assign(state, { epoch: s.epoch, batchInEpoch: s.batchInEpoch, bestMiou: s.bestMiou, bestEpoch: s.bestEpoch, history: s.history ?? [] });
+    Object.assign(state, {
+      epoch: s.epoch,
+      batchInEpoch: s.batchInEpoch,
+      bestMiou: s.bestMiou,
+      bestEpoch: s.bestEpoch,
+      history: s.history ?? [],
+    });
     optimizer.setState(resumed.tensors, resumed.meta.step);
-    if (state.epoch >= config.epochs) log(`the run already has ${state.epoch} epochs; nothing to train (raise --epochs to continue)`);
-    else log(`resuming at epoch ${state.epoch + 1}${state.batchInEpoch ? `, batch ${state.batchInEpoch + 1}` : ''} (step ${optimizer.step})`);
+    if (state.epoch >= config.epochs)
+      log(`the run already has ${state.epoch} epochs; nothing to train (raise --epochs to continue)`);
+    else
+      log(
+        `resuming at epoch ${state.epoch + 1}${state.batchInEpoch ? `, batch ${state.batchInEpoch + 1}` : ''} (step ${optimizer.step})`,
+      );
   } else {
     await mkdir(runDir, { recursive: true });
     await writeFileAtomic(runPath(runDir, 'config'), JSON.stringify(config, null, 2) + '\n');
@@ -185,7 +244,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     state: { ...state, seed: config.seed } as unknown as Record<string, unknown>,
   });
   const saveLast = async (metrics: Record<string, number>) =>
-    writeCheckpoint(runPath(runDir, 'last'), { meta: checkpointMeta(metrics), tensors: [...weightTensors(model.getWeights()), ...optimizer.getState()] });
+    writeCheckpoint(runPath(runDir, 'last'), {
+      meta: checkpointMeta(metrics),
+      tensors: [...weightTensors(model.getWeights()), ...optimizer.getState()],
+    });
 
   let interrupted = false;
   const onSigint = () => {
@@ -196,7 +258,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let stepsThisCall = 0;
   const lastMetrics = (): Record<string, number> => {
     const h = state.history.at(-1);
-    return h ? { val_miou: h.val_miou, val_accuracy: h.val_accuracy, train_loss: h.train_loss, val_loss: h.val_loss } : {};
+    return h
+      ? { val_miou: h.val_miou, val_accuracy: h.val_accuracy, train_loss: h.train_loss, val_loss: h.val_loss }
+      : {};
   };
 
   try {
@@ -218,13 +282,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       let lossSum = 0;
       let seen = 0;
       const started = performance.now();
-      const bar = options.progress === false ? undefined : createProgress(
-        `epoch ${state.epoch + 1}/${config.epochs}`,
-        batches.length,
-        '{bar} {value}/{total} steps | loss {loss} | {rate} clouds/s | ETA {eta_formatted}',
-        // A log file gets the same as a line now and then instead of nothing until the epoch ends.
-        { write: log },
-      );
+      const bar =
+        options.progress === false
+          ? undefined
+          : createProgress(
+              `epoch ${state.epoch + 1}/${config.epochs}`,
+              batches.length,
+              '{bar} {value}/{total} steps | loss {loss} | {rate} clouds/s | ETA {eta_formatted}',
+              // A log file gets the same as a line now and then instead of nothing until the epoch ends.
+              { write: log },
+            );
       bar?.update(state.batchInEpoch, { loss: '-', rate: '-' });
       // The categories of each batch's clouds (for mIoU): makeBatches shuffles with a fresh Rng of this seed.
       const order = new Rng(epochSeed(config.seed, state.epoch)).shuffle(trainClouds.map((_, i) => i));
@@ -238,7 +305,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           step: optimizer.step + 1,
           lastCheckpoint: runPath(runDir, 'last'),
         });
-        const cats = order.slice(b * config.batchSize, b * config.batchSize + batch.size).map((i) => trainClouds[i]!.category);
+        const cats = order
+          .slice(b * config.batchSize, b * config.batchSize + batch.size)
+          .map((i) => trainClouds[i]!.category);
         trainMetrics.addScores(result.scores, batch.labels, cats, batch.numPoints);
         lossSum += result.loss * batch.size;
         seen += batch.size;
@@ -297,7 +366,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     if (interrupted) {
       await saveLast(lastMetrics());
-      log(`stopped at epoch ${state.epoch + 1}, batch ${state.batchInEpoch}; saved ${runPath(runDir, 'last')} (continue with --resume)`);
+      log(
+        `stopped at epoch ${state.epoch + 1}, batch ${state.batchInEpoch}; saved ${runPath(runDir, 'last')} (continue with --resume)`,
+      );
     }
   } finally {
     process.off('SIGINT', onSigint);

@@ -22,7 +22,12 @@ export function orthogonalityPenalty(a: tf.Tensor3D, ops: LayerOps): tf.Scalar {
   return tf.div(tf.sum(tf.square(tf.sub(gram, tf.eye(k)))), a.shape[0]);
 }
 
-export function segmentationLoss(out: ForwardOutput, labels: tf.Tensor1D, orthoWeight: number, ops: LayerOps): LossParts {
+export function segmentationLoss(
+  out: ForwardOutput,
+  labels: tf.Tensor1D,
+  orthoWeight: number,
+  ops: LayerOps,
+): LossParts {
   const ce = crossEntropy(out.logits, labels);
   let total: tf.Scalar = ce;
   for (const a of out.transforms) total = tf.add(total, tf.mul(orthogonalityPenalty(a, ops), orthoWeight));

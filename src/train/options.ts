@@ -76,7 +76,8 @@ export function withDefaults(user: Partial<TrainConfig>): TrainConfig {
 }
 
 function positiveInt(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) throw new PnetError('BAD_ARGUMENT', `${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new PnetError('BAD_ARGUMENT', `${name} must be a positive integer, got ${v}`);
 }
 
 export function validateConfig(c: TrainConfig): TrainConfig {
@@ -84,27 +85,39 @@ export function validateConfig(c: TrainConfig): TrainConfig {
     throw new PnetError('BAD_ARGUMENT', `--preset must be one of ${PRESET_NAMES.join(', ')}, got "${c.preset}"`);
   }
   if (c.backend !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(c.backend)) {
-    throw new PnetError('BAD_ARGUMENT', `--backend must be auto or one of ${BACKEND_NAMES.join(', ')}, got "${c.backend}"`);
+    throw new PnetError(
+      'BAD_ARGUMENT',
+      `--backend must be auto or one of ${BACKEND_NAMES.join(', ')}, got "${c.backend}"`,
+    );
   }
   positiveInt('--epochs', c.epochs);
   positiveInt('--points', c.points);
   if (!Number.isInteger(c.batchSize) || c.batchSize < 2) {
-    throw new PnetError('BAD_ARGUMENT', `--batch-size must be an integer ≥ 2 (batch norm needs batch statistics), got ${c.batchSize}`);
+    throw new PnetError(
+      'BAD_ARGUMENT',
+      `--batch-size must be an integer ≥ 2 (batch norm needs batch statistics), got ${c.batchSize}`,
+    );
   }
-  if (!Number.isInteger(c.maxClouds) || c.maxClouds < 0) throw new PnetError('BAD_ARGUMENT', `--max-clouds must be ≥ 0, got ${c.maxClouds}`);
+  if (!Number.isInteger(c.maxClouds) || c.maxClouds < 0)
+    throw new PnetError('BAD_ARGUMENT', `--max-clouds must be ≥ 0, got ${c.maxClouds}`);
   if (!(c.learningRate > 0)) throw new PnetError('BAD_ARGUMENT', `--lr must be positive, got ${c.learningRate}`);
   if (c.shortClouds !== 'skip' && c.shortClouds !== 'resample') {
     throw new PnetError('BAD_ARGUMENT', `--short-clouds must be skip or resample, got "${c.shortClouds}"`);
   }
-  if (c.resample !== 'epoch' && c.resample !== 'once') throw new PnetError('BAD_ARGUMENT', `--resample must be epoch or once, got "${c.resample}"`);
+  if (c.resample !== 'epoch' && c.resample !== 'once')
+    throw new PnetError('BAD_ARGUMENT', `--resample must be epoch or once, got "${c.resample}"`);
   if (c.lrSchedule !== 'step' && c.lrSchedule !== 'cosine') {
     throw new PnetError('BAD_ARGUMENT', `--lr-schedule must be step or cosine, got "${c.lrSchedule}"`);
   }
   const [lo, hi] = c.scaleRange;
-  if (!(lo > 0 && hi >= lo && Number.isFinite(hi))) throw new PnetError('BAD_ARGUMENT', `--scale must be two numbers 0 < lo ≤ hi, got ${c.scaleRange.join(' ')}`);
-  if (!(c.shift >= 0 && c.shift < 10)) throw new PnetError('BAD_ARGUMENT', `--shift must be in [0, 10), got ${c.shift}`);
-  if (!(c.jitter >= 0 && c.jitter < 1)) throw new PnetError('BAD_ARGUMENT', `--jitter must be in [0, 1), got ${c.jitter}`);
-  if (!(c.valFraction > 0 && c.valFraction < 1)) throw new PnetError('BAD_ARGUMENT', `--val-fraction must be in (0, 1), got ${c.valFraction}`);
+  if (!(lo > 0 && hi >= lo && Number.isFinite(hi)))
+    throw new PnetError('BAD_ARGUMENT', `--scale must be two numbers 0 < lo ≤ hi, got ${c.scaleRange.join(' ')}`);
+  if (!(c.shift >= 0 && c.shift < 10))
+    throw new PnetError('BAD_ARGUMENT', `--shift must be in [0, 10), got ${c.shift}`);
+  if (!(c.jitter >= 0 && c.jitter < 1))
+    throw new PnetError('BAD_ARGUMENT', `--jitter must be in [0, 1), got ${c.jitter}`);
+  if (!(c.valFraction > 0 && c.valFraction < 1))
+    throw new PnetError('BAD_ARGUMENT', `--val-fraction must be in (0, 1), got ${c.valFraction}`);
   if (c.categories.length === 0) throw new PnetError('BAD_ARGUMENT', 'name at least one --category');
   return c;
 }
@@ -116,16 +129,27 @@ const PARALLEL_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
  * Threads a training step is split across. Default: every core on the wasm backend (one thread each), one
  * elsewhere (tensorflow and webgpu use the cores or the GPU themselves; cpu is the slow fallback).
  */
-export function resolveWorkers(requested: number | undefined, backend: BackendName, batchSize: number, cores = availableParallelism()): number {
+export function resolveWorkers(
+  requested: number | undefined,
+  backend: BackendName,
+  batchSize: number,
+  cores = availableParallelism(),
+): number {
   if (requested === undefined) return backend === 'wasm' ? Math.max(1, Math.min(cores, batchSize)) : 1;
   positiveInt('--workers', requested);
   if (requested > 1 && !PARALLEL_BACKENDS.includes(backend)) {
-    throw new PnetError('BAD_ARGUMENT', `--workers ${requested} needs the wasm or cpu backend; ${backend} runs one step at a time`, {
-      remedy: 'leave out --workers, or choose --backend wasm',
-    });
+    throw new PnetError(
+      'BAD_ARGUMENT',
+      `--workers ${requested} needs the wasm or cpu backend; ${backend} runs one step at a time`,
+      {
+        remedy: 'leave out --workers, or choose --backend wasm',
+      },
+    );
   }
   if (requested > batchSize) {
-    throw new PnetError('BAD_ARGUMENT', `--workers ${requested} is more than the ${batchSize} clouds of a batch`, { remedy: `use --workers ${batchSize} or fewer` });
+    throw new PnetError('BAD_ARGUMENT', `--workers ${requested} is more than the ${batchSize} clouds of a batch`, {
+      remedy: `use --workers ${batchSize} or fewer`,
+    });
   }
   return requested;
 }

@@ -37,7 +37,20 @@ export interface EpochMetrics {
   train_metrics_from_batch?: number;
 }
 
-const CSV_COLUMNS = ['epoch', 'lr', 'train_loss', 'train_accuracy', 'train_miou', 'val_loss', 'val_accuracy', 'val_miou', 'val_class_miou', 'miou', 'seconds', 'clouds_per_second'] as const;
+const CSV_COLUMNS = [
+  'epoch',
+  'lr',
+  'train_loss',
+  'train_accuracy',
+  'train_miou',
+  'val_loss',
+  'val_accuracy',
+  'val_miou',
+  'val_class_miou',
+  'miou',
+  'seconds',
+  'clouds_per_second',
+] as const;
 
 export function runPath(dir: string, file: keyof typeof RUN_FILES): string {
   return join(dir, RUN_FILES[file]);
@@ -48,9 +61,13 @@ export async function writeHistory(dir: string, history: EpochMetrics[]): Promis
   const json = (v: number) => (Number.isFinite(v) ? v : null);
   await writeFileAtomic(
     runPath(dir, 'metricsJsonl'),
-    history.map((h) => JSON.stringify(h, (_, v) => (typeof v === 'number' ? json(v) : v))).join('\n') + (history.length ? '\n' : ''),
+    history.map((h) => JSON.stringify(h, (_, v) => (typeof v === 'number' ? json(v) : v))).join('\n') +
+      (history.length ? '\n' : ''),
   );
-  const csv = [CSV_COLUMNS.join(','), ...history.map((h) => CSV_COLUMNS.map((c) => (Number.isFinite(h[c]) ? String(h[c]) : '')).join(','))];
+  const csv = [
+    CSV_COLUMNS.join(','),
+    ...history.map((h) => CSV_COLUMNS.map((c) => (Number.isFinite(h[c]) ? String(h[c]) : '')).join(',')),
+  ];
   await writeFileAtomic(runPath(dir, 'metricsCsv'), csv.join('\n') + '\n');
   await writeFileAtomic(runPath(dir, 'curves'), await curvesSvg(history));
 }

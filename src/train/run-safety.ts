@@ -21,7 +21,10 @@ export function removeRunTemps(runDir: string): Promise<string[]> {
 }
 
 /** Runs one training step; a non-finite loss or gradient becomes the one-line DIVERGED error naming the step. */
-export async function guardStep<T>(step: () => T | Promise<T>, where: { epoch: number; batch: number; step: number; lastCheckpoint: string }): Promise<T> {
+export async function guardStep<T>(
+  step: () => T | Promise<T>,
+  where: { epoch: number; batch: number; step: number; lastCheckpoint: string },
+): Promise<T> {
   try {
     return await step();
   } catch (e) {

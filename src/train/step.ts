@@ -18,7 +18,13 @@ export interface StepResult {
   scores: Float32Array;
 }
 
-export function trainStep(model: PointNet, optimizer: Adam, batch: Batch, learningRate: number, ops: LayerOps = FAST_OPS): StepResult {
+export function trainStep(
+  model: PointNet,
+  optimizer: Adam,
+  batch: Batch,
+  learningRate: number,
+  ops: LayerOps = FAST_OPS,
+): StepResult {
   const stats = new Map<string, BatchStats>();
   let crossEntropy: tf.Scalar | undefined;
   let logits: tf.Tensor | undefined;

@@ -10,7 +10,14 @@ import { loadPreset, type PresetSpec } from '../model/spec.ts';
 /** Floats kept per point for the backward pass, up to a constant factor: every per-point layer width. */
 export function perPointWidth(p: PresetSpec): number {
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  return 2 * sum(p.inputTnet.conv) + 2 * sum(p.featureTnet.conv) + 2 * sum(p.features) + p.features[2] + 2 * sum(p.features2) + 2 * p.segHidden;
+  return (
+    2 * sum(p.inputTnet.conv) +
+    2 * sum(p.featureTnet.conv) +
+    2 * sum(p.features) +
+    p.features[2] +
+    2 * sum(p.features2) +
+    2 * p.segHidden
+  );
 }
 
 /** batch × points × width at which keras 16 × 1024 still fits, the largest size measured to work (32 crashed). */
@@ -27,7 +34,8 @@ export function checkWasmMemory(preset: PresetSpec, batchSize: number, points: n
     'BAD_ARGUMENT',
     `a ${preset.name} step of ${batchSize} × ${points} points${perWorker} needs more memory than the wasm backend's 4 GiB heap holds`,
     {
-      remedy: `use --batch-size ${Math.max(2, fits * workers)} (or fewer --points, or more --workers on a machine with more cores), ` +
+      remedy:
+        `use --batch-size ${Math.max(2, fits * workers)} (or fewer --points, or more --workers on a machine with more cores), ` +
         'or install @tensorflow/tfjs-node for --backend tensorflow',
     },
   );

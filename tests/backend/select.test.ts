@@ -18,7 +18,9 @@ describe('backends', () => {
     expect(list.map((b) => b.name)).toEqual([...BACKEND_NAMES]);
     for (const b of list) expect(b.detail.length).toBeGreaterThan(0);
     expect(list.find((b) => b.name === 'cpu')!.available).toBe(true);
-    expect(list.find((b) => b.name === 'tensorflow')!.available).toBe(installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu'));
+    expect(list.find((b) => b.name === 'tensorflow')!.available).toBe(
+      installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu'),
+    );
   });
 
   it('activates a requested backend and says why', async () => {

@@ -9,9 +9,17 @@ import { loadPreset } from '../../src/model/spec.ts';
 function sample(): Checkpoint {
   return {
     meta: {
-      pnetVersion: '0.0.0', preset: loadPreset('lite'), classes: { names: ['a', 'none'], colors: ['#ff0000', '#888888'] },
-      category: ['Airplane'], numPoints: 64, normalization: 'unit-sphere', epoch: 3, step: 30, config: { lr: 0.003 },
-      metrics: { val_miou: 0.5 }, state: { rng: 7 },
+      pnetVersion: '0.0.0',
+      preset: loadPreset('lite'),
+      classes: { names: ['a', 'none'], colors: ['#ff0000', '#888888'] },
+      category: ['Airplane'],
+      numPoints: 64,
+      normalization: 'unit-sphere',
+      epoch: 3,
+      step: 30,
+      config: { lr: 0.003 },
+      metrics: { val_miou: 0.5 },
+      state: { rng: 7 },
     },
     tensors: [
       { name: 'w', shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 4, 5, 6]) },
@@ -37,7 +45,11 @@ describe('checkpoint file', () => {
       const ckpt = sample();
       ckpt.tensors[0]!.data[4] = bad;
       await writeCheckpoint(file, ckpt);
-      await expect(readCheckpoint(file)).rejects.toMatchObject({ code: 'BAD_CHECKPOINT', file, message: /tensor w holds NaN or infinite values/ });
+      await expect(readCheckpoint(file)).rejects.toMatchObject({
+        code: 'BAD_CHECKPOINT',
+        file,
+        message: /tensor w holds NaN or infinite values/,
+      });
     }
   });
 

@@ -35,7 +35,11 @@ async function tree(root: string): Promise<Map<string, Buffer>> {
   return out;
 }
 
-const failureLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('pnet: ')).sort();
+const failureLines = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('pnet: '))
+    .sort();
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-infer-workers-'));
@@ -50,7 +54,11 @@ beforeAll(async () => {
   for (const [i, n] of sizes.entries()) {
     const pts = randomCloud(rng, n);
     const name = join(dir, 'in', i % 3 === 2 ? 'sub' : '', `c${String(i).padStart(2, '0')}`);
-    if (i === 4) await writeFile(`${name}.ply`, writePly({ points: pts, labels: new Int32Array(n), palette: [[0, 0, 0]] }, 'binary'));
+    if (i === 4)
+      await writeFile(
+        `${name}.ply`,
+        writePly({ points: pts, labels: new Int32Array(n), palette: [[0, 0, 0]] }, 'binary'),
+      );
     else await writeFile(`${name}.pts`, formatPts(pts));
   }
   await writeFile(join(dir, 'in', 'c03x-nan.pts'), '1 2 3\n4 NaN 6\n');
@@ -65,13 +73,39 @@ describe('pnet infer --workers', () => {
   for (const format of ['seg', 'json'] as const) {
     it(`writes the same ${format} files byte for byte as the in-thread path, and reports the same failures`, async () => {
       const extra = format === 'json' ? ['--probabilities'] : [];
-      const one = await run('infer', model, join(dir, 'in'), '--out', join(dir, `one-${format}`), '--format', format, '--batch', '2', ...extra);
-      const many = await run('infer', model, join(dir, 'in'), '--out', join(dir, `many-${format}`), '--format', format, '--batch', '2', '--workers', '3', ...extra);
+      const one = await run(
+        'infer',
+        model,
+        join(dir, 'in'),
+        '--out',
+        join(dir, `one-${format}`),
+        '--format',
+        format,
+        '--batch',
+        '2',
+        ...extra,
+      );
+      const many = await run(
+        'infer',
+        model,
+        join(dir, 'in'),
+        '--out',
+        join(dir, `many-${format}`),
+        '--format',
+        format,
+        '--batch',
+        '2',
+        '--workers',
+        '3',
+        ...extra,
+      );
       expect(one.code).toBe(2);
       expect(many.code).toBe(2);
       expect(many.stdout.split('\n')[0]).toBe(one.stdout.split('\n')[0]!.replace(`one-${format}`, `many-${format}`));
       expect(one.stdout).toMatch(/labelled 12 of 15 clouds/);
-      expect(many.stdout).toMatch(new RegExp(`3 worker threads × ${threadsPerWorker(3)} ORT threads? each on ${availableParallelism()} cores`));
+      expect(many.stdout).toMatch(
+        new RegExp(`3 worker threads × ${threadsPerWorker(3)} ORT threads? each on ${availableParallelism()} cores`),
+      );
       expect(failureLines(many.stderr)).toEqual(failureLines(one.stderr));
       expect(many.stderr).toMatch(/c03x-nan\.pts:2: not a number: "NaN"/);
       expect(many.stderr).toMatch(/c06x-zero\.ply: the cloud has 0 points/);
@@ -83,7 +117,18 @@ describe('pnet infer --workers', () => {
       for (const [file, bytes] of a) expect(bytes.equals(b.get(file)!), file).toBe(true);
       if (format === 'json') {
         // Which clouds share a run changes the last printed digits here, so matching outputs mean matching batches.
-        await run('infer', model, join(dir, 'in'), '--out', join(dir, 'unbatched'), '--format', 'json', '--batch', '1', ...extra);
+        await run(
+          'infer',
+          model,
+          join(dir, 'in'),
+          '--out',
+          join(dir, 'unbatched'),
+          '--format',
+          'json',
+          '--batch',
+          '1',
+          ...extra,
+        );
         const c = await tree(join(dir, 'unbatched'));
         expect([...a].some(([file, bytes]) => !bytes.equals(c.get(file)!))).toBe(true);
       }
@@ -108,7 +153,18 @@ describe('pnet infer --workers', () => {
       await seg.dispose();
     }
     const one = await run('infer', model, evalDir, '--out', join(dir, 'eval-one'), '--eval', '--batch', '1');
-    const many = await run('infer', model, evalDir, '--out', join(dir, 'eval-many'), '--eval', '--batch', '1', '--workers', '2');
+    const many = await run(
+      'infer',
+      model,
+      evalDir,
+      '--out',
+      join(dir, 'eval-many'),
+      '--eval',
+      '--batch',
+      '1',
+      '--workers',
+      '2',
+    );
     expect(many.code).toBe(0);
     // 4 labelled clouds of 50 points with 0, 3, 6, 9 labels changed: 182 of 200 right.
     expect(many.stdout).toMatch(/eval on 4 clouds with labels: accuracy 91\.00%, instance mIoU \d+\.\d\d%/);
@@ -119,7 +175,15 @@ describe('pnet infer --workers', () => {
   });
 
   it('fails in one line on a bad model, and refuses a bad --workers', async () => {
-    const bad = await run('infer', join(dir, 'relu.onnx'), join(dir, 'in'), '--out', join(dir, 'out-x'), '--workers', '2');
+    const bad = await run(
+      'infer',
+      join(dir, 'relu.onnx'),
+      join(dir, 'in'),
+      '--out',
+      join(dir, 'out-x'),
+      '--workers',
+      '2',
+    );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/relu\.onnx: not a pnet model/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
@@ -131,7 +195,16 @@ describe('pnet infer --workers', () => {
   });
 
   it('starts no more workers than there are clouds', async () => {
-    const r = await run('infer', model, join(dir, 'in', 'c00.pts'), join(dir, 'in', 'c01.pts'), '--out', join(dir, 'out-two'), '--workers', '4');
+    const r = await run(
+      'infer',
+      model,
+      join(dir, 'in', 'c00.pts'),
+      join(dir, 'in', 'c01.pts'),
+      '--out',
+      join(dir, 'out-two'),
+      '--workers',
+      '4',
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/2 worker threads .* \(--workers 4, but only 2 clouds\)/);
   });
@@ -141,7 +214,9 @@ describe('pnet infer --workers', () => {
     const help = (r.stdout + r.stderr).replace(/\s+/g, ' ');
     expect(help).toMatch(/--workers worker threads labelling files in parallel/);
     // Columns wrap, so the example's command and its description interleave.
-    expect(help).toMatch(/Examples:.*pnet infer airplane\.onnx clouds\/ (two worker threads read and label )?--workers 2/);
+    expect(help).toMatch(
+      /Examples:.*pnet infer airplane\.onnx clouds\/ (two worker threads read and label )?--workers 2/,
+    );
     expect(help).toMatch(/two worker threads read and label/);
   });
 });
@@ -150,20 +225,29 @@ describe('pnet infer --workers as a process (bin/pnet.js)', () => {
   it('loads the TypeScript workers, and Ctrl-C stops them and exits 130 with what was done', async () => {
     // A model wide enough that each cloud takes a while, so the interrupt lands mid-run.
     const slow = join(dir, 'slow.onnx');
-    await writeFile(slow, tinyPnetModel(3, { ...TINY_PRESET, name: 'slow', features: [64, 64, 64], features2: [64, 512], segHidden: 128 }));
+    await writeFile(
+      slow,
+      tinyPnetModel(3, { ...TINY_PRESET, name: 'slow', features: [64, 64, 64], features2: [64, 512], segHidden: 128 }),
+    );
     const input = join(dir, 'many');
     await mkdir(input);
     const rng = new Rng(9);
-    for (let i = 0; i < 16; i++) await writeFile(join(input, `m${String(i).padStart(2, '0')}.pts`), formatPts(randomCloud(rng, 8000)));
+    for (let i = 0; i < 16; i++)
+      await writeFile(join(input, `m${String(i).padStart(2, '0')}.pts`), formatPts(randomCloud(rng, 8000)));
     const out = join(dir, 'out-sigint');
-    const child = spawn(process.execPath, [PNET_BIN, 'infer', slow, input, '--out', out, '--workers', '2', '--batch', '1'], {
-      env: { ...process.env, CI: 'true' },
-    });
+    const child = spawn(
+      process.execPath,
+      [PNET_BIN, 'infer', slow, input, '--out', out, '--workers', '2', '--batch', '1'],
+      {
+        env: { ...process.env, CI: 'true' },
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const deadline = Date.now() + 60_000;
-    while (!(existsSync(out) && readdirSync(out).some((f) => f.endsWith('.seg'))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    while (!(existsSync(out) && readdirSync(out).some((f) => f.endsWith('.seg'))) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
     const sentAt = Date.now();
     child.kill('SIGINT');
     const code = await exited;

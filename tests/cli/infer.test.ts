@@ -28,12 +28,20 @@ beforeAll(async () => {
   const rng = new Rng(11);
   await mkdir(join(dir, 'in', 'sub'), { recursive: true });
   // Sizes repeat so the run batches; the values go through text, so keep what the parser will read.
-  const specs: Array<[string, number]> = [['in/a.pts', 60], ['in/b.pts', 60], ['in/sub/c.pts', 45], ['in/sub/d.ply', 60]];
+  const specs: Array<[string, number]> = [
+    ['in/a.pts', 60],
+    ['in/b.pts', 60],
+    ['in/sub/c.pts', 45],
+    ['in/sub/d.ply', 60],
+  ];
   for (const [name, n] of specs) {
     const pts = Float32Array.from({ length: n * 3 }, () => Math.round(rng.uniform(-1, 1) * 1e4) / 1e4);
     clouds.set(name, pts);
     if (name.endsWith('.ply')) {
-      await writeFile(join(dir, name), writePly({ points: pts, labels: new Int32Array(n), palette: [[0, 0, 0]] }, 'binary'));
+      await writeFile(
+        join(dir, name),
+        writePly({ points: pts, labels: new Int32Array(n), palette: [[0, 0, 0]] }, 'binary'),
+      );
     } else {
       await writeFile(join(dir, name), formatPts(pts));
     }
@@ -65,7 +73,17 @@ describe('pnet infer', () => {
 
   it('writes coloured PLY files with the model palette and JSON with class names', async () => {
     const out = join(dir, 'out-ply');
-    const r = await run('infer', model, join(dir, 'in', 'a.pts'), '--out', out, '--format', 'ply', '--ply-encoding', 'ascii');
+    const r = await run(
+      'infer',
+      model,
+      join(dir, 'in', 'a.pts'),
+      '--out',
+      out,
+      '--format',
+      'ply',
+      '--ply-encoding',
+      'ascii',
+    );
     expect(r.code).toBe(0);
     const text = await readFile(join(out, 'a.ply'), 'utf8');
     const back = parsePly(new TextEncoder().encode(text), 'a.ply');
@@ -77,7 +95,16 @@ describe('pnet infer', () => {
     const hex = '#' + rgb.map((v) => v.toString(16).padStart(2, '0')).join('');
     expect(hex).toBe(['#4363d8', '#e6194b', '#3cb44b', '#f032e6'][expected[0]!]);
 
-    const jr = await run('infer', model, join(dir, 'in', 'b.pts'), '--out', join(dir, 'out-json'), '--format', 'json', '--probabilities');
+    const jr = await run(
+      'infer',
+      model,
+      join(dir, 'in', 'b.pts'),
+      '--out',
+      join(dir, 'out-json'),
+      '--format',
+      'json',
+      '--probabilities',
+    );
     expect(jr.code).toBe(0);
     const doc = JSON.parse(await readFile(join(dir, 'out-json', 'b.json'), 'utf8'));
     expect(doc.classes).toEqual(TINY_CLASSES);
@@ -105,7 +132,9 @@ describe('pnet infer', () => {
     await writeFile(join(evalDir, 'a.seg'), formatSeg(truth));
     const r = await run('infer', model, evalDir, '--out', join(dir, 'out-eval'), '--eval');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/eval on 1 clouds with labels: accuracy 90\.00%, instance mIoU \d+\.\d\d% \(every original point/);
+    expect(r.stdout).toMatch(
+      /eval on 1 clouds with labels: accuracy 90\.00%, instance mIoU \d+\.\d\d% \(every original point/,
+    );
     expect(r.stdout).toMatch(/eval labels: 1 from <name>\.seg beside the cloud \(class index per line\)/);
     expect(r.stdout).toMatch(/1 clouds have no label files/);
     const miou = Number(/instance mIoU ([\d.]+)%/.exec(r.stdout)![1]);
@@ -126,7 +155,10 @@ describe('pnet infer', () => {
     await writeFile(join(bad, 'empty.pts'), '');
     await writeFile(join(bad, 'nan.pts'), '1 2 3\n4 NaN 6\n');
     await writeFile(join(bad, 'cols.pts'), '1 2 3\n4 5\n');
-    await writeFile(join(bad, 'zero.ply'), 'ply\nformat ascii 1.0\nelement vertex 0\nproperty float x\nproperty float y\nproperty float z\nend_header\n');
+    await writeFile(
+      join(bad, 'zero.ply'),
+      'ply\nformat ascii 1.0\nelement vertex 0\nproperty float x\nproperty float y\nproperty float z\nend_header\n',
+    );
     const r = await run('infer', model, bad, join(dir, 'missing.pts'), '--out', join(dir, 'out-bad'));
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/labelled 1 of 6 clouds/);
@@ -160,16 +192,31 @@ describe('pnet infer', () => {
   });
 
   // On a machine where CUDA works the model runs there instead; the failure path is covered by the runtime tests.
-  it.skipIf(probeCuda().available)('--ep cuda says what is missing and how to fix it; --fallback cpu runs and says so', async () => {
-    const r = await run('infer', model, join(dir, 'in', 'a.pts'), '--out', join(dir, 'out-cuda'), '--ep', 'cuda');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot run on CUDA: .*libonnxruntime_providers_cuda\.so|cannot run on CUDA: .*libcuda\.so\.1/);
-    expect(r.stderr).toMatch(/fix: .*(npx pnet setup cuda|nvidia-smi).*--fallback cpu/);
-    const f = await run('infer', model, join(dir, 'in', 'a.pts'), '--out', join(dir, 'out-cuda'), '--ep', 'cuda', '--fallback', 'cpu');
-    expect(f.code).toBe(0);
-    expect(f.stderr).toMatch(/CUDA is unavailable .*running on the CPU/);
-    expect(f.stdout).toMatch(/on cpu \(fallback\)/);
-  });
+  it.skipIf(probeCuda().available)(
+    '--ep cuda says what is missing and how to fix it; --fallback cpu runs and says so',
+    async () => {
+      const r = await run('infer', model, join(dir, 'in', 'a.pts'), '--out', join(dir, 'out-cuda'), '--ep', 'cuda');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /cannot run on CUDA: .*libonnxruntime_providers_cuda\.so|cannot run on CUDA: .*libcuda\.so\.1/,
+      );
+      expect(r.stderr).toMatch(/fix: .*(npx pnet setup cuda|nvidia-smi).*--fallback cpu/);
+      const f = await run(
+        'infer',
+        model,
+        join(dir, 'in', 'a.pts'),
+        '--out',
+        join(dir, 'out-cuda'),
+        '--ep',
+        'cuda',
+        '--fallback',
+        'cpu',
+      );
+      expect(f.code).toBe(0);
+      expect(f.stderr).toMatch(/CUDA is unavailable .*running on the CPU/);
+      expect(f.stdout).toMatch(/on cpu \(fallback\)/);
+    },
+  );
 
   it('documents the exit codes in --help', async () => {
     const r = await run('infer', '--help');
@@ -224,11 +271,20 @@ describe('pnet infer --eval reads the ShapeNet part layouts', () => {
     const { ids, accuracy } = await expectedAccuracy();
     const root = join(dir, 'PartAnnotation');
     await mkdir(join(root, '02691156', 'points'), { recursive: true });
-    await writeFile(join(root, 'metadata.json'), JSON.stringify({ Airplane: { directory: '02691156', lables: PARTS } }));
-    await writeFile(join(root, '02691156', 'points', `${ID}.pts`), readFileSync(join(FIXTURE, '02691156', 'points', `${ID}.pts`)));
+    await writeFile(
+      join(root, 'metadata.json'),
+      JSON.stringify({ Airplane: { directory: '02691156', lables: PARTS } }),
+    );
+    await writeFile(
+      join(root, '02691156', 'points', `${ID}.pts`),
+      readFileSync(join(FIXTURE, '02691156', 'points', `${ID}.pts`)),
+    );
     for (const [k, part] of PARTS.entries()) {
       await mkdir(join(root, '02691156', 'points_label', part), { recursive: true });
-      await writeFile(join(root, '02691156', 'points_label', part, `${ID}.seg`), Array.from(ids, (id) => (id === k + 1 ? '1' : '0')).join('\n') + '\n');
+      await writeFile(
+        join(root, '02691156', 'points_label', part, `${ID}.seg`),
+        Array.from(ids, (id) => (id === k + 1 ? '1' : '0')).join('\n') + '\n',
+      );
     }
     const r = await run('infer', model, join(root, '02691156', 'points'), '--out', join(dir, 'out-pa'), '--eval');
     expect(r.code).toBe(0);
@@ -239,7 +295,9 @@ describe('pnet infer --eval reads the ShapeNet part layouts', () => {
   it('a cloud of a category the model does not know is named as such, not scored', async () => {
     const r = await run('infer', model, join(FIXTURE, '03797390', 'points'), '--out', join(dir, 'out-mug'), '--eval');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/10c2b3eac377b9084b3c42e318f3affc\.seg: this cloud is a Mug; the model knows Airplane only/);
+    expect(r.stderr).toMatch(
+      /10c2b3eac377b9084b3c42e318f3affc\.seg: this cloud is a Mug; the model knows Airplane only/,
+    );
   });
 
   it('a part id outside the category names the label file and line', async () => {
@@ -249,7 +307,14 @@ describe('pnet infer --eval reads the ShapeNet part layouts', () => {
     await writeFile(join(root, 'synsetoffset2category.txt'), 'Airplane\t02691156\n');
     await writeFile(join(root, '02691156', 'points', 'p.pts'), '0 0 0\n1 0 0\n0 1 0\n');
     await writeFile(join(root, '02691156', 'points_label', 'p.seg'), '1\n5\n2\n');
-    const r = await run('infer', model, join(root, '02691156', 'points'), '--out', join(dir, 'out-bad-bench'), '--eval');
+    const r = await run(
+      'infer',
+      model,
+      join(root, '02691156', 'points'),
+      '--out',
+      join(dir, 'out-bad-bench'),
+      '--eval',
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/points_label\/p\.seg:2: part id 5 is not a Airplane part \(expected 1–4\)/);
   });
@@ -260,7 +325,13 @@ describe('pnet infer --eval reads the ShapeNet part layouts', () => {
     await mkdir(join(root, '02691156', 'points_label'), { recursive: true });
     await writeFile(join(root, '02691156', 'points', 'p.pts'), '0 0 0\n1 0 0\n0 1 0\n');
     await writeFile(join(root, '02691156', 'points_label', 'p.seg'), '1\n2\n3\n');
-    const r = await run('infer', model, join(root, '02691156', 'points'), '--out', join(root, '02691156', 'points_label'));
+    const r = await run(
+      'infer',
+      model,
+      join(root, '02691156', 'points'),
+      '--out',
+      join(root, '02691156', 'points_label'),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/would overwrite the label file/);
     expect(readFileSync(join(root, '02691156', 'points_label', 'p.seg'), 'utf8')).toBe('1\n2\n3\n');

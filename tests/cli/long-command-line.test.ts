@@ -21,7 +21,10 @@ describe('a long command line', () => {
     const files: string[] = [];
     for (let i = 0; i < 400; i++) {
       const file = join(folder, `${String(i).padStart(4, '0')}-1a04e3eab45ca15dd86060f189eb133.pts`);
-      writeFileSync(file, formatPts(Float32Array.from({ length: 24 * 3 }, () => Math.round(rng.uniform(-1, 1) * 1e4) / 1e4)));
+      writeFileSync(
+        file,
+        formatPts(Float32Array.from({ length: 24 * 3 }, () => Math.round(rng.uniform(-1, 1) * 1e4) / 1e4)),
+      );
       files.push(file);
     }
     expect(files.join(' ').length).toBeGreaterThan(30_000);

@@ -8,57 +8,77 @@ const cases: Array<{ what: string; cloud: FixtureCloud; file: RegExp; line?: num
   {
     what: 'a non-numeric token',
     cloud: { id: 'bad', pts: '0 0 0\n1 1 abc\n2 2 2\n', segs: {} },
-    file: /points\/bad\.pts$/, line: 2, message: /not a number: "abc"/,
+    file: /points\/bad\.pts$/,
+    line: 2,
+    message: /not a number: "abc"/,
   },
   {
     what: 'a wrong column count',
     cloud: { id: 'bad', pts: '0 0 0\n1 1 1\n2 2\n', segs: {} },
-    file: /points\/bad\.pts$/, line: 3, message: /expected 3 columns.*found 2/,
+    file: /points\/bad\.pts$/,
+    line: 3,
+    message: /expected 3 columns.*found 2/,
   },
   {
     what: 'NaN',
     cloud: { id: 'bad', pts: '0 0 0\nNaN 1 1\n', segs: {} },
-    file: /points\/bad\.pts$/, line: 2, message: /not a number: "NaN"/,
+    file: /points\/bad\.pts$/,
+    line: 2,
+    message: /not a number: "NaN"/,
   },
   {
     what: 'Infinity',
     cloud: { id: 'bad', pts: '0 0 0\n1 Infinity 1\n', segs: {} },
-    file: /points\/bad\.pts$/, line: 2, message: /non-finite value: Infinity/,
+    file: /points\/bad\.pts$/,
+    line: 2,
+    message: /non-finite value: Infinity/,
   },
   {
     what: 'a coordinate beyond the float32 range',
     cloud: { id: 'bad', pts: '0 0 0\n1 1e39 1\n', segs: {} },
-    file: /points\/bad\.pts$/, line: 2, message: /1e39 is beyond the float32 range/,
+    file: /points\/bad\.pts$/,
+    line: 2,
+    message: /1e39 is beyond the float32 range/,
   },
   {
     what: 'a negative coordinate beyond the float32 range',
     cloud: { id: 'bad', pts: '0 0 0\n1 1 1\n-3.5e38 0 0\n', segs: {} },
-    file: /points\/bad\.pts$/, line: 3, message: /beyond the float32 range/,
+    file: /points\/bad\.pts$/,
+    line: 3,
+    message: /beyond the float32 range/,
   },
   ...['0x10', '0b1', '0o7', '0X1F'].map((token) => ({
     what: `the non-decimal number ${token}`,
     cloud: { id: 'bad', pts: `0 0 0\n1 ${token} 1\n`, segs: {} },
-    file: /points\/bad\.pts$/, line: 2, message: new RegExp(`not a decimal number: "${token}"`),
+    file: /points\/bad\.pts$/,
+    line: 2,
+    message: new RegExp(`not a decimal number: "${token}"`),
   })),
   {
     what: 'a label too large for an int32 (it would wrap into another label)',
     cloud: { id: 'bad', pts: cloudText(3), segs: { body: '0\n4294967297\n0\n' } },
-    file: /points_label\/body\/bad\.seg$/, line: 2, message: /label 4294967297 is out of range/,
+    file: /points_label\/body\/bad\.seg$/,
+    line: 2,
+    message: /label 4294967297 is out of range/,
   },
   {
     what: 'an empty file',
     cloud: { id: 'bad', pts: '', segs: {} },
-    file: /points\/bad\.pts$/, message: /empty file/,
+    file: /points\/bad\.pts$/,
+    message: /empty file/,
   },
   {
     what: 'a label count different from the point count',
     cloud: { id: 'bad', pts: cloudText(6), segs: { wing: flags(5, () => true) } },
-    file: /points_label\/wing\/bad\.seg$/, message: /5 labels but the cloud has 6 points/,
+    file: /points_label\/wing\/bad\.seg$/,
+    message: /5 labels but the cloud has 6 points/,
   },
   {
     what: 'a label that is not 0/1',
     cloud: { id: 'bad', pts: cloudText(4), segs: { body: '0\n1\n2\n0\n' } },
-    file: /points_label\/body\/bad\.seg$/, line: 3, message: /label 2 is not valid/,
+    file: /points_label\/body\/bad\.seg$/,
+    line: 3,
+    message: /label 2 is not valid/,
   },
 ];
 
@@ -91,7 +111,10 @@ describe('bad input: one clear error naming the file and line', () => {
     expect(d.layout).toBe('benchmark');
     expect(d.clouds.map((c) => c.id)).toEqual(['ok']);
     expect(Array.from(d.clouds[0]!.labels!)).toEqual([0, 1, 3]);
-    expect(d.problems[0]).toMatchObject({ line: 2, message: expect.stringMatching(/part id 5 is not valid here \(expected 1–4\)/) });
+    expect(d.problems[0]).toMatchObject({
+      line: 2,
+      message: expect.stringMatching(/part id 5 is not valid here \(expected 1–4\)/),
+    });
     expect(d.problems[0]!.file).toMatch(/points_label\/bad\.seg$/);
   });
 
@@ -105,7 +128,9 @@ describe('bad input: one clear error naming the file and line', () => {
 
   it('a directory that is no dataset', async () => {
     await expect(loadDataset('/nonexistent/pnet-data', { cache: false })).rejects.toThrow(/does not exist/);
-    await expect(loadDataset(writeBenchmarkV0([]) + '/02691156', { cache: false })).rejects.toThrow(/not a ShapeNet part dataset/);
+    await expect(loadDataset(writeBenchmarkV0([]) + '/02691156', { cache: false })).rejects.toThrow(
+      /not a ShapeNet part dataset/,
+    );
   });
 });
 

@@ -253,7 +253,10 @@ describe('fetchDataset', () => {
     const controller = new AbortController();
     const waitForBytes = (async () => {
       for (;;) {
-        const size = await stat(part).then((s) => s.size, () => 0);
+        const size = await stat(part).then(
+          (s) => s.size,
+          () => 0,
+        );
         if (size >= 4096) return controller.abort();
         await new Promise((r) => setTimeout(r, 10));
       }

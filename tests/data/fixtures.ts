@@ -31,7 +31,10 @@ export function writePartAnnotation(clouds: FixtureCloud[], metadata?: string): 
   mkdirSync(join(cat, 'points'), { recursive: true });
   writeFileSync(
     join(base, 'metadata.json'),
-    metadata ?? JSON.stringify({ Airplane: { directory: '02691156', lables: ['wing', 'body', 'tail'], colors: ['blue', 'red', 'green'] } }),
+    metadata ??
+      JSON.stringify({
+        Airplane: { directory: '02691156', lables: ['wing', 'body', 'tail'], colors: ['blue', 'red', 'green'] },
+      }),
   );
   for (const c of clouds) {
     writeFileSync(join(cat, 'points', `${c.id}.pts`), c.pts);

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.ts';
-import { loadDataset, makeBatches, normalizeUnitSphere, prepareClouds, randomPointIndices, splitTrainVal } from '../../src/data/index.ts';
+import {
+  loadDataset,
+  makeBatches,
+  normalizeUnitSphere,
+  prepareClouds,
+  randomPointIndices,
+  splitTrainVal,
+} from '../../src/data/index.ts';
 import type { Cloud } from '../../src/data/index.ts';
 import { cloudText, goodCloud, writePartAnnotation } from './fixtures.ts';
 
@@ -49,8 +56,12 @@ describe('sampling', () => {
     expect(Array.from(again[1]!.points)).toEqual(Array.from(resampled[1]!.points));
     // Labels must travel with their points: y encodes the label, so equal labels ⇔ equal y, in the same order.
     const tagged: Cloud = {
-      id: 't', category: 'Airplane', source: 't.pts',
-      points: Float32Array.from({ length: 3000 * 3 }, (_, i) => (i % 3 === 0 ? i / 3 : i % 3 === 1 ? (i - 1) / 3 % 4 : 0)),
+      id: 't',
+      category: 'Airplane',
+      source: 't.pts',
+      points: Float32Array.from({ length: 3000 * 3 }, (_, i) =>
+        i % 3 === 0 ? i / 3 : i % 3 === 1 ? ((i - 1) / 3) % 4 : 0,
+      ),
       labels: Int32Array.from({ length: 3000 }, (_, k) => k % 4),
     };
     const t = prepareClouds([tagged], { numPoints: 256, seed: 3 })[0]!;
@@ -64,7 +75,10 @@ describe('sampling', () => {
 
 describe('split and batches', () => {
   it('splits 80/20 deterministically by seed, without overlap', () => {
-    const prepared = prepareClouds(Array.from({ length: 50 }, (_, i) => randomCloud(`c${i}`, 64, i)), { numPoints: 32, seed: 1 });
+    const prepared = prepareClouds(
+      Array.from({ length: 50 }, (_, i) => randomCloud(`c${i}`, 64, i)),
+      { numPoints: 32, seed: 1 },
+    );
     const a = splitTrainVal({}, prepared, { seed: 4 });
     const b = splitTrainVal({}, prepared, { seed: 4 });
     expect(a.val).toHaveLength(10);
@@ -75,19 +89,27 @@ describe('split and batches', () => {
   });
 
   it('uses the official lists when both train and val name present clouds', () => {
-    const prepared = prepareClouds(['a', 'b', 'c'].map((id, i) => randomCloud(id, 64, i)), { numPoints: 16, seed: 1 });
+    const prepared = prepareClouds(
+      ['a', 'b', 'c'].map((id, i) => randomCloud(id, 64, i)),
+      { numPoints: 16, seed: 1 },
+    );
     const s = splitTrainVal({ officialSplit: { train: ['a', 'c'], val: ['b'], test: [] } }, prepared, { seed: 1 });
     expect(s.train.map((c) => c.id)).toEqual(['a', 'c']);
     expect(s.val.map((c) => c.id)).toEqual(['b']);
   });
 
   it('packs batches as typed arrays, jitter only when asked', () => {
-    const prepared = prepareClouds(Array.from({ length: 5 }, (_, i) => randomCloud(`c${i}`, 64, i)), { numPoints: 16, seed: 1 });
+    const prepared = prepareClouds(
+      Array.from({ length: 5 }, (_, i) => randomCloud(`c${i}`, 64, i)),
+      { numPoints: 16, seed: 1 },
+    );
     const plain = makeBatches(prepared, { batchSize: 2, seed: 1, shuffle: false });
     expect(plain.map((b) => b.size)).toEqual([2, 2, 1]);
     expect(plain[0]!.points).toHaveLength(2 * 16 * 3);
     expect(Array.from(plain[0]!.points.subarray(0, 48))).toEqual(Array.from(prepared[0]!.points));
-    expect(makeBatches(prepared, { batchSize: 2, seed: 1, shuffle: false, keepPartial: false }).map((b) => b.size)).toEqual([2, 2]);
+    expect(
+      makeBatches(prepared, { batchSize: 2, seed: 1, shuffle: false, keepPartial: false }).map((b) => b.size),
+    ).toEqual([2, 2]);
     const jittered = makeBatches(prepared, { batchSize: 2, seed: 1, shuffle: false, jitter: 0.01 });
     const diff = Math.max(...Array.from(jittered[0]!.points, (v, i) => Math.abs(v - plain[0]!.points[i]!)));
     expect(diff).toBeGreaterThan(0);

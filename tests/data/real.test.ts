@@ -8,7 +8,9 @@ describe.skipIf(!HAS_REAL_DATA)('real ShapeNet part files (benchmark normal layo
   it('loads every cloud with as many labels as lines, ids mapped into the category', async () => {
     const d = await loadDataset(REAL_NORMAL, { cache: false });
     expect(d.layout).toBe('benchmark-normal');
-    const files = ['04225987', '04379243'].flatMap((s) => readdirSync(join(REAL_NORMAL, s)).map((f) => join(REAL_NORMAL, s, f)));
+    const files = ['04225987', '04379243'].flatMap((s) =>
+      readdirSync(join(REAL_NORMAL, s)).map((f) => join(REAL_NORMAL, s, f)),
+    );
     expect(d.clouds).toHaveLength(files.length);
     for (const c of d.clouds) {
       const lines = readFileSync(c.source, 'utf8').trim().split('\n');
@@ -35,6 +37,8 @@ describe.skipIf(!HAS_REAL_DATA)('real ShapeNet part files (benchmark normal layo
   });
 
   it('names the categories it has when asked for one it lacks', async () => {
-    await expect(loadDataset(REAL_NORMAL, { categories: ['Airplane'], cache: false })).rejects.toThrow(/Skateboard, Table/);
+    await expect(loadDataset(REAL_NORMAL, { categories: ['Airplane'], cache: false })).rejects.toThrow(
+      /Skateboard, Table/,
+    );
   });
 });

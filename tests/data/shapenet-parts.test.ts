@@ -39,7 +39,15 @@ describe('benchmark_v0 clouds come out with part names', () => {
   it('several categories: Category/part names, each category its own parts', async () => {
     const d = await loadDataset(FIXTURE, { cache: false });
     expect(d.classes.names).toEqual([
-      'Airplane/body', 'Airplane/wing', 'Airplane/tail', 'Airplane/engine', 'Mug/handle', 'Mug/cup', 'Table/top', 'Table/leg', 'Table/drawer',
+      'Airplane/body',
+      'Airplane/wing',
+      'Airplane/tail',
+      'Airplane/engine',
+      'Mug/handle',
+      'Mug/cup',
+      'Table/top',
+      'Table/leg',
+      'Table/drawer',
     ]);
     expect(d.classes.partsOf.Table).toEqual([6, 7, 8]);
     for (const c of d.clouds) for (const l of c.labels!) expect(d.classes.partsOf[c.category]).toContain(l);

@@ -39,7 +39,8 @@ describe('pnet data synth', () => {
     await synthesizeDataset(a, { count: 2, seed: 9 });
     await synthesizeDataset(b, { count: 2, seed: 9 });
     await synthesizeDataset(c, { count: 2, seed: 10 });
-    const file = (root: string, seed: number) => readFileSync(join(root, 'PartAnnotation', '02691156', 'points', `synth_${seed}_00000.pts`), 'utf8');
+    const file = (root: string, seed: number) =>
+      readFileSync(join(root, 'PartAnnotation', '02691156', 'points', `synth_${seed}_00000.pts`), 'utf8');
     expect(file(a, 9)).toBe(file(b, 9));
     expect(file(c, 10)).not.toBe(file(a, 9));
   });

@@ -32,8 +32,13 @@ describe('pnet eval by the benchmark protocol', () => {
     expect(r.clouds).toBe(1);
     expect(r.scoredPoints).toBe(ids.length);
     // The same weights run here on the whole normalised cloud: class k is benchmark part id k + 1.
-    const model = PointNet.create(modelLayout(TINY_PRESET, TINY_CLASSES.length), initialWeights(modelLayout(TINY_PRESET, TINY_CLASSES.length), 7));
-    const labels = tf.tidy(() => tf.argMax(model.predict(tf.tensor3d(normalizeUnitSphere(points), [1, ids.length, 3])), 2).dataSync());
+    const model = PointNet.create(
+      modelLayout(TINY_PRESET, TINY_CLASSES.length),
+      initialWeights(modelLayout(TINY_PRESET, TINY_CLASSES.length), 7),
+    );
+    const labels = tf.tidy(() =>
+      tf.argMax(model.predict(tf.tensor3d(normalizeUnitSphere(points), [1, ids.length, 3])), 2).dataSync(),
+    );
     model.dispose();
     const right = Array.from(labels).filter((l, i) => l === ids[i]! - 1).length;
     expect(r.accuracy).toBeCloseTo(right / ids.length, 9);
@@ -51,11 +56,19 @@ describe('pnet eval by the benchmark protocol', () => {
   });
 
   it('--split test on a dataset without an official test list says so in one line', async () => {
-    await expect(evaluate({ model: checkpoint, data: FIXTURE, split: 'test', progress: false })).rejects.toThrow(/no official test split/);
+    await expect(evaluate({ model: checkpoint, data: FIXTURE, split: 'test', progress: false })).rejects.toThrow(
+      /no official test split/,
+    );
   });
 
   it('--split picks the official lists when the dataset has them', () => {
-    const cloud = (id: string): Cloud => ({ id, category: 'Airplane', points: new Float32Array(3 * 2048), labels: new Int32Array(2048), source: id });
+    const cloud = (id: string): Cloud => ({
+      id,
+      category: 'Airplane',
+      points: new Float32Array(3 * 2048),
+      labels: new Int32Array(2048),
+      source: id,
+    });
     const clouds = ['a', 'b', 'c', 'd'].map(cloud);
     const dataset = { officialSplit: { train: ['a', 'c'], val: ['d'], test: ['b'] } } as Dataset;
     expect(selectSplit(dataset, clouds, 'val', {}).map((c) => c.id)).toEqual(['d']);

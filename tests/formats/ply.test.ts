@@ -60,7 +60,10 @@ describe('writePly → parsePly', () => {
     expect(header).toMatch(/^ply\nformat ascii 1\.0\n/);
     expect(header).toContain('element vertex 30\n');
     expect(header).toMatch(/property uchar red\nproperty uchar green\nproperty uchar blue\nproperty int label\n$/);
-    const rows = text.slice(text.indexOf('end_header\n') + 11).trim().split('\n');
+    const rows = text
+      .slice(text.indexOf('end_header\n') + 11)
+      .trim()
+      .split('\n');
     expect(rows).toHaveLength(30);
     rows.forEach((row, i) => {
       const t = row.split(' ').map(Number);
@@ -91,7 +94,10 @@ describe('parsePly on files written by other tools', () => {
         'property float nx\nproperty double z\nproperty uchar intensity\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n',
     );
     const body = new DataView(new ArrayBuffer(2 * 29 + 1 + 12));
-    [[0.5, -1, 9, 2, 7], [1.25, 3, 9, 4, 8]].forEach(([x, y, nx, z, i], r) => {
+    [
+      [0.5, -1, 9, 2, 7],
+      [1.25, 3, 9, 4, 8],
+    ].forEach(([x, y, nx, z, i], r) => {
       const o = r * 29;
       body.setFloat64(o, x!, true);
       body.setFloat64(o + 8, y!, true);
@@ -106,7 +112,9 @@ describe('parsePly on files written by other tools', () => {
   });
 
   it('reads big-endian files', () => {
-    const header = enc.encode('ply\nformat binary_big_endian 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nend_header\n');
+    const header = enc.encode(
+      'ply\nformat binary_big_endian 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nend_header\n',
+    );
     const body = new DataView(new ArrayBuffer(12));
     body.setFloat32(0, 1.5, false);
     body.setFloat32(4, -2, false);
@@ -115,29 +123,46 @@ describe('parsePly on files written by other tools', () => {
   });
 
   it('reads ASCII with CRLF line ends and property order other than x y z', () => {
-    const text = 'ply\r\nformat ascii 1.0\r\nelement vertex 2\r\nproperty float z\r\nproperty float x\r\nproperty float y\r\nend_header\r\n3 1 2\r\n6 4 5\r\n';
+    const text =
+      'ply\r\nformat ascii 1.0\r\nelement vertex 2\r\nproperty float z\r\nproperty float x\r\nproperty float y\r\nend_header\r\n3 1 2\r\n6 4 5\r\n';
     expect(Array.from(parsePly(enc.encode(text), 'c.ply').points)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
 
 describe('parsePly errors name the file (and the line for ASCII)', () => {
-  const head = (n: number) => `ply\nformat ascii 1.0\nelement vertex ${n}\nproperty float x\nproperty float y\nproperty float z\nend_header\n`;
+  const head = (n: number) =>
+    `ply\nformat ascii 1.0\nelement vertex ${n}\nproperty float x\nproperty float y\nproperty float z\nend_header\n`;
 
   it('rejects files that are not PLY', () => {
     expectBadInput(() => parsePly(enc.encode('1 2 3\n'), 'c.ply'), /not a PLY file/, 1);
     expectBadInput(() => parsePly(enc.encode('ply\nformat ascii 1.0\nelement vertex 1\n'), 'c.ply'), /no end_header/);
-    expectBadInput(() => parsePly(enc.encode('ply\nformat weird 1.0\nend_header\n'), 'c.ply'), /unknown PLY format "weird"/, 2);
+    expectBadInput(
+      () => parsePly(enc.encode('ply\nformat weird 1.0\nend_header\n'), 'c.ply'),
+      /unknown PLY format "weird"/,
+      2,
+    );
   });
 
   it('rejects a cloud without xyz or without points', () => {
-    expectBadInput(() => parsePly(enc.encode('ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nend_header\n1\n'), 'c.ply'), /no y, z property/);
+    expectBadInput(
+      () => parsePly(enc.encode('ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nend_header\n1\n'), 'c.ply'),
+      /no y, z property/,
+    );
     expectBadInput(() => parsePly(enc.encode(head(0)), 'c.ply'), /0 points/);
   });
 
   it('points at the line with a NaN, a wrong column count, or missing rows', () => {
     expectBadInput(() => parsePly(enc.encode(head(2) + '1 2 3\n4 nan 6\n'), 'c.ply'), /not a finite number: "nan"/, 9);
-    expectBadInput(() => parsePly(enc.encode(head(2) + '1 2 3\n4 5\n'), 'c.ply'), /expected 3 values per vertex \(x y z\), found 2/, 9);
-    expectBadInput(() => parsePly(enc.encode(head(3) + '1 2 3\n'), 'c.ply'), /expected 3 values per vertex|ends after 1 of 3/, 9);
+    expectBadInput(
+      () => parsePly(enc.encode(head(2) + '1 2 3\n4 5\n'), 'c.ply'),
+      /expected 3 values per vertex \(x y z\), found 2/,
+      9,
+    );
+    expectBadInput(
+      () => parsePly(enc.encode(head(3) + '1 2 3\n'), 'c.ply'),
+      /expected 3 values per vertex|ends after 1 of 3/,
+      9,
+    );
   });
 
   it('rejects truncated and non-finite binary data', () => {
@@ -145,13 +170,31 @@ describe('parsePly errors name the file (and the line for ASCII)', () => {
     const bytes = writePly({ ...c, palette: PALETTE }, 'binary');
     expectBadInput(() => parsePly(bytes.subarray(0, bytes.length - 3), 'c.ply'), /truncated/);
     c.points[5] = NaN;
-    expectBadInput(() => parsePly(writePly({ ...c, palette: PALETTE }, 'binary'), 'c.ply'), /vertex 2 has a non-finite coordinate/);
+    expectBadInput(
+      () => parsePly(writePly({ ...c, palette: PALETTE }, 'binary'), 'c.ply'),
+      /vertex 2 has a non-finite coordinate/,
+    );
   });
 });
 
 describe('hostile PLY headers', () => {
-  function binaryPly(headerLines: string[], xyz: number[], encoder: (s: string) => Uint8Array = (s) => enc.encode(s)): Uint8Array {
-    const header = encoder(['ply', 'format binary_little_endian 1.0', ...headerLines, 'property float x', 'property float y', 'property float z', 'end_header', ''].join('\n'));
+  function binaryPly(
+    headerLines: string[],
+    xyz: number[],
+    encoder: (s: string) => Uint8Array = (s) => enc.encode(s),
+  ): Uint8Array {
+    const header = encoder(
+      [
+        'ply',
+        'format binary_little_endian 1.0',
+        ...headerLines,
+        'property float x',
+        'property float y',
+        'property float z',
+        'end_header',
+        '',
+      ].join('\n'),
+    );
     const body = new Uint8Array(new Float32Array(xyz).buffer);
     return concat(header, body);
   }
@@ -168,14 +211,24 @@ describe('hostile PLY headers', () => {
   }
 
   it('refuses a declared vertex count the file cannot hold, before allocating it', () => {
-    expectBadInput(() => parsePly(binaryPly(['element vertex 2000000000'], [1, 2, 3]), 'c.ply'), /truncated: the header declares 2000000000 vertices/);
-    const ascii = enc.encode('ply\nformat ascii 1.0\nelement vertex 2000000000\nproperty float x\nproperty float y\nproperty float z\nend_header\n1 2 3\n');
+    expectBadInput(
+      () => parsePly(binaryPly(['element vertex 2000000000'], [1, 2, 3]), 'c.ply'),
+      /truncated: the header declares 2000000000 vertices/,
+    );
+    const ascii = enc.encode(
+      'ply\nformat ascii 1.0\nelement vertex 2000000000\nproperty float x\nproperty float y\nproperty float z\nend_header\n1 2 3\n',
+    );
     expectBadInput(() => parsePly(ascii, 'c.ply'), /truncated: the header declares 2000000000 vertices/);
   });
 
   it('refuses a body that holds more vertices than the header declares', () => {
-    expectBadInput(() => parsePly(binaryPly(['element vertex 1'], [1, 2, 3, 4, 5, 6]), 'c.ply'), /12 bytes follow the 1 vertices/);
-    const ascii = enc.encode('ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nend_header\n1 2 3\n4 5 6\n');
+    expectBadInput(
+      () => parsePly(binaryPly(['element vertex 1'], [1, 2, 3, 4, 5, 6]), 'c.ply'),
+      /12 bytes follow the 1 vertices/,
+    );
+    const ascii = enc.encode(
+      'ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nend_header\n1 2 3\n4 5 6\n',
+    );
     expectBadInput(() => parsePly(ascii, 'c.ply'), /more rows than the 1 vertices/, 9);
   });
 });

@@ -86,11 +86,20 @@ function binaryPly(spec: PlySpec = {}): Uint8Array {
 }
 
 function asciiPly(rows: string[], declared = rows.length, eol = '\n'): Uint8Array {
-  const header = ['ply', 'format ascii 1.0', `element vertex ${declared}`, 'property float x', 'property float y', 'property float z', 'end_header'];
+  const header = [
+    'ply',
+    'format ascii 1.0',
+    `element vertex ${declared}`,
+    'property float x',
+    'property float y',
+    'property float z',
+    'end_header',
+  ];
   return utf8([...header, ...rows].join(eol) + eol);
 }
 
-const asciiRows = (): string[] => Array.from({ length: N }, (_, i) => `${xyz[i * 3]} ${xyz[i * 3 + 1]} ${xyz[i * 3 + 2]}`);
+const asciiRows = (): string[] =>
+  Array.from({ length: N }, (_, i) => `${xyz[i * 3]} ${xyz[i * 3 + 1]} ${xyz[i * 3 + 2]}`);
 
 /** Labels pnet infer writes for one input file. */
 async function labelsOf(name: string, bytes: Uint8Array | string): Promise<string> {
@@ -110,7 +119,10 @@ async function labelsOf(name: string, bytes: Uint8Array | string): Promise<strin
 describe('hostile clouds: PLY variants read exactly like the same points in a .pts file', () => {
   const variants: Array<[string, () => Uint8Array]> = [
     ['a UTF-8 comment with umlauts', () => binaryPly({ comments: ['scanned by Jürgen Müller'] })],
-    ['a latin1 comment byte', () => binaryPly({ comments: ['scanned by J\u00fcrgen M\u00fcller \u00e9t\u00e9'], encodeHeader: latin1 })],
+    [
+      'a latin1 comment byte',
+      () => binaryPly({ comments: ['scanned by J\u00fcrgen M\u00fcller \u00e9t\u00e9'], encodeHeader: latin1 }),
+    ],
     ['several non-ASCII comments (CJK, emoji)', () => binaryPly({ comments: ['点群', 'ok 🚀', 'Ærø ©'] })],
     ['big-endian floats', () => binaryPly({ endian: 'big' })],
     ['double coordinates', () => binaryPly({ type: 'double' })],
@@ -131,24 +143,102 @@ describe('hostile clouds: PLY variants read exactly like the same points in a .p
 
 describe('hostile clouds: broken files fail in one line naming the file (and line)', () => {
   const header = (lines: string[]) => utf8(['ply', ...lines].join('\n') + '\n');
-  const cases: Array<{ what: string; name: string; bytes: () => Uint8Array | string; line?: number; message: RegExp }> = [
-    { what: '2,000,000,000 declared vertices (binary)', name: 'huge.ply', bytes: () => binaryPly({ declared: 2_000_000_000 }), message: /truncated: the header declares 2000000000 vertices/ },
-    { what: '2^53 declared vertices', name: 'huger.ply', bytes: () => binaryPly({ declared: 2 ** 53 }), message: /truncated: the header declares/ },
-    { what: '2,000,000,000 declared vertices (ASCII)', name: 'huge-ascii.ply', bytes: () => asciiPly(asciiRows(), 2_000_000_000), message: /truncated: the header declares/ },
-    { what: 'fewer declared vertices than the binary body holds', name: 'few.ply', bytes: () => binaryPly({ declared: N - 1 }), message: /12 bytes follow the 39 vertices/ },
-    { what: 'fewer declared vertices than the ASCII body holds', name: 'few-ascii.ply', bytes: () => asciiPly(asciiRows(), N - 3), line: 8 + N - 3, message: /more rows than the 37 vertices/ },
-    { what: 'a truncated binary body', name: 'cut.ply', bytes: () => binaryPly().slice(0, -5), message: /truncated/ },
-    { what: 'no end_header', name: 'open.ply', bytes: () => header(['format ascii 1.0', 'element vertex 1', 'property float x']), message: /no end_header/ },
-    { what: 'an unknown format', name: 'fmt.ply', bytes: () => header(['format binary_middle_endian 1.0', 'end_header']), line: 2, message: /unknown PLY format/ },
-    { what: 'no z property', name: 'noz.ply', bytes: () => header(['format ascii 1.0', 'element vertex 1', 'property float x', 'property float y', 'end_header', '1 2']), message: /no z property/ },
-    { what: 'not a PLY file', name: 'text.ply', bytes: () => '1 2 3\n', line: 1, message: /not a PLY file/ },
-    { what: 'a NaN in a binary body', name: 'nan.ply', bytes: () => binaryPly({ points: [0, 0, 0, 1, NaN, 1] }), message: /vertex 2 has a non-finite coordinate/ },
-    { what: 'a double beyond float32', name: 'big.ply', bytes: () => binaryPly({ type: 'double', points: [0, 0, 0, 1, 1e39, 1] }), message: /vertex 2 has a coordinate beyond the float32 range/ },
-    { what: 'an ASCII coordinate beyond float32', name: 'big-ascii.ply', bytes: () => asciiPly(['0 0 0', '1 1e39 1']), line: 9, message: /beyond the float32 range/ },
-    { what: 'an ASCII hex coordinate', name: 'hex-ascii.ply', bytes: () => asciiPly(['0 0 0', '1 0x10 1']), line: 9, message: /not a decimal number/ },
-    { what: 'a .pts coordinate beyond float32', name: 'big.pts', bytes: () => '0 0 0\n1 1e39 1\n', line: 2, message: /beyond the float32 range/ },
-    { what: 'a .pts hex coordinate', name: 'hex.pts', bytes: () => '0 0 0\n0b1 1 1\n', line: 2, message: /not a decimal number/ },
-  ];
+  const cases: Array<{ what: string; name: string; bytes: () => Uint8Array | string; line?: number; message: RegExp }> =
+    [
+      {
+        what: '2,000,000,000 declared vertices (binary)',
+        name: 'huge.ply',
+        bytes: () => binaryPly({ declared: 2_000_000_000 }),
+        message: /truncated: the header declares 2000000000 vertices/,
+      },
+      {
+        what: '2^53 declared vertices',
+        name: 'huger.ply',
+        bytes: () => binaryPly({ declared: 2 ** 53 }),
+        message: /truncated: the header declares/,
+      },
+      {
+        what: '2,000,000,000 declared vertices (ASCII)',
+        name: 'huge-ascii.ply',
+        bytes: () => asciiPly(asciiRows(), 2_000_000_000),
+        message: /truncated: the header declares/,
+      },
+      {
+        what: 'fewer declared vertices than the binary body holds',
+        name: 'few.ply',
+        bytes: () => binaryPly({ declared: N - 1 }),
+        message: /12 bytes follow the 39 vertices/,
+      },
+      {
+        what: 'fewer declared vertices than the ASCII body holds',
+        name: 'few-ascii.ply',
+        bytes: () => asciiPly(asciiRows(), N - 3),
+        line: 8 + N - 3,
+        message: /more rows than the 37 vertices/,
+      },
+      { what: 'a truncated binary body', name: 'cut.ply', bytes: () => binaryPly().slice(0, -5), message: /truncated/ },
+      {
+        what: 'no end_header',
+        name: 'open.ply',
+        bytes: () => header(['format ascii 1.0', 'element vertex 1', 'property float x']),
+        message: /no end_header/,
+      },
+      {
+        what: 'an unknown format',
+        name: 'fmt.ply',
+        bytes: () => header(['format binary_middle_endian 1.0', 'end_header']),
+        line: 2,
+        message: /unknown PLY format/,
+      },
+      {
+        what: 'no z property',
+        name: 'noz.ply',
+        bytes: () =>
+          header(['format ascii 1.0', 'element vertex 1', 'property float x', 'property float y', 'end_header', '1 2']),
+        message: /no z property/,
+      },
+      { what: 'not a PLY file', name: 'text.ply', bytes: () => '1 2 3\n', line: 1, message: /not a PLY file/ },
+      {
+        what: 'a NaN in a binary body',
+        name: 'nan.ply',
+        bytes: () => binaryPly({ points: [0, 0, 0, 1, NaN, 1] }),
+        message: /vertex 2 has a non-finite coordinate/,
+      },
+      {
+        what: 'a double beyond float32',
+        name: 'big.ply',
+        bytes: () => binaryPly({ type: 'double', points: [0, 0, 0, 1, 1e39, 1] }),
+        message: /vertex 2 has a coordinate beyond the float32 range/,
+      },
+      {
+        what: 'an ASCII coordinate beyond float32',
+        name: 'big-ascii.ply',
+        bytes: () => asciiPly(['0 0 0', '1 1e39 1']),
+        line: 9,
+        message: /beyond the float32 range/,
+      },
+      {
+        what: 'an ASCII hex coordinate',
+        name: 'hex-ascii.ply',
+        bytes: () => asciiPly(['0 0 0', '1 0x10 1']),
+        line: 9,
+        message: /not a decimal number/,
+      },
+      {
+        what: 'a .pts coordinate beyond float32',
+        name: 'big.pts',
+        bytes: () => '0 0 0\n1 1e39 1\n',
+        line: 2,
+        message: /beyond the float32 range/,
+      },
+      {
+        what: 'a .pts hex coordinate',
+        name: 'hex.pts',
+        bytes: () => '0 0 0\n0b1 1 1\n',
+        line: 2,
+        message: /not a decimal number/,
+      },
+    ];
   for (const c of cases) {
     it(c.what, async () => {
       const folder = join(dir, `bad-${c.name}`);

@@ -43,7 +43,10 @@ describe('hostile file system: pnet export', () => {
     const file = join(dir, 'a-file');
     await writeFile(file, 'mine');
     const r = await pnet('export', ckpt, '--onnx', join(file, 'model.onnx'));
-    expectCleanFailure(r, { file: join(file, 'model.onnx'), message: /cannot write: (a part of the path is a file|already exists)/ });
+    expectCleanFailure(r, {
+      file: join(file, 'model.onnx'),
+      message: /cannot write: (a part of the path is a file|already exists)/,
+    });
     expect(await readFile(file, 'utf8')).toBe('mine');
   });
 
@@ -83,7 +86,10 @@ describe('hostile file system: pnet data synth', () => {
     const file = join(dir, 'synth-parent');
     await writeFile(file, 'precious');
     const r = await pnet('data', 'synth', '--out', join(file, 'data'), '--count', '2');
-    expectCleanFailure(r, { file: join(file, 'data'), message: /cannot write the dataset: a part of the path is a file/ });
+    expectCleanFailure(r, {
+      file: join(file, 'data'),
+      message: /cannot write the dataset: a part of the path is a file/,
+    });
     expect(await readFile(file, 'utf8')).toBe('precious');
   });
 });
@@ -99,7 +105,9 @@ describe('hostile options: --max-clouds', () => {
         const r = await pnet(...argv);
         expect(r.stderr, r.stderr).not.toMatch(/\n\s+at |unexpected error/);
         expect(r.code, r.stderr).toBe(1);
-        expect(r.stderr).toMatch(new RegExp(`^pnet: --max-clouds must be a positive integer .*got ${value.replace('.', '\\.')}`, 'm'));
+        expect(r.stderr).toMatch(
+          new RegExp(`^pnet: --max-clouds must be a positive integer .*got ${value.replace('.', '\\.')}`, 'm'),
+        );
       }
     });
   }
@@ -127,7 +135,14 @@ describe('hostile models: outputs that disagree with the metadata', () => {
   it('fail once, at load, naming the model, not once per cloud', async () => {
     // The graph computes the 4 classes of TINY_CLASSES; its metadata is edited to name 5.
     const layout = modelLayout(TINY_PRESET, TINY_CLASSES.length);
-    const proto = onnx.ModelProto.decode(buildOnnxModel({ layout, weights: initialWeights(layout, 1), meta: tinyMeta(), checkpointSha256: 'cd'.repeat(32) }));
+    const proto = onnx.ModelProto.decode(
+      buildOnnxModel({
+        layout,
+        weights: initialWeights(layout, 1),
+        meta: tinyMeta(),
+        checkpointSha256: 'cd'.repeat(32),
+      }),
+    );
     for (const p of proto.metadataProps) {
       if (p.key === 'pnet.classes') p.value = JSON.stringify([...TINY_CLASSES, 'extra']);
       if (p.key === 'pnet.colors') p.value = JSON.stringify([...JSON.parse(p.value!), '#000000']);
@@ -136,7 +151,8 @@ describe('hostile models: outputs that disagree with the metadata', () => {
     await writeFile(model, onnx.ModelProto.encode(proto).finish());
     const clouds = join(dir, 'mismatch-clouds');
     await mkdir(clouds);
-    for (const name of ['a', 'b', 'c']) await writeFile(join(clouds, `${name}.pts`), formatPts(Float32Array.from({ length: 30 }, (_, i) => Math.sin(i))));
+    for (const name of ['a', 'b', 'c'])
+      await writeFile(join(clouds, `${name}.pts`), formatPts(Float32Array.from({ length: 30 }, (_, i) => Math.sin(i))));
     const before = await snapshot(clouds);
     const r = await pnet('infer', model, clouds, '--out', join(dir, 'mismatch-out'));
     expectCleanFailure(r, { file: model, message: /outputs disagree with its metadata/ });

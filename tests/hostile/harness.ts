@@ -20,10 +20,14 @@ function escapeRegExp(s: string): string {
  * The failure contract: exit `code`, an error line `pnet: <file>[:<line>]: <message>` (a `fix:` line may follow),
  * no stack trace, no "unexpected error".
  */
-export function expectCleanFailure(r: PnetRun, want: { code?: number; file: string; line?: number; message?: RegExp }): void {
+export function expectCleanFailure(
+  r: PnetRun,
+  want: { code?: number; file: string; line?: number; message?: RegExp },
+): void {
   expect(r.stderr, r.stderr).not.toMatch(/\n\s+at |unexpected error/);
   expect(r.code, r.stderr).toBe(want.code ?? 1);
-  const where = want.line === undefined ? `${escapeRegExp(want.file)}(:\\d+)?` : `${escapeRegExp(want.file)}:${want.line}`;
+  const where =
+    want.line === undefined ? `${escapeRegExp(want.file)}(:\\d+)?` : `${escapeRegExp(want.file)}:${want.line}`;
   const line = r.stderr.split('\n').find((l) => new RegExp(`^pnet: ${where}: `).test(l));
   expect(line, `no "pnet: ${want.file}${want.line ? `:${want.line}` : ''}: …" line in:\n${r.stderr}`).toBeDefined();
   if (want.message) expect(line).toMatch(want.message);
@@ -47,7 +51,13 @@ export async function snapshot(root: string): Promise<Map<string, string>> {
       else if (info.isDirectory()) {
         out.set(key, 'dir');
         await walk(path);
-      } else out.set(key, `${info.mode.toString(8)} ${createHash('sha256').update(await readFile(path)).digest('hex')}`);
+      } else
+        out.set(
+          key,
+          `${info.mode.toString(8)} ${createHash('sha256')
+            .update(await readFile(path))
+            .digest('hex')}`,
+        );
     }
   };
   await walk(root);

@@ -38,16 +38,22 @@ async function clouds(name: string, files: string[]): Promise<string> {
 }
 
 async function filesUnder(root: string): Promise<string[]> {
-  return (await readdir(root, { recursive: true })).map(String).filter((f) => f.endsWith('.seg')).sort();
+  return (await readdir(root, { recursive: true }))
+    .map(String)
+    .filter((f) => f.endsWith('.seg'))
+    .sort();
 }
 
 describe('hostile inputs to pnet infer: symbolic links', () => {
   const loops: Array<[string, (root: string) => Promise<void>]> = [
     ['a self-link', (root) => symlink('.', join(root, 'self'))],
-    ['two links into each other', async (root) => {
-      await symlink(join(root, 'a'), join(root, 'b', 'to-a'));
-      await symlink(join(root, 'b'), join(root, 'a', 'to-b'));
-    }],
+    [
+      'two links into each other',
+      async (root) => {
+        await symlink(join(root, 'a'), join(root, 'b', 'to-a'));
+        await symlink(join(root, 'b'), join(root, 'a', 'to-b'));
+      },
+    ],
     ['a link to the parent', (root) => symlink('..', join(root, 'a', 'up'))],
     ['a link to /', (root) => symlink('/nonexistent-pnet-loop/..', join(root, 'a', 'gone'))],
   ];
@@ -123,22 +129,28 @@ describe('hostile --out folders', () => {
     const file = join(dir, 'plain-file');
     await writeFile(file, 'x');
     const r = await pnet('infer', model, root, '--out', join(file, 'sub'));
-    expectCleanFailure(r, { file: join(file, 'sub', OUTPUTS_MANIFEST), message: /cannot write: a part of the path is a file/ });
+    expectCleanFailure(r, {
+      file: join(file, 'sub', OUTPUTS_MANIFEST),
+      message: /cannot write: a part of the path is a file/,
+    });
     expect(r.stderr.split('\n').filter((l) => l.startsWith('pnet: '))).toHaveLength(1);
   });
 
-  it.skipIf(RUNNING_AS_ROOT)('--out in a read-only folder fails once, naming the path (skipped as root: root may write anywhere)', async () => {
-    const root = await clouds('read-only', ['a.pts', 'b.pts']);
-    const locked = join(dir, 'locked');
-    await mkdir(locked);
-    await chmod(locked, 0o500);
-    try {
-      const r = await pnet('infer', model, root, '--out', join(locked, 'out'));
-      expectCleanFailure(r, { file: join(locked, 'out', OUTPUTS_MANIFEST), message: /permission denied/ });
-      expect(r.stderr.split('\n').filter((l) => l.startsWith('pnet: '))).toHaveLength(1);
-    } finally {
-      await chmod(locked, 0o700);
-    }
-    expect(existsSync(join(locked, 'out'))).toBe(false);
-  });
+  it.skipIf(RUNNING_AS_ROOT)(
+    '--out in a read-only folder fails once, naming the path (skipped as root: root may write anywhere)',
+    async () => {
+      const root = await clouds('read-only', ['a.pts', 'b.pts']);
+      const locked = join(dir, 'locked');
+      await mkdir(locked);
+      await chmod(locked, 0o500);
+      try {
+        const r = await pnet('infer', model, root, '--out', join(locked, 'out'));
+        expectCleanFailure(r, { file: join(locked, 'out', OUTPUTS_MANIFEST), message: /permission denied/ });
+        expect(r.stderr.split('\n').filter((l) => l.startsWith('pnet: '))).toHaveLength(1);
+      } finally {
+        await chmod(locked, 0o700);
+      }
+      expect(existsSync(join(locked, 'out'))).toBe(false);
+    },
+  );
 });

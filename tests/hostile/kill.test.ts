@@ -15,8 +15,31 @@ import { PNET_BIN } from '../paths.ts';
 
 let dir: string;
 let data: string;
-const recipe = { categories: ['Airplane'], preset: 'lite' as const, points: 64, batchSize: 4, backend: 'cpu' as const, seed: 9, epochs: 2 };
-const recipeArgs = ['--category', 'Airplane', '--preset', 'lite', '--points', '64', '--batch-size', '4', '--backend', 'cpu', '--seed', '9', '--epochs', '2'];
+const recipe = {
+  categories: ['Airplane'],
+  preset: 'lite' as const,
+  points: 64,
+  batchSize: 4,
+  backend: 'cpu' as const,
+  seed: 9,
+  epochs: 2,
+};
+const recipeArgs = [
+  '--category',
+  'Airplane',
+  '--preset',
+  'lite',
+  '--points',
+  '64',
+  '--batch-size',
+  '4',
+  '--backend',
+  'cpu',
+  '--seed',
+  '9',
+  '--epochs',
+  '2',
+];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-hostile-kill-'));
@@ -53,6 +76,7 @@ describe('hostile: kill -9 during pnet train', () => {
     const a = await readCheckpoint(join(straight, 'last.ckpt'));
     const b = await readCheckpoint(join(killed, 'last.ckpt'));
     expect(b.meta.step).toBe(a.meta.step);
-    for (let i = 0; i < a.tensors.length; i++) expect(b.tensors[i]!.data, a.tensors[i]!.name).toEqual(a.tensors[i]!.data);
+    for (let i = 0; i < a.tensors.length; i++)
+      expect(b.tensors[i]!.data, a.tensors[i]!.name).toEqual(a.tensors[i]!.data);
   }, 240_000);
 });

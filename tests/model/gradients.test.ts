@@ -31,10 +31,13 @@ function relativeError(a: Float32Array, b: Float32Array, floor = 1e-12): number 
 function run(model: PointNet, ops: LayerOps, points: tf.Tensor3D, labels: tf.Tensor1D) {
   const stats = new Map<string, BatchStats>();
   const vars = model.trainableParams();
-  const { value, grads } = tf.variableGrads(() => {
-    const out = model.forwardTraining(points, { ops, onStats: (prefix, s) => stats.set(prefix, s) });
-    return segmentationLoss(out, labels, TINY.orthoWeight, ops).total;
-  }, vars.map((v) => v.variable));
+  const { value, grads } = tf.variableGrads(
+    () => {
+      const out = model.forwardTraining(points, { ops, onStats: (prefix, s) => stats.set(prefix, s) });
+      return segmentationLoss(out, labels, TINY.orthoWeight, ops).total;
+    },
+    vars.map((v) => v.variable),
+  );
   const result = {
     loss: value.dataSync()[0]!,
     grads: new Map(vars.map((v) => [v.name, grads[v.variable.name]!.dataSync() as Float32Array])),
@@ -60,8 +63,14 @@ describe('explicit-gradient layers', () => {
     }
     const model = PointNet.create(layout, weights);
     const [b, n] = [3, 20];
-    const points = tf.tensor3d(Float32Array.from({ length: b * n * 3 }, () => rng.uniform(-1, 1)), [b, n, 3]);
-    const labels = tf.tensor1d(Int32Array.from({ length: b * n }, () => rng.int(4)), 'int32');
+    const points = tf.tensor3d(
+      Float32Array.from({ length: b * n * 3 }, () => rng.uniform(-1, 1)),
+      [b, n, 3],
+    );
+    const labels = tf.tensor1d(
+      Int32Array.from({ length: b * n }, () => rng.int(4)),
+      'int32',
+    );
 
     const fast = run(model, FAST_OPS, points, labels);
     const plain = run(model, PLAIN_OPS, points, labels);

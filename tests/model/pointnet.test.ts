@@ -38,7 +38,10 @@ describe('PointNet', () => {
   it('predicts probabilities for any point count (dynamic N)', () => {
     const layout = modelLayout(loadPreset('lite'), 4);
     const model = PointNet.create(layout, initialWeights(layout, 7));
-    for (const [b, n] of [[2, 1024], [1, 2500]] as const) {
+    for (const [b, n] of [
+      [2, 1024],
+      [1, 2500],
+    ] as const) {
       const x = randomCloud(b, n, n);
       const probs = model.predict(x);
       expect(probs.shape).toEqual([b, n, 4]);

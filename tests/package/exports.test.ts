@@ -26,7 +26,10 @@ const buildConfig = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.build.json
 /** The source a build output comes from: dist/src/x.js and dist/src/x.d.ts come from src/x.ts. */
 function sourceOf(target: string): string {
   const rel = target.replace(/^\.\//, '');
-  expect(rel.startsWith(`${buildConfig.compilerOptions.outDir}/`), `${target} is not under ${buildConfig.compilerOptions.outDir}/`).toBe(true);
+  expect(
+    rel.startsWith(`${buildConfig.compilerOptions.outDir}/`),
+    `${target} is not under ${buildConfig.compilerOptions.outDir}/`,
+  ).toBe(true);
   return rel.slice(buildConfig.compilerOptions.outDir.length + 1).replace(/(\.d\.ts|\.js)$/, '.ts');
 }
 
@@ -36,7 +39,12 @@ function shipped(path: string): boolean {
 }
 
 const targets = Object.entries(manifest.exports).flatMap(([face, t]) =>
-  typeof t === 'string' ? [{ face, target: t }] : [{ face, target: t.types }, { face, target: t.default }],
+  typeof t === 'string'
+    ? [{ face, target: t }]
+    : [
+        { face, target: t.types },
+        { face, target: t.default },
+      ],
 );
 
 describe('package.json', () => {
@@ -53,20 +61,28 @@ describe('package.json', () => {
     for (const { face, target } of targets) {
       if (target === './package.json') continue;
       const source = sourceOf(target);
-      expect(existsSync(join(REPO_ROOT, source)), `${face}: ${target} would come from ${source}, which does not exist`).toBe(true);
-      expect(buildConfig.include.some((dir) => source.startsWith(`${dir}/`)), `${source} is outside tsconfig.build.json's include`).toBe(true);
+      expect(
+        existsSync(join(REPO_ROOT, source)),
+        `${face}: ${target} would come from ${source}, which does not exist`,
+      ).toBe(true);
+      expect(
+        buildConfig.include.some((dir) => source.startsWith(`${dir}/`)),
+        `${source} is outside tsconfig.build.json's include`,
+      ).toBe(true);
     }
     expect(sourceOf(manifest.types)).toBe(sourceOf((manifest.exports['.'] as { default: string }).default));
   });
 
   it('ships every export target, the binary and the models, and no sources or tests', () => {
-    for (const { face, target } of targets) if (target !== './package.json') expect(shipped(target), `${face}: ${target}`).toBe(true);
+    for (const { face, target } of targets)
+      if (target !== './package.json') expect(shipped(target), `${face}: ${target}`).toBe(true);
     for (const bin of Object.values(manifest.bin)) {
       expect(existsSync(join(REPO_ROOT, bin)), bin).toBe(true);
       expect(shipped(bin), bin).toBe(true);
     }
     expect(shipped('models/airplane.onnx')).toBe(true);
-    for (const dir of ['src', 'tests', 'bench', 'exporters', 'runtime']) expect(shipped(`${dir}/x.ts`), dir).toBe(false);
+    for (const dir of ['src', 'tests', 'bench', 'exporters', 'runtime'])
+      expect(shipped(`${dir}/x.ts`), dir).toBe(false);
   });
 
   it('runs the build from the installed binary: its dist entry comes from src/cli/main.ts', () => {

@@ -33,7 +33,9 @@ const browserProblem = await chromiumProblem();
 if (browserProblem) console.warn(`parity test: browser rows skipped: ${browserProblem}`);
 
 function copyWeights(weights: WeightMap): WeightMap {
-  return new Map([...weights].map(([name, w]) => [name, { ...w, shape: [...w.shape], data: Float32Array.from(w.data) }]));
+  return new Map(
+    [...weights].map(([name, w]) => [name, { ...w, shape: [...w.shape], data: Float32Array.from(w.data) }]),
+  );
 }
 
 function row(rows: ParityRow[], runtime: string): ParityRow {
@@ -67,7 +69,12 @@ describe('runParity', () => {
   });
 
   it('every runtime present matches TF.js within tolerance', async () => {
-    const rows = await runParity({ checkpoint, clouds, tfBackends: ['cpu', 'wasm'], browser: browserProblem === undefined });
+    const rows = await runParity({
+      checkpoint,
+      clouds,
+      tfBackends: ['cpu', 'wasm'],
+      browser: browserProblem === undefined,
+    });
     console.log(formatParityTable(rows));
     const reference = row(rows, 'TF.js cpu');
     expect(reference.status).toBe('reference');

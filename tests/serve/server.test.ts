@@ -170,7 +170,9 @@ describe('pnet serve', () => {
   });
 
   it('fails with NOT_FOUND for a model that does not exist, and BAD_ARGUMENT for a taken port', async () => {
-    await expect(startServer({ model: join(dir, 'missing.onnx'), port: 0 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(startServer({ model: join(dir, 'missing.onnx'), port: 0 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     const port = Number(new URL(server.url).port);
     const taken = startServer({ model: modelPath, port });
     await expect(taken).rejects.toBeInstanceOf(PnetError);

@@ -5,8 +5,8 @@ import { train, type TrainOptions } from '../../src/train/index.ts';
 import { readCheckpoint } from '../../src/checkpoint/format.ts';
 
 const runs = syntheticRunsFolder('pnet-parallel-train-', 1);
-const base = (out: string, workers: number): TrainOptions => runs.options(out, { learningRate: 0.003, epochs: 1, workers });
-
+const base = (out: string, workers: number): TrainOptions =>
+  runs.options(out, { learningRate: 0.003, epochs: 1, workers });
 
 /** Betas whose exact gradient is 0 (see parallel.test.ts): Adam turns their rounding noise into full-size steps. */
 const NOISE_ONLY = /^(input_tnet\/conv3|feature_tnet\/conv3|features\/conv5)\/bn\/beta$/;
@@ -58,6 +58,9 @@ describe('train --workers', () => {
   }, 180_000);
 
   it('refuses more workers than clouds per batch, naming the option', async () => {
-    await expect(train({ ...base(join(runs.dir, 'too-many'), 5) })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/--workers 5/) });
+    await expect(train({ ...base(join(runs.dir, 'too-many'), 5) })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: expect.stringMatching(/--workers 5/),
+    });
   });
 });

@@ -110,13 +110,18 @@ describe('data-parallel training steps', () => {
     // Learning rate 0: the weights stay put and Adam's first moment is 0.1 × the gradient.
     const { one, two } = await trainBoth(batches.slice(0, 1), 0);
     expect(Math.abs(two.results[0]!.loss - one.results[0]!.loss)).toBeLessThan(1e-5 * one.results[0]!.loss);
-    expect(Math.abs(two.results[0]!.crossEntropy - one.results[0]!.crossEntropy)).toBeLessThan(1e-5 * one.results[0]!.crossEntropy);
+    expect(Math.abs(two.results[0]!.crossEntropy - one.results[0]!.crossEntropy)).toBeLessThan(
+      1e-5 * one.results[0]!.crossEntropy,
+    );
     expect(argmaxRows(two.results[0]!.scores, CLASSES)).toEqual(argmaxRows(one.results[0]!.scores, CLASSES));
     const m1 = one.optimizer.getState().filter((t) => t.name.startsWith('optimizer/adam/m/'));
     const m2 = two.optimizer.getState().filter((t) => t.name.startsWith('optimizer/adam/m/'));
     const typical = Math.sqrt(m1.reduce((s, t) => s + norm(t.data) ** 2, 0) / m1.length);
     for (let i = 0; i < m1.length; i++) {
-      expect(distance(m2[i]!.data, m1[i]!.data) / Math.max(norm(m1[i]!.data), typical * 1e-2), m1[i]!.name).toBeLessThan(1e-4);
+      expect(
+        distance(m2[i]!.data, m1[i]!.data) / Math.max(norm(m1[i]!.data), typical * 1e-2),
+        m1[i]!.name,
+      ).toBeLessThan(1e-4);
     }
     // Moving statistics are updated from the batch statistics: those of all five clouds, not of one shard.
     const w1 = one.model.getWeights();

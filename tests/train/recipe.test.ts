@@ -8,10 +8,14 @@ describe('training recipe defaults', () => {
     const lite = withDefaults({ preset: 'lite', data: 'd', categories: ['Airplane'] });
     expect(lite.epochs).toBe(PRESET_TRAIN_DEFAULTS.lite.epochs);
     expect(lite.lrSchedule).toBe('cosine');
-    expect(withDefaults({ preset: 'lite', epochs: 3, lrSchedule: 'step', data: 'd', categories: ['A'] })).toMatchObject({ epochs: 3, lrSchedule: 'step' });
+    expect(withDefaults({ preset: 'lite', epochs: 3, lrSchedule: 'step', data: 'd', categories: ['A'] })).toMatchObject(
+      { epochs: 3, lrSchedule: 'step' },
+    );
     const keras = withDefaults({ data: 'd', categories: ['Airplane'] });
     expect(keras).toMatchObject({ preset: 'keras', epochs: TRAIN_DEFAULTS.epochs, lrSchedule: 'step' });
-    expect(withDefaults({ preset: 'lite', epochs: undefined, data: 'd', categories: ['A'] }).epochs).toBe(PRESET_TRAIN_DEFAULTS.lite.epochs);
+    expect(withDefaults({ preset: 'lite', epochs: undefined, data: 'd', categories: ['A'] }).epochs).toBe(
+      PRESET_TRAIN_DEFAULTS.lite.epochs,
+    );
   });
 
   it('refuses recipe values that make no sense', () => {

@@ -9,12 +9,16 @@ import { readCheckpoint } from '../../src/checkpoint/format.ts';
 const runs = syntheticRunsFolder('pnet-run-safety-', 2);
 const base = (out: string): TrainOptions => runs.options(out, { points: 64, seed: 5 });
 
-
 describe('run directory safety', () => {
   it('stops with DIVERGED naming the step when the loss goes non-finite, and writes no NaN checkpoint', async () => {
     const out = join(runs.dir, 'run-diverge');
     const err = await train({ ...base(out), epochs: 3, learningRate: 1e30 }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'DIVERGED', message: expect.stringMatching(/training stopped at step \d+ \(epoch \d+, batch \d+\): non-finite (loss|gradient)/) });
+    expect(err).toMatchObject({
+      code: 'DIVERGED',
+      message: expect.stringMatching(
+        /training stopped at step \d+ \(epoch \d+, batch \d+\): non-finite (loss|gradient)/,
+      ),
+    });
     for (const f of ['best.ckpt', 'last.ckpt']) {
       if (!existsSync(join(out, f))) continue;
       const ckpt = await readCheckpoint(join(out, f));
@@ -29,7 +33,10 @@ describe('run directory safety', () => {
     const killed = join(runs.dir, 'run-killed');
     await train({ ...base(killed), epochs: 1 });
     await rm(join(killed, 'last.ckpt')); // as if killed between the best.ckpt and last.ckpt writes
-    await expect(train({ ...base(killed), epochs: 1 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: /already holds a run/ });
+    await expect(train({ ...base(killed), epochs: 1 })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: /already holds a run/,
+    });
     const best = await readFile(join(killed, 'best.ckpt'));
     expect(best.length).toBeGreaterThan(0);
     await train({ ...QUIET, out: killed, resume: true, epochs: 2 });

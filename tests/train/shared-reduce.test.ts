@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { abortReductions, allocateReduceBuffers, resetReductions, SharedReducer } from '../../src/train/parallel/shared-reduce.ts';
+import {
+  abortReductions,
+  allocateReduceBuffers,
+  resetReductions,
+  SharedReducer,
+} from '../../src/train/parallel/shared-reduce.ts';
 
 describe('shared-memory reductions', () => {
   it('give a lone worker its own values back, through both regions', () => {
@@ -16,7 +21,9 @@ describe('shared-memory reductions', () => {
     // Rank 0 of two: without the abort flag this would wait for rank 1 forever.
     const reducer = new SharedReducer(buffers, 0, 2);
     abortReductions(buffers);
-    expect(() => reducer.allReduce(Float32Array.from([1]))).toThrow(expect.objectContaining({ code: 'PARTIAL_FAILURE' }));
+    expect(() => reducer.allReduce(Float32Array.from([1]))).toThrow(
+      expect.objectContaining({ code: 'PARTIAL_FAILURE' }),
+    );
     resetReductions(buffers);
     expect(new SharedReducer(buffers, 0, 1).allReduce(Float32Array.from([4]))).toEqual(Float32Array.from([4]));
   });

@@ -33,7 +33,18 @@ export function syntheticRunsFolder(prefix: string, seed: number): SyntheticRuns
       return join(dir, 'data');
     },
     options(out, overrides = {}) {
-      return { ...QUIET, data: join(dir, 'data'), categories: ['Airplane'], preset: 'lite', points: 128, batchSize: 4, backend: 'cpu', seed: 3, out, ...overrides };
+      return {
+        ...QUIET,
+        data: join(dir, 'data'),
+        categories: ['Airplane'],
+        preset: 'lite',
+        points: 128,
+        batchSize: 4,
+        backend: 'cpu',
+        seed: 3,
+        out,
+        ...overrides,
+      };
     },
   };
 }

@@ -10,7 +10,6 @@ import { readCheckpoint } from '../../src/checkpoint/format.ts';
 const runs = syntheticRunsFolder('pnet-train-', 1);
 const base = (out: string): TrainOptions => runs.options(out);
 
-
 describe('train', () => {
   it('lowers the loss on a few synthetic airplanes and writes the run directory', async () => {
     const out = join(runs.dir, 'run-loss');
@@ -18,11 +17,16 @@ describe('train', () => {
     expect(result.epochsCompleted).toBe(4);
     const losses = result.history.map((h) => h.train_loss);
     expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.9);
-    for (const f of ['config.json', 'metrics.jsonl', 'metrics.csv', 'curves.svg', 'best.ckpt', 'last.ckpt']) expect(existsSync(join(out, f)), f).toBe(true);
-    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    for (const f of ['config.json', 'metrics.jsonl', 'metrics.csv', 'curves.svg', 'best.ckpt', 'last.ckpt'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatchObject({ epoch: 1 });
-    for (const key of ['train_loss', 'val_loss', 'train_accuracy', 'val_accuracy', 'miou', 'val_class_miou']) expect(typeof lines[0][key]).toBe('number');
+    for (const key of ['train_loss', 'val_loss', 'train_accuracy', 'val_accuracy', 'miou', 'val_class_miou'])
+      expect(typeof lines[0][key]).toBe('number');
     // One category: its instance mIoU is the class mIoU.
     expect(lines[0].val_class_miou).toBeCloseTo(lines[0].val_miou, 12);
     expect(await readFile(join(out, 'curves.svg'), 'utf8')).toMatch(/^<svg/);
@@ -53,7 +57,10 @@ describe('train', () => {
     await train({ ...base(out), epochs: 1 });
     const file = join(out, 'last.ckpt');
     await truncate(file, (await stat(file)).size - 100);
-    await expect(loadPointNetFromCheckpoint(file)).rejects.toMatchObject({ code: 'BAD_CHECKPOINT', message: expect.stringMatching(/truncated or damaged/) });
+    await expect(loadPointNetFromCheckpoint(file)).rejects.toMatchObject({
+      code: 'BAD_CHECKPOINT',
+      message: expect.stringMatching(/truncated or damaged/),
+    });
     await expect(train({ ...QUIET, out, resume: true })).rejects.toMatchObject({ code: 'BAD_CHECKPOINT' });
   }, 60_000);
 });

@@ -21,7 +21,9 @@ describe('wasm heap guard', () => {
   it('counts the share of each worker: keras 32 × 1024 fits on two workers, not on one', () => {
     const keras = loadPreset('keras');
     expect(() => checkWasmMemory(keras, 32, 1024, 2)).not.toThrow();
-    expect(() => checkWasmMemory(keras, 33, 1024, 2)).toThrow(/keras step of 33 × 1024 points \(17 per worker on 2 workers\)/);
+    expect(() => checkWasmMemory(keras, 33, 1024, 2)).toThrow(
+      /keras step of 33 × 1024 points \(17 per worker on 2 workers\)/,
+    );
     let remedy = '';
     try {
       checkWasmMemory(keras, 64, 1024, 2);

@@ -101,7 +101,8 @@ function fitUnitSphere(xyz: Float32Array): Float32Array {
   const c = [0, 0, 0];
   for (let i = 0; i < xyz.length; i++) c[i % 3]! += xyz[i]! / n;
   let r = 0;
-  for (let i = 0; i < n; i++) r = Math.max(r, Math.hypot(xyz[i * 3]! - c[0]!, xyz[i * 3 + 1]! - c[1]!, xyz[i * 3 + 2]! - c[2]!));
+  for (let i = 0; i < n; i++)
+    r = Math.max(r, Math.hypot(xyz[i * 3]! - c[0]!, xyz[i * 3 + 1]! - c[1]!, xyz[i * 3 + 2]! - c[2]!));
   const out = new Float32Array(xyz.length);
   for (let i = 0; i < xyz.length; i++) out[i] = (xyz[i]! - c[i % 3]!) / (r || 1);
   return out;

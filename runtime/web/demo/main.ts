@@ -63,7 +63,10 @@ async function loadConfig(): Promise<DemoConfig> {
   } catch {
     // Served by something other than `pnet serve`: fall through to the hint.
   }
-  return { model: null, help: 'Open this page with ?model=URL of a pnet .onnx file, or run `npx pnet serve --model model.onnx`.' };
+  return {
+    model: null,
+    help: 'Open this page with ?model=URL of a pnet .onnx file, or run `npx pnet serve --model model.onnx`.',
+  };
 }
 
 async function loadModel(source: string | Uint8Array, name: string): Promise<void> {
@@ -92,7 +95,10 @@ async function loadModel(source: string | Uint8Array, name: string): Promise<voi
   const fallback = $('fallback-reason');
   fallback.hidden = segmenter.fallbacks.length === 0;
   fallback.textContent = segmenter.fallbacks
-    .map((f) => `${f.executionProvider === 'webgpu' ? 'WebGPU' : f.executionProvider} unavailable, using ${ep === 'webgpu' ? 'WebGPU' : 'WASM'}: ${f.reason}`)
+    .map(
+      (f) =>
+        `${f.executionProvider === 'webgpu' ? 'WebGPU' : f.executionProvider} unavailable, using ${ep === 'webgpu' ? 'WebGPU' : 'WASM'}: ${f.reason}`,
+    )
     .join(' · ');
   setState('ready');
 }
@@ -122,7 +128,9 @@ async function showCloud(name: string, xyz: Float32Array, category?: string): Pr
   viewer.show(kept);
   $('cloud-name').textContent = name;
   $('cloud-points').textContent =
-    kept.length === xyz.length ? `${total.toLocaleString()} points` : `${(kept.length / 3).toLocaleString()} of ${total.toLocaleString()} points`;
+    kept.length === xyz.length
+      ? `${total.toLocaleString()} points`
+      : `${(kept.length / 3).toLocaleString()} of ${total.toLocaleString()} points`;
   renderLegend(undefined);
   $('latency').textContent = '—';
   if (segmenter) await segment();
@@ -138,7 +146,8 @@ async function segment(): Promise<void> {
     renderLegend(result);
     $('latency').textContent = formatMs(result.ms);
     runs++;
-    $('latency-label').textContent = runs === 1 && segmenter.executionProvider === 'webgpu' ? 'First run (+ shaders)' : 'Inference';
+    $('latency-label').textContent =
+      runs === 1 && segmenter.executionProvider === 'webgpu' ? 'First run (+ shaders)' : 'Inference';
     $('rerun').hidden = false;
     setState('segmented');
   } finally {
@@ -177,7 +186,8 @@ function renderLegend(result: WebSegmentResult | undefined): void {
     const share = counts[i]! / result.numPoints;
     const li = document.createElement('li');
     li.className = 'part';
-    li.innerHTML = '<span class="swatch"></span><span class="part-name"></span><span class="part-count"></span><span class="bar"><i></i></span>';
+    li.innerHTML =
+      '<span class="swatch"></span><span class="part-name"></span><span class="part-count"></span><span class="bar"><i></i></span>';
     (li.querySelector('.swatch') as HTMLElement).style.background = result.colors[i]!;
     li.querySelector('.part-name')!.textContent = name;
     li.querySelector('.part-count')!.textContent = `${counts[i]!.toLocaleString()} · ${(share * 100).toFixed(1)}%`;
@@ -208,7 +218,11 @@ async function openSample(sample: Sample, chip: HTMLElement): Promise<void> {
   chip.classList.add('active');
   const response = await fetch(`./samples/${sample.file}`);
   if (!response.ok) throw new Error(`could not load sample ${sample.file}: HTTP ${response.status}`);
-  await showCloud(`${sample.name} · ${sampleTag(sample)}`, parseCloudFile(sample.file, new Uint8Array(await response.arrayBuffer())), sample.category);
+  await showCloud(
+    `${sample.name} · ${sampleTag(sample)}`,
+    parseCloudFile(sample.file, new Uint8Array(await response.arrayBuffer())),
+    sample.category,
+  );
 }
 
 /** Runs a UI action, turning any failure into a visible message instead of an unhandled rejection. */

@@ -29,9 +29,14 @@ async function fetchAction(a: DataArgs): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
-  const r = await fetchDataset({ dest: a.dest ?? 'data', url: a.url, from: a.from, sha256: a.sha256, force: a.force, signal: abort.signal }).finally(() =>
-    process.off('SIGINT', onSigint),
-  );
+  const r = await fetchDataset({
+    dest: a.dest ?? 'data',
+    url: a.url,
+    from: a.from,
+    sha256: a.sha256,
+    force: a.force,
+    signal: abort.signal,
+  }).finally(() => process.off('SIGINT', onSigint));
   const how = r.skipped
     ? 'already there'
     : `${(r.bytes / 1e6).toFixed(1)} MB archive${a.from ? ` ${r.archive}, verified` : r.resumed ? ', resumed' : ''}`;
@@ -59,7 +64,11 @@ async function checkAction(a: DataArgs): Promise<number> {
   console.log(a.json ? JSON.stringify(report, null, 2) : formatCheckReport(report));
   // A check that loaded nothing has checked nothing: that is a failure even without --strict.
   if (report.clouds === 0) {
-    throw new PnetError('BAD_INPUT', `no clouds loaded${report.problems.length > 0 ? ' (see the problems above)' : ''}`, { file: a.dir });
+    throw new PnetError(
+      'BAD_INPUT',
+      `no clouds loaded${report.problems.length > 0 ? ' (see the problems above)' : ''}`,
+      { file: a.dir },
+    );
   }
   return a.strict && report.problems.length > 0 ? 1 : 0;
 }
@@ -73,20 +82,32 @@ export const dataCommand: PnetCommand<DataArgs> = {
       .option('url', { type: 'string', describe: 'fetch: archive URL (default: the ShapeNet part archive)' })
       .option('from', {
         type: 'string',
-        describe: 'fetch: a .zip you already have (e.g. the benchmark archive): verified and extracted into --dest, left in place',
+        describe:
+          'fetch: a .zip you already have (e.g. the benchmark archive): verified and extracted into --dest, left in place',
       })
       .option('sha256', { type: 'string', describe: 'fetch: expected sha256 of the archive' })
       .option('out', { type: 'string', describe: 'synth: output directory' })
       .option('count', { type: 'number', describe: 'synth: number of clouds', default: 200 })
       .option('seed', { type: 'number', describe: 'synth: random seed', default: 1 })
       .option('force', { type: 'boolean', describe: 'replace existing data', default: false })
-      .option('category', { type: 'string', array: true, describe: 'check: categories to load (names from metadata)', coerce: parseCategories })
-      .option('strict', { type: 'boolean', describe: 'check: exit non-zero on any problem (first bad file is fatal)', default: false })
+      .option('category', {
+        type: 'string',
+        array: true,
+        describe: 'check: categories to load (names from metadata)',
+        coerce: parseCategories,
+      })
+      .option('strict', {
+        type: 'boolean',
+        describe: 'check: exit non-zero on any problem (first bad file is fatal)',
+        default: false,
+      })
       .option('json', { type: 'boolean', describe: 'check: print the report as JSON', default: false })
       .check((a) => {
         if (a.action === 'synth' && !a.out) throw new PnetError('BAD_ARGUMENT', 'data synth needs --out DIR');
-        if (a.from !== undefined && a.url !== undefined) throw new PnetError('BAD_ARGUMENT', '--from and --url both name an archive; pass one of them');
-        if (a.action === 'check' && !a.dir) throw new PnetError('BAD_ARGUMENT', 'data check needs the dataset directory');
+        if (a.from !== undefined && a.url !== undefined)
+          throw new PnetError('BAD_ARGUMENT', '--from and --url both name an archive; pass one of them');
+        if (a.action === 'check' && !a.dir)
+          throw new PnetError('BAD_ARGUMENT', 'data check needs the dataset directory');
         return true;
       })
       .example('$0 data synth --out data/synth --count 200', 'write 200 SYNTHETIC labelled airplanes')

@@ -26,7 +26,10 @@ export const doctorCommand: PnetCommand<DoctorArgs> = {
   builder: (y: Argv) =>
     y
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
-      .example('$0 doctor', 'list backends and execution providers with how to get the missing ones') as unknown as Argv<DoctorArgs>,
+      .example(
+        '$0 doctor',
+        'list backends and execution providers with how to get the missing ones',
+      ) as unknown as Argv<DoctorArgs>,
   handler: async ({ json }) => {
     const chromium = findChromium();
     const sections: Record<string, Check[]> = {
@@ -36,7 +39,11 @@ export const doctorCommand: PnetCommand<DoctorArgs> = {
       'browser (web tests, demo)': [
         chromium
           ? { name: 'chromium', available: true, detail: chromium }
-          : { name: 'chromium', available: false, detail: 'not found; install with: apt-get install -y chromium (or set PNET_CHROMIUM)' },
+          : {
+              name: 'chromium',
+              available: false,
+              detail: 'not found; install with: apt-get install -y chromium (or set PNET_CHROMIUM)',
+            },
       ],
     };
     if (json) {

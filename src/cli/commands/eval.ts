@@ -22,9 +22,17 @@ interface EvalArgs {
 export const evalCommand: PnetCommand<EvalArgs> = {
   builder: (y: Argv) =>
     y
-      .positional('model', { type: 'string', demandOption: true, describe: 'run directory (uses best.ckpt) or .ckpt file' })
+      .positional('model', {
+        type: 'string',
+        demandOption: true,
+        describe: 'run directory (uses best.ckpt) or .ckpt file',
+      })
       .option('data', { type: 'string', demandOption: true, describe: 'dataset directory' })
-      .option('category', { type: 'string', array: true, describe: 'categories (default: those the model was trained on)' })
+      .option('category', {
+        type: 'string',
+        array: true,
+        describe: 'categories (default: those the model was trained on)',
+      })
       .option('points', { type: 'number', describe: 'points sampled per cloud (default: the training count)' })
       .option('all-points', {
         type: 'boolean',
@@ -34,21 +42,40 @@ export const evalCommand: PnetCommand<EvalArgs> = {
       .option('split', {
         choices: EVAL_SPLITS,
         default: 'all' as const,
-        describe: 'which clouds: all, or the train/val split the run used (official lists when the dataset has them) or the official test list',
+        describe:
+          'which clouds: all, or the train/val split the run used (official lists when the dataset has them) or the official test list',
       })
       .option('max-clouds', { type: 'number', describe: 'evaluate at most this many clouds' })
-      .option('backend', { type: 'string', choices: ['auto', ...BACKEND_NAMES], default: 'auto', describe: 'TF.js backend' })
-      .option('workers', { type: 'number', describe: 'threads the clouds are split across (default: every core on wasm, else 1)' })
+      .option('backend', {
+        type: 'string',
+        choices: ['auto', ...BACKEND_NAMES],
+        default: 'auto',
+        describe: 'TF.js backend',
+      })
+      .option('workers', {
+        type: 'number',
+        describe: 'threads the clouds are split across (default: every core on wasm, else 1)',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
       .option('record', {
         type: 'boolean',
         default: false,
-        describe: 'write the figures into the checkpoint, so `pnet export` puts them in the model\'s metadata (pnet.metrics)',
+        describe:
+          "write the figures into the checkpoint, so `pnet export` puts them in the model's metadata (pnet.metrics)",
       })
       .example('$0 eval runs/plane --data data/ --category Airplane', 'score the best checkpoint of a run')
-      .example('$0 eval runs/plane --data data/ --split val --all-points', 'the val split, every original point: the figures to compare with the PointNet paper')
-      .example('$0 eval runs/plane --data data/ --split val --all-points --record', 'score, then keep the figures with best.ckpt for the export')
-      .example('$0 eval runs/plane/last.ckpt --data data/ --json', 'machine-readable report') as unknown as Argv<EvalArgs>,
+      .example(
+        '$0 eval runs/plane --data data/ --split val --all-points',
+        'the val split, every original point: the figures to compare with the PointNet paper',
+      )
+      .example(
+        '$0 eval runs/plane --data data/ --split val --all-points --record',
+        'score, then keep the figures with best.ckpt for the export',
+      )
+      .example(
+        '$0 eval runs/plane/last.ckpt --data data/ --json',
+        'machine-readable report',
+      ) as unknown as Argv<EvalArgs>,
   handler: async (args) => {
     try {
       const backend = await selectBackend(args.backend as BackendRequest);
@@ -64,7 +91,11 @@ export const evalCommand: PnetCommand<EvalArgs> = {
         backend: backend.name,
         workers: args.workers,
       });
-      console.log(args.json ? JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) : formatEvalReport(report));
+      console.log(
+        args.json
+          ? JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)
+          : formatEvalReport(report),
+      );
       if (args.record) {
         const added = await recordEvalInCheckpoint(report);
         process.stderr.write(`recorded ${Object.keys(added).length} figures in ${report.checkpoint}\n`);

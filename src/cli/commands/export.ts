@@ -108,7 +108,8 @@ export const exportCommand: PnetCommand<ExportArgs> = {
       .version(false)
       .option('triton', {
         type: 'string',
-        describe: 'write the model into this Triton model repository: <dir>/<name>/config.pbtxt, labels.txt, <version>/model.onnx',
+        describe:
+          'write the model into this Triton model repository: <dir>/<name>/config.pbtxt, labels.txt, <version>/model.onnx',
       })
       .option('name', { type: 'string', describe: 'Triton model name (default: pnet_<category>, e.g. pnet_airplane)' })
       .option('version', { type: 'number', describe: 'Triton model version folder (default 1)' })
@@ -118,7 +119,8 @@ export const exportCommand: PnetCommand<ExportArgs> = {
       })
       .option('points', {
         type: 'number',
-        describe: 'serve a fixed point count so every request batches (clients resample); default: any count, exact labels',
+        describe:
+          'serve a fixed point count so every request batches (clients resample); default: any count, exact labels',
       })
       .option('instance-kind', { choices: INSTANCE_KINDS, describe: 'where Triton runs the model (default gpu)' })
       .option('instances', { type: 'number', describe: 'model instances (per GPU for gpu; default 1)' })
@@ -126,7 +128,10 @@ export const exportCommand: PnetCommand<ExportArgs> = {
       .example('$0 export runs/airplane --onnx airplane.onnx', 'export the best checkpoint of a run')
       .example('$0 export runs/airplane/last.ckpt --onnx airplane.fp16.onnx --fp16', 'half-precision variant')
       .example('$0 export runs/airplane --onnx raw.onnx --no-normalize', 'graph without built-in preprocessing')
-      .example('$0 export runs/airplane --triton repo', 'Triton model repository entry repo/pnet_airplane (any point count)')
+      .example(
+        '$0 export runs/airplane --triton repo',
+        'Triton model repository entry repo/pnet_airplane (any point count)',
+      )
       .example(
         '$0 export runs/airplane --triton repo --points 2048 --max-batch 32 --version 2',
         'fixed point count: Triton batches every request',
@@ -158,11 +163,17 @@ export const exportCommand: PnetCommand<ExportArgs> = {
       report ??= r.onnx;
       repository = r.triton;
     }
-    const parity = args.fp16 ? await measureFp16Parity(checkpoint, await readFile(report!.path), args.normalize) : undefined;
+    const parity = args.fp16
+      ? await measureFp16Parity(checkpoint, await readFile(report!.path), args.normalize)
+      : undefined;
     if (args.json) {
       const tritonJson = repository && { ...repository, config: undefined, labels: repository.config.classes };
       console.log(
-        JSON.stringify({ ...report, ...(tritonJson && { triton: tritonJson }), ...(parity && { fp16Parity: parity }) }, null, 2),
+        JSON.stringify(
+          { ...report, ...(tritonJson && { triton: tritonJson }), ...(parity && { fp16Parity: parity }) },
+          null,
+          2,
+        ),
       );
     } else {
       console.log(formatExportReport(report!));

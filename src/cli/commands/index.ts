@@ -19,7 +19,8 @@ export const commands: CommandEntry[] = [
   },
   {
     command: 'eval <model>',
-    describe: 'Evaluate a run directory or checkpoint by the ShapeNet part protocol: accuracy, instance/class mIoU, per-part IoU, confusion matrix',
+    describe:
+      'Evaluate a run directory or checkpoint by the ShapeNet part protocol: accuracy, instance/class mIoU, per-part IoU, confusion matrix',
     load: () => import('./eval.ts'),
   },
   {
@@ -39,7 +40,8 @@ export const commands: CommandEntry[] = [
   },
   {
     command: 'parity [source]',
-    describe: 'Check that every runtime (TF.js backends, onnxruntime-node, onnxruntime-web in Node and Chromium) gives the same answers',
+    describe:
+      'Check that every runtime (TF.js backends, onnxruntime-node, onnxruntime-web in Node and Chromium) gives the same answers',
     load: () => import('./parity.ts'),
   },
   {

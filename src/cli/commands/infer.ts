@@ -1,7 +1,14 @@
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
 import { DEFAULT_MAX_BATCH, NODE_EXECUTION_PROVIDERS } from '../../../runtime/node/index.ts';
-import { EXIT_PARTIAL_FAILURE, INFER_FORMATS, inferFiles, OUTPUTS_MANIFEST, reportInfer, type InferOptions } from '../../infer/index.ts';
+import {
+  EXIT_PARTIAL_FAILURE,
+  INFER_FORMATS,
+  inferFiles,
+  OUTPUTS_MANIFEST,
+  reportInfer,
+  type InferOptions,
+} from '../../infer/index.ts';
 
 export type InferArgs = InferOptions;
 
@@ -22,15 +29,26 @@ export const inferCommand: PnetCommand<InferArgs> = {
         choices: ['cpu'] as const,
         describe: 'run on this EP (and say so) when --ep cannot run here, instead of failing',
       })
-      .option('out', { type: 'string', default: 'out/infer', describe: 'output folder (mirrors the inputs\' folders)' })
+      .option('out', { type: 'string', default: 'out/infer', describe: "output folder (mirrors the inputs' folders)" })
       .option('format', {
         choices: INFER_FORMATS,
         default: 'seg' as const,
         describe: 'seg: one label per line; ply: cloud coloured by part with a label property; json: labels + classes',
       })
-      .option('ply-encoding', { choices: ['ascii', 'binary'] as const, default: 'binary' as const, describe: 'PLY body encoding' })
-      .option('batch', { type: 'number', default: DEFAULT_MAX_BATCH, describe: 'most clouds of equal size per model run' })
-      .option('threads', { type: 'number', describe: 'CPU threads per operator (default: all cores, shared out among --workers)' })
+      .option('ply-encoding', {
+        choices: ['ascii', 'binary'] as const,
+        default: 'binary' as const,
+        describe: 'PLY body encoding',
+      })
+      .option('batch', {
+        type: 'number',
+        default: DEFAULT_MAX_BATCH,
+        describe: 'most clouds of equal size per model run',
+      })
+      .option('threads', {
+        type: 'number',
+        describe: 'CPU threads per operator (default: all cores, shared out among --workers)',
+      })
       .option('workers', {
         type: 'number',
         default: 1,
@@ -42,21 +60,31 @@ export const inferCommand: PnetCommand<InferArgs> = {
         type: 'boolean',
         default: false,
         describe:
-          'score each cloud against its labels, found from its path: the benchmark\'s points_label/<id>.seg (1-based part ids), ' +
+          "score each cloud against its labels, found from its path: the benchmark's points_label/<id>.seg (1-based part ids), " +
           'PartAnnotation points_label/<part>/<id>.seg (0/1), else <name>.seg beside it (class indices); ' +
           'accuracy, instance mIoU and per-part IoU by the ShapeNet part protocol',
       })
-      .option('probabilities', { type: 'boolean', default: false, describe: 'json format: add per-point class probabilities' })
+      .option('probabilities', {
+        type: 'boolean',
+        default: false,
+        describe: 'json format: add per-point class probabilities',
+      })
       .option('force', {
         type: 'boolean',
         default: false,
         describe: `overwrite files in --out that pnet infer did not write (those it wrote are listed in --out/${OUTPUTS_MANIFEST})`,
       })
-      .example('$0 infer airplane.onnx clouds/ --out labels', 'label every .pts/.ply under clouds/ (one .seg per cloud)')
+      .example(
+        '$0 infer airplane.onnx clouds/ --out labels',
+        'label every .pts/.ply under clouds/ (one .seg per cloud)',
+      )
       .example("$0 infer airplane.onnx 'scans/**/*.pts' --format ply", 'coloured PLY files to open in MeshLab')
       .example('$0 infer airplane.onnx test/ --eval', 'also print accuracy and mIoU where labels exist')
       .example('$0 infer airplane.onnx clouds/ --workers 2', 'two worker threads read and label clouds in parallel')
-      .example('$0 infer airplane.onnx clouds/ --ep cuda --fallback cpu', 'use the GPU when it is set up (`pnet setup cuda`)')
+      .example(
+        '$0 infer airplane.onnx clouds/ --ep cuda --fallback cpu',
+        'use the GPU when it is set up (`pnet setup cuda`)',
+      )
       .epilogue(
         'Exit codes: 0 all clouds labelled; 1 nothing labelled (or a bad model/option); ' +
           `${EXIT_PARTIAL_FAILURE} some clouds failed (each is named on stderr), the rest were written.`,

@@ -20,7 +20,9 @@ function summary(rows: ParityRow[]): string {
   const count = (s: ParityRow['status']) => rows.filter((r) => r.status === s).length;
   const failed = rows.filter((r) => r.status === 'fail').map((r) => r.runtime);
   const head = `${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`;
-  return failed.length === 0 ? `${head}: every runtime that ran matches TF.js within tolerance` : `${head}: ${failed.join(', ')} outside tolerance`;
+  return failed.length === 0
+    ? `${head}: every runtime that ran matches TF.js within tolerance`
+    : `${head}: ${failed.join(', ')} outside tolerance`;
 }
 
 export const parityCommand: PnetCommand<ParityArgs> = {
@@ -28,24 +30,44 @@ export const parityCommand: PnetCommand<ParityArgs> = {
     y
       .positional('source', {
         type: 'string',
-        describe: 'run directory (best.ckpt, else last.ckpt) or checkpoint; default: a deterministic random-weight lite model',
+        describe:
+          'run directory (best.ckpt, else last.ckpt) or checkpoint; default: a deterministic random-weight lite model',
       })
       .option('model', { type: 'string', describe: 'ONNX file to check (default: a fresh export of the checkpoint)' })
-      .option('data', { type: 'string', describe: 'dataset folder to take clouds from (default: the real ShapeNet clouds shipped as demo samples)' })
+      .option('data', {
+        type: 'string',
+        describe: 'dataset folder to take clouds from (default: the real ShapeNet clouds shipped as demo samples)',
+      })
       .option('clouds', { type: 'number', default: 4, describe: 'how many clouds to run' })
-      .option('browser', { type: 'boolean', default: true, describe: 'run the Chromium rows (--no-browser skips them)' })
-      .option('tf-backend', { type: 'string', array: true, describe: 'TF.js backends to run (default: every one present; cpu is the reference)' })
+      .option('browser', {
+        type: 'boolean',
+        default: true,
+        describe: 'run the Chromium rows (--no-browser skips them)',
+      })
+      .option('tf-backend', {
+        type: 'string',
+        array: true,
+        describe: 'TF.js backends to run (default: every one present; cpu is the reference)',
+      })
       .option('markdown', { type: 'string', describe: 'also write the table to this Markdown file' })
       .example('$0 parity', 'random-weight model on the real sample clouds, every runtime present')
       .example('$0 parity runs/airplane --clouds 8 --markdown parity.md', 'a trained run, table saved')
-      .example('$0 parity runs/airplane/best.ckpt --model airplane.onnx --no-browser', 'check a given export, Node only') as Argv<ParityArgs>,
+      .example(
+        '$0 parity runs/airplane/best.ckpt --model airplane.onnx --no-browser',
+        'check a given export, Node only',
+      ) as Argv<ParityArgs>,
   async handler(args) {
     const checkpoint = args.source ? await resolveCheckpoint(args.source) : undefined;
     if (args.model && !checkpoint) {
-      throw new PnetError('BAD_ARGUMENT', '--model needs the checkpoint it was exported from', { remedy: 'pnet parity RUN_DIR --model M.onnx' });
+      throw new PnetError('BAD_ARGUMENT', '--model needs the checkpoint it was exported from', {
+        remedy: 'pnet parity RUN_DIR --model M.onnx',
+      });
     }
     const { clouds, source } = parityClouds({ dataDir: args.data, count: args.clouds });
-    const tfBackends = args.tfBackend?.flatMap((b) => b.split(',')).map((b) => b.trim()).filter(Boolean);
+    const tfBackends = args.tfBackend
+      ?.flatMap((b) => b.split(','))
+      .map((b) => b.trim())
+      .filter(Boolean);
     const modelLine = checkpoint
       ? `model: ${checkpoint}${args.model ? ` against ${args.model}` : ' (exported afresh)'}`
       : 'model: random weights (lite preset, seed 1), exported afresh';

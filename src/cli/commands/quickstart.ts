@@ -30,18 +30,35 @@ function step(n: number, title: string): void {
 export const quickstartCommand: PnetCommand<QuickstartArgs> = {
   builder: (y: Argv) =>
     y
-      .option('out', { type: 'string', default: 'pnet-quickstart', describe: 'folder for the data, run, model and outputs' })
+      .option('out', {
+        type: 'string',
+        default: 'pnet-quickstart',
+        describe: 'folder for the data, run, model and outputs',
+      })
       .option('clouds', { type: 'number', default: 160, describe: 'synthetic training clouds to generate' })
       .option('epochs', { type: 'number', default: 6, describe: 'training epochs (lite preset)' })
       .option('points', { type: 'number', default: 1024, describe: 'points sampled per cloud for training' })
       .option('holdout', { type: 'number', default: 8, describe: 'held-out clouds to label with the exported model' })
-      .option('backend', { type: 'string', default: 'auto', choices: ['auto', ...BACKEND_NAMES], describe: 'TF.js backend for training' })
+      .option('backend', {
+        type: 'string',
+        default: 'auto',
+        choices: ['auto', ...BACKEND_NAMES],
+        describe: 'TF.js backend for training',
+      })
       .option('seed', { type: 'number', default: 1, describe: 'seed for data and training' })
-      .option('browser', { type: 'boolean', default: true, describe: 'include headless-Chromium rows in the parity table (--no-browser to skip)' })
+      .option('browser', {
+        type: 'boolean',
+        default: true,
+        describe: 'include headless-Chromium rows in the parity table (--no-browser to skip)',
+      })
       .example('$0 quickstart', 'everything, with defaults (a few minutes on 2 cores)')
-      .example('$0 quickstart --epochs 2 --clouds 64 --no-browser', 'a faster, rougher run') as unknown as Argv<QuickstartArgs>,
+      .example(
+        '$0 quickstart --epochs 2 --clouds 64 --no-browser',
+        'a faster, rougher run',
+      ) as unknown as Argv<QuickstartArgs>,
   handler: async (a) => {
-    if (!Number.isInteger(a.holdout) || a.holdout < 1) throw new PnetError('BAD_ARGUMENT', `--holdout must be a positive integer, got ${a.holdout}`);
+    if (!Number.isInteger(a.holdout) || a.holdout < 1)
+      throw new PnetError('BAD_ARGUMENT', `--holdout must be a positive integer, got ${a.holdout}`);
     const out = resolve(a.out);
     const dataDir = join(out, 'data');
     const runDir = join(out, 'run');
@@ -54,19 +71,32 @@ export const quickstartCommand: PnetCommand<QuickstartArgs> = {
     step(2, `train: lite preset, ${a.epochs} epochs → ${runDir}`);
     const resume = existsSync(join(runDir, 'last.ckpt'));
     const trained = await train({
-      ...(resume ? { resume: true } : { data: dataDir, categories: [SYNTH_CATEGORY], preset: 'lite', points: a.points, seed: a.seed, batchSize: 16 }),
+      ...(resume
+        ? { resume: true }
+        : {
+            data: dataDir,
+            categories: [SYNTH_CATEGORY],
+            preset: 'lite',
+            points: a.points,
+            seed: a.seed,
+            batchSize: 16,
+          }),
       out: runDir,
       epochs: a.epochs,
       backend: a.backend as BackendRequest,
       progress: true,
     });
     releaseBackend();
-    process.stderr.write(`best val mIoU ${trained.best.valMiou.toFixed(3)} (epoch ${trained.best.epoch}) on ${trained.backend.name}\n`);
+    process.stderr.write(
+      `best val mIoU ${trained.best.valMiou.toFixed(3)} (epoch ${trained.best.epoch}) on ${trained.backend.name}\n`,
+    );
 
     step(3, `export: ONNX → ${modelPath}`);
     const checkpoint = await resolveCheckpoint(runDir);
     const report = await exportCheckpointToOnnx(checkpoint, modelPath);
-    process.stderr.write(`${(report.bytes / 1e6).toFixed(2)} MB, ${(report.flopsPerPoint / 1e6).toFixed(2)} MFLOP per point\n`);
+    process.stderr.write(
+      `${(report.bytes / 1e6).toFixed(2)} MB, ${(report.flopsPerPoint / 1e6).toFixed(2)} MFLOP per point\n`,
+    );
 
     step(4, `infer: onnxruntime-node CPU on ${a.holdout} held-out clouds (every original point)`);
     const holdout = await writeHoldout(join(out, 'holdout'), a.holdout, a.seed + 1_000_003);
@@ -84,11 +114,18 @@ export const quickstartCommand: PnetCommand<QuickstartArgs> = {
     if (inferCode !== 0) return inferCode;
 
     step(5, 'parity: the same clouds through every runtime here, against TF.js');
-    const rows = await runParity({ checkpoint, model: modelPath, clouds: holdout.map((c) => ({ name: c.name, xyz: c.xyz })), browser: a.browser });
+    const rows = await runParity({
+      checkpoint,
+      model: modelPath,
+      clouds: holdout.map((c) => ({ name: c.name, xyz: c.xyz })),
+      browser: a.browser,
+    });
     console.log(formatParityTable(rows));
     const failed = rows.filter((r) => r.status === 'fail');
 
-    console.log(`\nmodel: ${modelPath}\nlabelled clouds (coloured .ply): ${join(out, 'labels')}\nsee it in 3-D: npx pnet serve --model ${modelPath}`);
+    console.log(
+      `\nmodel: ${modelPath}\nlabelled clouds (coloured .ply): ${join(out, 'labels')}\nsee it in 3-D: npx pnet serve --model ${modelPath}`,
+    );
     // A fresh machine has no real data, so the quickstart stays synthetic; say where the real model and recipe are.
     console.log(
       '\nThis model has only seen SYNTHETIC airplanes. For real shapes: models/airplane.onnx is trained on the ShapeNet part ' +
@@ -97,7 +134,8 @@ export const quickstartCommand: PnetCommand<QuickstartArgs> = {
         '`npx pnet train --data data/shapenetcore_partanno_segmentation_benchmark_v0 --category Airplane --preset lite --out runs/airplane` ' +
         '(see bench/ACCURACY.md).',
     );
-    if (failed.length > 0) throw new PnetError('PARTIAL_FAILURE', `parity failed for: ${failed.map((r) => r.runtime).join(', ')}`);
+    if (failed.length > 0)
+      throw new PnetError('PARTIAL_FAILURE', `parity failed for: ${failed.map((r) => r.runtime).join(', ')}`);
     return 0;
   },
 };

@@ -13,12 +13,23 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 export const serveCommand: PnetCommand<ServeArgs> = {
   builder: (y: Argv) =>
     y
-      .option('model', { type: 'string', describe: 'the .onnx model the page loads [default: models/airplane.onnx (real ShapeNet airplanes), else models/demo.onnx]' })
+      .option('model', {
+        type: 'string',
+        describe:
+          'the .onnx model the page loads [default: models/airplane.onnx (real ShapeNet airplanes), else models/demo.onnx]',
+      })
       .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'port to listen on (0: any free port)' })
-      .option('host', { type: 'string', default: DEFAULT_HOST, describe: 'address to bind; other than loopback exposes the page to the network' })
+      .option('host', {
+        type: 'string',
+        default: DEFAULT_HOST,
+        describe: 'address to bind; other than loopback exposes the page to the network',
+      })
       .example('$0 serve', 'serve models/airplane.onnx at http://127.0.0.1:8080/')
       .example('$0 serve --model runs/lite/model.onnx --port 9000', 'serve another model on another port')
-      .example('$0 serve --host 0.0.0.0', 'let other machines on the network open the page') as unknown as Argv<ServeArgs>,
+      .example(
+        '$0 serve --host 0.0.0.0',
+        'let other machines on the network open the page',
+      ) as unknown as Argv<ServeArgs>,
   handler: async ({ model, port, host }) => {
     const server = await startServer({ model, port, host, log: (line) => process.stderr.write(`${line}\n`) });
     console.log(`pnet demo: ${server.url}`);

@@ -41,14 +41,31 @@ export const trainCommand: PnetCommand<TrainArgs> = {
     y
       .option('data', { type: 'string', describe: 'dataset directory (any supported layout)' })
       .option('category', { type: 'string', array: true, describe: 'category to train on, e.g. Airplane (repeatable)' })
-      .option('preset', { type: 'string', choices: [...PRESET_NAMES], describe: `network widths (default ${TRAIN_DEFAULTS.preset})` })
-      .option('epochs', { type: 'number', describe: `epochs in total (default ${TRAIN_DEFAULTS.epochs}; lite ${PRESET_TRAIN_DEFAULTS.lite.epochs})` })
+      .option('preset', {
+        type: 'string',
+        choices: [...PRESET_NAMES],
+        describe: `network widths (default ${TRAIN_DEFAULTS.preset})`,
+      })
+      .option('epochs', {
+        type: 'number',
+        describe: `epochs in total (default ${TRAIN_DEFAULTS.epochs}; lite ${PRESET_TRAIN_DEFAULTS.lite.epochs})`,
+      })
       .option('batch-size', { type: 'number', describe: `clouds per step (default ${TRAIN_DEFAULTS.batchSize})` })
       .option('points', { type: 'number', describe: `points sampled per cloud (default ${TRAIN_DEFAULTS.points})` })
       .option('max-clouds', { type: 'number', describe: 'use at most this many clouds (default all)' })
-      .option('backend', { type: 'string', choices: ['auto', ...BACKEND_NAMES], describe: 'TF.js backend (default auto: fastest present)' })
-      .option('seed', { type: 'number', describe: `seed for init, sampling, split and shuffling (default ${TRAIN_DEFAULTS.seed})` })
-      .option('lr', { type: 'number', describe: `Adam learning rate at the start (default ${TRAIN_DEFAULTS.learningRate})` })
+      .option('backend', {
+        type: 'string',
+        choices: ['auto', ...BACKEND_NAMES],
+        describe: 'TF.js backend (default auto: fastest present)',
+      })
+      .option('seed', {
+        type: 'number',
+        describe: `seed for init, sampling, split and shuffling (default ${TRAIN_DEFAULTS.seed})`,
+      })
+      .option('lr', {
+        type: 'number',
+        describe: `Adam learning rate at the start (default ${TRAIN_DEFAULTS.learningRate})`,
+      })
       .option('lr-schedule', {
         type: 'string',
         choices: ['step', 'cosine'],
@@ -59,10 +76,23 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         choices: ['epoch', 'once'],
         describe: `draw fresh points from each training cloud every epoch, or sample once (default ${TRAIN_DEFAULTS.resample})`,
       })
-      .option('scale', { type: 'number', array: true, describe: `augmentation: per-axis random scale range LO HI (default ${TRAIN_DEFAULTS.scaleRange.join(' ')}; 1 1 turns it off)` })
-      .option('shift', { type: 'number', describe: `augmentation: random shift per axis up to ± this (default ${TRAIN_DEFAULTS.shift})` })
-      .option('rotate-up', { type: 'boolean', describe: 'augmentation: random rotation about the up (y) axis (default off)' })
-      .option('jitter', { type: 'number', describe: `augmentation: Gaussian noise std-dev per coordinate (default ${TRAIN_DEFAULTS.jitter})` })
+      .option('scale', {
+        type: 'number',
+        array: true,
+        describe: `augmentation: per-axis random scale range LO HI (default ${TRAIN_DEFAULTS.scaleRange.join(' ')}; 1 1 turns it off)`,
+      })
+      .option('shift', {
+        type: 'number',
+        describe: `augmentation: random shift per axis up to ± this (default ${TRAIN_DEFAULTS.shift})`,
+      })
+      .option('rotate-up', {
+        type: 'boolean',
+        describe: 'augmentation: random rotation about the up (y) axis (default off)',
+      })
+      .option('jitter', {
+        type: 'number',
+        describe: `augmentation: Gaussian noise std-dev per coordinate (default ${TRAIN_DEFAULTS.jitter})`,
+      })
       .option('short-clouds', {
         type: 'string',
         choices: ['skip', 'resample'],
@@ -70,24 +100,44 @@ export const trainCommand: PnetCommand<TrainArgs> = {
       })
       .option('workers', {
         type: 'number',
-        describe: 'threads each step is split across, with batch-norm statistics over the whole batch (default: every core on wasm, else 1)',
+        describe:
+          'threads each step is split across, with batch-norm statistics over the whole batch (default: every core on wasm, else 1)',
       })
       .option('out', { type: 'string', describe: 'run directory to create' })
       .option('resume', { type: 'string', describe: 'continue the run in this directory from its last.ckpt' })
-      .example('$0 train --data data/ --category Airplane --preset lite --epochs 2 --out runs/plane', 'a quick run on the narrow preset')
-      .example('$0 train --data data/ --category Airplane --out runs/plane-keras', 'the reference widths and schedule (60 epochs)')
+      .example(
+        '$0 train --data data/ --category Airplane --preset lite --epochs 2 --out runs/plane',
+        'a quick run on the narrow preset',
+      )
+      .example(
+        '$0 train --data data/ --category Airplane --out runs/plane-keras',
+        'the reference widths and schedule (60 epochs)',
+      )
       .example('$0 train --resume runs/plane --epochs 10', 'continue a stopped run up to 10 epochs in total')
-      .example('$0 train --data data/ --category Airplane --workers 2 --out runs/plane', 'split every step across two threads') as unknown as Argv<TrainArgs>,
+      .example(
+        '$0 train --data data/ --category Airplane --workers 2 --out runs/plane',
+        'split every step across two threads',
+      ) as unknown as Argv<TrainArgs>,
   handler: async (args) => {
-    const common = { epochs: args.epochs, backend: args.backend as BackendRequest | undefined, workers: args.workers, progress: true };
+    const common = {
+      epochs: args.epochs,
+      backend: args.backend as BackendRequest | undefined,
+      workers: args.workers,
+      progress: true,
+    };
     try {
       if (args.resume) {
         const r = await train({ ...common, out: args.resume, resume: true });
-        process.stderr.write(`done: ${r.epochsCompleted} epochs, best val mIoU ${r.best.valMiou.toFixed(4)} (epoch ${r.best.epoch}) → ${r.runDir}\n`);
+        process.stderr.write(
+          `done: ${r.epochsCompleted} epochs, best val mIoU ${r.best.valMiou.toFixed(4)} (epoch ${r.best.epoch}) → ${r.runDir}\n`,
+        );
         return 0;
       }
       if (!args.data || !args.category?.length || !args.out) {
-        throw new PnetError('BAD_ARGUMENT', 'pnet train needs --data DIR, --category NAME and --out RUN_DIR (or --resume RUN_DIR)');
+        throw new PnetError(
+          'BAD_ARGUMENT',
+          'pnet train needs --data DIR, --category NAME and --out RUN_DIR (or --resume RUN_DIR)',
+        );
       }
       const r = await train({
         ...common,
@@ -108,7 +158,9 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         lrSchedule: args.lrSchedule as 'step' | 'cosine' | undefined,
         out: args.out,
       });
-      process.stderr.write(`done: ${r.epochsCompleted} epochs, best val mIoU ${r.best.valMiou.toFixed(4)} (epoch ${r.best.epoch}) → ${r.runDir}\n`);
+      process.stderr.write(
+        `done: ${r.epochsCompleted} epochs, best val mIoU ${r.best.valMiou.toFixed(4)} (epoch ${r.best.epoch}) → ${r.runDir}\n`,
+      );
       return 0;
     } finally {
       releaseBackend();

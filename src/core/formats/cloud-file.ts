@@ -18,5 +18,7 @@ export function parseCloudFile(name: string, bytes: Uint8Array): Float32Array {
     for (let i = 0; i < rows; i++) xyz.set(values.subarray(i * columns, i * columns + 3), i * 3);
     return xyz;
   }
-  throw new PnetError('BAD_INPUT', `unsupported file type; expected one of ${CLOUD_FILE_EXTENSIONS.join(', ')}`, { file: name });
+  throw new PnetError('BAD_INPUT', `unsupported file type; expected one of ${CLOUD_FILE_EXTENSIONS.join(', ')}`, {
+    file: name,
+  });
 }

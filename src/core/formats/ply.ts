@@ -8,10 +8,22 @@ import { float32TokenProblem } from './text-table.ts';
 type PlyFormat = 'ascii' | 'binary_little_endian' | 'binary_big_endian';
 
 const SCALAR_TYPES = {
-  char: 1, int8: 1, uchar: 1, uint8: 1,
-  short: 2, int16: 2, ushort: 2, uint16: 2,
-  int: 4, int32: 4, uint: 4, uint32: 4, float: 4, float32: 4,
-  double: 8, float64: 8,
+  char: 1,
+  int8: 1,
+  uchar: 1,
+  uint8: 1,
+  short: 2,
+  int16: 2,
+  ushort: 2,
+  uint16: 2,
+  int: 4,
+  int32: 4,
+  uint: 4,
+  uint32: 4,
+  float: 4,
+  float32: 4,
+  double: 8,
+  float64: 8,
 } as const;
 type ScalarType = keyof typeof SCALAR_TYPES;
 
@@ -52,7 +64,8 @@ function parseHeader(bytes: Uint8Array, file: string): PlyHeader {
   // The header is ASCII and ends at the line `end_header`; it is small, so decode a bounded prefix.
   const prefix = new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.length, 64 * 1024)));
   const end = /(^|\n)end_header\r?\n/.exec(prefix);
-  if (!prefix.startsWith('ply')) throw new PnetError('BAD_INPUT', 'not a PLY file (it does not start with "ply")', { file, line: 1 });
+  if (!prefix.startsWith('ply'))
+    throw new PnetError('BAD_INPUT', 'not a PLY file (it does not start with "ply")', { file, line: 1 });
   if (!end) throw new PnetError('BAD_INPUT', 'PLY header has no end_header line', { file });
   const headerText = prefix.slice(0, end.index + end[0].length);
   const lines = headerText.split('\n').map((l) => l.replace(/\r$/, ''));
@@ -174,7 +187,10 @@ function readAscii(bytes: Uint8Array, header: PlyHeader, file: string): PlyCloud
         const token = tokens[xyz[c]!]!;
         const value = Number(token);
         if (!Number.isFinite(value)) {
-          throw new PnetError('BAD_INPUT', `coordinate is not a finite number: "${token.slice(0, 40)}"`, { file, line: lineNo });
+          throw new PnetError('BAD_INPUT', `coordinate is not a finite number: "${token.slice(0, 40)}"`, {
+            file,
+            line: lineNo,
+          });
         }
         const problem = float32TokenProblem(token, value);
         if (problem) throw new PnetError('BAD_INPUT', problem, { file, line: lineNo });
@@ -198,14 +214,30 @@ function readAscii(bytes: Uint8Array, header: PlyHeader, file: string): PlyCloud
 
 function readScalar(view: DataView, offset: number, type: ScalarType, little: boolean): number {
   switch (type) {
-    case 'char': case 'int8': return view.getInt8(offset);
-    case 'uchar': case 'uint8': return view.getUint8(offset);
-    case 'short': case 'int16': return view.getInt16(offset, little);
-    case 'ushort': case 'uint16': return view.getUint16(offset, little);
-    case 'int': case 'int32': return view.getInt32(offset, little);
-    case 'uint': case 'uint32': return view.getUint32(offset, little);
-    case 'float': case 'float32': return view.getFloat32(offset, little);
-    case 'double': case 'float64': return view.getFloat64(offset, little);
+    case 'char':
+    case 'int8':
+      return view.getInt8(offset);
+    case 'uchar':
+    case 'uint8':
+      return view.getUint8(offset);
+    case 'short':
+    case 'int16':
+      return view.getInt16(offset, little);
+    case 'ushort':
+    case 'uint16':
+      return view.getUint16(offset, little);
+    case 'int':
+    case 'int32':
+      return view.getInt32(offset, little);
+    case 'uint':
+    case 'uint32':
+      return view.getUint32(offset, little);
+    case 'float':
+    case 'float32':
+      return view.getFloat32(offset, little);
+    case 'double':
+    case 'float64':
+      return view.getFloat64(offset, little);
   }
 }
 
@@ -254,7 +286,9 @@ function readBinary(bytes: Uint8Array, header: PlyHeader, file: string): PlyClou
           }
           // A double beyond the float32 range would be stored as ±Infinity.
           if (!Number.isFinite(Math.fround(value))) {
-            throw new PnetError('BAD_INPUT', `vertex ${r + 1} has a coordinate beyond the float32 range (${value})`, { file });
+            throw new PnetError('BAD_INPUT', `vertex ${r + 1} has a coordinate beyond the float32 range (${value})`, {
+              file,
+            });
           }
           points[r * 3 + c] = value;
         }
@@ -331,7 +365,8 @@ export function writePly(cloud: ColoredCloud, encoding: 'ascii' | 'binary' = 'bi
     for (let i = 0; i < n; i++) {
       const label = cloud.labels[i]!;
       const [r, g, b] = colorOf(label);
-      rows[i] = `${formatFloat32(p[i * 3]!)} ${formatFloat32(p[i * 3 + 1]!)} ${formatFloat32(p[i * 3 + 2]!)} ${r} ${g} ${b} ${label}`;
+      rows[i] =
+        `${formatFloat32(p[i * 3]!)} ${formatFloat32(p[i * 3 + 1]!)} ${formatFloat32(p[i * 3 + 2]!)} ${r} ${g} ${b} ${label}`;
     }
     const body = new TextEncoder().encode(rows.join('\n') + '\n');
     const out = new Uint8Array(headerBytes.length + body.length);

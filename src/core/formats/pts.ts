@@ -30,7 +30,6 @@ export function parseSeg(text: string, file: string): Int32Array {
   return out;
 }
 
-
 function checkInteger(v: number, file: string, line: number): number {
   if (!Number.isInteger(v)) throw new PnetError('BAD_INPUT', `label is not an integer: ${v}`, { file, line });
   // Int32Array would wrap a larger value silently into some other, possibly valid, label.
@@ -45,6 +44,7 @@ function checkInteger(v: number, file: string, line: number): number {
 export function formatPts(points: Float32Array, digits?: number): string {
   const num = digits === undefined ? (v: number) => String(v) : (v: number) => v.toFixed(digits);
   const rows: string[] = new Array(points.length / 3);
-  for (let i = 0; i < points.length; i += 3) rows[i / 3] = `${num(points[i]!)} ${num(points[i + 1]!)} ${num(points[i + 2]!)}`;
+  for (let i = 0; i < points.length; i += 3)
+    rows[i / 3] = `${num(points[i]!)} ${num(points[i + 1]!)} ${num(points[i + 2]!)}`;
   return rows.join('\n') + '\n';
 }

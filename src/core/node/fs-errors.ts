@@ -19,7 +19,11 @@ const REASONS: Record<string, string> = {
 };
 
 export function isFsError(e: unknown): e is NodeJS.ErrnoException & { code: string } {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+  return (
+    e instanceof Error &&
+    typeof (e as NodeJS.ErrnoException).code === 'string' &&
+    typeof (e as NodeJS.ErrnoException).syscall === 'string'
+  );
 }
 
 /** `cannot <verb>: <reason> (<CODE>)`, naming `file` (or the path the error carries). */

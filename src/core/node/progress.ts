@@ -38,7 +38,14 @@ export function formatDuration(seconds: number): string {
 }
 
 /** The bar's format with its tokens filled in and the bar itself left out. */
-function renderLine(label: string, format: string, done: number, total: number, payload: Record<string, string | number>, eta: number): string {
+function renderLine(
+  label: string,
+  format: string,
+  done: number,
+  total: number,
+  payload: Record<string, string | number>,
+  eta: number,
+): string {
   const tokens: Record<string, string | number> = {
     ...payload,
     bar: '',
@@ -87,7 +94,12 @@ export function progressLines(label: string, total: number, format: string, line
  * `format` uses cli-progress tokens ({bar} {value} {total} {percentage} {eta_formatted}) plus any payload keys.
  * Without a TTY nothing is drawn; with `lines`, the format (less the bar) is written as a line every so often.
  */
-export function createProgress(label: string, total: number, format = '{bar} {value}/{total} {percentage}% ETA {eta_formatted}', lines?: ProgressLines): Progress {
+export function createProgress(
+  label: string,
+  total: number,
+  format = '{bar} {value}/{total} {percentage}% ETA {eta_formatted}',
+  lines?: ProgressLines,
+): Progress {
   if (!progressEnabled()) {
     if (lines) return progressLines(label, total, format, lines);
     return { update() {}, increment() {}, setTotal() {}, stop() {} };
@@ -111,9 +123,19 @@ export interface LoggingProgress extends Progress {
 }
 
 /** As createProgress, for commands that report per file as they go; the bar is cleared when it stops. */
-export function createLoggingProgress(label: string, total: number, format = '{bar} {value}/{total} {percentage}% ETA {eta_formatted}'): LoggingProgress {
+export function createLoggingProgress(
+  label: string,
+  total: number,
+  format = '{bar} {value}/{total} {percentage}% ETA {eta_formatted}',
+): LoggingProgress {
   if (!progressEnabled()) {
-    return { update() {}, increment() {}, setTotal() {}, stop() {}, log: (line) => void process.stderr.write(`${line}\n`) };
+    return {
+      update() {},
+      increment() {},
+      setTotal() {},
+      stop() {},
+      log: (line) => void process.stderr.write(`${line}\n`),
+    };
   }
   const multi = new cliProgress.MultiBar(
     { format: `${label} ${format}`, stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 50 },

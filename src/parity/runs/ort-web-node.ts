@@ -10,7 +10,10 @@ export async function runOrtWebInNode(modelPath: string, clouds: ParityCloud[]):
   const ort = await import('onnxruntime-web');
   // Worker threads of the web build expect a browser; one thread is what Node supports.
   ort.env.wasm.numThreads = 1;
-  const session = await ort.InferenceSession.create(await readFile(modelPath), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(await readFile(modelPath), {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: 'all',
+  });
   try {
     const { outputs, msPerCloud, msEach } = await timePerCloud(clouds, async (c) => {
       const n = c.xyz.length / 3;

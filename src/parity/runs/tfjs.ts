@@ -9,7 +9,12 @@ import { timePerCloud } from './timing.ts';
 import type { ParityCloud, RuntimeOutcome } from '../types.ts';
 
 /** Runs on `backend`, which must be available (see listBackends); leaves that backend active. */
-export async function runTfjs(backend: BackendName, layout: ModelLayout, weights: WeightMap, clouds: ParityCloud[]): Promise<RuntimeOutcome> {
+export async function runTfjs(
+  backend: BackendName,
+  layout: ModelLayout,
+  weights: WeightMap,
+  clouds: ParityCloud[],
+): Promise<RuntimeOutcome> {
   const selected = await selectBackend(backend);
   const model = PointNet.create(layout, weights);
   try {

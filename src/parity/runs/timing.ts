@@ -1,5 +1,8 @@
 /** Runs one function per cloud after one warm-up call, and reports the mean time of the measured calls. */
-export async function timePerCloud<T, R>(items: T[], run: (item: T) => Promise<R>): Promise<{ outputs: R[]; msPerCloud: number; msEach: number[] }> {
+export async function timePerCloud<T, R>(
+  items: T[],
+  run: (item: T) => Promise<R>,
+): Promise<{ outputs: R[]; msPerCloud: number; msEach: number[] }> {
   if (items.length > 0) await run(items[0]!);
   const outputs: R[] = [];
   const msEach: number[] = [];

@@ -15,7 +15,13 @@ import type { Adam } from '../adam.ts';
 import { predictBatch, trainStep, type StepResult } from '../step.ts';
 import type { FromStepWorker, StepWorkerSetup, ToStepWorker } from './protocol.ts';
 import { gradientLength, trainShard } from './shard-step.ts';
-import { abortReductions, allocateReduceBuffers, resetReductions, SharedReducer, type SharedReduceBuffers } from './shared-reduce.ts';
+import {
+  abortReductions,
+  allocateReduceBuffers,
+  resetReductions,
+  SharedReducer,
+  type SharedReduceBuffers,
+} from './shared-reduce.ts';
 
 export interface Prediction {
   crossEntropy: number;
@@ -35,7 +41,10 @@ export interface StepExecutor {
 
 // From the sources, a plain .mjs that registers tsx (worker threads do not inherit the parent's module hooks);
 // from the build, the compiled step worker itself.
-export const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './step-worker.js', import.meta.url);
+export const WORKER_ENTRY = new URL(
+  import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './step-worker.js',
+  import.meta.url,
+);
 const CLOSE_GRACE_MS = 5000;
 
 export function localExecutor(model: PointNet, optimizer?: Adam): StepExecutor {
@@ -87,7 +96,10 @@ class StepWorker {
   private readonly pending = new Map<number, Pending>();
   private stopped?: Error;
 
-  constructor(readonly worker: Worker, readonly rank: number) {
+  constructor(
+    readonly worker: Worker,
+    readonly rank: number,
+  ) {
     worker.on('message', (m: FromStepWorker) => {
       if (!('id' in m)) return;
       const p = this.pending.get(m.id);
@@ -95,8 +107,12 @@ class StepWorker {
       if (m.type === 'error') p?.reject(deserializeError(m.error));
       else p?.resolve(m);
     });
-    worker.on('error', (e) => this.fail(new PnetError('PARTIAL_FAILURE', `training worker ${rank} failed: ${e.message}`)));
-    worker.on('exit', (code) => this.fail(new PnetError('PARTIAL_FAILURE', `training worker ${rank} stopped (exit code ${code})`)));
+    worker.on('error', (e) =>
+      this.fail(new PnetError('PARTIAL_FAILURE', `training worker ${rank} failed: ${e.message}`)),
+    );
+    worker.on('exit', (code) =>
+      this.fail(new PnetError('PARTIAL_FAILURE', `training worker ${rank} stopped (exit code ${code})`)),
+    );
   }
 
   request(message: Exclude<ToStepWorker, { type: 'close' }>): Promise<FromStepWorker> {
@@ -130,7 +146,10 @@ function waitReady(worker: Worker): Promise<void> {
       if (m.type === 'ready') done(resolve);
       else if (m.type === 'failed') done(() => reject(deserializeError(m.error)));
     };
-    const onExit = (code: number) => done(() => reject(new PnetError('PARTIAL_FAILURE', `a training worker stopped while starting (exit code ${code})`)));
+    const onExit = (code: number) =>
+      done(() =>
+        reject(new PnetError('PARTIAL_FAILURE', `a training worker stopped while starting (exit code ${code})`)),
+      );
     const done = (then: () => void) => {
       worker.off('message', onMessage);
       worker.off('exit', onExit);
@@ -155,9 +174,18 @@ export interface ParallelOptions {
 export async function startParallelExecutor(options: ParallelOptions): Promise<StepExecutor> {
   const { model, optimizer, backend } = options;
   const count = options.workers;
-  if (!Number.isInteger(count) || count < 2) throw new Error(`a parallel executor needs at least 2 workers, got ${count}`);
-  const widest = Math.max(...paramSpecs(model.layout).filter((s) => s.role === 'gamma').map((s) => s.shape[0]!));
-  const buffers: SharedReduceBuffers = allocateReduceBuffers(count, 2 * widest + 1, optimizer ? gradientLength(model) : 1);
+  if (!Number.isInteger(count) || count < 2)
+    throw new Error(`a parallel executor needs at least 2 workers, got ${count}`);
+  const widest = Math.max(
+    ...paramSpecs(model.layout)
+      .filter((s) => s.role === 'gamma')
+      .map((s) => s.shape[0]!),
+  );
+  const buffers: SharedReduceBuffers = allocateReduceBuffers(
+    count,
+    2 * widest + 1,
+    optimizer ? gradientLength(model) : 1,
+  );
   const weights = [...model.getWeights().values()];
   const optimizerState = optimizer ? { tensors: optimizer.getState(), step: optimizer.step } : undefined;
   const workers = Array.from({ length: count - 1 }, (_, i) => {
@@ -187,14 +215,25 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
       if (!optimizer) throw new Error('this executor was created to predict only');
       if (batch.size < count) {
         // Every worker must take part in every update, or its copy of the weights would fall behind.
-        throw new PnetError('BAD_ARGUMENT', `a batch of ${batch.size} clouds cannot be split across ${count} training workers`, {
-          remedy: `use --workers ${batch.size} or fewer, or a larger --batch-size`,
-        });
+        throw new PnetError(
+          'BAD_ARGUMENT',
+          `a batch of ${batch.size} clouds cannot be split across ${count} training workers`,
+          {
+            remedy: `use --workers ${batch.size} or fewer, or a larger --batch-size`,
+          },
+        );
       }
       const shards = splitBatch(batch, count);
       resetReductions(buffers);
       const replies = threads.map((t) =>
-        t.request({ type: 'train', id: nextId++, shard: shards[t.rank]!, batchClouds: batch.size, learningRate, workers: count }),
+        t.request({
+          type: 'train',
+          id: nextId++,
+          shard: shards[t.rank]!,
+          batchClouds: batch.size,
+          learningRate,
+          workers: count,
+        }),
       );
       let own: StepResult;
       try {
@@ -213,7 +252,9 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
     async predictBatch(batch) {
       const used = Math.min(count, batch.size);
       const shards = splitBatch(batch, used);
-      const replies = threads.slice(0, used - 1).map((t) => t.request({ type: 'predict', id: nextId++, shard: shards[t.rank]! }));
+      const replies = threads
+        .slice(0, used - 1)
+        .map((t) => t.request({ type: 'predict', id: nextId++, shard: shards[t.rank]! }));
       const own = predictBatch(model, shards[0]!);
       const results = [own, ...((await Promise.all(replies)) as Array<Extract<FromStepWorker, { type: 'predicted' }>>)];
       const crossEntropy = results.reduce((s, r, k) => s + r.crossEntropy * shards[k]!.size, 0) / batch.size;

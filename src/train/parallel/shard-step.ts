@@ -23,7 +23,14 @@ export function gradientLength(model: PointNet): number {
  * this shard's class logits. Throws NonFiniteStep before any update when the summed loss or a gradient is not
  * finite (every worker sees the same sums, so all of them stop).
  */
-export function trainShard(model: PointNet, optimizer: Adam, shard: Batch, batchClouds: number, learningRate: number, reducer: ColumnReducer): StepResult {
+export function trainShard(
+  model: PointNet,
+  optimizer: Adam,
+  shard: Batch,
+  batchClouds: number,
+  learningRate: number,
+  reducer: ColumnReducer,
+): StepResult {
   const ops = makeFastOps(reducer);
   const share = shard.size / batchClouds;
   const stats = new Map<string, BatchStats>();

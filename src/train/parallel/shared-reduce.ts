@@ -60,8 +60,13 @@ export class SharedReducer implements ColumnReducer {
   private readonly large: Float32Array;
   private smallCalls = 0;
 
-  constructor(private readonly buffers: SharedReduceBuffers, readonly rank: number, readonly workers: number) {
-    if (workers > buffers.slots || rank >= workers) throw new Error(`reducer rank ${rank} of ${workers} does not fit ${buffers.slots} slots`);
+  constructor(
+    private readonly buffers: SharedReduceBuffers,
+    readonly rank: number,
+    readonly workers: number,
+  ) {
+    if (workers > buffers.slots || rank >= workers)
+      throw new Error(`reducer rank ${rank} of ${workers} does not fit ${buffers.slots} slots`);
     this.control = new Int32Array(buffers.control);
     this.small = new Float32Array(buffers.small);
     this.large = new Float32Array(buffers.large);
@@ -73,11 +78,18 @@ export class SharedReducer implements ColumnReducer {
       const base = (this.smallCalls++ % 2) * slots * smallLength;
       return this.reduceIn(this.small, base, smallLength, values, false);
     }
-    if (values.length > largeLength) throw new Error(`a reduction of ${values.length} values exceeds the shared buffer (${largeLength})`);
+    if (values.length > largeLength)
+      throw new Error(`a reduction of ${values.length} values exceeds the shared buffer (${largeLength})`);
     return this.reduceIn(this.large, 0, largeLength, values, true);
   }
 
-  private reduceIn(region: Float32Array, base: number, stride: number, values: Float32Array, fenceAfter: boolean): Float32Array {
+  private reduceIn(
+    region: Float32Array,
+    base: number,
+    stride: number,
+    values: Float32Array,
+    fenceAfter: boolean,
+  ): Float32Array {
     region.set(values, base + this.rank * stride);
     this.barrier();
     const sum = new Float32Array(values.length);
@@ -105,6 +117,7 @@ export class SharedReducer implements ColumnReducer {
   }
 
   private checkAbort(): void {
-    if (Atomics.load(this.control, ABORT)) throw new PnetError('PARTIAL_FAILURE', 'another training worker failed during the step');
+    if (Atomics.load(this.control, ABORT))
+      throw new PnetError('PARTIAL_FAILURE', 'another training worker failed during the step');
   }
 }

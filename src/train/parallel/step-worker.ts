@@ -25,7 +25,10 @@ function reply(message: FromStepWorker): void {
 
 async function start(): Promise<{ model: PointNet; optimizer?: Adam }> {
   await selectBackend(setup.backend);
-  const model = PointNet.create(modelLayout(setup.preset, setup.numClasses), new Map(setup.weights.map((w) => [w.name, w])));
+  const model = PointNet.create(
+    modelLayout(setup.preset, setup.numClasses),
+    new Map(setup.weights.map((w) => [w.name, w])),
+  );
   if (!setup.optimizer) return { model };
   const optimizer = new Adam(model.trainableParams());
   optimizer.setState(new Map(setup.optimizer.tensors.map((t) => [t.name, t])), setup.optimizer.step);

@@ -26,7 +26,8 @@ function argmax(probabilities: Float32Array, classes: number): Int32Array {
   const labels = new Int32Array(probabilities.length / classes);
   for (let p = 0; p < labels.length; p++) {
     let best = 0;
-    for (let c = 1; c < classes; c++) if (probabilities[p * classes + c]! > probabilities[p * classes + best]!) best = c;
+    for (let c = 1; c < classes; c++)
+      if (probabilities[p * classes + c]! > probabilities[p * classes + best]!) best = c;
     labels[p] = best;
   }
   return labels;

@@ -25,7 +25,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-
 describe('exportCheckpointToOnnx', () => {
   it('writes a loadable model, reports it, records the checkpoint hash, and is byte-identical when repeated', async () => {
     const a = path.join(dir, 'a.onnx');

@@ -5,7 +5,13 @@ import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../../src/core/rng.ts';
-import { initialWeights, modelLayout, type ModelLayout, type PresetSpec, type WeightMap } from '../../../src/model/spec.ts';
+import {
+  initialWeights,
+  modelLayout,
+  type ModelLayout,
+  type PresetSpec,
+  type WeightMap,
+} from '../../../src/model/spec.ts';
 import type { CheckpointMeta } from '../../../src/checkpoint/format.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -76,7 +82,9 @@ export async function withVariedLabels(
   const weights: WeightMap = new Map([...model.weights].map(([k, w]) => [k, { ...w, data: w.data.slice() }]));
   const head = weights.get(`${layout.headPrefix}/kernel`)!.data;
   for (let i = 0; i < head.length; i++) head[i]! *= 4;
-  const session = await ort.InferenceSession.create(buildOnnxModel({ ...model, weights, checkpointSha256: '0'.repeat(64) }));
+  const session = await ort.InferenceSession.create(
+    buildOnnxModel({ ...model, weights, checkpointSha256: '0'.repeat(64) }),
+  );
   const n = cloud.length / 3;
   const out = await session.run({ points: new ort.Tensor('float32', cloud, [1, n, 3]) });
   const probs = out.probabilities!.data as Float32Array;
@@ -104,8 +112,12 @@ export const SHAPENET_DIR = path.resolve(
 /** xyz of every real cloud in the shared sample (`x y z nx ny nz part` per line), sorted by path. */
 export function realClouds(): Array<{ file: string; points: Float32Array }> {
   const out: Array<{ file: string; points: Float32Array }> = [];
-  for (const synset of readdirSync(SHAPENET_DIR).filter((d) => /^\d+$/.test(d)).sort()) {
-    for (const f of readdirSync(path.join(SHAPENET_DIR, synset)).filter((f) => f.endsWith('.txt')).sort()) {
+  for (const synset of readdirSync(SHAPENET_DIR)
+    .filter((d) => /^\d+$/.test(d))
+    .sort()) {
+    for (const f of readdirSync(path.join(SHAPENET_DIR, synset))
+      .filter((f) => f.endsWith('.txt'))
+      .sort()) {
       const file = path.join(SHAPENET_DIR, synset, f);
       const xyz: number[] = [];
       for (const line of readFileSync(file, 'utf8').split('\n')) {
@@ -124,4 +136,3 @@ export function firstPoints(points: Float32Array, n: number): Float32Array {
   if (points.length < n * 3) throw new Error(`cloud has ${points.length / 3} points, ${n} requested`);
   return points.slice(0, n * 3);
 }
-

@@ -7,7 +7,15 @@ import * as ort from 'onnxruntime-node';
 import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
 import { normalizeUnitSphere } from '../../../src/core/normalize.ts';
 import { loadPreset, modelLayout } from '../../../src/model/spec.ts';
-import { CLASS_NAMES, firstPoints, perturbedWeights, realClouds, testMeta, tinyModel, withVariedLabels } from './fixtures.ts';
+import {
+  CLASS_NAMES,
+  firstPoints,
+  perturbedWeights,
+  realClouds,
+  testMeta,
+  tinyModel,
+  withVariedLabels,
+} from './fixtures.ts';
 import { compare, runOnnx, runTfjs, type Agreement } from './compare-runtimes.ts';
 import { CPU_TOLERANCE, FP16_TOLERANCE } from '../../../src/parity/tolerances.ts';
 
@@ -20,7 +28,9 @@ const clouds = realClouds();
 const smallest = Math.min(...clouds.map((c) => c.points.length / 3));
 
 function expectParity(a: Agreement, label: string): void {
-  console.log(`${label}: max |Δp| ${a.maxAbsDiff.toExponential(2)}, labels agree ${(a.labelAgreement * 100).toFixed(2)}%`);
+  console.log(
+    `${label}: max |Δp| ${a.maxAbsDiff.toExponential(2)}, labels agree ${(a.labelAgreement * 100).toFixed(2)}%`,
+  );
   expect(a.maxAbsDiff).toBeLessThanOrEqual(PROB_TOLERANCE);
   expect(a.labelAgreement).toBeGreaterThanOrEqual(LABEL_AGREEMENT);
 }
@@ -54,7 +64,10 @@ describe('ONNX export matches the TF.js model (small preset)', () => {
   it('every real cloud at its own point count', async () => {
     for (const c of clouds) {
       const onnx = await runOnnx(session, [c.points]);
-      expectParity(compare(onnx, runTfjs(model.layout, model.weights, [c.points])), `tiny N=${c.points.length / 3} B=1`);
+      expectParity(
+        compare(onnx, runTfjs(model.layout, model.weights, [c.points])),
+        `tiny N=${c.points.length / 3} B=1`,
+      );
     }
   });
 
@@ -70,18 +83,21 @@ describe('ONNX export matches the TF.js model (small preset)', () => {
   it('--no-normalize export matches on pre-normalised input, and differs on raw input', async () => {
     const input = clouds.slice(0, 3).map((c) => firstPoints(c.points, smallest));
     const tfjs = runTfjs(model.layout, model.weights, input);
-    expectParity(compare(await runOnnx(rawSession, input.map(normalizeUnitSphere)), tfjs), `tiny no-normalize N=${smallest} B=3`);
+    expectParity(
+      compare(await runOnnx(rawSession, input.map(normalizeUnitSphere)), tfjs),
+      `tiny no-normalize N=${smallest} B=3`,
+    );
     // Raw ShapeNet coordinates are already roughly unit scale, but not centred: the result must change.
     expect(compare(await runOnnx(rawSession, input), tfjs).maxAbsDiff).toBeGreaterThan(1e-3);
   });
 
   it('fp16 export stays close to fp32', async () => {
-    const half = await ort.InferenceSession.create(
-      buildOnnxModel({ ...model, checkpointSha256: SHA }, { fp16: true }),
-    );
+    const half = await ort.InferenceSession.create(buildOnnxModel({ ...model, checkpointSha256: SHA }, { fp16: true }));
     const input = clouds.slice(0, 3).map((c) => firstPoints(c.points, smallest));
     const a = compare(await runOnnx(half, input), await runOnnx(session, input));
-    console.log(`tiny fp16 vs fp32 N=${smallest} B=3: max |Δp| ${a.maxAbsDiff.toExponential(2)}, labels agree ${(a.labelAgreement * 100).toFixed(2)}%`);
+    console.log(
+      `tiny fp16 vs fp32 N=${smallest} B=3: max |Δp| ${a.maxAbsDiff.toExponential(2)}, labels agree ${(a.labelAgreement * 100).toFixed(2)}%`,
+    );
     expect(a.maxAbsDiff).toBeGreaterThan(0); // really half precision, not a copy of the fp32 graph
     expect(a.maxAbsDiff).toBeLessThanOrEqual(FP16_PROB_TOLERANCE);
     expect(a.labelAgreement).toBeGreaterThanOrEqual(FP16_LABEL_AGREEMENT);
@@ -110,7 +126,9 @@ describe('ONNX export matches the TF.js model (keras preset)', () => {
       buildOnnxModel({ layout, weights, meta, checkpointSha256: SHA }, { fp16: true }),
     );
     const a = compare(await runOnnx(half, input), await runOnnx(full, input));
-    console.log(`keras fp16 vs fp32 N=1024 B=1: max |Δp| ${a.maxAbsDiff.toExponential(2)}, labels agree ${(a.labelAgreement * 100).toFixed(2)}%`);
+    console.log(
+      `keras fp16 vs fp32 N=1024 B=1: max |Δp| ${a.maxAbsDiff.toExponential(2)}, labels agree ${(a.labelAgreement * 100).toFixed(2)}%`,
+    );
     expect(a.maxAbsDiff).toBeLessThanOrEqual(FP16_PROB_TOLERANCE);
     expect(a.labelAgreement).toBeGreaterThanOrEqual(FP16_LABEL_AGREEMENT);
   }, 60_000);

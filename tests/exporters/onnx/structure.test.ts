@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { onnx, type OnnxTypes } from '../../../exporters/onnx/onnx-proto.ts';
-import { buildOnnxModel, decodeOnnx, describeOnnx, GRAPH_LAYOUTS, inferShapes, type GraphLayout } from '../../../exporters/onnx/index.ts';
+import {
+  buildOnnxModel,
+  decodeOnnx,
+  describeOnnx,
+  GRAPH_LAYOUTS,
+  inferShapes,
+  type GraphLayout,
+} from '../../../exporters/onnx/index.ts';
 import { METADATA_KEYS } from '../../../src/core/contract.ts';
 import { countParams, loadPreset, modelLayout, type ModelLayout } from '../../../src/model/spec.ts';
 import { PNET_VERSION } from '../../../src/version.ts';
@@ -24,7 +31,11 @@ interface OpRule {
 /** The ONNX operator spec for each op the exporter may emit, as of opset 17. */
 const OPSET17: Record<string, OpRule> = {
   MatMul: { since: 13, inputs: [2, 2], attributes: {} },
-  Conv: { since: 11, inputs: [2, 3], attributes: { kernel_shape: INTS, strides: INTS, pads: INTS, dilations: INTS, group: INT } },
+  Conv: {
+    since: 11,
+    inputs: [2, 3],
+    attributes: { kernel_shape: INTS, strides: INTS, pads: INTS, dilations: INTS, group: INT },
+  },
   Gemm: { since: 13, inputs: [2, 3], attributes: { alpha: FLOAT_ATTR, beta: FLOAT_ATTR, transA: INT, transB: INT } },
   Transpose: { since: 13, inputs: [1, 1], attributes: { perm: INTS }, required: ['perm'] },
   Abs: { since: 13, inputs: [1, 1], attributes: {} },
@@ -110,7 +121,11 @@ function checkAgainstSpec(model: OnnxTypes.ModelProto, shapes: Map<string, numbe
 }
 
 /** Initializer name → shape the layout implies (folded blocks: weight+bias; seg/conv1 split by rows). */
-function expectedInitializers(layout: ModelLayout, normalize: boolean, graphLayout: GraphLayout): Map<string, number[]> {
+function expectedInitializers(
+  layout: ModelLayout,
+  normalize: boolean,
+  graphLayout: GraphLayout,
+): Map<string, number[]> {
   const out = new Map<string, number[]>();
   const first = graphLayout === 'channels-first';
   if (normalize) {
@@ -151,175 +166,201 @@ function extraElements(graphLayout: GraphLayout): number {
 }
 
 function blockOutputs(layout: ModelLayout): number {
-  return [...layout.inputTnet.conv, ...layout.inputTnet.dense, ...layout.features, ...layout.featureTnet.conv,
-    ...layout.featureTnet.dense, ...layout.features2, layout.segHidden].reduce((n, b) => n + b.outputs, 0);
+  return [
+    ...layout.inputTnet.conv,
+    ...layout.inputTnet.dense,
+    ...layout.features,
+    ...layout.featureTnet.conv,
+    ...layout.featureTnet.dense,
+    ...layout.features2,
+    layout.segHidden,
+  ].reduce((n, b) => n + b.outputs, 0);
 }
 
 const dims = (v: OnnxTypes.IValueInfoProto) =>
   v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || int(d.dimValue));
 
-for (const graphLayout of GRAPH_LAYOUTS) describe(`exported graph structure (small preset, ${graphLayout})`, () => {
-  const m = tinyModel(3);
-  const first = graphLayout === 'channels-first';
-  const bytes = buildOnnxModel({ ...m, checkpointSha256: SHA }, { layout: graphLayout });
-  const model = decodeOnnx(bytes);
-  /** [B, N, C] or [B, C, N], as this layout stores per-point activations. */
-  const perPoint = (b: number, n: number, c: number) => (first ? [b, c, n] : [b, n, c]);
+for (const graphLayout of GRAPH_LAYOUTS)
+  describe(`exported graph structure (small preset, ${graphLayout})`, () => {
+    const m = tinyModel(3);
+    const first = graphLayout === 'channels-first';
+    const bytes = buildOnnxModel({ ...m, checkpointSha256: SHA }, { layout: graphLayout });
+    const model = decodeOnnx(bytes);
+    /** [B, N, C] or [B, C, N], as this layout stores per-point activations. */
+    const perPoint = (b: number, n: number, c: number) => (first ? [b, c, n] : [b, n, c]);
 
-  it('is IR 8, default-domain opset 17, produced by pnet, with documented input and outputs', () => {
-    expect(int(model.irVersion)).toBe(8);
-    expect(model.opsetImport!.map((o) => [o.domain ?? '', int(o.version)])).toEqual([['', 17]]);
-    expect(model.producerName).toBe('pnet');
-    expect(model.producerVersion).toBe(PNET_VERSION);
-    expect(model.docString).toContain('PointNet');
-    const g = model.graph!;
-    expect(g.input!.map((i) => i.name)).toEqual(['points']);
-    expect(g.output!.map((o) => o.name)).toEqual(['probabilities', 'labels']);
-    expect(dims(g.input![0]!)).toEqual(['batch', 'num_points', 3]);
-    expect(dims(g.output![0]!)).toEqual(['batch', 'num_points', CLASS_NAMES.length]);
-    expect(dims(g.output![1]!)).toEqual(['batch', 'num_points']);
-    expect(g.input![0]!.type!.tensorType!.elemType).toBe(FLOAT);
-    expect(g.output![0]!.type!.tensorType!.elemType).toBe(FLOAT);
-    expect(g.output![1]!.type!.tensorType!.elemType).toBe(INT64);
-    for (const v of [...g.input!, ...g.output!]) expect(v.docString!.length).toBeGreaterThan(20);
-  });
+    it('is IR 8, default-domain opset 17, produced by pnet, with documented input and outputs', () => {
+      expect(int(model.irVersion)).toBe(8);
+      expect(model.opsetImport!.map((o) => [o.domain ?? '', int(o.version)])).toEqual([['', 17]]);
+      expect(model.producerName).toBe('pnet');
+      expect(model.producerVersion).toBe(PNET_VERSION);
+      expect(model.docString).toContain('PointNet');
+      const g = model.graph!;
+      expect(g.input!.map((i) => i.name)).toEqual(['points']);
+      expect(g.output!.map((o) => o.name)).toEqual(['probabilities', 'labels']);
+      expect(dims(g.input![0]!)).toEqual(['batch', 'num_points', 3]);
+      expect(dims(g.output![0]!)).toEqual(['batch', 'num_points', CLASS_NAMES.length]);
+      expect(dims(g.output![1]!)).toEqual(['batch', 'num_points']);
+      expect(g.input![0]!.type!.tensorType!.elemType).toBe(FLOAT);
+      expect(g.output![0]!.type!.tensorType!.elemType).toBe(FLOAT);
+      expect(g.output![1]!.type!.tensorType!.elemType).toBe(INT64);
+      for (const v of [...g.input!, ...g.output!]) expect(v.docString!.length).toBeGreaterThan(20);
+    });
 
-  it('follows the opset-17 operator spec for every node (ops, attributes, input counts and ranks)', () => {
-    checkAgainstSpec(model, inferShapes(model, 2, 777).shapes);
-    expect(model.graph!.node!.some((n) => n.opType === 'BatchNormalization')).toBe(false);
-  });
+    it('follows the opset-17 operator spec for every node (ops, attributes, input counts and ranks)', () => {
+      checkAgainstSpec(model, inferShapes(model, 2, 777).shapes);
+      expect(model.graph!.node!.some((n) => n.opType === 'BatchNormalization')).toBe(false);
+    });
 
-  it('reduces over the points along the contiguous last axis, with transposes only at the boundary (channel-first)', () => {
-    if (!first) return;
-    const { shapes } = inferShapes(model, 2, 777);
-    const overPoints = model.graph!.node!.filter((n) => n.opType === 'ReduceMax' && n.input!.some((i) => shapes.get(i)!.includes(777)));
-    expect(overPoints.length).toBeGreaterThanOrEqual(4);
-    for (const n of overPoints) {
-      const rank = shapes.get(n.input![0]!)!.length;
-      const axes = n.attribute!.find((a) => a.name === 'axes')!.ints!.map(int);
-      expect(axes, n.name!).toContain(rank - 1);
-    }
-    const transposes = model.graph!.node!.filter((n) => n.opType === 'Transpose');
-    expect(transposes.map((t) => t.input![0])).toEqual(['points', 'seg/head/conv']);
-    // Every pointwise layer is a Conv, each of which but the seg head's local term and the head carries its bias.
-    const convs = model.graph!.node!.filter((n) => n.opType === 'Conv');
-    expect(convs.filter((c) => c.input!.length === 3)).toHaveLength(convs.length - 1);
-    expect(model.graph!.node!.some((n) => n.opType === 'MatMul' && n.input!.some((i) => i.endsWith('/weight')))).toBe(false);
-  });
-
-  it('shape inference used by the checks agrees with onnxruntime on the outputs', async () => {
-    const session = await ort.InferenceSession.create(bytes);
-    const points = new Float32Array(2 * 777 * 3).map((_, i) => Math.sin(i * 0.37));
-    const out = await session.run({ points: new ort.Tensor('float32', points, [2, 777, 3]) });
-    const { shapes } = inferShapes(model, 2, 777);
-    expect(shapes.get('probabilities')).toEqual([...out.probabilities!.dims]);
-    expect(shapes.get('labels')).toEqual([...out.labels!.dims]);
-  });
-
-  it('has exactly the folded initializers the layout implies, no batch-norm parameters', () => {
-    const expected = expectedInitializers(m.layout, true, graphLayout);
-    const actual = new Map(model.graph!.initializer!.map((t) => [t.name!, t.dims!.map(int)]));
-    expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
-    for (const t of model.graph!.initializer!) {
-      const n = t.dims!.map(int).reduce((a, b) => a * b, 1);
-      expect(t.rawData!.length).toBe(n * (t.dataType === INT64 ? 8 : 4));
-      expect(t.floatData ?? []).toHaveLength(0);
-    }
-    // Every trained parameter but the 4 BN vectors per block survives, plus the reshape shapes and the floors.
-    expect(describeOnnx(bytes).initializerElements).toBe(countParams(m.layout) - 4 * blockOutputs(m.layout) + extraElements(graphLayout));
-  });
-
-  it('broadcast-adds the global term: the only concat is the local features, no [B,N,local+global] tensor', () => {
-    const { shapes } = inferShapes(model, 2, 777);
-    const concats = model.graph!.node!.filter((n) => n.opType === 'Concat');
-    expect(concats).toHaveLength(1);
-    const local = m.layout.concatWidths.slice(0, -1).reduce((a, b) => a + b, 0);
-    expect(shapes.get(concats[0]!.output![0]!)).toEqual(perPoint(2, 777, local));
-    const global = model.graph!.node!.find((n) => n.name === 'features/global_max')!;
-    const g1 = m.layout.features2[1]!.outputs;
-    expect(shapes.get(global.output![0]!)).toEqual(first ? [2, g1] : [2, 1, g1]);
-    for (const [name, s] of shapes) {
-      if (s.length === 3 && s[first ? 2 : 1] === 777) expect(s[first ? 1 : 2], name).toBeLessThan(m.layout.segHidden.inputs);
-    }
-  });
-
-  it('carries the pnet metadata contract', () => {
-    const meta = describeOnnx(bytes).metadata;
-    expect(meta[METADATA_KEYS.category]).toBe('["Airplane"]');
-    expect(JSON.parse(meta[METADATA_KEYS.classes]!)).toEqual(CLASS_NAMES);
-    expect(JSON.parse(meta[METADATA_KEYS.colors]!)).toEqual(CLASS_COLORS);
-    expect(meta[METADATA_KEYS.preset]).toBe('tiny-test');
-    expect(meta[METADATA_KEYS.numPoints]).toBe('1024');
-    expect(meta[METADATA_KEYS.normalization]).toBe('unit-sphere');
-    expect(JSON.parse(meta[METADATA_KEYS.metrics]!)).toEqual(m.meta.metrics);
-    expect(meta[METADATA_KEYS.version]).toBe(PNET_VERSION);
-    expect(meta[METADATA_KEYS.checkpointSha256]).toBe(SHA);
-    expect(meta[METADATA_KEYS.precision]).toBe('float32');
-  });
-
-  it('without normalisation: no preprocessing nodes and metadata says "none"', () => {
-    const raw = decodeOnnx(buildOnnxModel({ ...m, checkpointSha256: SHA }, { normalize: false, layout: graphLayout }));
-    const ops = new Set(raw.graph!.node!.map((n) => n.opType));
-    for (const op of ['Abs', 'ReduceMean', 'ReduceSumSquare', 'Sqrt', 'Div', 'Sub']) expect(ops.has(op)).toBe(false);
-    expect(raw.graph!.node![0]!.input).toContain('points');
-    expect(raw.metadataProps!.find((p) => p.key === METADATA_KEYS.normalization)!.value).toBe('none');
-    expect(Object.fromEntries(raw.graph!.initializer!.map((t) => [t.name!, t.dims!.map(int)]))).toEqual(
-      Object.fromEntries(expectedInitializers(m.layout, false, graphLayout)),
-    );
-  });
-
-  it('fp16: half-precision weights, casts at the boundary, float32 input and outputs', () => {
-    const half = decodeOnnx(buildOnnxModel({ ...m, checkpointSha256: SHA }, { fp16: true, layout: graphLayout }));
-    const casts = half.graph!.node!.filter((n) => n.opType === 'Cast');
-    expect(casts.map((c) => int(c.attribute![0]!.i))).toEqual([FLOAT16, FLOAT]);
-    expect(casts[0]!.input).toEqual(['normalize/points']);
-    for (const t of half.graph!.initializer!) {
-      const expected = t.dataType === INT64 ? INT64 : t.name!.startsWith('normalize/') ? FLOAT : FLOAT16;
-      expect(t.dataType, t.name!).toBe(expected);
-      if (t.dataType === FLOAT16) expect(t.rawData!.length).toBe(2 * t.dims!.map(int).reduce((a, b) => a * b, 1));
-    }
-    expect(half.graph!.input![0]!.type!.tensorType!.elemType).toBe(FLOAT);
-    expect(half.graph!.output![0]!.type!.tensorType!.elemType).toBe(FLOAT);
-    expect(half.metadataProps!.find((p) => p.key === METADATA_KEYS.precision)!.value).toBe('float16');
-    checkAgainstSpec(half, inferShapes(half, 1, 100).shapes);
-  });
-
-  it('is deterministic: same weights → identical bytes; other weights → other bytes', () => {
-    const again = tinyModel(3);
-    expect(Buffer.from(buildOnnxModel({ ...again, checkpointSha256: SHA }, { layout: graphLayout })).equals(bytes)).toBe(true);
-    const a16 = buildOnnxModel({ ...m, checkpointSha256: SHA }, { fp16: true, layout: graphLayout });
-    const b16 = buildOnnxModel({ ...again, checkpointSha256: SHA }, { fp16: true, layout: graphLayout });
-    expect(Buffer.from(a16).equals(b16)).toBe(true);
-    const other = tinyModel(4);
-    expect(Buffer.from(buildOnnxModel({ ...other, checkpointSha256: SHA }, { layout: graphLayout })).equals(bytes)).toBe(false);
-  });
-
-  it('rejects weights that do not match the layout, and metadata with the wrong class count', () => {
-    const missing = new Map(m.weights);
-    missing.delete('features/conv2/bn/moving_variance');
-    const wrongShape = new Map(m.weights);
-    wrongShape.set('seg/head/bias', { name: 'seg/head/bias', shape: [4], data: new Float32Array(4) });
-    const fewerClasses = { ...m.meta, classes: { names: CLASS_NAMES.slice(1), colors: CLASS_COLORS.slice(1) } };
-    for (const input of [
-      { ...m, weights: missing },
-      { ...m, weights: wrongShape },
-      { ...m, meta: fewerClasses },
-    ]) {
-      let error: unknown;
-      try {
-        buildOnnxModel({ ...input, checkpointSha256: SHA }, { layout: graphLayout });
-      } catch (e) {
-        error = e;
+    it('reduces over the points along the contiguous last axis, with transposes only at the boundary (channel-first)', () => {
+      if (!first) return;
+      const { shapes } = inferShapes(model, 2, 777);
+      const overPoints = model.graph!.node!.filter(
+        (n) => n.opType === 'ReduceMax' && n.input!.some((i) => shapes.get(i)!.includes(777)),
+      );
+      expect(overPoints.length).toBeGreaterThanOrEqual(4);
+      for (const n of overPoints) {
+        const rank = shapes.get(n.input![0]!)!.length;
+        const axes = n.attribute!.find((a) => a.name === 'axes')!.ints!.map(int);
+        expect(axes, n.name!).toContain(rank - 1);
       }
-      expect(isPnetError(error) && error.code).toBe('BAD_CHECKPOINT');
-    }
+      const transposes = model.graph!.node!.filter((n) => n.opType === 'Transpose');
+      expect(transposes.map((t) => t.input![0])).toEqual(['points', 'seg/head/conv']);
+      // Every pointwise layer is a Conv, each of which but the seg head's local term and the head carries its bias.
+      const convs = model.graph!.node!.filter((n) => n.opType === 'Conv');
+      expect(convs.filter((c) => c.input!.length === 3)).toHaveLength(convs.length - 1);
+      expect(model.graph!.node!.some((n) => n.opType === 'MatMul' && n.input!.some((i) => i.endsWith('/weight')))).toBe(
+        false,
+      );
+    });
+
+    it('shape inference used by the checks agrees with onnxruntime on the outputs', async () => {
+      const session = await ort.InferenceSession.create(bytes);
+      const points = new Float32Array(2 * 777 * 3).map((_, i) => Math.sin(i * 0.37));
+      const out = await session.run({ points: new ort.Tensor('float32', points, [2, 777, 3]) });
+      const { shapes } = inferShapes(model, 2, 777);
+      expect(shapes.get('probabilities')).toEqual([...out.probabilities!.dims]);
+      expect(shapes.get('labels')).toEqual([...out.labels!.dims]);
+    });
+
+    it('has exactly the folded initializers the layout implies, no batch-norm parameters', () => {
+      const expected = expectedInitializers(m.layout, true, graphLayout);
+      const actual = new Map(model.graph!.initializer!.map((t) => [t.name!, t.dims!.map(int)]));
+      expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
+      for (const t of model.graph!.initializer!) {
+        const n = t.dims!.map(int).reduce((a, b) => a * b, 1);
+        expect(t.rawData!.length).toBe(n * (t.dataType === INT64 ? 8 : 4));
+        expect(t.floatData ?? []).toHaveLength(0);
+      }
+      // Every trained parameter but the 4 BN vectors per block survives, plus the reshape shapes and the floors.
+      expect(describeOnnx(bytes).initializerElements).toBe(
+        countParams(m.layout) - 4 * blockOutputs(m.layout) + extraElements(graphLayout),
+      );
+    });
+
+    it('broadcast-adds the global term: the only concat is the local features, no [B,N,local+global] tensor', () => {
+      const { shapes } = inferShapes(model, 2, 777);
+      const concats = model.graph!.node!.filter((n) => n.opType === 'Concat');
+      expect(concats).toHaveLength(1);
+      const local = m.layout.concatWidths.slice(0, -1).reduce((a, b) => a + b, 0);
+      expect(shapes.get(concats[0]!.output![0]!)).toEqual(perPoint(2, 777, local));
+      const global = model.graph!.node!.find((n) => n.name === 'features/global_max')!;
+      const g1 = m.layout.features2[1]!.outputs;
+      expect(shapes.get(global.output![0]!)).toEqual(first ? [2, g1] : [2, 1, g1]);
+      for (const [name, s] of shapes) {
+        if (s.length === 3 && s[first ? 2 : 1] === 777)
+          expect(s[first ? 1 : 2], name).toBeLessThan(m.layout.segHidden.inputs);
+      }
+    });
+
+    it('carries the pnet metadata contract', () => {
+      const meta = describeOnnx(bytes).metadata;
+      expect(meta[METADATA_KEYS.category]).toBe('["Airplane"]');
+      expect(JSON.parse(meta[METADATA_KEYS.classes]!)).toEqual(CLASS_NAMES);
+      expect(JSON.parse(meta[METADATA_KEYS.colors]!)).toEqual(CLASS_COLORS);
+      expect(meta[METADATA_KEYS.preset]).toBe('tiny-test');
+      expect(meta[METADATA_KEYS.numPoints]).toBe('1024');
+      expect(meta[METADATA_KEYS.normalization]).toBe('unit-sphere');
+      expect(JSON.parse(meta[METADATA_KEYS.metrics]!)).toEqual(m.meta.metrics);
+      expect(meta[METADATA_KEYS.version]).toBe(PNET_VERSION);
+      expect(meta[METADATA_KEYS.checkpointSha256]).toBe(SHA);
+      expect(meta[METADATA_KEYS.precision]).toBe('float32');
+    });
+
+    it('without normalisation: no preprocessing nodes and metadata says "none"', () => {
+      const raw = decodeOnnx(
+        buildOnnxModel({ ...m, checkpointSha256: SHA }, { normalize: false, layout: graphLayout }),
+      );
+      const ops = new Set(raw.graph!.node!.map((n) => n.opType));
+      for (const op of ['Abs', 'ReduceMean', 'ReduceSumSquare', 'Sqrt', 'Div', 'Sub']) expect(ops.has(op)).toBe(false);
+      expect(raw.graph!.node![0]!.input).toContain('points');
+      expect(raw.metadataProps!.find((p) => p.key === METADATA_KEYS.normalization)!.value).toBe('none');
+      expect(Object.fromEntries(raw.graph!.initializer!.map((t) => [t.name!, t.dims!.map(int)]))).toEqual(
+        Object.fromEntries(expectedInitializers(m.layout, false, graphLayout)),
+      );
+    });
+
+    it('fp16: half-precision weights, casts at the boundary, float32 input and outputs', () => {
+      const half = decodeOnnx(buildOnnxModel({ ...m, checkpointSha256: SHA }, { fp16: true, layout: graphLayout }));
+      const casts = half.graph!.node!.filter((n) => n.opType === 'Cast');
+      expect(casts.map((c) => int(c.attribute![0]!.i))).toEqual([FLOAT16, FLOAT]);
+      expect(casts[0]!.input).toEqual(['normalize/points']);
+      for (const t of half.graph!.initializer!) {
+        const expected = t.dataType === INT64 ? INT64 : t.name!.startsWith('normalize/') ? FLOAT : FLOAT16;
+        expect(t.dataType, t.name!).toBe(expected);
+        if (t.dataType === FLOAT16) expect(t.rawData!.length).toBe(2 * t.dims!.map(int).reduce((a, b) => a * b, 1));
+      }
+      expect(half.graph!.input![0]!.type!.tensorType!.elemType).toBe(FLOAT);
+      expect(half.graph!.output![0]!.type!.tensorType!.elemType).toBe(FLOAT);
+      expect(half.metadataProps!.find((p) => p.key === METADATA_KEYS.precision)!.value).toBe('float16');
+      checkAgainstSpec(half, inferShapes(half, 1, 100).shapes);
+    });
+
+    it('is deterministic: same weights → identical bytes; other weights → other bytes', () => {
+      const again = tinyModel(3);
+      expect(
+        Buffer.from(buildOnnxModel({ ...again, checkpointSha256: SHA }, { layout: graphLayout })).equals(bytes),
+      ).toBe(true);
+      const a16 = buildOnnxModel({ ...m, checkpointSha256: SHA }, { fp16: true, layout: graphLayout });
+      const b16 = buildOnnxModel({ ...again, checkpointSha256: SHA }, { fp16: true, layout: graphLayout });
+      expect(Buffer.from(a16).equals(b16)).toBe(true);
+      const other = tinyModel(4);
+      expect(
+        Buffer.from(buildOnnxModel({ ...other, checkpointSha256: SHA }, { layout: graphLayout })).equals(bytes),
+      ).toBe(false);
+    });
+
+    it('rejects weights that do not match the layout, and metadata with the wrong class count', () => {
+      const missing = new Map(m.weights);
+      missing.delete('features/conv2/bn/moving_variance');
+      const wrongShape = new Map(m.weights);
+      wrongShape.set('seg/head/bias', { name: 'seg/head/bias', shape: [4], data: new Float32Array(4) });
+      const fewerClasses = { ...m.meta, classes: { names: CLASS_NAMES.slice(1), colors: CLASS_COLORS.slice(1) } };
+      for (const input of [
+        { ...m, weights: missing },
+        { ...m, weights: wrongShape },
+        { ...m, meta: fewerClasses },
+      ]) {
+        let error: unknown;
+        try {
+          buildOnnxModel({ ...input, checkpointSha256: SHA }, { layout: graphLayout });
+        } catch (e) {
+          error = e;
+        }
+        expect(isPnetError(error) && error.code).toBe('BAD_CHECKPOINT');
+      }
+    });
   });
-});
 
 describe('keras preset export', () => {
   const preset = loadPreset('keras');
   const layout = modelLayout(preset, CLASS_NAMES.length);
-  const bytes = buildOnnxModel({ layout, weights: perturbedWeights(layout, 1), meta: testMeta(preset), checkpointSha256: SHA });
+  const bytes = buildOnnxModel({
+    layout,
+    weights: perturbedWeights(layout, 1),
+    meta: testMeta(preset),
+    checkpointSha256: SHA,
+  });
   const model = decodeOnnx(bytes);
   const d = describeOnnx(bytes);
 
@@ -329,7 +370,10 @@ describe('keras preset export', () => {
     expect(d.initializerElements).toBe(elements);
     expect(d.bytes).toBeGreaterThan(4 * elements);
     expect(d.bytes).toBeLessThan(4 * elements + 64 * 1024);
-    console.log(`keras fp32: ${d.bytes} bytes, ${d.nodeCount} nodes, ${(d.flopsPerPoint / 1e6).toFixed(3)} MFLOP/point`, d.opCounts);
+    console.log(
+      `keras fp32: ${d.bytes} bytes, ${d.nodeCount} nodes, ${(d.flopsPerPoint / 1e6).toFixed(3)} MFLOP/point`,
+      d.opCounts,
+    );
   });
 
   it('never materialises a [B, N, ≥2048] concat; the widest concat is the 960 local features', () => {
@@ -343,13 +387,18 @@ describe('keras preset export', () => {
 
   it('counts FLOPs per point as 2·MACs of the per-point MatMuls plus amortised per-cloud work', () => {
     const n = d.flopsPoints;
-    const macs = (rows: Array<{ inputs: number; outputs: number }>) => rows.reduce((s, b) => s + b.inputs * b.outputs, 0);
+    const macs = (rows: Array<{ inputs: number; outputs: number }>) =>
+      rows.reduce((s, b) => s + b.inputs * b.outputs, 0);
     const local = layout.segHidden.inputs - layout.concatWidths[5]!;
     const perPoint =
       macs([...layout.inputTnet.conv, ...layout.features, ...layout.featureTnet.conv, ...layout.features2]) +
-      3 * 3 + layout.featureTnet.k ** 2 + local * layout.segHidden.outputs + layout.segHidden.outputs * layout.numClasses;
-    const perCloud = [layout.inputTnet, layout.featureTnet].reduce(
-      (s, t) => s + macs(t.dense) + t.finalInputs * t.k * t.k, 0) + layout.concatWidths[5]! * layout.segHidden.outputs;
+      3 * 3 +
+      layout.featureTnet.k ** 2 +
+      local * layout.segHidden.outputs +
+      layout.segHidden.outputs * layout.numClasses;
+    const perCloud =
+      [layout.inputTnet, layout.featureTnet].reduce((s, t) => s + macs(t.dense) + t.finalInputs * t.k * t.k, 0) +
+      layout.concatWidths[5]! * layout.segHidden.outputs;
     const matmulFlops = 2 * (perPoint + perCloud / n);
     expect(d.flopsPerPoint).toBeGreaterThan(matmulFlops);
     expect(d.flopsPerPoint).toBeLessThan(matmulFlops * 1.01); // elementwise work is ~0.3%

@@ -36,7 +36,10 @@ describe('pnet export --fp16 parity', () => {
   it('prints the fp16-vs-fp32 gap on synthetic airplanes with the documented tolerance', async () => {
     const r = await runPnet('export', path.join(dir, 'good.ckpt'), '--onnx', path.join(dir, 'good.onnx'), '--fp16');
     expect(r.code).toBe(0);
-    const line = /fp16 vs fp32 on 3 synthetic airplanes \((\d+) points, onnxruntime CPU\): max \|Δp\| (\S+), labels agree (\S+)% \(tolerance: max \|Δp\| ≤ 2e-3, labels ≥ 99%\)/.exec(r.stdout);
+    const line =
+      /fp16 vs fp32 on 3 synthetic airplanes \((\d+) points, onnxruntime CPU\): max \|Δp\| (\S+), labels agree (\S+)% \(tolerance: max \|Δp\| ≤ 2e-3, labels ≥ 99%\)/.exec(
+        r.stdout,
+      );
     expect(line, r.stdout).not.toBeNull();
     expect(Number(line![1])).toBeGreaterThan(3 * 1800);
     const maxAbsDiff = Number(line![2]);
@@ -47,7 +50,14 @@ describe('pnet export --fp16 parity', () => {
   });
 
   it('reports the gap in --json and warns when it is outside the tolerance', async () => {
-    const r = await runPnet('export', path.join(dir, 'overflow.ckpt'), '--onnx', path.join(dir, 'overflow.onnx'), '--fp16', '--json');
+    const r = await runPnet(
+      'export',
+      path.join(dir, 'overflow.ckpt'),
+      '--onnx',
+      path.join(dir, 'overflow.onnx'),
+      '--fp16',
+      '--json',
+    );
     expect(r.code).toBe(0);
     const parity = (JSON.parse(r.stdout) as { fp16Parity: Parity }).fp16Parity;
     expect(parity.clouds).toBe(3);

@@ -42,11 +42,32 @@ describe('pnet export --triton', () => {
   it('honours --name --version --points --max-batch --instance-kind --instances with --fp16 --no-normalize', async () => {
     const repo = path.join(dir, 'repo-options');
     const r = await runPnet(
-      'export', run, '--triton', repo, '--name', 'planes-v2', '--version', '3', '--points', '256', '--max-batch', '4',
-      '--instance-kind', 'cpu', '--instances', '2', '--fp16', '--no-normalize', '--json',
+      'export',
+      run,
+      '--triton',
+      repo,
+      '--name',
+      'planes-v2',
+      '--version',
+      '3',
+      '--points',
+      '256',
+      '--max-batch',
+      '4',
+      '--instance-kind',
+      'cpu',
+      '--instances',
+      '2',
+      '--fp16',
+      '--no-normalize',
+      '--json',
     );
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { path: string; triton: { name: string; version: number; labels: string[] }; metadata: Record<string, string> };
+    const report = JSON.parse(r.stdout) as {
+      path: string;
+      triton: { name: string; version: number; labels: string[] };
+      metadata: Record<string, string>;
+    };
     const modelFile = path.join(repo, 'planes-v2', '3', 'model.onnx');
     expect(report.path).toBe(modelFile);
     expect(report.triton.name).toBe('planes-v2');

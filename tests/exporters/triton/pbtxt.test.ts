@@ -22,7 +22,8 @@ const { root } = protobuf.parse(
 root.resolveAll();
 const Outer = root.lookupType('t.Outer');
 
-const parse = (text: string) => Outer.toObject(parseTextFormat(text, Outer, 'x.pbtxt'), { longs: String, enums: String, bytes: Array });
+const parse = (text: string) =>
+  Outer.toObject(parseTextFormat(text, Outer, 'x.pbtxt'), { longs: String, enums: String, bytes: Array });
 
 function error(text: string): { message: string; line?: number } {
   try {
@@ -114,7 +115,11 @@ describe('text-format reader', () => {
       parseTextFormat('name: "m" max_batch_size: 4 input [{ name: "x" data_type: TYPE_FP32 dims: [-1, 3] }]', T),
       { longs: Number, enums: String },
     );
-    expect(config).toEqual({ name: 'm', max_batch_size: 4, input: [{ name: 'x', data_type: 'TYPE_FP32', dims: [-1, 3] }] });
+    expect(config).toEqual({
+      name: 'm',
+      max_batch_size: 4,
+      input: [{ name: 'x', data_type: 'TYPE_FP32', dims: [-1, 3] }],
+    });
     expect(() => parseTextFormat('maxBatchSize: 4', T)).toThrow(/ModelConfig has no field "maxBatchSize"/);
     expect(() => parseTextFormat('input [{ data_type: FP32 }]', T)).toThrow(/not one of TYPE_INVALID/);
     expect(() => parseTextFormat('instance_group [{ kind: GPU }]', T)).toThrow(/not one of KIND_AUTO/);

@@ -23,7 +23,17 @@ interface Token {
 
 const PUNCT = new Set(['{', '}', '[', ']', '<', '>', ':', ',', ';']);
 const SIMPLE_ESCAPES: Record<string, number> = {
-  n: 0x0a, t: 0x09, r: 0x0d, a: 0x07, b: 0x08, f: 0x0c, v: 0x0b, '\\': 0x5c, "'": 0x27, '"': 0x22, '?': 0x3f,
+  n: 0x0a,
+  t: 0x09,
+  r: 0x0d,
+  a: 0x07,
+  b: 0x08,
+  f: 0x0c,
+  v: 0x0b,
+  '\\': 0x5c,
+  "'": 0x27,
+  '"': 0x22,
+  '?': 0x3f,
 };
 
 class Lexer {
@@ -200,7 +210,10 @@ class Parser {
       if (field.partOf) {
         const other = oneofs.get(field.partOf.name);
         if (other !== undefined && other !== field.name) {
-          this.fail(`${type.name}: only one of oneof ${field.partOf.name} may be set, got ${other} and ${field.name}`, nameToken.line);
+          this.fail(
+            `${type.name}: only one of oneof ${field.partOf.name} may be set, got ${other} and ${field.name}`,
+            nameToken.line,
+          );
         }
         oneofs.set(field.partOf.name, field.name);
       }
@@ -241,8 +254,7 @@ class Parser {
     } else if (field.repeated) {
       out[field.name] ??= [];
       (out[field.name] as unknown[]).push(...values);
-    }
-    else out[field.name] = values[0];
+    } else out[field.name] = values[0];
   }
 
   private parseNested(field: protobuf.Field): unknown {
@@ -293,7 +305,8 @@ class Parser {
         if (t.kind === 'ident' && /^-?(inf|infinity|nan)$/i.test(t.text)) {
           return /nan/i.test(t.text) ? NaN : t.text.startsWith('-') ? -Infinity : Infinity;
         }
-        if (t.kind !== 'number' || /^-?0[xX]/.test(t.text)) this.fail(`${where}: expected a number, found ${this.describe(t)}`, t.line);
+        if (t.kind !== 'number' || /^-?0[xX]/.test(t.text))
+          this.fail(`${where}: expected a number, found ${this.describe(t)}`, t.line);
         return Number(t.text.replace(/[fF]$/, ''));
       }
       default: {

@@ -23,7 +23,9 @@ beforeAll(async () => {
   onnxBytes = buildOnnxModel({ ...tinyModel(21), checkpointSha256: 'f'.repeat(64) });
   const metadata = describeOnnx(onnxBytes).metadata;
   pnetParameters = Object.fromEntries(
-    Object.entries(metadata).filter(([k]) => k.startsWith('pnet.')).map(([k, v]) => [k, { string_value: v }]),
+    Object.entries(metadata)
+      .filter(([k]) => k.startsWith('pnet.'))
+      .map(([k, v]) => [k, { string_value: v }]),
   );
   expect(Object.keys(pnetParameters).length).toBeGreaterThanOrEqual(10);
 });
@@ -42,7 +44,12 @@ async function readConfig(modelDir: string): Promise<Record<string, unknown>> {
 }
 
 /** ONNX value dims as Triton sees them: symbolic → -1 (or the fixed point count), batch axis dropped when batching. */
-function onnxDims(modelBytes: Uint8Array, name: string, batching: boolean, points?: number): { type: number; dims: number[] } {
+function onnxDims(
+  modelBytes: Uint8Array,
+  name: string,
+  batching: boolean,
+  points?: number,
+): { type: number; dims: number[] } {
   const graph = decodeOnnx(modelBytes).graph!;
   const v = [...graph.input!, ...graph.output!].find((x) => x.name === name)!;
   const dims = v.type!.tensorType!.shape!.dim!.map((d) =>
@@ -146,7 +153,11 @@ describe('writeTritonRepository', () => {
         [onnx.TensorProto.DataType.FLOAT]: 'TYPE_FP32',
         [onnx.TensorProto.DataType.INT64]: 'TYPE_INT64',
       };
-      for (const t of [...(config.input as object[]), ...(config.output as object[])] as Array<{ name: string; data_type: string; dims: number[] }>) {
+      for (const t of [...(config.input as object[]), ...(config.output as object[])] as Array<{
+        name: string;
+        data_type: string;
+        dims: number[];
+      }>) {
         const fromOnnx = onnxDims(model, t.name, batching, options.points);
         expect(t.dims, t.name).toEqual(fromOnnx.dims);
         expect(t.data_type, t.name).toBe(typeNames[fromOnnx.type]);

@@ -11,7 +11,9 @@ describe('planBatches', () => {
 
   it('covers every index exactly once', () => {
     const sizes = Array.from({ length: 50 }, (_, i) => (i * 7) % 4);
-    const flat = planBatches(sizes, 3).flat().sort((a, b) => a - b);
+    const flat = planBatches(sizes, 3)
+      .flat()
+      .sort((a, b) => a - b);
     expect(flat).toEqual(sizes.map((_, i) => i));
     for (const b of planBatches(sizes, 3)) expect(new Set(b.map((i) => sizes[i])).size).toBe(1);
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxOverParts, partIoUs, partsByCategory, scoredParts, SegmentationMetrics, shapeIoU } from '../../../src/core/metrics.ts';
+import {
+  argmaxOverParts,
+  partIoUs,
+  partsByCategory,
+  scoredParts,
+  SegmentationMetrics,
+  shapeIoU,
+} from '../../../src/core/metrics.ts';
 
 describe('ShapeNet part IoU', () => {
   it('computes IoU per part by hand-checked example', () => {
@@ -32,7 +39,10 @@ describe('ShapeNet part IoU', () => {
     // Per-part IoU: the part's IoU per shape, averaged over the shapes; the instance mIoU is their mean.
     expect(s.partIou[0]).toBeCloseTo((1 + 0.25) / 2, 12);
     expect(s.partIou[1]).toBeCloseTo((1 + 0) / 2, 12);
-    expect(s.confusion).toEqual([[2, 0], [3, 1]]);
+    expect(s.confusion).toEqual([
+      [2, 0],
+      [3, 1],
+    ]);
   });
 
   it('class mIoU is the mean over categories, instance mIoU the mean over shapes', () => {
@@ -47,7 +57,7 @@ describe('ShapeNet part IoU', () => {
     expect(s.categories).toEqual({ A: { shapes: 2, miou: 1 }, B: { shapes: 1, miou: 0 } });
   });
 
-  it('takes the argmax over the category\'s parts only: `none` and other categories never win', () => {
+  it("takes the argmax over the category's parts only: `none` and other categories never win", () => {
     // Classes: A/x, A/y, B/x, none. The highest score of point 0 is `none`, of point 1 B/x.
     const scores = [0.1, 0.2, 0.0, 0.7, 0.3, 0.1, 0.6, 0.0];
     expect(Array.from(argmaxOverParts(scores, 4, [0, 1]))).toEqual([1, 0]);
@@ -57,9 +67,12 @@ describe('ShapeNet part IoU', () => {
     expect(() => argmaxOverParts([1, 2, 3], 2, [0])).toThrow(RangeError);
   });
 
-  it('knows each category\'s parts from a model\'s class names', () => {
+  it("knows each category's parts from a model's class names", () => {
     expect(partsByCategory(['Airplane'], ['body', 'wing', 'none'])).toEqual({ Airplane: [0, 1] });
-    expect(partsByCategory(['Mug', 'Table'], ['Mug/handle', 'Mug/cup', 'Table/top', 'Table/leg'])).toEqual({ Mug: [0, 1], Table: [2, 3] });
+    expect(partsByCategory(['Mug', 'Table'], ['Mug/handle', 'Mug/cup', 'Table/top', 'Table/leg'])).toEqual({
+      Mug: [0, 1],
+      Table: [2, 3],
+    });
   });
 
   it('scores every class except `none`', () => {

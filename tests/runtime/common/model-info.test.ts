@@ -62,14 +62,24 @@ describe('readModelInfo', () => {
   });
 
   it('says "not a pnet model" for a model without pnet metadata, naming the file', () => {
-    expectPnetError(() => readModelInfoFromOnnx(foreignModel(), 'relu.onnx'), 'BAD_MODEL', /not a pnet model/, 'relu.onnx');
+    expectPnetError(
+      () => readModelInfoFromOnnx(foreignModel(), 'relu.onnx'),
+      'BAD_MODEL',
+      /not a pnet model/,
+      'relu.onnx',
+    );
   });
 
   it('names the missing keys of incomplete metadata', () => {
     const meta = pnetMetadata(CLASSES, COLORS);
     delete meta['pnet.colors'];
     delete meta['pnet.num_points'];
-    expectPnetError(() => readModelInfo(meta, 'm.onnx'), 'BAD_MODEL', /missing pnet\.colors, pnet\.num_points/, 'm.onnx');
+    expectPnetError(
+      () => readModelInfo(meta, 'm.onnx'),
+      'BAD_MODEL',
+      /missing pnet\.colors, pnet\.num_points/,
+      'm.onnx',
+    );
   });
 
   it('rejects malformed values', () => {
@@ -83,11 +93,20 @@ describe('readModelInfo', () => {
       ['pnet.metrics', '[1]', /JSON object/],
     ];
     for (const [key, value, pattern] of cases) {
-      expectPnetError(() => readModelInfo({ ...pnetMetadata(CLASSES, COLORS), [key]: value }, 'm.onnx'), 'BAD_MODEL', pattern);
+      expectPnetError(
+        () => readModelInfo({ ...pnetMetadata(CLASSES, COLORS), [key]: value }, 'm.onnx'),
+        'BAD_MODEL',
+        pattern,
+      );
     }
   });
 
   it('wraps unreadable bytes as BAD_MODEL with the file', () => {
-    expectPnetError(() => readModelInfoFromOnnx(new TextEncoder().encode('hello'), 'x.onnx'), 'BAD_MODEL', /not a readable ONNX model/, 'x.onnx');
+    expectPnetError(
+      () => readModelInfoFromOnnx(new TextEncoder().encode('hello'), 'x.onnx'),
+      'BAD_MODEL',
+      /not a readable ONNX model/,
+      'x.onnx',
+    );
   });
 });

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { checkSignature, OrtSegmenter, type TensorClass } from '../../../runtime/common/ort-segmenter.ts';
 import type { ModelInfo } from '../../../runtime/segmenter.ts';
 
-const INFO = { classes: ['a', 'b'], colors: ['#000000', '#ffffff'], normalization: 'unit-sphere' } as unknown as ModelInfo;
+const INFO = {
+  classes: ['a', 'b'],
+  colors: ['#000000', '#ffffff'],
+  normalization: 'unit-sphere',
+} as unknown as ModelInfo;
 
 /** A tensor as far as the segmenter uses one. */
 class FakeTensor {
@@ -40,13 +44,24 @@ function fakeSession() {
       released = true;
     },
   };
-  return { session: session as unknown as InferenceSession, batches, overlapped: () => overlapped, released: () => released };
+  return {
+    session: session as unknown as InferenceSession,
+    batches,
+    overlapped: () => overlapped,
+    released: () => released,
+  };
 }
 
 const cloud = (n: number): Float32Array => Float32Array.from({ length: 3 * n }, (_, i) => (i % 3) + i / 100);
 
 function segmenterOver(fake: ReturnType<typeof fakeSession>, maxBatch = 8): OrtSegmenter {
-  return new OrtSegmenter({ session: fake.session, Tensor: FakeTensor as unknown as TensorClass, info: INFO, executionProvider: 'cpu', maxBatch });
+  return new OrtSegmenter({
+    session: fake.session,
+    Tensor: FakeTensor as unknown as TensorClass,
+    info: INFO,
+    executionProvider: 'cpu',
+    maxBatch,
+  });
 }
 
 describe('checkSignature', () => {
@@ -54,11 +69,15 @@ describe('checkSignature', () => {
     expect(() => checkSignature({ inputNames: ['points'], outputNames: ['scores', 'labels'] }, 'm.onnx')).toThrow(
       'the graph does not follow the pnet contract: missing output "probabilities" (it has inputs points; outputs scores, labels)',
     );
-    expect(() => checkSignature({ inputNames: ['xyz'], outputNames: ['probabilities', 'labels'] }, 'm.onnx')).toThrow(/missing input "points"/);
+    expect(() => checkSignature({ inputNames: ['xyz'], outputNames: ['probabilities', 'labels'] }, 'm.onnx')).toThrow(
+      /missing input "points"/,
+    );
   });
 
   it('accepts a graph with the contract tensors', () => {
-    expect(() => checkSignature({ inputNames: ['points'], outputNames: ['labels', 'probabilities', 'extra'] }, 'm.onnx')).not.toThrow();
+    expect(() =>
+      checkSignature({ inputNames: ['points'], outputNames: ['labels', 'probabilities', 'extra'] }, 'm.onnx'),
+    ).not.toThrow();
   });
 });
 
@@ -75,7 +94,11 @@ describe('OrtSegmenter', () => {
   it('runs one batch at a time even when called concurrently', async () => {
     const fake = fakeSession();
     const segmenter = segmenterOver(fake);
-    await Promise.all([segmenter.segment(cloud(4)), segmenter.segment(cloud(6)), segmenter.segmentMany([cloud(3), cloud(3)])]);
+    await Promise.all([
+      segmenter.segment(cloud(4)),
+      segmenter.segment(cloud(6)),
+      segmenter.segmentMany([cloud(3), cloud(3)]),
+    ]);
     expect(fake.overlapped()).toBe(false);
     await segmenter.dispose();
     expect(fake.released()).toBe(true);
@@ -83,7 +106,9 @@ describe('OrtSegmenter', () => {
 
   it('says which cloud of a call is bad, before running any', async () => {
     const fake = fakeSession();
-    await expect(segmenterOver(fake).segmentMany([cloud(4), new Float32Array(4)])).rejects.toThrow(/^cloud 2 of 2: a cloud is a list of xyz triples/);
+    await expect(segmenterOver(fake).segmentMany([cloud(4), new Float32Array(4)])).rejects.toThrow(
+      /^cloud 2 of 2: a cloud is a list of xyz triples/,
+    );
     expect(fake.batches).toEqual([]);
   });
 });

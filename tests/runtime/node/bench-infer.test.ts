@@ -8,7 +8,10 @@ describe('bench/infer-node', () => {
     const rows = md.split('\n').filter((l) => l.startsWith('| '));
     expect(rows).toHaveLength(4);
     for (const r of rows.slice(1, 3)) {
-      const cells = r.split('|').slice(2, 8).map((c) => parseFloat(c));
+      const cells = r
+        .split('|')
+        .slice(2, 8)
+        .map((c) => parseFloat(c));
       expect(cells.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
     }
     expect(rows[3]).toMatch(/MatMul 2048³.*\| [\d.]+ \| [\d.]+ \| \| \| \| 100% \|$/);

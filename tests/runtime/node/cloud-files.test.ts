@@ -49,7 +49,13 @@ describe('expandCloudInputs on folders with symbolic links', () => {
     await symlink(join(root, 'missing.pts'), join(root, 'dangling.pts'));
     const { files } = await expandCloudInputs([root]);
     expect(names(root, files)).toEqual([
-      'a/b/three.pts', 'a/two.PLY', 'dangling.pts', 'linked-folder/b/three.pts', 'linked-folder/two.PLY', 'linked.pts', 'one.pts',
+      'a/b/three.pts',
+      'a/two.PLY',
+      'dangling.pts',
+      'linked-folder/b/three.pts',
+      'linked-folder/two.PLY',
+      'linked.pts',
+      'one.pts',
     ]);
   });
 

@@ -36,7 +36,13 @@ describe('installCudaExecutionProvider', () => {
     let output = '';
     process.env.npm_config_onnxruntime_node_install = 'skip';
     try {
-      const files = await installCudaExecutionProvider({ installerPath: script, binDir, onOutput: (t) => (output += t), platform: 'linux', arch: 'x64' });
+      const files = await installCudaExecutionProvider({
+        installerPath: script,
+        binDir,
+        onOutput: (t) => (output += t),
+        platform: 'linux',
+        arch: 'x64',
+      });
       expect(files.sort()).toEqual(['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so']);
     } finally {
       delete process.env.npm_config_onnxruntime_node_install;
@@ -54,10 +60,19 @@ describe('installCudaExecutionProvider', () => {
     );
     let shown = '';
     const logFile = join(dir, 'setup.log');
-    const e = await installCudaExecutionProvider({ installerPath: script, binDir, onOutput: (t) => (shown += t), logFile, platform: 'linux', arch: 'x64' }).catch((x) => x);
+    const e = await installCudaExecutionProvider({
+      installerPath: script,
+      binDir,
+      onOutput: (t) => (shown += t),
+      logFile,
+      platform: 'linux',
+      arch: 'x64',
+    }).catch((x) => x);
     expect(e).toBeInstanceOf(PnetError);
     expect(e.code).toBe('DOWNLOAD_FAILED');
-    expect(e.message).toBe(`the onnxruntime-node CUDA installer exited with code 1: Error: getaddrinfo ENOTFOUND api.nuget.org (full output: ${logFile})`);
+    expect(e.message).toBe(
+      `the onnxruntime-node CUDA installer exited with code 1: Error: getaddrinfo ENOTFOUND api.nuget.org (full output: ${logFile})`,
+    );
     expect(e.remedy).toMatch(/api\.nuget\.org.*npx pnet setup cuda/);
     // The installer's stack trace goes to the log, not the terminal.
     expect(shown).toBe('');
@@ -68,13 +83,21 @@ describe('installCudaExecutionProvider', () => {
     const script = await installer('noop.cjs', 'process.exit(0);');
     const empty = join(dir, 'empty-bin');
     await mkdir(empty);
-    const e = await installCudaExecutionProvider({ installerPath: script, binDir: empty, onOutput: () => {}, platform: 'linux', arch: 'x64' }).catch((x) => x);
+    const e = await installCudaExecutionProvider({
+      installerPath: script,
+      binDir: empty,
+      onOutput: () => {},
+      platform: 'linux',
+      arch: 'x64',
+    }).catch((x) => x);
     expect(e.code).toBe('DOWNLOAD_FAILED');
     expect(e.message).toMatch(/libonnxruntime_providers_cuda\.so is not in/);
   });
 
   it('refuses platforms without a CUDA build, and a missing installer', async () => {
-    await expect(installCudaExecutionProvider({ platform: 'darwin', arch: 'arm64' })).rejects.toMatchObject({ code: 'EP_UNAVAILABLE' });
+    await expect(installCudaExecutionProvider({ platform: 'darwin', arch: 'arm64' })).rejects.toMatchObject({
+      code: 'EP_UNAVAILABLE',
+    });
     await expect(
       installCudaExecutionProvider({ installerPath: join(dir, 'missing.js'), binDir, platform: 'linux', arch: 'x64' }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -6,14 +6,26 @@ import { listExecutionProviders, probeCuda, type CudaEnvironment } from '../../.
 
 let root: string;
 
-async function environment(files: { ep?: boolean; driver?: boolean; smi?: boolean; libs?: boolean }): Promise<CudaEnvironment> {
+async function environment(files: {
+  ep?: boolean;
+  driver?: boolean;
+  smi?: boolean;
+  libs?: boolean;
+}): Promise<CudaEnvironment> {
   const base = await mkdtemp(join(root, 'env-'));
   for (const d of ['bin', 'lib', 'path']) await mkdir(join(base, d));
   if (files.ep) await writeFile(join(base, 'bin', 'libonnxruntime_providers_cuda.so'), '');
   if (files.driver) await writeFile(join(base, 'lib', 'libcuda.so.1'), '');
   if (files.smi) await writeFile(join(base, 'path', 'nvidia-smi'), '');
-  if (files.libs) for (const l of ['libcudart.so.12', 'libcublas.so.12', 'libcudnn.so.9']) await writeFile(join(base, 'lib', l), '');
-  return { platform: 'linux', arch: 'x64', ortBinDir: join(base, 'bin'), libraryDirs: [join(base, 'lib')], pathDirs: [join(base, 'path')] };
+  if (files.libs)
+    for (const l of ['libcudart.so.12', 'libcublas.so.12', 'libcudnn.so.9']) await writeFile(join(base, 'lib', l), '');
+  return {
+    platform: 'linux',
+    arch: 'x64',
+    ortBinDir: join(base, 'bin'),
+    libraryDirs: [join(base, 'lib')],
+    pathDirs: [join(base, 'path')],
+  };
 }
 
 beforeAll(async () => {

@@ -57,7 +57,10 @@ export function linearPnetModel(options: LinearModelOptions): Uint8Array {
   const c = options.classes.length;
   const probs = options.probabilitiesName ?? 'probabilities';
   const F = onnx.TensorProto.DataType.FLOAT;
-  const meta: Record<string, string | undefined> = { ...pnetMetadata(options.classes, options.colors), ...options.metadata };
+  const meta: Record<string, string | undefined> = {
+    ...pnetMetadata(options.classes, options.colors),
+    ...options.metadata,
+  };
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'pnet',

@@ -33,7 +33,9 @@ describe('SegmenterPool as a Segmenter', () => {
       expect((await pool.segment(clouds[1]!)).labels).toEqual((await one.segment(clouds[1]!)).labels);
       expect(pool.info).toEqual(one.info);
       expect(pool.executionProvider).toBe('cpu');
-      await expect(pool.segmentMany([clouds[0]!, new Float32Array(2)])).rejects.toThrow(/^cloud 2 of 2: a cloud is a list of xyz triples/);
+      await expect(pool.segmentMany([clouds[0]!, new Float32Array(2)])).rejects.toThrow(
+        /^cloud 2 of 2: a cloud is a list of xyz triples/,
+      );
     } finally {
       await Promise.all([one.dispose(), pool.dispose()]);
     }

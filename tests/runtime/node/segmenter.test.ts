@@ -98,7 +98,11 @@ describe('createNodeSegmenter on a contract-following stand-in model', () => {
     await expectPnetError(seg.segment(new Float32Array()), 'BAD_INPUT', /0 points/);
     await expectPnetError(seg.segment(new Float32Array([1, 2, NaN])), 'BAD_INPUT', /non-finite/);
     await expectPnetError(seg.segment(new Float32Array(5)), 'BAD_INPUT', /multiple of 3/);
-    await expectPnetError(seg.segmentMany([new Float32Array(3), new Float32Array(0)]), 'BAD_INPUT', /cloud 2 of 2: .*0 points/);
+    await expectPnetError(
+      seg.segmentMany([new Float32Array(3), new Float32Array(0)]),
+      'BAD_INPUT',
+      /cloud 2 of 2: .*0 points/,
+    );
   });
 });
 
@@ -144,13 +148,21 @@ describe('createNodeSegmenter on an exported pnet model', () => {
 
 describe('createNodeSegmenter errors', () => {
   it('names a missing model file', async () => {
-    const e = await expectPnetError(createNodeSegmenter(join(dir, 'nope.onnx')), 'NOT_FOUND', /nope\.onnx: model file not found/);
+    const e = await expectPnetError(
+      createNodeSegmenter(join(dir, 'nope.onnx')),
+      'NOT_FOUND',
+      /nope\.onnx: model file not found/,
+    );
     expect(e.file).toBe(join(dir, 'nope.onnx'));
   });
 
   it('rejects a directory, a text file, and a model without pnet metadata', async () => {
     await expectPnetError(createNodeSegmenter(join(dir, 'folder.onnx')), 'BAD_MODEL', /folder\.onnx: .*directory/);
-    await expectPnetError(createNodeSegmenter(join(dir, 'text.onnx')), 'BAD_MODEL', /text\.onnx: not a readable ONNX model/);
+    await expectPnetError(
+      createNodeSegmenter(join(dir, 'text.onnx')),
+      'BAD_MODEL',
+      /text\.onnx: not a readable ONNX model/,
+    );
     await expectPnetError(createNodeSegmenter(join(dir, 'relu.onnx')), 'BAD_MODEL', /relu\.onnx: not a pnet model/);
   });
 
@@ -163,12 +175,22 @@ describe('createNodeSegmenter errors', () => {
   });
 
   it('rejects unknown EPs and bad thread counts', async () => {
-    await expectPnetError(createNodeSegmenter(join(dir, 'linear.onnx'), { ep: 'tpu' as never }), 'BAD_ARGUMENT', /cpu, cuda/);
+    await expectPnetError(
+      createNodeSegmenter(join(dir, 'linear.onnx'), { ep: 'tpu' as never }),
+      'BAD_ARGUMENT',
+      /cpu, cuda/,
+    );
     await expectPnetError(createNodeSegmenter(join(dir, 'linear.onnx'), { threads: 0 }), 'BAD_ARGUMENT', /threads/);
   });
 
   it('fails on --ep cuda when the CUDA EP is missing, saying what and how to fix it; falls back when asked', async () => {
-    const missing = { platform: 'linux', arch: 'x64', ortBinDir: join(dir, 'no-bin'), libraryDirs: [join(dir, 'no-lib')], pathDirs: [] };
+    const missing = {
+      platform: 'linux',
+      arch: 'x64',
+      ortBinDir: join(dir, 'no-bin'),
+      libraryDirs: [join(dir, 'no-lib')],
+      pathDirs: [],
+    };
     const e = await expectPnetError(
       createNodeSegmenter(join(dir, 'linear.onnx'), { ep: 'cuda', cudaEnvironment: missing }),
       'EP_UNAVAILABLE',
@@ -176,7 +198,11 @@ describe('createNodeSegmenter errors', () => {
     );
     expect(e.remedy).toContain('npx pnet setup cuda');
     expect(e.remedy).toContain('--fallback cpu');
-    const seg = await createNodeSegmenter(join(dir, 'linear.onnx'), { ep: 'cuda', fallback: 'cpu', cudaEnvironment: missing });
+    const seg = await createNodeSegmenter(join(dir, 'linear.onnx'), {
+      ep: 'cuda',
+      fallback: 'cpu',
+      cudaEnvironment: missing,
+    });
     expect(seg.executionProvider).toBe('cpu');
     expect(seg.fallbackReason).toMatch(/CUDA is unavailable .*running on the CPU/);
     const r = await seg.segment(new Float32Array([1, 0, 0]));
@@ -186,21 +212,34 @@ describe('createNodeSegmenter errors', () => {
 
   // Where the real CUDA EP is installed, onnxruntime may start it, so this failure path cannot be provoked there.
   const realCudaEp = existsSync(join(onnxruntimeBinDir(), 'libonnxruntime_providers_cuda.so'));
-  it.skipIf(realCudaEp)('reports a failing CUDA session start as EP_UNAVAILABLE when the probe passes but the EP cannot load', async () => {
-    // Fake EP and driver files satisfy the probe; onnxruntime then fails to load its real CUDA provider library.
-    const fake = join(dir, 'fake-cuda');
-    await mkdir(join(fake, 'bin'), { recursive: true });
-    await mkdir(join(fake, 'lib'), { recursive: true });
-    await writeFile(join(fake, 'bin', 'libonnxruntime_providers_cuda.so'), '');
-    await writeFile(join(fake, 'lib', 'libcuda.so.1'), '');
-    const env = { platform: 'linux', arch: 'x64', ortBinDir: join(fake, 'bin'), libraryDirs: [join(fake, 'lib')], pathDirs: [] };
-    await expectPnetError(
-      createNodeSegmenter(join(dir, 'linear.onnx'), { ep: 'cuda', cudaEnvironment: env }),
-      'EP_UNAVAILABLE',
-      /could not start the CUDA EP/,
-    );
-    const seg = await createNodeSegmenter(join(dir, 'linear.onnx'), { ep: 'cuda', fallback: 'cpu', cudaEnvironment: env });
-    expect(seg.executionProvider).toBe('cpu');
-    await seg.dispose();
-  });
+  it.skipIf(realCudaEp)(
+    'reports a failing CUDA session start as EP_UNAVAILABLE when the probe passes but the EP cannot load',
+    async () => {
+      // Fake EP and driver files satisfy the probe; onnxruntime then fails to load its real CUDA provider library.
+      const fake = join(dir, 'fake-cuda');
+      await mkdir(join(fake, 'bin'), { recursive: true });
+      await mkdir(join(fake, 'lib'), { recursive: true });
+      await writeFile(join(fake, 'bin', 'libonnxruntime_providers_cuda.so'), '');
+      await writeFile(join(fake, 'lib', 'libcuda.so.1'), '');
+      const env = {
+        platform: 'linux',
+        arch: 'x64',
+        ortBinDir: join(fake, 'bin'),
+        libraryDirs: [join(fake, 'lib')],
+        pathDirs: [],
+      };
+      await expectPnetError(
+        createNodeSegmenter(join(dir, 'linear.onnx'), { ep: 'cuda', cudaEnvironment: env }),
+        'EP_UNAVAILABLE',
+        /could not start the CUDA EP/,
+      );
+      const seg = await createNodeSegmenter(join(dir, 'linear.onnx'), {
+        ep: 'cuda',
+        fallback: 'cpu',
+        cudaEnvironment: env,
+      });
+      expect(seg.executionProvider).toBe('cpu');
+      await seg.dispose();
+    },
+  );
 });

@@ -19,11 +19,24 @@ export const TINY_CLASSES = ['body', 'wing', 'tail', 'engine'];
 export const TINY_COLORS = ['#4363d8', '#e6194b', '#3cb44b', '#f032e6'];
 
 export function tinyMeta(preset: PresetSpec = TINY_PRESET): CheckpointMeta {
-  return describeModel({ preset, classes: { names: TINY_CLASSES, colors: TINY_COLORS }, category: ['Airplane'], numPoints: 256, epoch: 1, step: 10, metrics: { val_miou: 0.25 } });
+  return describeModel({
+    preset,
+    classes: { names: TINY_CLASSES, colors: TINY_COLORS },
+    category: ['Airplane'],
+    numPoints: 256,
+    epoch: 1,
+    step: 10,
+    metrics: { val_miou: 0.25 },
+  });
 }
 
 /** Seeded weights; the glorot init gives different labels across points, so tests see more than one class. */
 export function tinyPnetModel(seed = 7, preset: PresetSpec = TINY_PRESET): Uint8Array {
   const layout = modelLayout(preset, TINY_CLASSES.length);
-  return buildOnnxModel({ layout, weights: initialWeights(layout, seed), meta: tinyMeta(preset), checkpointSha256: 'ab'.repeat(32) });
+  return buildOnnxModel({
+    layout,
+    weights: initialWeights(layout, seed),
+    meta: tinyMeta(preset),
+    checkpointSha256: 'ab'.repeat(32),
+  });
 }

@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeSegmenter } from '../../../runtime/node/index.ts';
 import { readCloudFile } from '../../../runtime/node/cloud-files.ts';
 import { planIsolatedRuns, segmentIsolatingFailures } from '../../../runtime/node/segment-isolating.ts';
-import { createSegmenterPool, SEGMENT_WORKER_ENTRY, threadsPerWorker, type SegmenterPool } from '../../../runtime/node/worker-pool.ts';
+import {
+  createSegmenterPool,
+  SEGMENT_WORKER_ENTRY,
+  threadsPerWorker,
+  type SegmenterPool,
+} from '../../../runtime/node/worker-pool.ts';
 import { isPnetError, PnetError } from '../../../src/core/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { foreignModel } from './onnx-fixtures.ts';
@@ -28,7 +33,12 @@ beforeAll(async () => {
   await writeFile(model, tinyPnetModel());
   await writeFile(join(dir, 'relu.onnx'), foreignModel());
   const rng = new Rng(5);
-  for (const [name, n] of [['a', 300], ['b', 300], ['c', 120], ['d', 300]] as const) {
+  for (const [name, n] of [
+    ['a', 300],
+    ['b', 300],
+    ['c', 120],
+    ['d', 300],
+  ] as const) {
     files[name] = join(dir, `${name}.pts`);
     await writeFile(files[name]!, formatPts(randomCloud(rng, n)));
   }
@@ -117,7 +127,7 @@ describe('SegmenterPool', () => {
     }
   });
 
-  it('reports a cloud the model cannot run as that cloud\'s error', async () => {
+  it("reports a cloud the model cannot run as that cloud's error", async () => {
     const [r] = await pool.segmentGroup([new Float32Array([1, 2])]);
     expect(r).toBeInstanceOf(Error);
     expect((r as Error).message).toMatch(/not a multiple of 3/);
@@ -141,13 +151,21 @@ describe('SegmenterPool failures', () => {
   it('a worker that stops fails only the request it held; the others carry on, then the rest are refused', async () => {
     const pool = await createSegmenterPool(model, { workers: 2, workerEntry: crashingEntry });
     try {
-      await expect(pool.readClouds([files.a!, join(dir, 'exit.pts')])).rejects.toThrow(/worker thread [12] stopped unexpectedly \(exit code 3\)/);
+      await expect(pool.readClouds([files.a!, join(dir, 'exit.pts')])).rejects.toThrow(
+        /worker thread [12] stopped unexpectedly \(exit code 3\)/,
+      );
       // The surviving worker still answers, several requests in a row.
-      const answers = await Promise.all([pool.readClouds([files.a!]), pool.readClouds([files.b!]), pool.segmentGroup([new Float32Array(30).fill(0.25)])]);
+      const answers = await Promise.all([
+        pool.readClouds([files.a!]),
+        pool.readClouds([files.b!]),
+        pool.segmentGroup([new Float32Array(30).fill(0.25)]),
+      ]);
       expect(answers[0]![0]).toBeInstanceOf(Float32Array);
       expect(answers[1]![0]).toBeInstanceOf(Float32Array);
       expect(answers[2]![0]).not.toBeInstanceOf(Error);
-      await expect(pool.readClouds([join(dir, 'throw.pts')])).rejects.toThrow(/stopped unexpectedly \(exit code 1: boom in the worker\)/);
+      await expect(pool.readClouds([join(dir, 'throw.pts')])).rejects.toThrow(
+        /stopped unexpectedly \(exit code 1: boom in the worker\)/,
+      );
       await expect(pool.readClouds([files.a!])).rejects.toThrow(/every worker thread has stopped/);
     } finally {
       await pool.close();
@@ -157,7 +175,11 @@ describe('SegmenterPool failures', () => {
   it('close(reason) rejects what was queued or running with the reason, lets running work end, and the workers exit', async () => {
     const pool = await createSegmenterPool(model, { workers: 2 });
     const big = Float32Array.from({ length: 60_000 * 3 }, (_, i) => Math.sin(i));
-    const pending = [pool.segmentGroup([big]), pool.segmentGroup([big]), ...Array.from({ length: 4 }, () => pool.readClouds([files.a!]))];
+    const pending = [
+      pool.segmentGroup([big]),
+      pool.segmentGroup([big]),
+      ...Array.from({ length: 4 }, () => pool.readClouds([files.a!])),
+    ];
     const settled = Promise.allSettled(pending);
     const reason = new PnetError('INTERRUPTED', 'stop now');
     // Two model runs are in flight on the workers: closing must wait for them instead of tearing ORT down mid-run.

@@ -59,7 +59,10 @@ function checkShape(shape: number[], model: LoadedModel): void {
   const full = model.maxBatchSize > 0 ? [-1, ...model.input.dims] : model.input.dims;
   const fits = shape.length === full.length && shape.every((d, i) => full[i] === -1 || full[i] === d);
   if (!fits) {
-    throw new HttpError(400, `unexpected shape for input '${model.input.name}' for model: expected [${full}], got [${shape}]`);
+    throw new HttpError(
+      400,
+      `unexpected shape for input '${model.input.name}' for model: expected [${full}], got [${shape}]`,
+    );
   }
   if (model.maxBatchSize > 0 && shape[0]! > model.maxBatchSize) {
     throw new HttpError(400, `inference request batch-size must be <= ${model.maxBatchSize}, got ${shape[0]}`);
@@ -67,16 +70,25 @@ function checkShape(shape: number[], model: LoadedModel): void {
 }
 
 async function infer(model: LoadedModel, name: string, body: unknown): Promise<unknown> {
-  const request = body as { inputs?: Array<{ name: string; shape: number[]; datatype: string; data: number[] }>; outputs?: Array<{ name: string }> };
+  const request = body as {
+    inputs?: Array<{ name: string; shape: number[]; datatype: string; data: number[] }>;
+    outputs?: Array<{ name: string }>;
+  };
   const input = request.inputs?.find((i) => i.name === model.input.name);
   if (!input || request.inputs!.length !== 1) throw new HttpError(400, `expected 1 input '${model.input.name}'`);
-  if (input.datatype !== 'FP32') throw new HttpError(400, `unexpected datatype ${input.datatype} for input '${input.name}', expecting FP32`);
+  if (input.datatype !== 'FP32')
+    throw new HttpError(400, `unexpected datatype ${input.datatype} for input '${input.name}', expecting FP32`);
   checkShape(input.shape, model);
   const size = input.shape.reduce((a, b) => a * b, 1);
   if (!Array.isArray(input.data) || input.data.length !== size) {
-    throw new HttpError(400, `unexpected number of elements for input '${input.name}': ${input.data?.length}, expected ${size}`);
+    throw new HttpError(
+      400,
+      `unexpected number of elements for input '${input.name}': ${input.data?.length}, expected ${size}`,
+    );
   }
-  const out = await model.session.run({ [input.name]: new ort.Tensor('float32', Float32Array.from(input.data), input.shape) });
+  const out = await model.session.run({
+    [input.name]: new ort.Tensor('float32', Float32Array.from(input.data), input.shape),
+  });
   const wanted = request.outputs?.map((o) => o.name) ?? model.session.outputNames;
   return {
     model_name: name,
@@ -129,7 +141,9 @@ export async function startKserveTestServer(repo: string, models: string[], vers
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       const status = e instanceof HttpError ? e.status : 500;
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (e as Error).message }));
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: (e as Error).message }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

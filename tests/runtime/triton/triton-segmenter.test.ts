@@ -32,7 +32,8 @@ function expectSame(a: SegmentResult, b: SegmentResult, label: string): void {
   expect(Array.from(a.labels), label).toEqual(Array.from(b.labels));
   expect(a.probabilities.length, label).toBe(b.probabilities.length);
   let max = 0;
-  for (let i = 0; i < a.probabilities.length; i++) max = Math.max(max, Math.abs(a.probabilities[i]! - b.probabilities[i]!));
+  for (let i = 0; i < a.probabilities.length; i++)
+    max = Math.max(max, Math.abs(a.probabilities[i]! - b.probabilities[i]!));
   expect(max, label).toBeLessThanOrEqual(PROB_TOLERANCE);
 }
 
@@ -91,8 +92,13 @@ describe('createTritonSegmenter', () => {
     }
     // The comparison means something only if the model predicts several parts.
     expect(new Set((await node.segment(clouds[0]!)).labels).size).toBeGreaterThan(2);
-    const first = server.requests[0] as { inputs: Array<{ name: string; shape: number[]; datatype: string; data: number[] }>; outputs: unknown };
-    expect(first.inputs.map((i) => [i.name, i.datatype, i.shape])).toEqual([['points', 'FP32', [1, clouds[0]!.length / 3, 3]]]);
+    const first = server.requests[0] as {
+      inputs: Array<{ name: string; shape: number[]; datatype: string; data: number[] }>;
+      outputs: unknown;
+    };
+    expect(first.inputs.map((i) => [i.name, i.datatype, i.shape])).toEqual([
+      ['points', 'FP32', [1, clouds[0]!.length / 3, 3]],
+    ]);
     expect(first.inputs[0]!.data).toEqual(Array.from(clouds[0]!));
     expect(first.outputs).toEqual([{ name: 'probabilities' }, { name: 'labels' }]);
   });
@@ -170,19 +176,25 @@ describe('createTritonSegmenter', () => {
   it('turns an inference error into BAD_INPUT with Triton’s message; bad clouds fail before any request', async () => {
     const config = await (await fetch(`${server.url}/v2/models/pnet_airplane/config`)).json();
     const refusing = createServer((req, res) => {
-      const body = req.method === 'GET' ? config : { error: "inference request batch-size must be <= 8 for 'pnet_airplane'" };
+      const body =
+        req.method === 'GET' ? config : { error: "inference request batch-size must be <= 8 for 'pnet_airplane'" };
       res.writeHead(req.method === 'GET' ? 200 : 400, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
     await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
     try {
-      const triton = await createTritonSegmenter(`http://127.0.0.1:${(refusing.address() as AddressInfo).port}`, 'pnet_airplane');
+      const triton = await createTritonSegmenter(
+        `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`,
+        'pnet_airplane',
+      );
       const e = await failure(triton.segment(clouds[0]!));
       expect(e.code).toBe('BAD_INPUT');
       expect(e.message).toBe(
         "Triton inference failed: HTTP 400 Bad Request: inference request batch-size must be <= 8 for 'pnet_airplane'",
       );
       expect((await failure(triton.segment(new Float32Array(4)))).code).toBe('BAD_INPUT');
-      expect((await failure(triton.segmentMany([clouds[0]!, new Float32Array([0, 0, NaN])]))).message).toMatch(/^cloud 2 of 2: /);
+      expect((await failure(triton.segmentMany([clouds[0]!, new Float32Array([0, 0, NaN])]))).message).toMatch(
+        /^cloud 2 of 2: /,
+      );
     } finally {
       await new Promise<void>((r) => refusing.close(() => r()));
     }

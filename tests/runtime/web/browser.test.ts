@@ -107,7 +107,9 @@ describe.skipIf(skipReason !== undefined)('browser runtime (Chromium)', () => {
     expect(run.fallbacks).toEqual([]);
     expect(run.results.every((r) => r.executionProvider === 'webgpu')).toBe(true);
     const { maxAbs, agreement } = compare(run, reference);
-    console.log(`webgpu vs ort-node cpu: max |Δp| ${maxAbs.toExponential(2)}, labels agree ${(agreement * 100).toFixed(3)}%`);
+    console.log(
+      `webgpu vs ort-node cpu: max |Δp| ${maxAbs.toExponential(2)}, labels agree ${(agreement * 100).toFixed(3)}%`,
+    );
     expect(maxAbs).toBeLessThanOrEqual(1e-3);
     expect(agreement).toBeGreaterThanOrEqual(0.999);
   });
@@ -119,7 +121,9 @@ describe.skipIf(skipReason !== undefined)('browser runtime (Chromium)', () => {
     await page.close();
     expect(run.executionProvider).toBe('wasm');
     const { maxAbs, agreement } = compare(run, [...reference, reference[0]!]);
-    console.log(`wasm vs ort-node cpu: max |Δp| ${maxAbs.toExponential(2)}, labels agree ${(agreement * 100).toFixed(3)}%`);
+    console.log(
+      `wasm vs ort-node cpu: max |Δp| ${maxAbs.toExponential(2)}, labels agree ${(agreement * 100).toFixed(3)}%`,
+    );
     expect(maxAbs).toBeLessThanOrEqual(1e-4);
     expect(agreement).toBeGreaterThanOrEqual(0.999);
   });
@@ -129,13 +133,17 @@ describe.skipIf(skipReason !== undefined)('browser runtime (Chromium)', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(server.url);
-    await page.waitForFunction(() => ['segmented', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 60_000 });
+    await page.waitForFunction(() => ['segmented', 'error'].includes(document.body.dataset.state ?? ''), null, {
+      timeout: 60_000,
+    });
     expect(await page.locator('#toast').textContent()).toBe('');
     expect(await page.evaluate(() => document.body.dataset.state)).toBe('segmented');
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     expect(await page.locator('#ep').textContent()).toBe('WebGPU');
     expect(await page.locator('#latency').textContent()).toMatch(/^\d+(\.\d)? (ms|s)$/);
-    const [firstSample] = JSON.parse(await readFile(join(REPO_ROOT, 'runtime/web/demo/samples/index.json'), 'utf8')) as Array<{ name: string; points: number }>;
+    const [firstSample] = JSON.parse(
+      await readFile(join(REPO_ROOT, 'runtime/web/demo/samples/index.json'), 'utf8'),
+    ) as Array<{ name: string; points: number }>;
     expect(await page.locator('#cloud-name').textContent()).toContain(firstSample!.name);
     expect(await page.locator('#fallback-reason').isHidden()).toBe(true);
     const legend = await page.locator('#legend .part-name').allTextContents();
@@ -147,18 +155,26 @@ describe.skipIf(skipReason !== undefined)('browser runtime (Chromium)', () => {
     expect(await page.locator('#latency-label').textContent()).toBe('First run (+ shaders)');
     await page.click('#rerun');
     await page.waitForFunction(
-      () => document.getElementById('latency-label')?.textContent === 'Inference' && document.body.dataset.state === 'segmented',
+      () =>
+        document.getElementById('latency-label')?.textContent === 'Inference' &&
+        document.body.dataset.state === 'segmented',
       null,
       { timeout: 30_000 },
     );
     console.log(`demo on WebGPU (SwiftShader), warm run: ${await page.locator('#latency').textContent()}`);
     // The test model is a Table model: the first sample (an airplane) is segmented but said to be outside what it
     // knows; the Table sample is not.
-    expect(await page.locator('#legend .outside').textContent()).toMatch(/is in category Airplane; the model knows only Table/);
+    expect(await page.locator('#legend .outside').textContent()).toMatch(
+      /is in category Airplane; the model knows only Table/,
+    );
     await page.click('.chip[data-sample="table-1a00aa6b.pts"]');
-    await page.waitForFunction(() => document.body.dataset.state === 'segmented' && document.querySelector('#legend .outside') === null, null, {
-      timeout: 30_000,
-    });
+    await page.waitForFunction(
+      () => document.body.dataset.state === 'segmented' && document.querySelector('#legend .outside') === null,
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
     expect(await page.locator('#cloud-name').textContent()).toContain('Table · real');
     await mkdir(ARTIFACTS, { recursive: true });
     const shot = join(ARTIFACTS, 'web-demo-webgpu.png');
@@ -173,7 +189,9 @@ describe.skipIf(skipReason !== undefined)('browser runtime (Chromium)', () => {
     try {
       const page = await browser.newPage();
       await page.goto(server.url);
-      await page.waitForFunction(() => ['segmented', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 60_000 });
+      await page.waitForFunction(() => ['segmented', 'error'].includes(document.body.dataset.state ?? ''), null, {
+        timeout: 60_000,
+      });
       expect(await page.evaluate(() => document.body.dataset.state)).toBe('segmented');
       expect(await page.locator('#ep').textContent()).toBe('WASM');
       const reason = page.locator('#fallback-reason');
@@ -183,11 +201,20 @@ describe.skipIf(skipReason !== undefined)('browser runtime (Chromium)', () => {
 
       // A file the user picks: a real cloud written as ASCII PLY.
       const table = clouds[2]!.xyz;
-      const rows = Array.from({ length: table.length / 3 }, (_, i) => `${table[i * 3]} ${table[i * 3 + 1]} ${table[i * 3 + 2]}`);
+      const rows = Array.from(
+        { length: table.length / 3 },
+        (_, i) => `${table[i * 3]} ${table[i * 3 + 1]} ${table[i * 3 + 2]}`,
+      );
       const ply = `ply\nformat ascii 1.0\nelement vertex ${rows.length}\nproperty float x\nproperty float y\nproperty float z\nend_header\n${rows.join('\n')}\n`;
-      await page.setInputFiles('#file-input', { name: 'table.ply', mimeType: 'application/octet-stream', buffer: Buffer.from(ply) });
+      await page.setInputFiles('#file-input', {
+        name: 'table.ply',
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from(ply),
+      });
       await page.waitForFunction(
-        () => document.getElementById('cloud-name')?.textContent === 'table.ply' && document.body.dataset.state === 'segmented',
+        () =>
+          document.getElementById('cloud-name')?.textContent === 'table.ply' &&
+          document.body.dataset.state === 'segmented',
         null,
         { timeout: 30_000 },
       );

@@ -24,10 +24,18 @@ describe('web bundle build', () => {
     expect(demo).toContain('"../pnet-web.js"');
     expect(demo).not.toContain('InferenceSession');
     for (const f of ORT_RUNTIME_FILES) {
-      const [copy, original] = await Promise.all([stat(join(outDir, 'ort', f)), stat(join(REPO_ROOT, 'node_modules/onnxruntime-web/dist', f))]);
+      const [copy, original] = await Promise.all([
+        stat(join(outDir, 'ort', f)),
+        stat(join(REPO_ROOT, 'node_modules/onnxruntime-web/dist', f)),
+      ]);
       expect(copy.size).toBe(original.size);
     }
-    for (const f of ['demo/index.html', 'demo/demo.css', 'demo/samples/index.json', 'demo/samples/table-1a00aa6b.pts']) {
+    for (const f of [
+      'demo/index.html',
+      'demo/demo.css',
+      'demo/samples/index.json',
+      'demo/samples/table-1a00aa6b.pts',
+    ]) {
       expect((await stat(join(outDir, f))).isFile()).toBe(true);
     }
 

@@ -61,8 +61,12 @@ describe('demo cloud files', () => {
   });
 
   it('names the file and line of bad input', () => {
-    expect(() => parseCloudFile('bad.pts', enc.encode('1 2 3\n4 five 6\n'))).toThrow(expect.objectContaining({ code: 'BAD_INPUT', file: 'bad.pts', line: 2 }));
-    expect(() => parsePly(enc.encode('ply\nformat ascii 1.0\nelement vertex 2\nproperty float x\nend_header\n1\n2\n'), 'noy.ply')).toThrow(/PLY vertex element has no y, z property/);
+    expect(() => parseCloudFile('bad.pts', enc.encode('1 2 3\n4 five 6\n'))).toThrow(
+      expect.objectContaining({ code: 'BAD_INPUT', file: 'bad.pts', line: 2 }),
+    );
+    expect(() =>
+      parsePly(enc.encode('ply\nformat ascii 1.0\nelement vertex 2\nproperty float x\nend_header\n1\n2\n'), 'noy.ply'),
+    ).toThrow(/PLY vertex element has no y, z property/);
     expect(() => parsePly(binaryPly(xyz, true).subarray(0, 300), 'cut.ply')).toThrow(/truncated/);
     expect(() => parseCloudFile('mesh.obj', enc.encode('v 1 2 3'))).toThrow(/unsupported file type/);
   });

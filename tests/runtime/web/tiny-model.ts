@@ -33,6 +33,12 @@ export function buildTinyModel(seed = 7): Uint8Array {
   // A strong head turns the small per-point differences of random features into labels that vary over the cloud.
   const head = weights.get('seg/head/kernel')!.data;
   for (let i = 0; i < head.length; i++) head[i] = head[i]! * HEAD_GAIN;
-  const meta = describeModel({ preset: TINY_PRESET, classes: TINY_CLASSES, category: ['Table'], numPoints: 1024, metrics: { val_miou: 0.5 } });
+  const meta = describeModel({
+    preset: TINY_PRESET,
+    classes: TINY_CLASSES,
+    category: ['Table'],
+    numPoints: 1024,
+    metrics: { val_miou: 0.5 },
+  });
   return buildOnnxModel({ layout, weights, meta, checkpointSha256: '0'.repeat(64) });
 }
