@@ -29,7 +29,8 @@ export const RUNNING_FROM_SOURCES: boolean = import.meta.url.endsWith('.ts');
 
 /** The built web runtime and demo page (`npm run build` writes it; a checkout's `pnet serve` builds it on demand). */
 export function webBundleDir(): string {
-  return join(packageRoot(), 'dist', 'web');
+  // PNET_WEB_DIR moves it elsewhere (the test suite builds it in a temp folder, never in the checkout).
+  return process.env.PNET_WEB_DIR || join(packageRoot(), 'dist', 'web');
 }
 
 /** The real ShapeNet clouds shipped as demo samples: in the sources, else the copy the web bundle carries. */

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,10 +40,13 @@ describe('web bundle build', () => {
     }
 
     expect((await ensureWebBundle({ outDir })).built).toBe(false);
-    // Same content, new mtime: an edit as far as the stamp can tell.
-    const css = join(REPO_ROOT, 'runtime/web/demo/demo.css');
-    const now = new Date();
-    await utimes(css, now, now);
+    // An input edited since the build no longer matches the stamp's fingerprint (the test leaves the sources alone).
+    const stampFile = join(outDir, '.build-stamp.json');
+    const stamp = JSON.parse(await readFile(stampFile, 'utf8')) as { fingerprint: string; inputs: string[] };
+    await writeFile(stampFile, JSON.stringify({ ...stamp, fingerprint: 'edited' }));
+    expect((await ensureWebBundle({ outDir })).built).toBe(true);
+    // A file added to the demo since the build: the stamp lists one input fewer.
+    await writeFile(stampFile, JSON.stringify({ ...stamp, inputs: stamp.inputs.slice(1) }));
     expect((await ensureWebBundle({ outDir })).built).toBe(true);
     expect((await ensureWebBundle({ outDir, force: true })).built).toBe(true);
   });
