@@ -36,8 +36,16 @@ export {
   type NodeExecutionProvider,
   type SegmenterPoolOptions,
 } from '../runtime/node/index.ts';
-export { readModelInfoFromOnnx } from './core/contract.ts';
+export {
+  METADATA_KEYS,
+  readModelInfo,
+  readModelInfoFromOnnx,
+  TENSOR_NAMES,
+  writeModelMetadata,
+  type MetadataEntry,
+} from './core/contract.ts';
+export { inferFiles, INFER_FORMATS, type InferFormat, type InferOptions, type InferSummary } from './infer/index.ts';
 export type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../runtime/segmenter.ts';
 export * from './core/formats/index.ts';
 export { PnetError, isPnetError, type PnetErrorCode, type PnetErrorOptions } from './core/errors.ts';
-export { PNET_VERSION } from './version.ts';
+export { PNET_VERSION } from './core/node/version.ts';

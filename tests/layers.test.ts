@@ -17,7 +17,6 @@ const LAYERS: Array<[prefix: string, layer: string]> = [
   ['src/checkpoint/', 'training'],
   ['src/train/', 'training'],
   ['src/eval/', 'training'],
-  ['src/version.ts', 'core-node'],
   ['exporters/', 'exporters'],
   ['runtime/', 'runtime'],
   ['src/parity/', 'apps'],

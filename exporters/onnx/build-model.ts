@@ -8,7 +8,7 @@ import { buildPointNetGraph, type GraphLayout } from './pointnet-graph.ts';
 import { checkWeights } from './fold.ts';
 import { PnetError } from '../../src/core/errors.ts';
 import { TENSOR_NAMES, writeModelMetadata } from '../../src/core/contract.ts';
-import { PNET_VERSION } from '../../src/version.ts';
+import { PNET_VERSION } from '../../src/core/node/version.ts';
 import type { CheckpointMeta } from '../../src/checkpoint/format.ts';
 import type { ModelLayout, WeightMap } from '../../src/model/spec.ts';
 

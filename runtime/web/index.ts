@@ -14,7 +14,7 @@ export {
   webgpuUnavailableReason,
   type WebExecutionProvider,
 } from './execution-providers.ts';
-export { readModelInfoFromOnnx } from '../../src/core/contract.ts';
+export { METADATA_KEYS, readModelInfo, readModelInfoFromOnnx, TENSOR_NAMES } from '../../src/core/contract.ts';
 export type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 export * from '../../src/core/formats/index.ts';
 export { PnetError, isPnetError, type PnetErrorCode } from '../../src/core/errors.ts';

@@ -16,7 +16,7 @@ import { PnetError } from '../core/errors.ts';
 import { PointNet } from '../model/pointnet.ts';
 import { initialWeights, loadPreset, modelLayout, type PresetName, type WeightMap } from '../model/spec.ts';
 import { createProgress } from '../core/node/progress.ts';
-import { PNET_VERSION } from '../version.ts';
+import { PNET_VERSION } from '../core/node/version.ts';
 import { writeFileAtomic } from '../core/node/atomic-write.ts';
 import { Adam, ADAM_PREFIX } from './adam.ts';
 import { SegmentationMetrics } from '../core/metrics.ts';

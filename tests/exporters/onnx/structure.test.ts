@@ -12,7 +12,7 @@ import {
 } from '../../../exporters/onnx/index.ts';
 import { METADATA_KEYS } from '../../../src/core/contract.ts';
 import { countParams, loadPreset, modelLayout, type ModelLayout } from '../../../src/model/spec.ts';
-import { PNET_VERSION } from '../../../src/version.ts';
+import { PNET_VERSION } from '../../../src/core/node/version.ts';
 import { isPnetError } from '../../../src/core/errors.ts';
 import { CLASS_COLORS, CLASS_NAMES, perturbedWeights, testMeta, tinyModel } from './fixtures.ts';
 

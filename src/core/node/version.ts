@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from './core/node/package-root.ts';
+import { packageRoot } from './package-root.ts';
 
 /** pnet's version, from package.json (recorded in checkpoints and ONNX metadata). */
 export const PNET_VERSION: string = (
