@@ -19,6 +19,7 @@ import {
   type WeightMap,
 } from '../model/spec.ts';
 import { Rng } from '../core/rng.ts';
+import { toHexColor } from '../core/colors.ts';
 
 export interface InMemoryModel {
   layout: ModelLayout;
@@ -37,7 +38,6 @@ export interface RandomModelOptions {
   numPoints?: number;
 }
 
-const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7'];
 /** Standard deviation of the per-point logit differences after calibration: clear winners, yet soft. */
 const TARGET_LOGIT_SPREAD = 1.5;
 const CALIBRATION_CLOUDS = 3;
@@ -66,7 +66,7 @@ export async function randomWeightModel(options: RandomModelOptions = {}): Promi
   const names = Array.from({ length: classes }, (_, i) => `part${i}`);
   const meta = describeModel({
     preset,
-    classes: { names, colors: names.map((_, i) => PALETTE[i % PALETTE.length]!) },
+    classes: { names, colors: names.map((_, i) => toHexColor(undefined, i)) },
     category: ['Random'],
     numPoints: options.numPoints ?? 2048,
     config: { randomWeights: true, seed },

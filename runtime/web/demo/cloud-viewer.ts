@@ -1,8 +1,10 @@
 /** The 3-D view: one point cloud, orbit controls, colours per point. */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import { NONE_COLOR } from '../../../src/core/colors.ts';
 
-const NEUTRAL = new THREE.Color('#8b93a7');
+/** Points not yet labelled: the neutral grey of "no part". */
+const NEUTRAL = new THREE.Color(NONE_COLOR);
 
 export class CloudViewer {
   private readonly renderer: THREE.WebGLRenderer;
