@@ -12,7 +12,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { threadsPerWorker } from '../../runtime/node/worker-pool.ts';
 import { createNodeSegmenter } from '../../runtime/node/index.ts';
 import { foreignModel } from '../runtime/node/onnx-fixtures.ts';
-import { tinyPnetModel, TINY_CLASSES, TINY_PRESET } from '../runtime/node/tiny-model.ts';
+import { TINY_CLASSES, TINY_PRESET, tinyOnnx } from '../helpers/tiny-model.ts';
 import { PNET_BIN, runPnet } from '../helpers/run-cli.ts';
 
 let dir: string;
@@ -43,8 +43,7 @@ const failureLines = (stderr: string) =>
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-infer-workers-'));
-  model = join(dir, 'tiny.onnx');
-  await writeFile(model, tinyPnetModel());
+  model = await tinyOnnx(dir);
   await writeFile(join(dir, 'relu.onnx'), foreignModel());
   const rng = new Rng(23);
   await mkdir(join(dir, 'in', 'sub'), { recursive: true });
@@ -224,11 +223,12 @@ describe('pnet infer --workers', () => {
 describe('pnet infer --workers as a process (bin/pnet.js)', () => {
   it('loads the TypeScript workers, and Ctrl-C stops them and exits 130 with what was done', async () => {
     // A model wide enough that each cloud takes a while, so the interrupt lands mid-run.
-    const slow = join(dir, 'slow.onnx');
-    await writeFile(
-      slow,
-      tinyPnetModel(3, { ...TINY_PRESET, name: 'slow', features: [64, 64, 64], features2: [64, 512], segHidden: 128 }),
-    );
+    const slow = await tinyOnnx(dir, {
+      name: 'slow',
+      preset: { ...TINY_PRESET, name: 'slow', features: [64, 64, 64], features2: [64, 512], segHidden: 128 },
+      seed: 3,
+      weights: 'init',
+    });
     const input = join(dir, 'many');
     await mkdir(input);
     const rng = new Rng(9);

@@ -11,7 +11,7 @@ import { parseSeg } from '../../src/core/formats/pts.ts';
 import { formatSeg } from '../../src/core/formats/seg.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { foreignModel } from '../runtime/node/onnx-fixtures.ts';
-import { tinyPnetModel, TINY_CLASSES } from '../runtime/node/tiny-model.ts';
+import { TINY_CLASSES, tinyOnnx } from '../helpers/tiny-model.ts';
 import { runPnet } from '../helpers/run-cli.ts';
 
 let dir: string;
@@ -22,8 +22,7 @@ const run = runPnet;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-infer-'));
-  model = join(dir, 'tiny.onnx');
-  await writeFile(model, tinyPnetModel());
+  model = await tinyOnnx(dir);
   await writeFile(join(dir, 'relu.onnx'), foreignModel());
   const rng = new Rng(11);
   await mkdir(join(dir, 'in', 'sub'), { recursive: true });

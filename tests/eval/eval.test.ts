@@ -4,23 +4,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeCheckpoint } from '../../src/checkpoint/format.ts';
 import { normalizeUnitSphere, parsePts, parseSeg } from '../../src/data/index.ts';
 import { evaluate, formatEvalReport, selectSplit } from '../../src/eval/index.ts';
 import type { Cloud, Dataset } from '../../src/data/types.ts';
 import { PointNet } from '../../src/model/pointnet.ts';
-import { initialWeights, modelLayout } from '../../src/model/spec.ts';
-import { TINY_CLASSES, TINY_PRESET, tinyMeta } from '../runtime/node/tiny-model.ts';
+import { TINY_CLASSES, tinyCheckpoint, type TinyModel } from '../helpers/tiny-model.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/shapenet-benchmark', import.meta.url));
 const ID = '1021a0914a7207aff927ed529ad90a11';
 let checkpoint: string;
+let tiny: TinyModel;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   checkpoint = join(mkdtempSync(join(tmpdir(), 'pnet-eval-')), 'best.ckpt');
-  const layout = modelLayout(TINY_PRESET, TINY_CLASSES.length);
-  await writeCheckpoint(checkpoint, { meta: tinyMeta(), tensors: [...initialWeights(layout, 7).values()] });
+  tiny = await tinyCheckpoint(checkpoint);
 });
 
 describe('pnet eval by the benchmark protocol', () => {
@@ -32,10 +30,7 @@ describe('pnet eval by the benchmark protocol', () => {
     expect(r.clouds).toBe(1);
     expect(r.scoredPoints).toBe(ids.length);
     // The same weights run here on the whole normalised cloud: class k is benchmark part id k + 1.
-    const model = PointNet.create(
-      modelLayout(TINY_PRESET, TINY_CLASSES.length),
-      initialWeights(modelLayout(TINY_PRESET, TINY_CLASSES.length), 7),
-    );
+    const model = PointNet.create(tiny.layout, tiny.weights);
     const labels = tf.tidy(() =>
       tf.argMax(model.predict(tf.tensor3d(normalizeUnitSphere(points), [1, ids.length, 3])), 2).dataSync(),
     );
@@ -50,8 +45,8 @@ describe('pnet eval by the benchmark protocol', () => {
 
   it('samples the training point count by default', async () => {
     const r = await evaluate({ model: checkpoint, data: FIXTURE, progress: false });
-    expect(r.points).toBe(tinyMeta().numPoints);
-    expect(r.scoredPoints).toBe(tinyMeta().numPoints);
+    expect(r.points).toBe(tiny.meta.numPoints);
+    expect(r.scoredPoints).toBe(tiny.meta.numPoints);
     expect(formatEvalReport(r)).toMatch(/instance mIoU \(mean over shapes\): \d\.\d{4}/);
   });
 

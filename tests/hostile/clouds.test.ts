@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatPts } from '../../src/core/formats/pts.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { tinyPnetModel } from '../runtime/node/tiny-model.ts';
+import { tinyOnnx } from '../helpers/tiny-model.ts';
 import { expectCleanFailure, expectNoStackTrace, expectUnchanged, pnet, snapshot } from './harness.ts';
 
 let dir: string;
@@ -19,8 +19,7 @@ let xyz: Float32Array;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-hostile-clouds-'));
-  model = join(dir, 'tiny.onnx');
-  await writeFile(model, tinyPnetModel());
+  model = await tinyOnnx(dir);
   const rng = new Rng(21);
   xyz = Float32Array.from({ length: N * 3 }, () => rng.uniform(-1, 1));
 });

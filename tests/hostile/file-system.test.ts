@@ -6,12 +6,16 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeCheckpoint } from '../../src/checkpoint/format.ts';
 import { buildOnnxModel } from '../../exporters/onnx/index.ts';
 import { onnx } from '../../exporters/onnx/onnx-proto.ts';
-import { initialWeights, modelLayout } from '../../src/model/spec.ts';
-import { tinyModel } from '../exporters/onnx/fixtures.ts';
-import { TINY_CLASSES, TINY_PRESET, tinyMeta } from '../runtime/node/tiny-model.ts';
+import {
+  SYNTH_CLASSES,
+  TINY_CLASSES,
+  TINY_SHA256,
+  tinyCheckpoint,
+  tinyModel,
+  tinyOnnxBytes,
+} from '../helpers/tiny-model.ts';
 import { formatPts } from '../../src/core/formats/pts.ts';
 import { expectCleanFailure, expectUnchanged, pnet, RUNNING_AS_ROOT, snapshot } from './harness.ts';
 
@@ -20,9 +24,8 @@ let ckpt: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-hostile-fs-'));
-  const m = tinyModel(3);
   ckpt = join(dir, 'run', 'last.ckpt');
-  await writeCheckpoint(ckpt, { meta: m.meta, tensors: [...m.weights.values()] });
+  await tinyCheckpoint(ckpt, { seed: 3, classes: SYNTH_CLASSES, weights: 'perturbed' });
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -115,12 +118,11 @@ describe('hostile options: --max-clouds', () => {
 
 describe('hostile models: NaN weights', () => {
   it('every cloud is labelled with a warning that the probabilities are not finite', async () => {
-    const layout = modelLayout(TINY_PRESET, TINY_CLASSES.length);
-    const weights = initialWeights(layout, 2);
-    const first = [...weights.values()][0]!;
+    const m = tinyModel({ seed: 2 });
+    const first = [...m.weights.values()][0]!;
     first.data[0] = NaN;
     const model = join(dir, 'nan-weights.onnx');
-    await writeFile(model, buildOnnxModel({ layout, weights, meta: tinyMeta(), checkpointSha256: 'ef'.repeat(32) }));
+    await writeFile(model, buildOnnxModel({ ...m, checkpointSha256: TINY_SHA256 }));
     const clouds = join(dir, 'nan-clouds');
     await mkdir(clouds);
     await writeFile(join(clouds, 'a.pts'), formatPts(Float32Array.from({ length: 30 }, (_, i) => Math.cos(i))));
@@ -134,15 +136,7 @@ describe('hostile models: NaN weights', () => {
 describe('hostile models: outputs that disagree with the metadata', () => {
   it('fail once, at load, naming the model, not once per cloud', async () => {
     // The graph computes the 4 classes of TINY_CLASSES; its metadata is edited to name 5.
-    const layout = modelLayout(TINY_PRESET, TINY_CLASSES.length);
-    const proto = onnx.ModelProto.decode(
-      buildOnnxModel({
-        layout,
-        weights: initialWeights(layout, 1),
-        meta: tinyMeta(),
-        checkpointSha256: 'cd'.repeat(32),
-      }),
-    );
+    const proto = onnx.ModelProto.decode(tinyOnnxBytes({ seed: 1 }));
     for (const p of proto.metadataProps) {
       if (p.key === 'pnet.classes') p.value = JSON.stringify([...TINY_CLASSES, 'extra']);
       if (p.key === 'pnet.colors') p.value = JSON.stringify([...JSON.parse(p.value!), '#000000']);

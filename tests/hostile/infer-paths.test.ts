@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatPts } from '../../src/core/formats/pts.ts';
 import { OUTPUTS_MANIFEST } from '../../src/infer/outputs.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { tinyPnetModel } from '../runtime/node/tiny-model.ts';
+import { tinyOnnx } from '../helpers/tiny-model.ts';
 import { expectCleanFailure, expectNoStackTrace, expectUnchanged, pnet, RUNNING_AS_ROOT, snapshot } from './harness.ts';
 
 let dir: string;
@@ -19,8 +19,7 @@ let cloud: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-hostile-infer-'));
-  model = join(dir, 'tiny.onnx');
-  await writeFile(model, tinyPnetModel());
+  model = await tinyOnnx(dir);
   const rng = new Rng(4);
   cloud = formatPts(Float32Array.from({ length: 30 * 3 }, () => rng.uniform(-1, 1)));
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/serve/index.ts';
 import { serveCommand } from '../../src/cli/commands/serve.ts';
 import { PnetError } from '../../src/core/errors.ts';
-import { buildTinyModel } from '../runtime/web/tiny-model.ts';
+import { tinyOnnxBytes } from '../helpers/tiny-model.ts';
 
 interface Reply {
   status: number;
@@ -36,7 +36,7 @@ let server: RunningServer;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-serve-'));
   modelPath = join(dir, 'tiny model.onnx');
-  await writeFile(modelPath, buildTinyModel());
+  await writeFile(modelPath, tinyOnnxBytes());
   server = await startServer({ model: modelPath, port: 0 });
 });
 

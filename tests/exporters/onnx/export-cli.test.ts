@@ -8,14 +8,14 @@ import { describeOnnx, exportCheckpointToOnnx } from '../../../exporters/onnx/in
 import { checkpointHash, writeCheckpoint } from '../../../src/checkpoint/format.ts';
 import { runPnet } from '../../helpers/run-cli.ts';
 import { isPnetError } from '../../../src/core/errors.ts';
-import { tinyModel } from './fixtures.ts';
+import { SYNTH_CLASSES, tinyCheckpoint, tinyModel } from '../../helpers/tiny-model.ts';
 
 let dir: string;
 let ckpt: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'pnet-export-'));
-  const m = tinyModel(9);
+  const m = tinyModel({ seed: 9, classes: SYNTH_CLASSES, weights: 'perturbed' });
   ckpt = path.join(dir, 'run', 'last.ckpt');
   const optimizerSlot = { name: 'optimizer/seg/head/kernel/m', shape: [2], data: new Float32Array([1, 2]) };
   await writeCheckpoint(ckpt, { meta: m.meta, tensors: [...m.weights.values(), optimizerSlot] });
@@ -69,8 +69,7 @@ describe('pnet export', () => {
 
   it('prefers best.ckpt and defaults the output next to the run', async () => {
     const run = path.join(dir, 'run2');
-    const m = tinyModel(10);
-    await writeCheckpoint(path.join(run, 'best.ckpt'), { meta: m.meta, tensors: [...m.weights.values()] });
+    await tinyCheckpoint(path.join(run, 'best.ckpt'), { seed: 10, classes: SYNTH_CLASSES, weights: 'perturbed' });
     await writeFile(path.join(run, 'last.ckpt'), 'not a checkpoint');
     const r = await runPnet('export', run, '--json');
     expect(r.code).toBe(0);

@@ -1,73 +1,13 @@
-/** Models for exporter tests, made in code: tiny presets, metadata and weights with non-trivial batch norm. */
+/** For exporter tests: the real ShapeNet sample, and labels calibrated to vary over a cloud (tests/helpers/tiny-model.ts makes the models). */
 import { readFileSync, readdirSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rng } from '../../../src/core/rng.ts';
-import {
-  initialWeights,
-  modelLayout,
-  type ModelLayout,
-  type PresetSpec,
-  type WeightMap,
-} from '../../../src/model/spec.ts';
+import type { ModelLayout, WeightMap } from '../../../src/model/spec.ts';
 import type { CheckpointMeta } from '../../../src/checkpoint/format.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-export const CLASS_NAMES = ['wing', 'body', 'tail', 'engine', 'none'];
-export const CLASS_COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#808080'];
-
-/** Same topology as keras, widths small enough for fast tests. */
-export const TINY_PRESET: PresetSpec = {
-  name: 'tiny-test',
-  inputTnet: { conv: [8, 16, 32], dense: [16, 8] },
-  features: [8, 16, 12],
-  featureTnet: { conv: [8, 16, 32], dense: [16, 8] },
-  features2: [24, 48],
-  segHidden: 16,
-  batchNorm: { epsilon: 0.001, momentum: 0.9 },
-  orthoWeight: 0.001,
-};
-
-export function testMeta(preset: PresetSpec, numPoints = 1024): CheckpointMeta {
-  return {
-    pnetVersion: '0.1.0',
-    preset,
-    classes: { names: [...CLASS_NAMES], colors: [...CLASS_COLORS] },
-    category: ['Airplane'],
-    numPoints,
-    normalization: 'unit-sphere',
-    epoch: 3,
-    step: 120,
-    config: { batchSize: 4 },
-    metrics: { val_miou: 0.5, train_loss: 1.25, val_accuracy: 0.75 },
-    state: {},
-  };
-}
-
-/**
- * Initial weights with every bias, BN statistic and T-Net final layer moved off its init value, so that
- * folding, bias handling and the transforms are all exercised (zeros and unit BN would hide mistakes).
- */
-export function perturbedWeights(layout: ModelLayout, seed: number): WeightMap {
-  const weights = initialWeights(layout, seed);
-  const rng = new Rng(seed ^ 0x5eed);
-  for (const [name, w] of weights) {
-    const d = w.data;
-    for (let i = 0; i < d.length; i++) {
-      if (name.endsWith('/bn/gamma')) d[i] = rng.uniform(0.5, 1.5);
-      else if (name.endsWith('/bn/beta')) d[i] = rng.uniform(-0.2, 0.2);
-      else if (name.endsWith('/bn/moving_mean')) d[i] = rng.uniform(-0.3, 0.3);
-      else if (name.endsWith('/bn/moving_variance')) d[i] = rng.uniform(0.3, 2);
-      else if (name.endsWith('final/kernel')) d[i] = rng.uniform(-0.02, 0.02);
-      else if (name.endsWith('final/bias')) d[i] = d[i]! + rng.uniform(-0.1, 0.1);
-      else if (name.endsWith('/bias')) d[i] = rng.uniform(-0.1, 0.1);
-    }
-  }
-  return weights;
-}
 
 /**
  * Glorot-initialised nets give one label almost everywhere (a large per-class constant in the logits), which
@@ -97,11 +37,6 @@ export async function withVariedLabels(
   }
   await session.release();
   return weights;
-}
-
-export function tinyModel(seed = 7): { layout: ModelLayout; weights: WeightMap; meta: CheckpointMeta } {
-  const layout = modelLayout(TINY_PRESET, CLASS_NAMES.length);
-  return { layout, weights: perturbedWeights(layout, seed), meta: testMeta(TINY_PRESET) };
 }
 
 export const SHAPENET_DIR = path.resolve(

@@ -7,7 +7,8 @@ import * as ort from 'onnxruntime-node';
 import { buildOnnxModel, GRAPH_LAYOUTS } from '../../../exporters/onnx/index.ts';
 import { synthAirplane } from '../../../src/data/synth.ts';
 import { Rng } from '../../../src/core/rng.ts';
-import { tinyModel, withVariedLabels } from './fixtures.ts';
+import { withVariedLabels } from './fixtures.ts';
+import { SYNTH_CLASSES, tinyModel } from '../../helpers/tiny-model.ts';
 import { compare, runOnnx } from './compare-runtimes.ts';
 
 const SHA = 'd'.repeat(64);
@@ -25,7 +26,7 @@ function maxAbs(cloud: Float32Array): number {
 }
 
 describe('graph layouts and overflow-safe normalisation', () => {
-  const model = tinyModel(21);
+  const model = tinyModel({ seed: 21, classes: SYNTH_CLASSES, weights: 'perturbed' });
   const sessions = new Map<string, ort.InferenceSession>();
 
   beforeAll(async () => {

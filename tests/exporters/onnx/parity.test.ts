@@ -6,16 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
 import { normalizeUnitSphere } from '../../../src/core/normalize.ts';
-import { loadPreset, modelLayout } from '../../../src/model/spec.ts';
-import {
-  CLASS_NAMES,
-  firstPoints,
-  perturbedWeights,
-  realClouds,
-  testMeta,
-  tinyModel,
-  withVariedLabels,
-} from './fixtures.ts';
+import { loadPreset } from '../../../src/model/spec.ts';
+import { firstPoints, realClouds, withVariedLabels } from './fixtures.ts';
+import { SYNTH_CLASSES, tinyModel } from '../../helpers/tiny-model.ts';
 import { compare, runOnnx, runTfjs, type Agreement } from './compare-runtimes.ts';
 import { CPU_TOLERANCE, FP16_TOLERANCE } from '../../../src/parity/tolerances.ts';
 
@@ -36,7 +29,7 @@ function expectParity(a: Agreement, label: string): void {
 }
 
 describe('ONNX export matches the TF.js model (small preset)', () => {
-  const model = tinyModel(11);
+  const model = tinyModel({ seed: 11, classes: SYNTH_CLASSES, weights: 'perturbed' });
   let session: ort.InferenceSession;
   let rawSession: ort.InferenceSession;
 
@@ -55,7 +48,7 @@ describe('ONNX export matches the TF.js model (small preset)', () => {
       it(`${n} points, batch ${batch}`, async () => {
         const input = clouds.slice(0, batch).map((c) => firstPoints(c.points, n));
         const onnx = await runOnnx(session, input);
-        expect(onnx.dims).toEqual([batch, n, CLASS_NAMES.length]);
+        expect(onnx.dims).toEqual([batch, n, SYNTH_CLASSES.names.length]);
         expectParity(compare(onnx, runTfjs(model.layout, model.weights, input)), `tiny N=${n} B=${batch}`);
       });
     }
@@ -73,7 +66,7 @@ describe('ONNX export matches the TF.js model (small preset)', () => {
 
   it('labels output is the argmax of the probabilities output', async () => {
     const onnx = await runOnnx(session, [firstPoints(clouds[0]!.points, 1000)]);
-    const classes = CLASS_NAMES.length;
+    const classes = SYNTH_CLASSES.names.length;
     for (let p = 0; p < onnx.labels.length; p++) {
       const row = onnx.probabilities.subarray(p * classes, (p + 1) * classes);
       expect(row[onnx.labels[p]!]).toBe(Math.max(...row));
@@ -105,10 +98,9 @@ describe('ONNX export matches the TF.js model (small preset)', () => {
 });
 
 describe('ONNX export matches the TF.js model (keras preset)', () => {
-  const preset = loadPreset('keras');
-  const layout = modelLayout(preset, CLASS_NAMES.length);
-  const meta = testMeta(preset);
-  let weights = perturbedWeights(layout, 5);
+  const keras = tinyModel({ preset: loadPreset('keras'), seed: 5, classes: SYNTH_CLASSES, weights: 'perturbed' });
+  const { layout, meta } = keras;
+  let weights = keras.weights;
   const input = [firstPoints(clouds[0]!.points, 1024)];
 
   beforeAll(async () => {

@@ -11,10 +11,10 @@ import {
   type GraphLayout,
 } from '../../../exporters/onnx/index.ts';
 import { METADATA_KEYS } from '../../../src/core/contract.ts';
-import { countParams, loadPreset, modelLayout, type ModelLayout } from '../../../src/model/spec.ts';
+import { countParams, loadPreset, type ModelLayout } from '../../../src/model/spec.ts';
 import { PNET_VERSION } from '../../../src/core/node/version.ts';
 import { isPnetError } from '../../../src/core/errors.ts';
-import { CLASS_COLORS, CLASS_NAMES, perturbedWeights, testMeta, tinyModel } from './fixtures.ts';
+import { SYNTH_CLASSES, tinyModel } from '../../helpers/tiny-model.ts';
 
 const SHA = 'ab'.repeat(32);
 const { FLOAT, FLOAT16, INT64 } = onnx.TensorProto.DataType;
@@ -182,7 +182,7 @@ const dims = (v: OnnxTypes.IValueInfoProto) =>
 
 for (const graphLayout of GRAPH_LAYOUTS)
   describe(`exported graph structure (small preset, ${graphLayout})`, () => {
-    const m = tinyModel(3);
+    const m = tinyModel({ seed: 3, classes: SYNTH_CLASSES, weights: 'perturbed' });
     const first = graphLayout === 'channels-first';
     const bytes = buildOnnxModel({ ...m, checkpointSha256: SHA }, { layout: graphLayout });
     const model = decodeOnnx(bytes);
@@ -199,7 +199,7 @@ for (const graphLayout of GRAPH_LAYOUTS)
       expect(g.input!.map((i) => i.name)).toEqual(['points']);
       expect(g.output!.map((o) => o.name)).toEqual(['probabilities', 'labels']);
       expect(dims(g.input![0]!)).toEqual(['batch', 'num_points', 3]);
-      expect(dims(g.output![0]!)).toEqual(['batch', 'num_points', CLASS_NAMES.length]);
+      expect(dims(g.output![0]!)).toEqual(['batch', 'num_points', SYNTH_CLASSES.names.length]);
       expect(dims(g.output![1]!)).toEqual(['batch', 'num_points']);
       expect(g.input![0]!.type!.tensorType!.elemType).toBe(FLOAT);
       expect(g.output![0]!.type!.tensorType!.elemType).toBe(FLOAT);
@@ -276,10 +276,10 @@ for (const graphLayout of GRAPH_LAYOUTS)
     it('carries the pnet metadata contract', () => {
       const meta = describeOnnx(bytes).metadata;
       expect(meta[METADATA_KEYS.category]).toBe('["Airplane"]');
-      expect(JSON.parse(meta[METADATA_KEYS.classes]!)).toEqual(CLASS_NAMES);
-      expect(JSON.parse(meta[METADATA_KEYS.colors]!)).toEqual(CLASS_COLORS);
-      expect(meta[METADATA_KEYS.preset]).toBe('tiny-test');
-      expect(meta[METADATA_KEYS.numPoints]).toBe('1024');
+      expect(JSON.parse(meta[METADATA_KEYS.classes]!)).toEqual(SYNTH_CLASSES.names);
+      expect(JSON.parse(meta[METADATA_KEYS.colors]!)).toEqual(SYNTH_CLASSES.colors);
+      expect(meta[METADATA_KEYS.preset]).toBe(m.meta.preset.name);
+      expect(meta[METADATA_KEYS.numPoints]).toBe(String(m.meta.numPoints));
       expect(meta[METADATA_KEYS.normalization]).toBe('unit-sphere');
       expect(JSON.parse(meta[METADATA_KEYS.metrics]!)).toEqual(m.meta.metrics);
       expect(meta[METADATA_KEYS.version]).toBe(PNET_VERSION);
@@ -317,14 +317,14 @@ for (const graphLayout of GRAPH_LAYOUTS)
     });
 
     it('is deterministic: same weights → identical bytes; other weights → other bytes', () => {
-      const again = tinyModel(3);
+      const again = tinyModel({ seed: 3, classes: SYNTH_CLASSES, weights: 'perturbed' });
       expect(
         Buffer.from(buildOnnxModel({ ...again, checkpointSha256: SHA }, { layout: graphLayout })).equals(bytes),
       ).toBe(true);
       const a16 = buildOnnxModel({ ...m, checkpointSha256: SHA }, { fp16: true, layout: graphLayout });
       const b16 = buildOnnxModel({ ...again, checkpointSha256: SHA }, { fp16: true, layout: graphLayout });
       expect(Buffer.from(a16).equals(b16)).toBe(true);
-      const other = tinyModel(4);
+      const other = tinyModel({ seed: 4, classes: SYNTH_CLASSES, weights: 'perturbed' });
       expect(
         Buffer.from(buildOnnxModel({ ...other, checkpointSha256: SHA }, { layout: graphLayout })).equals(bytes),
       ).toBe(false);
@@ -335,7 +335,10 @@ for (const graphLayout of GRAPH_LAYOUTS)
       missing.delete('features/conv2/bn/moving_variance');
       const wrongShape = new Map(m.weights);
       wrongShape.set('seg/head/bias', { name: 'seg/head/bias', shape: [4], data: new Float32Array(4) });
-      const fewerClasses = { ...m.meta, classes: { names: CLASS_NAMES.slice(1), colors: CLASS_COLORS.slice(1) } };
+      const fewerClasses = {
+        ...m.meta,
+        classes: { names: SYNTH_CLASSES.names.slice(1), colors: SYNTH_CLASSES.colors.slice(1) },
+      };
       for (const input of [
         { ...m, weights: missing },
         { ...m, weights: wrongShape },
@@ -353,14 +356,9 @@ for (const graphLayout of GRAPH_LAYOUTS)
   });
 
 describe('keras preset export', () => {
-  const preset = loadPreset('keras');
-  const layout = modelLayout(preset, CLASS_NAMES.length);
-  const bytes = buildOnnxModel({
-    layout,
-    weights: perturbedWeights(layout, 1),
-    meta: testMeta(preset),
-    checkpointSha256: SHA,
-  });
+  const keras = tinyModel({ preset: loadPreset('keras'), seed: 1, classes: SYNTH_CLASSES, weights: 'perturbed' });
+  const { layout } = keras;
+  const bytes = buildOnnxModel({ ...keras, checkpointSha256: SHA });
   const model = decodeOnnx(bytes);
   const d = describeOnnx(bytes);
 

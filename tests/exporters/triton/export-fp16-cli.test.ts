@@ -5,15 +5,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeCheckpoint } from '../../../src/checkpoint/format.ts';
 import { FP16_TOLERANCE } from '../../../src/parity/tolerances.ts';
-import { tinyModel } from '../onnx/fixtures.ts';
+import { SYNTH_CLASSES, tinyCheckpoint } from '../../helpers/tiny-model.ts';
 import { runPnet } from '../../helpers/run-cli.ts';
 
 let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'pnet-export-fp16-'));
-  const m = tinyModel(14);
-  await writeCheckpoint(path.join(dir, 'good.ckpt'), { meta: m.meta, tensors: [...m.weights.values()] });
+  const m = await tinyCheckpoint(path.join(dir, 'good.ckpt'), {
+    seed: 14,
+    classes: SYNTH_CLASSES,
+    weights: 'perturbed',
+  });
   // Seg-head weights beyond float16's range (65504) become infinities in the fp16 graph: far outside tolerance.
   const head = m.weights.get(`${m.layout.headPrefix}/kernel`)!;
   head.data = head.data.map((v) => v * 1e6);

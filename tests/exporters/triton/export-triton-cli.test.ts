@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { writeCheckpoint } from '../../../src/checkpoint/format.ts';
-import { tinyModel } from '../onnx/fixtures.ts';
+import { SYNTH_CLASSES, tinyCheckpoint } from '../../helpers/tiny-model.ts';
 import { runPnet } from '../../helpers/run-cli.ts';
 
 let dir: string;
@@ -13,8 +12,7 @@ let run: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'pnet-export-triton-'));
   run = path.join(dir, 'run');
-  const m = tinyModel(12);
-  await writeCheckpoint(path.join(run, 'best.ckpt'), { meta: m.meta, tensors: [...m.weights.values()] });
+  await tinyCheckpoint(path.join(run, 'best.ckpt'), { seed: 12, classes: SYNTH_CLASSES, weights: 'perturbed' });
 });
 
 afterAll(async () => {

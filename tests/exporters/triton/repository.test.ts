@@ -12,7 +12,7 @@ import { writeTritonRepository, type TritonRepositoryOptions } from '../../../ex
 import { parseTextFormat } from './pbtxt.ts';
 import { modelConfigType } from './model-config-schema.ts';
 import { isPnetError } from '../../../src/core/errors.ts';
-import { CLASS_NAMES, tinyModel } from '../onnx/fixtures.ts';
+import { SYNTH_CLASSES, tinyModel } from '../../helpers/tiny-model.ts';
 
 let dir: string;
 let onnxBytes: Uint8Array;
@@ -20,7 +20,10 @@ let pnetParameters: Record<string, { string_value: string }>;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'pnet-triton-repo-'));
-  onnxBytes = buildOnnxModel({ ...tinyModel(21), checkpointSha256: 'f'.repeat(64) });
+  onnxBytes = buildOnnxModel({
+    ...tinyModel({ seed: 21, classes: SYNTH_CLASSES, weights: 'perturbed' }),
+    checkpointSha256: 'f'.repeat(64),
+  });
   const metadata = describeOnnx(onnxBytes).metadata;
   pnetParameters = Object.fromEntries(
     Object.entries(metadata)
@@ -76,7 +79,7 @@ describe('writeTritonRepository', () => {
     expect((await readdir(modelDir)).sort()).toEqual(['1', 'config.pbtxt', 'labels.txt']);
     expect(await readdir(path.join(modelDir, '1'))).toEqual(['model.onnx']);
     expect(Buffer.compare(await readFile(path.join(modelDir, '1', 'model.onnx')), onnxBytes)).toBe(0);
-    expect(await readFile(path.join(modelDir, 'labels.txt'), 'utf8')).toBe(CLASS_NAMES.join('\n') + '\n');
+    expect(await readFile(path.join(modelDir, 'labels.txt'), 'utf8')).toBe(SYNTH_CLASSES.names.join('\n') + '\n');
 
     expect(await readConfig(modelDir)).toEqual({
       name: 'pnet_airplane',
@@ -84,7 +87,12 @@ describe('writeTritonRepository', () => {
       max_batch_size: 8,
       input: [{ name: 'points', data_type: 'TYPE_FP32', dims: [-1, 3] }],
       output: [
-        { name: 'probabilities', data_type: 'TYPE_FP32', dims: [-1, CLASS_NAMES.length], label_filename: 'labels.txt' },
+        {
+          name: 'probabilities',
+          data_type: 'TYPE_FP32',
+          dims: [-1, SYNTH_CLASSES.names.length],
+          label_filename: 'labels.txt',
+        },
         { name: 'labels', data_type: 'TYPE_INT64', dims: [-1] },
       ],
       dynamic_batching: {},

@@ -4,7 +4,14 @@ import { readOnnxFacts } from '../../../src/core/onnx-facts.ts';
 import { readModelInfo, readModelInfoFromOnnx, PNET_METADATA_KEYS } from '../../../src/core/contract.ts';
 import { PnetError } from '../../../src/core/errors.ts';
 import { foreignModel, linearPnetModel, pnetMetadata } from '../node/onnx-fixtures.ts';
-import { tinyPnetModel, TINY_CLASSES, TINY_COLORS } from '../node/tiny-model.ts';
+import {
+  TINY_CLASSES,
+  TINY_COLORS,
+  TINY_METRICS,
+  TINY_NUM_POINTS,
+  TINY_SHA256,
+  tinyOnnxBytes,
+} from '../../helpers/tiny-model.ts';
 
 const { onnx } = onnxProto;
 const CLASSES = ['a', 'b', 'c'];
@@ -26,7 +33,7 @@ function expectPnetError(fn: () => unknown, code: string, pattern: RegExp, file?
 
 describe('readOnnxFacts', () => {
   it('reads producer and metadata_props the same way the protobuf decoder does', () => {
-    const bytes = tinyPnetModel();
+    const bytes = tinyOnnxBytes();
     const facts = readOnnxFacts(bytes);
     const decoded = onnx.ModelProto.decode(bytes);
     expect(facts.producerName).toBe(decoded.producerName);
@@ -45,14 +52,14 @@ describe('readOnnxFacts', () => {
 
 describe('readModelInfo', () => {
   it('parses the contract of a model written by the exporter', () => {
-    const info = readModelInfoFromOnnx(tinyPnetModel(), 'tiny.onnx');
+    const info = readModelInfoFromOnnx(tinyOnnxBytes(), 'tiny.onnx');
     expect(info.classes).toEqual(TINY_CLASSES);
     expect(info.colors).toEqual(TINY_COLORS);
     expect(info.category).toEqual(['Airplane']);
-    expect(info.numPoints).toBe(256);
+    expect(info.numPoints).toBe(TINY_NUM_POINTS);
     expect(info.normalization).toBe('unit-sphere');
-    expect(info.metrics).toEqual({ val_miou: 0.25 });
-    expect(info.checkpointSha256).toBe('ab'.repeat(32));
+    expect(info.metrics).toEqual(TINY_METRICS);
+    expect(info.checkpointSha256).toBe(TINY_SHA256);
   });
 
   it('lower-cases colours and keeps class order', () => {

@@ -8,7 +8,7 @@ import { createNodeSegmenter } from '../../../runtime/node/index.ts';
 import { labelCloudFiles, type FileOutcome } from '../../../runtime/node/label-files.ts';
 import { createSegmenterPool } from '../../../runtime/node/worker-pool.ts';
 import type { Segmenter } from '../../../runtime/segmenter.ts';
-import { tinyPnetModel } from './tiny-model.ts';
+import { tinyOnnx } from '../../helpers/tiny-model.ts';
 
 let dir: string;
 let model: string;
@@ -16,8 +16,7 @@ const files: string[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-label-files-'));
-  model = join(dir, 'tiny.onnx');
-  await writeFile(model, tinyPnetModel());
+  model = await tinyOnnx(dir);
   const rng = new Rng(7);
   for (const [i, n] of [40, 50, 40, 0, 40].entries()) {
     const file = join(dir, `c${i}.pts`);

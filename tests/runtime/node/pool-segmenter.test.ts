@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,15 +6,14 @@ import { Rng } from '../../../src/core/rng.ts';
 import { createNodeSegmenter } from '../../../runtime/node/index.ts';
 import { createSegmenterPool } from '../../../runtime/node/worker-pool.ts';
 import type { Segmenter } from '../../../runtime/segmenter.ts';
-import { tinyPnetModel } from './tiny-model.ts';
+import { tinyOnnx } from '../../helpers/tiny-model.ts';
 
 let dir: string;
 let model: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-pool-segmenter-'));
-  model = join(dir, 'tiny.onnx');
-  await writeFile(model, tinyPnetModel());
+  model = await tinyOnnx(dir);
 });
 
 afterAll(() => rm(dir, { recursive: true, force: true }));

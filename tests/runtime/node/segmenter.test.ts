@@ -9,7 +9,7 @@ import { PnetError } from '../../../src/core/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { normalizeUnitSphere } from '../../../src/core/normalize.ts';
 import { foreignModel, linearPnetModel } from './onnx-fixtures.ts';
-import { tinyPnetModel } from './tiny-model.ts';
+import { tinyOnnx } from '../../helpers/tiny-model.ts';
 
 let dir: string;
 const CLASSES = ['a', 'b', 'c'];
@@ -47,7 +47,7 @@ async function expectPnetError(p: Promise<unknown>, code: string, pattern: RegEx
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-seg-'));
   await writeFile(join(dir, 'linear.onnx'), linearPnetModel({ weights: W, classes: CLASSES, colors: COLORS }));
-  await writeFile(join(dir, 'tiny.onnx'), tinyPnetModel());
+  await tinyOnnx(dir);
   await writeFile(join(dir, 'relu.onnx'), foreignModel());
   await writeFile(join(dir, 'text.onnx'), 'this is not a model\n');
   await mkdir(join(dir, 'folder.onnx'));

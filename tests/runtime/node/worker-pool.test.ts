@@ -15,7 +15,7 @@ import {
 import { isPnetError, PnetError } from '../../../src/core/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { foreignModel } from './onnx-fixtures.ts';
-import { tinyPnetModel, TINY_CLASSES } from './tiny-model.ts';
+import { TINY_CLASSES, tinyOnnx } from '../../helpers/tiny-model.ts';
 
 let dir: string;
 let model: string;
@@ -29,8 +29,7 @@ function randomCloud(rng: Rng, n: number): Float32Array {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pnet-pool-'));
-  model = join(dir, 'tiny.onnx');
-  await writeFile(model, tinyPnetModel());
+  model = await tinyOnnx(dir);
   await writeFile(join(dir, 'relu.onnx'), foreignModel());
   const rng = new Rng(5);
   for (const [name, n] of [

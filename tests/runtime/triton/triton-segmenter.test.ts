@@ -16,7 +16,8 @@ import type { SegmentResult, Segmenter } from '../../../runtime/segmenter.ts';
 import { synthAirplane } from '../../../src/data/synth.ts';
 import { isPnetError } from '../../../src/core/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';
-import { tinyModel, withVariedLabels } from '../../exporters/onnx/fixtures.ts';
+import { withVariedLabels } from '../../exporters/onnx/fixtures.ts';
+import { SYNTH_CLASSES, tinyModel } from '../../helpers/tiny-model.ts';
 import { startKserveTestServer, type KserveTestServer } from './kserve-test-server.ts';
 
 const PROB_TOLERANCE = 1e-6;
@@ -52,7 +53,7 @@ beforeAll(async () => {
   clouds = [0, 1, 2].map((i) => synthAirplane(rng.fork(i + 1), `c${i}`).points);
   clouds.push(clouds[0]!.map((v) => v * 1.5 + 0.25)); // same size as cloud 0, so the two can share a request
   clouds.push(clouds[1]!.slice(0, 300 * 3)); // smaller than the fixed point count
-  const model = tinyModel(31);
+  const model = tinyModel({ seed: 31, classes: SYNTH_CLASSES, weights: 'perturbed' });
   const weights = await withVariedLabels(model, clouds[0]!);
   const bytes = buildOnnxModel({ ...model, weights, checkpointSha256: 'e'.repeat(64) });
   const repo = path.join(dir, 'repo');

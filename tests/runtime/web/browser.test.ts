@@ -14,7 +14,7 @@ import { chromiumProblem, findChromium, launchChromium as launch } from '../../.
 import { segmentInPage, type PageCloud, type PageRun } from '../../../src/browser/page-runner.ts';
 import { parsePointsWithParts } from '../../../src/core/formats/pts.ts';
 import { startServer, type RunningServer } from '../../../src/serve/index.ts';
-import { buildTinyModel, TINY_CLASSES } from './tiny-model.ts';
+import { TINY_CATEGORIES, tinyOnnxBytes } from '../../helpers/tiny-model.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DATA_DIR = join(REPO_ROOT, 'tests', 'fixtures', 'shapenetcore_partanno_segmentation_benchmark_v0_normal');
@@ -63,7 +63,7 @@ describe.skipIf(skipReason !== undefined)('browser runtime (Chromium)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pnet-web-'));
     const modelPath = join(dir, 'tiny.onnx');
-    const model = buildTinyModel();
+    const model = tinyOnnxBytes({ category: 'Table' });
     await writeFile(modelPath, model);
     server = await startServer({ model: modelPath, port: 0 });
     modelUrl = `/model/tiny.onnx`;
@@ -147,7 +147,7 @@ describe.skipIf(skipReason !== undefined)('browser runtime (Chromium)', () => {
     expect(await page.locator('#cloud-name').textContent()).toContain(firstSample!.name);
     expect(await page.locator('#fallback-reason').isHidden()).toBe(true);
     const legend = await page.locator('#legend .part-name').allTextContents();
-    expect(legend).toEqual(TINY_CLASSES.names);
+    expect(legend).toEqual(TINY_CATEGORIES.Table.names);
     const counted = await page.locator('#legend .part-count').allTextContents();
     const total = counted.reduce((n, t) => n + Number(t.split(' ')[0]!.replace(/,/g, '')), 0);
     expect(total).toBe(firstSample!.points);
@@ -220,7 +220,7 @@ describe.skipIf(skipReason !== undefined)('browser runtime (Chromium)', () => {
       );
       const counts = await page.locator('#legend .part-count').allTextContents();
       const perClass = counts.map((t) => Number(t.split(' ')[0]!.replace(/,/g, '')));
-      const expected = TINY_CLASSES.names.map((_, c) => reference[2]!.labels.filter((l) => l === c).length);
+      const expected = TINY_CATEGORIES.Table.names.map((_, c) => reference[2]!.labels.filter((l) => l === c).length);
       // Same cloud, same model: the legend counts match onnxruntime-node's labels up to a near-tie or two.
       for (const [c, n] of perClass.entries()) expect(Math.abs(n - expected[c]!)).toBeLessThanOrEqual(3);
 
