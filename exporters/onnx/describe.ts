@@ -11,6 +11,7 @@
  */
 import { onnx, type OnnxTypes } from './onnx-proto.ts';
 import { PnetError } from '../../src/core/errors.ts';
+import { METADATA_KEYS } from '../../src/core/contract.ts';
 
 export interface OnnxDescription {
   bytes: number;
@@ -218,7 +219,7 @@ export function describeOnnx(bytes: Uint8Array): OnnxDescription {
   const opCounts: Record<string, number> = {};
   for (const n of graph.node ?? []) opCounts[n.opType!] = (opCounts[n.opType!] ?? 0) + 1;
   const metadata = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key!, p.value ?? '']));
-  const trained = Number(metadata['pnet.num_points']);
+  const trained = Number(metadata[METADATA_KEYS.numPoints]);
   const flopsPoints = Number.isInteger(trained) && trained > 0 ? trained : 1024;
   const { flops } = inferShapes(model, 1, flopsPoints);
   const flopsPerCloud = [...flops.values()].reduce((a, b) => a + b, 0);

@@ -5,7 +5,7 @@
  */
 import { decodeOnnx } from '../onnx/describe.ts';
 import { onnx, type OnnxTypes } from '../onnx/onnx-proto.ts';
-import { TENSOR_NAMES } from '../../src/core/contract.ts';
+import { METADATA_KEYS, METADATA_PREFIX, TENSOR_NAMES } from '../../src/core/contract.ts';
 import { PnetError } from '../../src/core/errors.ts';
 
 export const TRITON_PLATFORM = 'onnxruntime_onnx';
@@ -202,10 +202,10 @@ export function tritonModelConfig(onnxBytes: Uint8Array, options: TritonConfigOp
   const labels = tensorSpec(findValue(graph.output, TENSOR_NAMES.labels, 'output'), options);
 
   const parameters: Record<string, string> = {};
-  for (const p of model.metadataProps ?? []) if (p.key?.startsWith('pnet.')) parameters[p.key] = p.value ?? '';
+  for (const p of model.metadataProps ?? []) if (p.key?.startsWith(METADATA_PREFIX)) parameters[p.key] = p.value ?? '';
   let classes: unknown;
   try {
-    classes = JSON.parse(parameters['pnet.classes'] ?? '');
+    classes = JSON.parse(parameters[METADATA_KEYS.classes] ?? '');
   } catch {
     throw new PnetError(
       'BAD_MODEL',
@@ -222,7 +222,7 @@ export function tritonModelConfig(onnxBytes: Uint8Array, options: TritonConfigOp
       `metadata pnet.classes names ${classes.length} parts but the model outputs ${classCount}`,
     );
   }
-  const trainedPoints = Number(parameters['pnet.num_points']);
+  const trainedPoints = Number(parameters[METADATA_KEYS.numPoints]);
 
   const configText = [
     '# PointNet part segmentation exported by pnet (`pnet export --triton`) for Triton Inference Server.',
@@ -231,7 +231,7 @@ export function tritonModelConfig(onnxBytes: Uint8Array, options: TritonConfigOp
     `platform: ${pbtxtString(TRITON_PLATFORM)}`,
     ...batchingComment(options),
     `max_batch_size: ${options.maxBatch}`,
-    parameters['pnet.normalization'] === 'none'
+    parameters[METADATA_KEYS.normalization] === 'none'
       ? '# xyz per point, float32, already centred on the centroid and scaled into the unit sphere by the client.'
       : '# Raw xyz per point, float32; the graph centres each cloud and scales it into the unit sphere itself.',
     'input [',

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { writeFileAtomic } from '../../src/core/node/atomic-write.ts';
 import { PnetError } from '../../src/core/errors.ts';
+import { METADATA_KEYS } from '../../src/core/contract.ts';
 import { readOnnxFacts } from '../../src/core/onnx-facts.ts';
 import {
   INSTANCE_KINDS,
@@ -98,7 +99,7 @@ export function defaultModelName(category: string[]): string {
 
 function modelCategory(onnxBytes: Uint8Array): string[] {
   try {
-    const category: unknown = JSON.parse(readOnnxFacts(onnxBytes).metadata['pnet.category'] ?? '[]');
+    const category: unknown = JSON.parse(readOnnxFacts(onnxBytes).metadata[METADATA_KEYS.category] ?? '[]');
     return Array.isArray(category) ? category.map(String) : [];
   } catch {
     return [];

@@ -5,7 +5,7 @@
  */
 import { PnetError } from '../../src/core/errors.ts';
 import type { ModelInfo } from '../segmenter.ts';
-import { readModelInfo, TENSOR_NAMES } from '../../src/core/contract.ts';
+import { METADATA_PREFIX, readModelInfo, TENSOR_NAMES } from '../../src/core/contract.ts';
 
 export interface ServedModel {
   info: ModelInfo;
@@ -45,7 +45,7 @@ export function readServedModel(config: unknown, source: string): ServedModel {
   const metadata: Record<string, string> = {};
   const parameters = (c.parameters ?? {}) as Record<string, { string_value?: unknown }>;
   for (const [key, p] of Object.entries(parameters)) {
-    if (key.startsWith('pnet.') && typeof p?.string_value === 'string') metadata[key] = p.string_value;
+    if (key.startsWith(METADATA_PREFIX) && typeof p?.string_value === 'string') metadata[key] = p.string_value;
   }
   const info = readModelInfo(metadata, source);
 

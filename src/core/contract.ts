@@ -16,6 +16,9 @@ export const TENSOR_NAMES = {
   labels: 'labels',
 } as const;
 
+/** Every pnet key of metadata_props starts with this (Triton's config parameters carry the same keys). */
+export const METADATA_PREFIX = 'pnet.';
+
 export const METADATA_KEYS = {
   category: 'pnet.category',
   classes: 'pnet.classes',

@@ -13,6 +13,7 @@ import {
 } from '../../../exporters/triton/index.ts';
 import { resolveCheckpoint } from '../../checkpoint/resolve.ts';
 import { measureFp16Parity, type Fp16Parity } from '../../parity/fp16.ts';
+import { METADATA_KEYS } from '../../core/contract.ts';
 
 interface ExportArgs {
   source: string;
@@ -45,8 +46,8 @@ export function formatExportReport(r: ExportReport): string {
     .join(', ');
   const m = r.metadata;
   return [
-    `wrote ${r.path} (${mb(r.bytes)}, ${m['pnet.precision']}, normalisation: ${m['pnet.normalization']})`,
-    `  from ${r.checkpoint} (sha256 ${r.checkpointSha256.slice(0, 16)}…), preset ${m['pnet.preset']}, classes ${m['pnet.classes']}`,
+    `wrote ${r.path} (${mb(r.bytes)}, ${m[METADATA_KEYS.precision]}, normalisation: ${m[METADATA_KEYS.normalization]})`,
+    `  from ${r.checkpoint} (sha256 ${r.checkpointSha256.slice(0, 16)}…), preset ${m[METADATA_KEYS.preset]}, classes ${m[METADATA_KEYS.classes]}`,
     `  ONNX IR ${r.irVersion}, opset ${r.opset}; ${r.nodeCount} nodes: ${ops}`,
     `  ${(r.flopsPerPoint / 1e6).toFixed(2)} MFLOP per point (${(r.flopsPerCloud / 1e9).toFixed(2)} GFLOP per ` +
       `${r.flopsPoints}-point cloud; Conv, Gemm and MatMul counted as 2 FLOPs per multiply-add, elementwise ops 1 per element, ` +
