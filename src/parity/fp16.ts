@@ -11,6 +11,7 @@ import { synthAirplane } from '../data/synth.ts';
 import { compareOutputs, withinTolerance } from './compare.ts';
 import { FP16_TOLERANCE } from './tolerances.ts';
 import type { CloudOutput, ParityTolerance } from './types.ts';
+import { TENSOR_NAMES } from '../core/contract.ts';
 
 const FP16_PARITY_CLOUDS = 3;
 const FP16_PARITY_SEED = 16;
@@ -43,15 +44,15 @@ export async function measureFp16Parity(
       const raw = synthAirplane(rng.fork(i + 1), `fp16_parity_${i}`).points;
       const xyz = normalize ? raw : normalizeUnitSphere(raw);
       const n = xyz.length / 3;
-      const feeds = { points: new ort.Tensor('float32', xyz, [1, n, 3]) };
+      const feeds = { [TENSOR_NAMES.points]: new ort.Tensor('float32', xyz, [1, n, 3]) };
       for (const [session, outputs] of [
         [full!, fp32],
         [half!, fp16],
       ] as const) {
         const r = await session.run(feeds);
         outputs.push({
-          probabilities: r.probabilities!.data as Float32Array,
-          labels: Int32Array.from(r.labels!.data as BigInt64Array, Number),
+          probabilities: r[TENSOR_NAMES.probabilities]!.data as Float32Array,
+          labels: Int32Array.from(r[TENSOR_NAMES.labels]!.data as BigInt64Array, Number),
         });
       }
       points += n;

@@ -20,6 +20,7 @@ import {
 } from '../model/spec.ts';
 import { Rng } from '../core/rng.ts';
 import { toHexColor } from '../core/colors.ts';
+import { TENSOR_NAMES } from '../core/contract.ts';
 
 export interface InMemoryModel {
   layout: ModelLayout;
@@ -131,8 +132,10 @@ async function logProbabilities(model: InMemoryModel, clouds: Float32Array[]): P
   const out = new Float64Array(clouds.length * CALIBRATION_POINTS * classes);
   try {
     for (const [k, xyz] of clouds.entries()) {
-      const result = await session.run({ points: new ort.Tensor('float32', xyz, [1, CALIBRATION_POINTS, 3]) });
-      const p = result.probabilities!.data as Float32Array;
+      const result = await session.run({
+        [TENSOR_NAMES.points]: new ort.Tensor('float32', xyz, [1, CALIBRATION_POINTS, 3]),
+      });
+      const p = result[TENSOR_NAMES.probabilities]!.data as Float32Array;
       for (let i = 0; i < p.length; i++) out[k * p.length + i] = Math.log(p[i]!);
     }
   } finally {
