@@ -20,15 +20,8 @@ import { loadPreset, modelLayout } from '../src/model/spec.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { openChromiumRunner } from '../src/parity/runs/browser.ts';
 import { Rng } from '../src/core/rng.ts';
-import {
-  benchMeta,
-  benchWeights,
-  cloudBatch,
-  matmulModel,
-  randomMatrix,
-  timeInterleaved,
-  type Timing,
-} from './infer-node.ts';
+import { matmulModel } from './matmul-model.ts';
+import { benchMeta, benchWeights, cloudBatch, randomMatrix, timeInterleaved, type Timing } from './infer-node.ts';
 import { flag } from './flags.ts';
 
 /** Targets the default layout must meet, checked in every run. */

@@ -26,6 +26,7 @@ import type { CheckpointMeta } from '../src/checkpoint/format.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { Rng } from '../src/core/rng.ts';
 import { flag } from './flags.ts';
+import { matmulModel } from './matmul-model.ts';
 
 const { onnx } = onnxProto;
 
@@ -234,24 +235,6 @@ export function cloudBatch(batch: number, points: number, seed: number): Float32
 export function randomMatrix(n: number, seed: number): Float32Array {
   const rng = new Rng(seed);
   return Float32Array.from({ length: n * n }, () => rng.uniform(-1, 1));
-}
-
-export function matmulModel(n: number): Uint8Array {
-  const info = (name: string) => ({
-    name,
-    type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } },
-  });
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'matmul',
-      node: [{ opType: 'MatMul', input: ['a', 'b'], output: ['c'], name: 'mm' }],
-      input: [info('a'), info('b')],
-      output: [info('c')],
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
 }
 
 export async function benchNodeInference(options: InferBenchOptions = {}): Promise<string> {

@@ -14,7 +14,6 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ort from 'onnxruntime-node';
-import onnxProto from 'onnx-proto';
 import { buildOnnxModel, describeOnnx } from '../exporters/onnx/index.ts';
 import { nodeSessionOptions, probeCuda } from '../runtime/node/index.ts';
 import { listBackends, releaseBackend } from '../src/backend/index.ts';
@@ -29,6 +28,7 @@ import { PNET_VERSION } from '../src/core/node/version.ts';
 import { benchLatencyVsPoints, LATENCY_SVG } from './latency-vs-points.ts';
 import { benchGraphLayouts, targetsTable, type TargetResult } from './graph-layouts.ts';
 import { flag } from './flags.ts';
+import { matmulModel } from './matmul-model.ts';
 
 /** Per-point cost at the largest cloud of the latency section over the cost at 1024 points. */
 const LARGE_CLOUD_TARGET = 1.2;
@@ -110,27 +110,6 @@ function machine(): string[] {
     `- GPU: ${gpu}. WebGPU figures come from Chromium's SwiftShader adapter — a CPU emulation of a GPU, not GPU speed.`,
     `- pnet ${PNET_VERSION}, onnxruntime-node ${ort.env.versions.node ?? '?'}`,
   ];
-}
-
-export function matmulModel(n: number): Uint8Array {
-  const { onnx } = onnxProto;
-  const F = onnx.TensorProto.DataType.FLOAT;
-  const info = (name: string) => ({
-    name,
-    type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } },
-  });
-  return onnx.ModelProto.encode(
-    onnx.ModelProto.create({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: 17 }],
-      graph: {
-        name: 'matmul',
-        node: [{ opType: 'MatMul', input: ['a', 'b'], output: ['c'], name: 'mm' }],
-        input: [info('a'), info('b')],
-        output: [info('c')],
-      },
-    }),
-  ).finish();
 }
 
 export interface CeilingComparison {

@@ -16,7 +16,7 @@ import { createStepExecutor, type StepExecutor } from '../src/train/parallel/exe
 import { checkWasmMemory } from '../src/train/wasm-memory.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import type { Batch } from '../src/data/types.ts';
-import { matmulModel } from './run.ts';
+import { matmulModel } from './matmul-model.ts';
 
 const POINTS = 1024;
 const CLASSES = 5;
