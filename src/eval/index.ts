@@ -4,7 +4,7 @@
  * model trained on or, with `allPoints`, on every original point of each cloud (what a user of the model gets).
  */
 import * as tf from '@tensorflow/tfjs';
-import { loadDataset, makeBatches, normalizeUnitSphere, prepareClouds, splitTrainVal } from '../data/index.ts';
+import { loadDataset, normalizeUnitSphere, prepareClouds, splitTrainVal } from '../data/index.ts';
 import type { Cloud, Dataset } from '../data/types.ts';
 import { PnetError } from '../core/errors.ts';
 import { loadPointNetFromCheckpoint } from '../checkpoint/load-model.ts';
@@ -14,6 +14,7 @@ import { SegmentationMetrics, type MetricsSummary } from '../core/metrics.ts';
 import type { BackendName } from '../backend/index.ts';
 import { resolveWorkers, TRAIN_DEFAULTS, type TrainConfig } from '../train/options.ts';
 import { createStepExecutor } from '../train/parallel/executor.ts';
+import { scoreClouds } from '../train/score-clouds.ts';
 
 export const EVAL_SPLITS = ['all', 'train', 'val', 'test'] as const;
 export type EvalSplit = (typeof EVAL_SPLITS)[number];
@@ -126,21 +127,11 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     }
     const points = options.points ?? meta.numPoints;
     const prepared = prepareClouds(clouds, { numPoints: points, seed: options.seed ?? 0, short: 'resample' });
-    let offset = 0;
     const batchSize = options.batchSize ?? 16;
     const workers = options.backend ? resolveWorkers(options.workers, options.backend, batchSize) : 1;
     const executor = await createStepExecutor({ workers, backend: options.backend ?? 'cpu', model });
     try {
-      for (const batch of makeBatches(prepared, { batchSize, seed: 0, shuffle: false, keepPartial: true })) {
-        const { scores } = await executor.predictBatch(batch);
-        metrics.addScores(
-          scores,
-          batch.labels,
-          prepared.slice(offset, offset + batch.size).map((c) => c.category),
-          batch.numPoints,
-        );
-        offset += batch.size;
-      }
+      await scoreClouds(executor, prepared, metrics, batchSize);
     } finally {
       await executor.close();
     }

@@ -24,6 +24,7 @@ import { resolveWorkers, TRAIN_DEFAULTS, validateConfig, withDefaults, type Trai
 import { runPath, writeHistory, type EpochMetrics } from './run-dir.ts';
 import { cosineRateAt, learningRateAt } from './schedule.ts';
 import { createStepExecutor, type StepExecutor } from './parallel/executor.ts';
+import { scoreClouds } from './score-clouds.ts';
 import { guardStep, removeRunTemps, resumeCheckpoint } from './run-safety.ts';
 import { countSkippedClouds, formatSkippedClouds } from '../data/skipped-clouds.ts';
 
@@ -82,20 +83,7 @@ function epochSeed(seed: number, epoch: number): number {
 
 async function evaluateClouds(executor: StepExecutor, clouds: PreparedCloud[], classes: ClassTable, batchSize: number) {
   const metrics = new SegmentationMetrics(classes.names.length, classes.partsOf);
-  let lossSum = 0;
-  let offset = 0;
-  // Unshuffled batches keep cloud order, so batch members are the next `size` clouds.
-  for (const batch of makeBatches(clouds, { batchSize, seed: 0, shuffle: false, keepPartial: true })) {
-    const { crossEntropy, scores } = await executor.predictBatch(batch);
-    lossSum += crossEntropy * batch.size;
-    metrics.addScores(
-      scores,
-      batch.labels,
-      clouds.slice(offset, offset + batch.size).map((c) => c.category),
-      batch.numPoints,
-    );
-    offset += batch.size;
-  }
+  const lossSum = await scoreClouds(executor, clouds, metrics, batchSize);
   return { loss: clouds.length ? lossSum / clouds.length : Number.NaN, ...metrics.summary() };
 }
 
