@@ -1,19 +1,9 @@
 /** Turns one CloudSource into a Cloud, checking every file against the others (counts, label values). */
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '../core/node/read-text.ts';
 import { PnetError } from '../core/errors.ts';
 import type { CloudSource } from './layout.ts';
 import { parsePointsWithParts, parsePts, parseSeg } from '../core/formats/pts.ts';
 import type { Cloud } from './types.ts';
-
-function read(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new PnetError('BAD_INPUT', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      file,
-    });
-  }
-}
 
 function checkCount(labels: Int32Array, points: number, file: string): void {
   if (labels.length !== points) {
@@ -38,16 +28,16 @@ export function parseCloud(source: CloudSource, noneClass: number): Cloud {
   const base = { id: source.id, category: source.category, source: source.pointsFile };
   const l = source.labels;
   if (l.kind === 'embedded') {
-    const { points, parts } = parsePointsWithParts(read(source.pointsFile), source.pointsFile);
+    const { points, parts } = parsePointsWithParts(readTextFile(source.pointsFile), source.pointsFile);
     checkRange(parts, l.firstId, l.count, source.pointsFile, 'part id');
     const labels = parts.map((p) => p - l.firstId + l.classOffset);
     return { ...base, points, labels };
   }
-  const points = parsePts(read(source.pointsFile), source.pointsFile);
+  const points = parsePts(readTextFile(source.pointsFile), source.pointsFile);
   const n = points.length / 3;
   if (l.kind === 'none') return { ...base, points, labels: null };
   if (l.kind === 'id-file') {
-    const ids = parseSeg(read(l.file), l.file);
+    const ids = parseSeg(readTextFile(l.file), l.file);
     checkCount(ids, n, l.file);
     checkRange(ids, l.firstId, l.count, l.file, 'part id');
     return { ...base, points, labels: ids.map((p) => p - l.firstId + l.classOffset) };
@@ -55,7 +45,7 @@ export function parseCloud(source: CloudSource, noneClass: number): Cloud {
   // One 0/1 file per part; a point marked by no part is `none`, a later part wins over an earlier one.
   const labels = new Int32Array(n).fill(noneClass);
   for (const { classIndex, file } of l.files) {
-    const flags = parseSeg(read(file), file);
+    const flags = parseSeg(readTextFile(file), file);
     checkCount(flags, n, file);
     checkRange(flags, 0, 2, file, 'label');
     for (let i = 0; i < n; i++) if (flags[i] === 1) labels[i] = classIndex;

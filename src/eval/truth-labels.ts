@@ -7,7 +7,8 @@
  * - otherwise `<stem>.seg` beside the cloud: pnet's own format, one class index of the model per line.
  * Every label is mapped to the model's class indices; anything that does not fit names its file and line.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readTextFile } from '../core/node/read-text.ts';
 import path from 'node:path';
 import { PnetError } from '../core/errors.ts';
 import { parseSeg } from '../core/formats/pts.ts';
@@ -37,16 +38,6 @@ export interface TruthModel {
   classes: readonly string[];
 }
 
-function read(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new PnetError('BAD_INPUT', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      file,
-    });
-  }
-}
-
 function checkCount(labels: Int32Array, numPoints: number, file: string, cloudFile: string): void {
   if (labels.length !== numPoints) {
     throw new PnetError('BAD_INPUT', `has ${labels.length} labels but ${cloudFile} has ${numPoints} points`, { file });
@@ -62,7 +53,7 @@ function categoryOfSynset(synsetDir: string): string | undefined {
   const metadata = path.join(path.dirname(synsetDir), 'metadata.json');
   if (existsSync(metadata)) {
     try {
-      const entries = Object.entries(JSON.parse(read(metadata)) as Record<string, { directory?: unknown }>);
+      const entries = Object.entries(JSON.parse(readTextFile(metadata)) as Record<string, { directory?: unknown }>);
       const hit = entries.find(([, v]) => v?.directory === synset);
       if (hit) return hit[0];
     } catch {
@@ -71,7 +62,7 @@ function categoryOfSynset(synsetDir: string): string | undefined {
   }
   const file = path.join(path.dirname(synsetDir), 'synsetoffset2category.txt');
   if (!existsSync(file)) return undefined;
-  for (const line of read(file).split('\n')) {
+  for (const line of readTextFile(file).split('\n')) {
     const [name, dir] = line.trim().split(/\s+/);
     if (dir === synset && name) return name;
   }
@@ -136,7 +127,7 @@ function benchmarkTruth(
       },
     );
   }
-  const ids = parseSeg(read(segFile), segFile);
+  const ids = parseSeg(readTextFile(segFile), segFile);
   checkCount(ids, numPoints, segFile, cloudFile);
   const labels = new Int32Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
@@ -173,7 +164,7 @@ function partFilesTruth(
   // Class-index order, as the loader reads them: a later part wins where files overlap.
   mapped.sort((a, b) => a.k - b.k);
   for (const { k, file } of mapped) {
-    const flags = parseSeg(read(file), file);
+    const flags = parseSeg(readTextFile(file), file);
     checkCount(flags, numPoints, file, cloudFile);
     for (let i = 0; i < flags.length; i++) {
       if (flags[i] !== 0 && flags[i] !== 1)
@@ -199,7 +190,7 @@ function partFilesTruth(
 }
 
 function classIndexTruth(segFile: string, cloudFile: string, numPoints: number, model: TruthModel): TruthLabels {
-  const labels = parseSeg(read(segFile), segFile);
+  const labels = parseSeg(readTextFile(segFile), segFile);
   checkCount(labels, numPoints, segFile, cloudFile);
   const k = model.classes.length;
   const badAt = labels.findIndex((l) => l < 0 || l >= k);
