@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePly, writePly } from '../../src/core/formats/ply.ts';
 import { PnetError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
+import { concat } from '../helpers/bytes.ts';
 
 const enc = new TextEncoder();
 const PALETTE: Array<[number, number, number]> = [
@@ -16,16 +17,6 @@ function cloud(n: number, seed = 1): { points: Float32Array; labels: Int32Array 
     points: Float32Array.from({ length: n * 3 }, () => rng.uniform(-1.5, 1.5)),
     labels: Int32Array.from({ length: n }, () => rng.int(3)),
   };
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function expectBadInput(fn: () => unknown, pattern: RegExp, line?: number): void {

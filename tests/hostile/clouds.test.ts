@@ -11,6 +11,7 @@ import { formatPts } from '../../src/core/formats/pts.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { tinyOnnx } from '../helpers/tiny-model.ts';
 import { expectCleanFailure, expectNoStackTrace, expectUnchanged, pnet, snapshot } from './harness.ts';
+import { concat } from '../helpers/bytes.ts';
 
 let dir: string;
 let model: string;
@@ -29,16 +30,6 @@ afterAll(async () => {
 
 const latin1 = (s: string): Uint8Array => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 interface PlySpec {
   comments?: string[];
