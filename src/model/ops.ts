@@ -83,11 +83,30 @@ function releasing(dy: tf.Tensor, body: () => tf.Tensor[]): tf.Tensor[] {
 }
 
 /**
- * Column sums of a [M, C] matrix, [1, C], as the matrix-vector product xᵀ·1. On wasm this is ~2× faster than
- * tf.sum(x, 0) (which transposes all of x first) and than 1ᵀ·x (which repacks x as matMul weights every call).
+ * Column sums of a [M, C] matrix, [1, C]. Over many rows: two average pools (windows of up to 128 rows, then the
+ * window means) times M. Pooling reads the rows in order, channels innermost: on wasm ~12× faster than the
+ * matrix-vector product xᵀ·1 and ~25× faster than tf.sum(x, 0) (which transposes all of x first), and the two
+ * stages round less than one long running sum. XNNPACK's multi-pass pooling keeps a row of C floats on the wasm
+ * stack, which overflows for the T-Nets' k² = 16384 outputs; those (few rows) take the matrix-vector product.
  */
 function columnSums(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.reshape(tf.matMul(x, tf.ones([x.shape[0], 1]), true, false), [1, x.shape[1]]);
+  const [rows, c] = x.shape;
+  if (rows < POOLED_SUM_MIN_ROWS || c > POOLED_SUM_MAX_CHANNELS)
+    return tf.tidy(() => tf.reshape(tf.matMul(x, tf.ones([rows, 1]), true, false), [1, c]) as tf.Tensor2D);
+  return tf.tidy(() => {
+    const window = largestDivisorUpTo(rows, 128);
+    const pooled = tf.avgPool(tf.reshape(x, [1, rows, 1, c]) as tf.Tensor4D, [window, 1], [window, 1], 'valid');
+    const mean = window === rows ? pooled : tf.avgPool(pooled, [rows / window, 1], 1, 'valid');
+    return tf.reshape(tf.mul(mean, rows), [1, c]) as tf.Tensor2D;
+  });
+}
+
+const POOLED_SUM_MIN_ROWS = 256;
+const POOLED_SUM_MAX_CHANNELS = 4096;
+
+function largestDivisorUpTo(n: number, limit: number): number {
+  for (let d = Math.min(n, limit); d > 1; d--) if (n % d === 0) return d;
+  return 1;
 }
 
 /** x·Wᵀ with the transpose made explicit (small W). */
@@ -147,22 +166,30 @@ function reduceAcross(
  * Σdy·z, are summed across workers. Parameter gradients stay local (the caller sums them), so every worker's
  * share adds up to the one-batch gradient.
  */
-function makeFastBlock(reducer?: ColumnReducer): (args: BlockArgs) => tf.Tensor2D {
-  return (args) => {
+/** A block over the column parts of its input: x = [x₀ | x₁ | …] times the kernel cut into the matching rows. */
+type PartsBlock = (args: Omit<BlockArgs, 'x' | 'kernel'>, xs: tf.Tensor2D[], kernels: tf.Tensor2D[]) => tf.Tensor2D;
+
+function makeFastBlock(reducer?: ColumnReducer): PartsBlock {
+  return (args, xs, kernels) => {
     const { epsilon, onStats } = args;
     const clouds = args.perCloud?.clouds ?? 1;
+    const parts = xs.length;
     // Nested tidies and early disposal keep at most a few [rows, C] temporaries alive at once: the peak memory
     // of a keras batch of 32 × 1024 points has to fit the 4 GB wasm heap.
-    const body = (
-      x: tf.Tensor2D,
-      w: tf.Tensor2D,
-      gamma: tf.Tensor1D,
-      beta: tf.Tensor1D,
-      term: tf.Tensor2D | null,
-      save: tf.GradSaveFunc,
-    ) => {
-      const z = tf.tidy(() => (term ? addPerCloud(tf.matMul(x, w), term, clouds) : tf.matMul(x, w)) as tf.Tensor2D);
-      let rows = x.shape[0];
+    const body = (inputs: tf.Tensor[], save: tf.GradSaveFunc) => {
+      const x = inputs.slice(0, parts) as tf.Tensor2D[];
+      const w = inputs.slice(parts, 2 * parts) as tf.Tensor2D[];
+      const gamma = inputs[2 * parts] as tf.Tensor1D;
+      const beta = inputs[2 * parts + 1] as tf.Tensor1D;
+      const term = args.perCloud ? (inputs[2 * parts + 2] as tf.Tensor2D) : null;
+      // Σ xᵢ·Wᵢ rather than concat(x)·W: the concat's gradient is a column split, which wasm runs as a JS slice
+      // that copies the whole input out of the heap once per part.
+      const z = tf.tidy(() => {
+        let sum: tf.Tensor2D = tf.matMul(x[0]!, w[0]!);
+        for (let i = 1; i < parts; i++) sum = tf.add(sum, tf.matMul(x[i]!, w[i]!)) as tf.Tensor2D;
+        return (term ? addPerCloud(sum, term, clouds) : sum) as tf.Tensor2D;
+      });
+      let rows = z.shape[0];
       let mean: tf.Tensor1D;
       let variance: tf.Tensor1D;
       if (!reducer) {
@@ -190,15 +217,15 @@ function makeFastBlock(reducer?: ColumnReducer): (args: BlockArgs) => tf.Tensor2
       const scale = tf.mul(gamma, invStd);
       const shift = tf.sub(beta, tf.mul(mean, scale));
       const out = tf.tidy(() => tf.relu(tf.add(tf.mul(z, scale), shift)) as tf.Tensor2D);
-      save([x, w, z, args.pooledOnly ? shift : out, mean, invStd, scale]);
+      save([...x, ...w, z, args.pooledOnly ? shift : out, mean, invStd, scale]);
       if (onStats) onStats({ mean: tf.keep(mean), variance: tf.keep(variance) });
       return {
         value: out,
         gradFunc: (dy: tf.Tensor2D, saved: Saved) =>
           releasing(dy, () => {
-            const [sx, sw, sz, soutOrShift, smean, sinvStd, sscale] = saved as [
-              tf.Tensor2D,
-              tf.Tensor2D,
+            const sx = saved.slice(0, parts) as tf.Tensor2D[];
+            const sw = saved.slice(parts, 2 * parts) as tf.Tensor2D[];
+            const [sz, soutOrShift, smean, sinvStd, sscale] = saved.slice(2 * parts) as [
               tf.Tensor2D,
               tf.Tensor,
               tf.Tensor1D,
@@ -228,30 +255,30 @@ function makeFastBlock(reducer?: ColumnReducer): (args: BlockArgs) => tf.Tensor2
             const c0 = tf.sub(tf.neg(tf.div(tf.mul(sscale, batchDbeta), rows)), tf.mul(smean, c1));
             const dz = tf.tidy(() => tf.add(tf.add(tf.mul(dpre, sscale), tf.mul(sz, c1)), c0) as tf.Tensor2D);
             dpre.dispose();
-            const dx = tf.tidy(() => matMulTransposedB(dz, sw));
-            const dw = tf.tidy(() => matMulTransposedA(sx, dz));
-            const grads: tf.Tensor[] = [dx, dw, dgamma, dbeta];
+            const dx = sw.map((wi) => tf.tidy(() => matMulTransposedB(dz, wi)));
+            const dw = parts === 1 ? [tf.tidy(() => matMulTransposedA(sx[0]!, dz))] : partKernelGrads(sx, dz);
+            const grads: tf.Tensor[] = [...dx, ...dw, dgamma, dbeta];
             if (term) grads.push(sumPerCloud(dz, clouds));
             dz.dispose();
             return grads;
           }),
       };
     };
-    if (args.perCloud) {
-      const f = tf.customGrad(((
-        x: tf.Tensor2D,
-        w: tf.Tensor2D,
-        g: tf.Tensor1D,
-        b: tf.Tensor1D,
-        t: tf.Tensor2D,
-        save: tf.GradSaveFunc,
-      ) => body(x, w, g, b, t, save)) as never) as (...t: tf.Tensor[]) => tf.Tensor2D;
-      return f(args.x, args.kernel, args.gamma, args.beta, args.perCloud.term);
-    }
-    const f = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) =>
-      body(x, w, g, b, null, save)) as never) as (...t: tf.Tensor[]) => tf.Tensor2D;
-    return f(args.x, args.kernel, args.gamma, args.beta);
+    const f = tf.customGrad(((...inputs: unknown[]) => {
+      const save = inputs.pop() as tf.GradSaveFunc;
+      return body(inputs as tf.Tensor[], save);
+    }) as never) as (...t: tf.Tensor[]) => tf.Tensor2D;
+    const term = args.perCloud ? [args.perCloud.term] : [];
+    return f(...xs, ...kernels, args.gamma, args.beta, ...term);
   };
+}
+
+/** xᵢᵀ·dz for every part with dz transposed once: (dzᵀ·xᵢ)ᵀ, whose transposes are of small results only. */
+function partKernelGrads(xs: tf.Tensor2D[], dz: tf.Tensor2D): tf.Tensor2D[] {
+  const dzT = tf.transpose(dz);
+  const grads = xs.map((xi) => tf.tidy(() => tf.transpose(tf.matMul(dzT, xi)) as tf.Tensor2D));
+  dzT.dispose();
+  return grads;
 }
 
 const fastLinear = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
@@ -292,11 +319,22 @@ function fastMaxOverPoints(x: tf.Tensor2D, clouds: number): tf.Tensor2D {
   return f(x);
 }
 
-/** Per-cloud 2-D products (the batched rank-3 kernel is slow on wasm, the batch-1 path is not). */
+/**
+ * Per-cloud 2-D products (the batched rank-3 kernel is slow on wasm, the batch-1 path is not). Each cloud is taken
+ * with a gather: wasm runs slice and unstack in JS, copying the whole input out of its heap once per piece.
+ */
 function perCloudMatMul(x: tf.Tensor3D, a: tf.Tensor3D): tf.Tensor3D {
-  const xs = tf.unstack(x) as tf.Tensor2D[];
-  const as = tf.unstack(a) as tf.Tensor2D[];
-  return tf.stack(xs.map((xb, i) => tf.matMul(xb, as[i]!))) as tf.Tensor3D;
+  const [clouds, n, k] = x.shape;
+  const [, , m] = a.shape;
+  const products = Array.from({ length: clouds }, (_, b) =>
+    tf.tidy(() => {
+      const index = tf.tensor1d([b], 'int32');
+      return tf.matMul(tf.reshape(tf.gather(x, index), [n, k]), tf.reshape(tf.gather(a, index), [k, m])) as tf.Tensor2D;
+    }),
+  );
+  const out = tf.stack(products) as tf.Tensor3D;
+  tf.dispose(products);
+  return out;
 }
 
 const fastTransform = tf.customGrad(((x: tf.Tensor3D, a: tf.Tensor3D, save: tf.GradSaveFunc) => {
@@ -311,24 +349,30 @@ const fastTransform = tf.customGrad(((x: tf.Tensor3D, a: tf.Tensor3D, save: tf.G
   };
 }) as never) as (x: tf.Tensor3D, a: tf.Tensor3D) => tf.Tensor3D;
 
-function splitGlobalRows(kernel: tf.Tensor2D, globalWidth: number): [tf.Tensor2D, tf.Tensor2D] {
-  const localRows = kernel.shape[0] - globalWidth;
-  return [tf.slice(kernel, [0, 0], [localRows, -1]), tf.slice(kernel, [localRows, 0], [globalWidth, -1])];
+/** The kernel's rows cut to match column parts of the given widths (contiguous row slices, cheap on every backend). */
+function splitRows(kernel: tf.Tensor2D, widths: number[]): tf.Tensor2D[] {
+  let at = 0;
+  return widths.map((width) => {
+    const rows = tf.slice(kernel, [at, 0], [width, -1]);
+    at += width;
+    return rows;
+  });
 }
 
 /** The explicit-gradient layers; with a `reducer`, for one worker's share of a batch split across workers. */
 export function makeFastOps(reducer?: ColumnReducer): LayerOps {
   const block = makeFastBlock(reducer);
   return {
-    block,
+    block: (args) => block(args, [args.x], [args.kernel]),
     linear: (x, w, b) => fastLinear(x, w, b),
     maxOverPoints: fastMaxOverPoints,
     transform: (x, a) => fastTransform(x, a),
     segHidden(local, global, args) {
-      const [wLocal, wGlobal] = splitGlobalRows(args.kernel, global.shape[1]);
+      const kernels = splitRows(args.kernel, [...local.map((t) => t.shape[1]), global.shape[1]]);
+      const wGlobal = kernels.pop()!;
       // The global feature is the same for every point of a cloud: multiply it once per cloud.
       const term = fastLinear(global, wGlobal, tf.zeros([wGlobal.shape[1]]));
-      return block({ ...args, x: tf.concat(local, 1), kernel: wLocal, perCloud: { term, clouds: global.shape[0] } });
+      return block({ ...args, perCloud: { term, clouds: global.shape[0] } }, local, kernels);
     },
   };
 }
