@@ -29,16 +29,12 @@ export interface ForwardOutput {
 }
 
 interface Layers {
-  block(spec: BlockSpec, x: tf.Tensor2D, pooledOnly?: boolean): tf.Tensor2D;
+  block(spec: BlockSpec, x: tf.Tensor2D): tf.Tensor2D;
   linear(prefix: string, x: tf.Tensor2D): tf.Tensor2D;
-  maxOverPoints(x: tf.Tensor2D, clouds: number): tf.Tensor2D;
+  /** Max over the points of each cloud of the block's output, [B, C]. */
+  pooledBlock(spec: BlockSpec, x: tf.Tensor2D, clouds: number): tf.Tensor2D;
   transform(x: tf.Tensor3D, a: tf.Tensor3D): tf.Tensor3D;
   segHidden(spec: BlockSpec, local: tf.Tensor2D[], global: tf.Tensor2D): tf.Tensor2D;
-  /**
-   * Frees an activation that only fed a max-pool. In training the gradient tape would otherwise hold the three
-   * widest activations until the forward pass ends (the max-pool's gradient needs only its arg-max).
-   */
-  release(x: tf.Tensor): void;
 }
 
 function trainingLayers(p: ParamLookup, layout: ModelLayout, mode: TrainingMode): Layers {
@@ -52,12 +48,11 @@ function trainingLayers(p: ParamLookup, layout: ModelLayout, mode: TrainingMode)
     onStats: onStats ? (s: BatchStats) => onStats(prefix, s) : undefined,
   });
   return {
-    block: (spec, x, pooledOnly) => ops.block({ x, ...bn(spec.prefix), pooledOnly }),
+    block: (spec, x) => ops.block({ x, ...bn(spec.prefix) }),
     linear: (prefix, x) => ops.linear(x, p(`${prefix}/kernel`) as tf.Tensor2D, p(`${prefix}/bias`) as tf.Tensor1D),
-    maxOverPoints: ops.maxOverPoints,
+    pooledBlock: (spec, x, clouds) => ops.pooledBlock({ x, ...bn(spec.prefix) }, clouds),
     transform: ops.transform,
     segHidden: (spec, local, global) => ops.segHidden(local, global, bn(spec.prefix)),
-    release: (x) => x.dispose(),
   };
 }
 
@@ -86,9 +81,10 @@ function inferenceLayers(p: ParamLookup, layout: ModelLayout): Layers {
     },
     linear: (prefix, x) =>
       tf.fused.matMul({ a: x, b: p(`${prefix}/kernel`) as tf.Tensor2D, bias: p(`${prefix}/bias`) }) as tf.Tensor2D,
-    maxOverPoints(x, clouds) {
-      const [rows, c] = x.shape;
-      return tf.max(tf.reshape(x, [clouds, rows / clouds, c]), 1);
+    pooledBlock(spec, x, clouds) {
+      const out = this.block(spec, x);
+      const [rows, c] = out.shape;
+      return tf.max(tf.reshape(out, [clouds, rows / clouds, c]), 1);
     },
     transform: perCloudMatMul,
     segHidden(spec, local, global) {
@@ -102,17 +98,13 @@ function inferenceLayers(p: ParamLookup, layout: ModelLayout): Layers {
       const sum = tf.add(tf.reshape(z, [clouds, rows / clouds, c]), tf.reshape(globalTerm, [clouds, 1, c]));
       return tf.relu(tf.reshape(sum, [rows, c])) as tf.Tensor2D;
     },
-    release: () => {},
   };
 }
 
 function tnet(layers: Layers, t: TnetLayout, x: tf.Tensor2D, clouds: number): tf.Tensor3D {
   let h = x;
-  t.conv.forEach((spec, i) => {
-    h = layers.block(spec, h, i === t.conv.length - 1);
-  });
-  let pooled = layers.maxOverPoints(h, clouds);
-  layers.release(h);
+  for (const spec of t.conv.slice(0, -1)) h = layers.block(spec, h);
+  let pooled = layers.pooledBlock(t.conv.at(-1)!, h, clouds);
   for (const spec of t.dense) pooled = layers.block(spec, pooled);
   // Row-major k×k: A[i][j] = out[i·k + j].
   return tf.reshape(layers.linear(t.finalPrefix, pooled), [clouds, t.k, t.k]);
@@ -140,9 +132,7 @@ export function forward(
   const t = flat(layers.transform(tf.reshape(f2, [clouds, n, k]), featureTransform));
   const [c4, c5] = layout.features2 as [BlockSpec, BlockSpec];
   const g0 = layers.block(c4, t);
-  const g1 = layers.block(c5, g0, true);
-  const global = layers.maxOverPoints(g1, clouds);
-  layers.release(g1);
+  const global = layers.pooledBlock(c5, g0, clouds);
   const hidden = layers.segHidden(layout.segHidden, [f0, f1, f2, t, g0], global);
   return { logits: layers.linear(layout.headPrefix, hidden), transforms: [inputTransform, featureTransform] };
 }

@@ -45,11 +45,6 @@ export interface BlockArgs {
   perCloud?: { term: tf.Tensor2D; clouds: number };
   /** Receives the batch statistics (kept tensors; the receiver disposes them). */
   onStats?: (stats: BatchStats) => void;
-  /**
-   * The output feeds only a max-pool: don't keep it for the backward pass (the ReLU mask is recomputed from the
-   * pre-activation). Frees the three widest activations of the net after the forward pass.
-   */
-  pooledOnly?: boolean;
 }
 
 export interface LayerOps {
@@ -57,8 +52,8 @@ export interface LayerOps {
   block(args: BlockArgs): tf.Tensor2D;
   /** x·W + b without normalisation (T-Net final layer, seg head). */
   linear(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D;
-  /** Max over the points of each cloud: [B·N, C] → [B, C]. */
-  maxOverPoints(x: tf.Tensor2D, clouds: number): tf.Tensor2D;
+  /** Max over the points of each cloud of block(args): [B·N, K] → [B, C]. */
+  pooledBlock(args: BlockArgs, clouds: number): tf.Tensor2D;
   /** Per-cloud product x_b·A_b: [B, N, k] × [B, k, m] → [B, N, m]. */
   transform(x: tf.Tensor3D, a: tf.Tensor3D): tf.Tensor3D;
   /**
@@ -160,15 +155,75 @@ function reduceAcross(
   return { sums, numbers: Array.from(total.subarray(at)) };
 }
 
+/** Batch mean and biased variance of z's columns over the whole batch (summed across workers with a reducer). */
+function batchMoments(
+  z: tf.Tensor2D,
+  reducer?: ColumnReducer,
+): { mean: tf.Tensor1D; variance: tf.Tensor1D; rows: number } {
+  if (!reducer) {
+    const rows = z.shape[0];
+    const mean = tf.tidy(() => tf.reshape(tf.div(columnSums(z), rows), [-1]) as tf.Tensor1D);
+    const variance = tf.tidy(
+      () => tf.reshape(tf.div(columnSums(tf.square(tf.sub(z, mean)) as tf.Tensor2D), rows), [-1]) as tf.Tensor1D,
+    );
+    return { mean, variance, rows };
+  }
+  const first = tf.tidy(() => {
+    const r = reduceAcross(reducer, [columnSums(z)], [z.shape[0]]);
+    return { mean: tf.div(r.sums[0]!, r.numbers[0]!) as tf.Tensor1D, rows: r.numbers[0]! };
+  });
+  const { mean, rows } = first;
+  const variance = tf.tidy(
+    () =>
+      tf.div(
+        reduceAcross(reducer, [columnSums(tf.square(tf.sub(z, mean)) as tf.Tensor2D)], []).sums[0]!,
+        rows,
+      ) as tf.Tensor1D,
+  );
+  return { mean, variance, rows };
+}
+
+interface NormGrads {
+  /** This worker's share of the parameter gradients. */
+  dgamma: tf.Tensor1D;
+  dbeta: tf.Tensor1D;
+  /** dz = dpre·scale + z·c1 + c0, with the whole batch's Σ dpre and Σ dpre·x̂ behind c1 and c0. */
+  c1: tf.Tensor1D;
+  c0: tf.Tensor1D;
+}
+
+/** Batch norm's backward pass from Σ dpre and Σ dpre·z over this worker's rows. */
+function normGrads(
+  dpreSum: tf.Tensor1D,
+  dpreZSum: tf.Tensor1D,
+  saved: { mean: tf.Tensor1D; invStd: tf.Tensor1D; scale: tf.Tensor1D; rows: number },
+  reducer?: ColumnReducer,
+): NormGrads {
+  const { mean, invStd, scale, rows } = saved;
+  // Σ dpre·x̂ = invStd·(Σ dpre·z − mean·Σ dpre)
+  const dgamma = tf.mul(invStd, tf.sub(dpreZSum, tf.mul(mean, dpreSum))) as tf.Tensor1D;
+  let batchDbeta = dpreSum;
+  let batchDgamma = dgamma;
+  if (reducer) {
+    const r = reduceAcross(reducer, [dpreSum, dpreZSum], []);
+    batchDbeta = r.sums[0]!;
+    batchDgamma = tf.mul(invStd, tf.sub(r.sums[1]!, tf.mul(mean, batchDbeta))) as tf.Tensor1D;
+  }
+  // dz = scale·(dpre − dbeta/M − x̂·dgamma/M)
+  const c1 = tf.neg(tf.div(tf.mul(tf.mul(scale, invStd), batchDgamma), rows)) as tf.Tensor1D;
+  const c0 = tf.sub(tf.neg(tf.div(tf.mul(scale, batchDbeta), rows)), tf.mul(mean, c1)) as tf.Tensor1D;
+  return { dgamma, dbeta: dpreSum, c1, c0 };
+}
+
+/** A block over the column parts of its input: x = [x₀ | x₁ | …] times the kernel cut into the matching rows. */
+type PartsBlock = (args: Omit<BlockArgs, 'x' | 'kernel'>, xs: tf.Tensor2D[], kernels: tf.Tensor2D[]) => tf.Tensor2D;
+
 /**
  * The training block. With a `reducer` the batch is split across workers and batch norm still uses the statistics
  * of the whole batch: the column sums behind the mean and the variance, and behind the backward pass's Σdy and
  * Σdy·z, are summed across workers. Parameter gradients stay local (the caller sums them), so every worker's
  * share adds up to the one-batch gradient.
  */
-/** A block over the column parts of its input: x = [x₀ | x₁ | …] times the kernel cut into the matching rows. */
-type PartsBlock = (args: Omit<BlockArgs, 'x' | 'kernel'>, xs: tf.Tensor2D[], kernels: tf.Tensor2D[]) => tf.Tensor2D;
-
 function makeFastBlock(reducer?: ColumnReducer): PartsBlock {
   return (args, xs, kernels) => {
     const { epsilon, onStats } = args;
@@ -189,35 +244,12 @@ function makeFastBlock(reducer?: ColumnReducer): PartsBlock {
         for (let i = 1; i < parts; i++) sum = tf.add(sum, tf.matMul(x[i]!, w[i]!)) as tf.Tensor2D;
         return (term ? addPerCloud(sum, term, clouds) : sum) as tf.Tensor2D;
       });
-      let rows = z.shape[0];
-      let mean: tf.Tensor1D;
-      let variance: tf.Tensor1D;
-      if (!reducer) {
-        mean = tf.tidy(() => tf.reshape(tf.div(columnSums(z), rows), [-1]) as tf.Tensor1D);
-        variance = tf.tidy(
-          () => tf.reshape(tf.div(columnSums(tf.square(tf.sub(z, mean)) as tf.Tensor2D), rows), [-1]) as tf.Tensor1D,
-        );
-      } else {
-        const first = tf.tidy(() => {
-          const r = reduceAcross(reducer, [columnSums(z)], [rows]);
-          return { mean: tf.div(r.sums[0]!, r.numbers[0]!) as tf.Tensor1D, rows: r.numbers[0]! };
-        });
-        rows = first.rows;
-        mean = first.mean;
-        const m = mean;
-        variance = tf.tidy(
-          () =>
-            tf.div(
-              reduceAcross(reducer, [columnSums(tf.square(tf.sub(z, m)) as tf.Tensor2D)], []).sums[0]!,
-              rows,
-            ) as tf.Tensor1D,
-        );
-      }
-      const invStd = tf.rsqrt(tf.add(variance, epsilon));
-      const scale = tf.mul(gamma, invStd);
+      const { mean, variance, rows } = batchMoments(z, reducer);
+      const invStd = tf.rsqrt(tf.add(variance, epsilon)) as tf.Tensor1D;
+      const scale = tf.mul(gamma, invStd) as tf.Tensor1D;
       const shift = tf.sub(beta, tf.mul(mean, scale));
       const out = tf.tidy(() => tf.relu(tf.add(tf.mul(z, scale), shift)) as tf.Tensor2D);
-      save([...x, ...w, z, args.pooledOnly ? shift : out, mean, invStd, scale]);
+      save([...x, ...w, z, out, mean, invStd, scale]);
       if (onStats) onStats({ mean: tf.keep(mean), variance: tf.keep(variance) });
       return {
         value: out,
@@ -225,34 +257,25 @@ function makeFastBlock(reducer?: ColumnReducer): PartsBlock {
           releasing(dy, () => {
             const sx = saved.slice(0, parts) as tf.Tensor2D[];
             const sw = saved.slice(parts, 2 * parts) as tf.Tensor2D[];
-            const [sz, soutOrShift, smean, sinvStd, sscale] = saved.slice(2 * parts) as [
+            const [sz, sout, smean, sinvStd, sscale] = saved.slice(2 * parts) as [
               tf.Tensor2D,
-              tf.Tensor,
+              tf.Tensor2D,
               tf.Tensor1D,
               tf.Tensor1D,
               tf.Tensor1D,
             ];
-            const dpre = tf.tidy(() => {
-              const preActivation = args.pooledOnly ? tf.add(tf.mul(sz, sscale), soutOrShift) : soutOrShift;
-              return tf.mul(dy, tf.step(preActivation)) as tf.Tensor2D;
-            });
+            const dpre = tf.tidy(() => tf.mul(dy, tf.step(sout)) as tf.Tensor2D);
             dy.dispose();
-            const dbeta = tf.tidy(() => tf.reshape(columnSums(dpre), [-1]) as tf.Tensor1D);
-            // Σ dpre·x̂ = invStd·(Σ dpre·z − mean·Σ dpre)
-            const dzSum = tf.tidy(() => tf.reshape(columnSums(tf.mul(dpre, sz) as tf.Tensor2D), [-1]) as tf.Tensor1D);
-            const dgamma = tf.tidy(() => tf.mul(sinvStd, tf.sub(dzSum, tf.mul(smean, dbeta))) as tf.Tensor1D);
-            // The whole batch's Σ dpre and Σ dpre·x̂ shape every row's dz.
-            let batchDbeta = dbeta;
-            let batchDgamma = dgamma;
-            if (reducer) {
-              const r = reduceAcross(reducer, [dbeta, dzSum], []);
-              batchDbeta = r.sums[0]!;
-              batchDgamma = tf.mul(sinvStd, tf.sub(r.sums[1]!, tf.mul(smean, batchDbeta))) as tf.Tensor1D;
-            }
-            dzSum.dispose();
-            // dz = scale·(dpre − dbeta/M − x̂·dgamma/M), written as dpre·scale + z·c1 + c0.
-            const c1 = tf.neg(tf.div(tf.mul(tf.mul(sscale, sinvStd), batchDgamma), rows));
-            const c0 = tf.sub(tf.neg(tf.div(tf.mul(sscale, batchDbeta), rows)), tf.mul(smean, c1));
+            const dpreSum = tf.tidy(() => tf.reshape(columnSums(dpre), [-1]) as tf.Tensor1D);
+            const dpreZSum = tf.tidy(
+              () => tf.reshape(columnSums(tf.mul(dpre, sz) as tf.Tensor2D), [-1]) as tf.Tensor1D,
+            );
+            const { dgamma, dbeta, c1, c0 } = normGrads(
+              dpreSum,
+              dpreZSum,
+              { mean: smean, invStd: sinvStd, scale: sscale, rows },
+              reducer,
+            );
             const dz = tf.tidy(() => tf.add(tf.add(tf.mul(dpre, sscale), tf.mul(sz, c1)), c0) as tf.Tensor2D);
             dpre.dispose();
             const dx = sw.map((wi) => tf.tidy(() => matMulTransposedB(dz, wi)));
@@ -270,6 +293,116 @@ function makeFastBlock(reducer?: ColumnReducer): PartsBlock {
     }) as never) as (...t: tf.Tensor[]) => tf.Tensor2D;
     const term = args.perCloud ? [args.perCloud.term] : [];
     return f(...xs, ...kernels, args.gamma, args.beta, ...term);
+  };
+}
+
+/**
+ * max over each cloud's points of relu(batchnorm(x·W)), [B, C], as one op (the T-Nets' last convs and the global
+ * feature: the three widest layers of the net). The max sends each channel's gradient to one point per cloud, so
+ * dpre has B·C non-zeros in [B·N, C], and the backward pass never forms a dense [B·N, C] gradient:
+ *   dz = dpre·scale + z·c1 + c0 (batch norm), z = x·W, so
+ *   dW = xᵀ·dz = xᵀ·(dpre·scale) + (xᵀx)·W·diag(c1) + (Σ rows of x)ᵀ·c0
+ *   dx = dz·Wᵀ = (dpre·scale)·Wᵀ + x·(W·diag(c1)·Wᵀ) + c0·Wᵀ
+ * where the dpre terms are gathers and scatters at the B·C winners and the rest are K×K products (K = the input
+ * width, 4–8× smaller than C here). Only x, W and per-winner values are kept for the backward pass, not z.
+ */
+function makeFastPooledBlock(reducer?: ColumnReducer): (args: BlockArgs, clouds: number) => tf.Tensor2D {
+  return (args, clouds) => {
+    const { epsilon, onStats } = args;
+    const f = tf.customGrad(((
+      x: tf.Tensor2D,
+      w: tf.Tensor2D,
+      gamma: tf.Tensor1D,
+      beta: tf.Tensor1D,
+      save: tf.GradSaveFunc,
+    ) => {
+      const [rows, c] = [x.shape[0], w.shape[1]];
+      const n = rows / clouds;
+      const z: tf.Tensor2D = tf.matMul(x, w);
+      const { mean, variance, rows: batchRows } = batchMoments(z, reducer);
+      const invStd = tf.rsqrt(tf.add(variance, epsilon)) as tf.Tensor1D;
+      const scale = tf.mul(gamma, invStd) as tf.Tensor1D;
+      const shift = tf.sub(beta, tf.mul(mean, scale));
+      // relu is monotone, so the max of relu(pre) is relu(max pre) and the winner is pre's arg-max.
+      const { pooled, winnerRow, zAtWinner } = tf.tidy(() => {
+        const pre = tf.add(tf.mul(z, scale), shift);
+        // [B, C, N]: both reductions then run over the innermost axis.
+        const byChannel = tf.transpose(tf.reshape(pre, [clouds, n, c]), [0, 2, 1]);
+        const winner = tf.argMax(byChannel, 2);
+        const row = tf.add(
+          tf.reshape(tf.mul(tf.range(0, clouds, 1, 'int32'), tf.scalar(n, 'int32')), [clouds, 1]),
+          winner,
+        );
+        const flat = tf.add(tf.mul(row, tf.scalar(c, 'int32')), tf.reshape(tf.range(0, c, 1, 'int32'), [1, c]));
+        return {
+          pooled: tf.relu(tf.max(byChannel, 2)) as tf.Tensor2D,
+          winnerRow: tf.reshape(row, [-1]) as tf.Tensor1D,
+          zAtWinner: tf.reshape(tf.gatherND(tf.reshape(z, [-1]), tf.reshape(flat, [-1, 1])), [
+            clouds,
+            c,
+          ]) as tf.Tensor2D,
+        };
+      });
+      z.dispose();
+      save([x, w, winnerRow, zAtWinner, pooled, mean, invStd, scale]);
+      if (onStats) onStats({ mean: tf.keep(mean), variance: tf.keep(variance) });
+      return {
+        value: pooled,
+        gradFunc: (dy: tf.Tensor2D, saved: Saved) =>
+          releasing(dy, () => {
+            const [sx, sw, sRow, sZw, sPooled, smean, sinvStd, sscale] = saved as [
+              tf.Tensor2D,
+              tf.Tensor2D,
+              tf.Tensor1D,
+              tf.Tensor2D,
+              tf.Tensor2D,
+              tf.Tensor1D,
+              tf.Tensor1D,
+              tf.Tensor1D,
+            ];
+            const k = sx.shape[1];
+            // dpre at the winners, [B, C] (0 where the max was clipped by the relu).
+            const g = tf.mul(dy, tf.step(sPooled)) as tf.Tensor2D;
+            const dpreSum = tf.reshape(columnSums(g), [-1]) as tf.Tensor1D;
+            const dpreZSum = tf.reshape(columnSums(tf.mul(g, sZw) as tf.Tensor2D), [-1]) as tf.Tensor1D;
+            const { dgamma, dbeta, c1, c0 } = normGrads(
+              dpreSum,
+              dpreZSum,
+              { mean: smean, invStd: sinvStd, scale: sscale, rows: batchRows },
+              reducer,
+            );
+            const gs = tf.mul(g, sscale) as tf.Tensor2D;
+            const wT = tf.transpose(sw) as tf.Tensor2D;
+            const dw = tf.tidy(() => {
+              // Σ over clouds of the winners' rows of x, weighted: [C, K], then transposed.
+              let sparse: tf.Tensor2D | null = null;
+              for (let b = 0; b < clouds; b++) {
+                const term = tf.tidy(() => {
+                  const rowsOfCloud = tf.reshape(tf.slice(sRow, [b * c], [c]), [c, 1]);
+                  return tf.mul(tf.gatherND(sx, rowsOfCloud), tf.reshape(tf.slice(gs, [b, 0], [1, c]), [c, 1]));
+                }) as tf.Tensor2D;
+                sparse = sparse ? (tf.add(sparse, term) as tf.Tensor2D) : term;
+              }
+              const gram = matMulTransposedA(sx, sx);
+              const dense = tf.mul(tf.matMul(gram, sw), c1);
+              const shifted = tf.matMul(tf.reshape(columnSums(sx), [k, 1]), tf.reshape(c0, [1, c]));
+              return tf.add(tf.add(tf.transpose(sparse!), dense), shifted) as tf.Tensor2D;
+            });
+            const dx = tf.tidy(() => {
+              const updates = tf.reshape(tf.mul(tf.reshape(gs, [clouds, c, 1]), tf.reshape(wT, [1, c, k])), [
+                clouds * c,
+                k,
+              ]);
+              const sparse = tf.scatterND(tf.reshape(sRow, [-1, 1]), updates, [rows, k]) as tf.Tensor2D;
+              const dense = tf.matMul(sx, tf.matMul(tf.mul(sw, c1), wT));
+              return tf.add(tf.add(sparse, dense), tf.matMul(tf.reshape(c0, [1, c]), wT)) as tf.Tensor2D;
+            });
+            tf.dispose([g, gs, wT, dpreZSum, c1, c0]);
+            return [dx, dw, dgamma, dbeta];
+          }),
+      };
+    }) as never) as (x: tf.Tensor2D, w: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor2D;
+    return f(args.x, args.kernel, args.gamma, args.beta);
   };
 }
 
@@ -294,42 +427,21 @@ const fastLinear = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1
   };
 }) as never) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
-function fastMaxOverPoints(x: tf.Tensor2D, clouds: number): tf.Tensor2D {
-  const f = tf.customGrad(((input: tf.Tensor2D, save: tf.GradSaveFunc) => {
-    const [rows, c] = input.shape;
-    const n = rows / clouds;
-    // [B, C, N]: both reductions then run over the innermost axis.
-    const byChannel = tf.transpose(tf.reshape(input, [clouds, n, c]), [0, 2, 1]);
-    const value = tf.max(byChannel, 2) as tf.Tensor2D;
-    const winner = tf.argMax(byChannel, 2) as tf.Tensor2D;
-    save([winner]);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor2D, [sWinner]: Saved) =>
-        releasing(dy, () => {
-          // Flat index of (cloud b, point winner[b,c], channel c) in the [B·N·C] input.
-          const int = (v: number) => tf.scalar(v, 'int32');
-          const cloudBase = tf.reshape(tf.mul(tf.range(0, clouds, 1, 'int32'), int(n * c)), [clouds, 1]);
-          const channel = tf.reshape(tf.range(0, c, 1, 'int32'), [1, c]);
-          const flat = tf.add(tf.add(cloudBase, channel), tf.mul(tf.cast(sWinner!, 'int32'), int(c)));
-          return [tf.reshape(tf.scatterND(tf.reshape(flat, [-1, 1]), tf.reshape(dy, [-1]), [rows * c]), [rows, c])];
-        }),
-    };
-  }) as never) as (t: tf.Tensor2D) => tf.Tensor2D;
-  return f(x);
-}
-
 /**
  * Per-cloud 2-D products (the batched rank-3 kernel is slow on wasm, the batch-1 path is not). Each cloud is taken
- * with a gather: wasm runs slice and unstack in JS, copying the whole input out of its heap once per piece.
+ * with gatherND: wasm runs slice and unstack in JS, copying the whole input out of its heap once per piece, and
+ * its gather walks element by element (~12× slower than gatherND's row copies).
  */
 function perCloudMatMul(x: tf.Tensor3D, a: tf.Tensor3D): tf.Tensor3D {
   const [clouds, n, k] = x.shape;
   const [, , m] = a.shape;
   const products = Array.from({ length: clouds }, (_, b) =>
     tf.tidy(() => {
-      const index = tf.tensor1d([b], 'int32');
-      return tf.matMul(tf.reshape(tf.gather(x, index), [n, k]), tf.reshape(tf.gather(a, index), [k, m])) as tf.Tensor2D;
+      const index = tf.tensor2d([b], [1, 1], 'int32');
+      return tf.matMul(
+        tf.reshape(tf.gatherND(x, index), [n, k]),
+        tf.reshape(tf.gatherND(a, index), [k, m]),
+      ) as tf.Tensor2D;
     }),
   );
   const out = tf.stack(products) as tf.Tensor3D;
@@ -365,7 +477,7 @@ export function makeFastOps(reducer?: ColumnReducer): LayerOps {
   return {
     block: (args) => block(args, [args.x], [args.kernel]),
     linear: (x, w, b) => fastLinear(x, w, b),
-    maxOverPoints: fastMaxOverPoints,
+    pooledBlock: makeFastPooledBlock(reducer),
     transform: (x, a) => fastTransform(x, a),
     segHidden(local, global, args) {
       const kernels = splitRows(args.kernel, [...local.map((t) => t.shape[1]), global.shape[1]]);
@@ -390,9 +502,10 @@ function plainBlock(args: BlockArgs): tf.Tensor2D {
 export const PLAIN_OPS: LayerOps = {
   block: plainBlock,
   linear: (x, w, b) => tf.add(tf.matMul(x, w), b),
-  maxOverPoints(x, clouds) {
-    const [rows, c] = x.shape;
-    return tf.max(tf.reshape(x, [clouds, rows / clouds, c]), 1);
+  pooledBlock(args, clouds) {
+    const out = plainBlock(args);
+    const [rows, c] = out.shape;
+    return tf.max(tf.reshape(out, [clouds, rows / clouds, c]), 1);
   },
   transform: (x, a) => tf.matMul(x, a),
   segHidden(local, global, args) {

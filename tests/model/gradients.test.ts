@@ -62,7 +62,7 @@ describe('explicit-gradient layers', () => {
       for (let i = 0; i < w.data.length; i++) w.data[i] = rng.uniform(-0.3, 0.3);
     }
     const model = PointNet.create(layout, weights);
-    const [b, n] = [3, 20];
+    const [b, n] = [3, 100];
     const points = tf.tensor3d(
       Float32Array.from({ length: b * n * 3 }, () => rng.uniform(-1, 1)),
       [b, n, 3],
