@@ -30,6 +30,8 @@ export interface BatchStats {
  */
 export interface ColumnReducer {
   allReduce(values: Float32Array): Float32Array;
+  /** Every worker's vector, in worker order. */
+  allGather(values: Float32Array): Float32Array[];
 }
 
 export interface BlockArgs {
@@ -168,19 +170,29 @@ function batchMoments(
     );
     return { mean, variance, rows };
   }
-  const first = tf.tidy(() => {
-    const r = reduceAcross(reducer, [columnSums(z)], [z.shape[0]]);
-    return { mean: tf.div(r.sums[0]!, r.numbers[0]!) as tf.Tensor1D, rows: r.numbers[0]! };
-  });
-  const { mean, rows } = first;
-  const variance = tf.tidy(
-    () =>
-      tf.div(
-        reduceAcross(reducer, [columnSums(tf.square(tf.sub(z, mean)) as tf.Tensor2D)], []).sums[0]!,
-        rows,
-      ) as tf.Tensor1D,
-  );
-  return { mean, variance, rows };
+  // Each worker's own mean and sum of squared deviations, combined exactly (Chan et al.): one wait per block
+  // instead of one for the mean and another for the variance, without the cancellation of Σz² − M·mean².
+  const rows = z.shape[0];
+  const localMean = tf.tidy(() => tf.div(columnSums(z), rows) as tf.Tensor2D);
+  const localM2 = tf.tidy(() => columnSums(tf.square(tf.sub(z, localMean)) as tf.Tensor2D));
+  const c = z.shape[1];
+  const packed = new Float32Array(2 * c + 1);
+  packed.set(localMean.dataSync() as Float32Array, 0);
+  packed.set(localM2.dataSync() as Float32Array, c);
+  packed[2 * c] = rows;
+  tf.dispose([localMean, localM2]);
+  const shares = reducer.allGather(packed);
+  const total = shares.reduce((n, share) => n + share[2 * c]!, 0);
+  const mean = new Float64Array(c);
+  for (const share of shares) for (let j = 0; j < c; j++) mean[j]! += (share[2 * c]! * share[j]!) / total;
+  const m2 = new Float64Array(c);
+  for (const share of shares)
+    for (let j = 0; j < c; j++) m2[j]! += share[c + j]! + share[2 * c]! * (share[j]! - mean[j]!) ** 2;
+  return {
+    mean: tf.tensor1d(Float32Array.from(mean)),
+    variance: tf.tensor1d(Float32Array.from(m2, (v) => v / total)),
+    rows: total,
+  };
 }
 
 interface NormGrads {

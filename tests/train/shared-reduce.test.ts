@@ -16,6 +16,15 @@ describe('shared-memory reductions', () => {
     expect(() => reducer.allReduce(new Float32Array(17))).toThrow(/exceeds the shared buffer/);
   });
 
+  it('gather every worker vector in worker order, alternating with sums through the same small region', () => {
+    const buffers = allocateReduceBuffers(2, 4, 16);
+    const reducer = new SharedReducer(buffers, 0, 1);
+    expect(reducer.allGather(Float32Array.from([5, 6]))).toEqual([Float32Array.from([5, 6])]);
+    expect(reducer.allReduce(Float32Array.from([1, 2, 3]))).toEqual(Float32Array.from([1, 2, 3]));
+    expect(reducer.allGather(Float32Array.from([7]))).toEqual([Float32Array.from([7])]);
+    expect(() => reducer.allGather(new Float32Array(5))).toThrow(/exceeds the shared buffer/);
+  });
+
   it('stop waiting with a clear error once a worker has failed, until reset', () => {
     const buffers = allocateReduceBuffers(2, 4, 16);
     // Rank 0 of two: without the abort flag this would wait for rank 1 forever.

@@ -83,6 +83,19 @@ export class SharedReducer implements ColumnReducer {
     return this.reduceIn(this.large, 0, largeLength, values, true);
   }
 
+  /** Every worker's vector, in worker order (each at most the small region's length). */
+  allGather(values: Float32Array): Float32Array[] {
+    const { smallLength, slots } = this.buffers;
+    if (values.length > smallLength)
+      throw new Error(`a gather of ${values.length} values exceeds the shared buffer (${smallLength})`);
+    const base = (this.smallCalls++ % 2) * slots * smallLength;
+    this.small.set(values, base + this.rank * smallLength);
+    this.barrier();
+    return Array.from({ length: this.workers }, (_, w) =>
+      this.small.slice(base + w * smallLength, base + w * smallLength + values.length),
+    );
+  }
+
   private reduceIn(
     region: Float32Array,
     base: number,
