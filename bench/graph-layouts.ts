@@ -18,8 +18,7 @@ import ort from 'onnxruntime-node';
 import { buildOnnxModel, describeOnnx, GRAPH_LAYOUTS, type GraphLayout } from '../exporters/onnx/index.ts';
 import { loadPreset, modelLayout } from '../src/model/spec.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
-import { openChromiumRunner } from '../src/parity/runs/browser.ts';
-import { Rng } from '../src/core/rng.ts';
+import { chromiumWasmAgainstNode } from './chromium-wasm.ts';
 import { matmulModel } from './matmul-model.ts';
 import { benchMeta, benchWeights, cloudBatch, randomMatrix, timeInterleaved, type Timing } from './infer-node.ts';
 import { flag } from './flags.ts';
@@ -284,8 +283,7 @@ export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promi
     `onnxruntime-web ${web.env.versions.web ?? ''} WASM in Node (SIMD, one thread: the web build's worker threads need a browser) against onnxruntime-node CPU with ` +
       `one intra-op thread, batch 1, every row alternated, with a plain ${k}³ MatMul on both for the gap of the bare kernel (this CPU has AVX-512 with FMA; ` +
       "WASM SIMD is 128 bits wide without FMA). Decide layouts on this table's alternated timings rather than on the profile above, which comes from a separate process and fewer runs. " +
-      'Threaded WASM (a cross-origin-isolated page, as the demo serves) and WebGPU need Chromium; where it is installed the per-runtime table above has those rows ' +
-      '(WebGPU there is SwiftShader, a CPU emulation: no speed claims).',
+      'Threaded WASM needs a cross-origin-isolated page, as the demo serves: the Chromium table below has it.',
     '',
     '| graph | onnxruntime-web wasm ms | onnxruntime-node cpu ms (1 thread) | wasm / node | spread wasm / node |',
     '|---|---:|---:|---:|---:|',
@@ -308,8 +306,8 @@ export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promi
   });
   md.push('');
 
-  // 4. onnxruntime-web WASM in headless Chromium (the demo's cross-origin-isolated page), each layout in turn.
-  md.push(...(await chromiumWasmRows(graphs, points)));
+  // 4. onnxruntime-web WASM in headless Chromium (the demo's cross-origin-isolated page, threads on) against Node.
+  md.push(...(await chromiumWasmRows(graphs, points, targets)));
 
   md.push(
     'CUDA and WebGPU on real hardware are not measured here (no GPU on this machine). The channel-first graph uses only ops both ' +
@@ -321,43 +319,50 @@ export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promi
   return { markdown: md.join('\n'), targets };
 }
 
-/** onnxruntime-web WASM in Chromium per layout, as table lines; one line saying why where Chromium cannot run. */
-async function chromiumWasmRows(graphs: Map<GraphLayout, Uint8Array>, points: number): Promise<string[]> {
+/**
+ * onnxruntime-web WASM in Chromium against onnxruntime-node CPU per layout, at 1 and 2 threads, alternated
+ * (chromium-wasm.ts); table lines, and the default layout's ratio at the most threads as a target.
+ */
+async function chromiumWasmRows(
+  graphs: Map<GraphLayout, Uint8Array>,
+  points: number,
+  targets: TargetResult[],
+): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), 'pnet-layout-chromium-'));
-  const rows: string[] = [];
   try {
-    const rng = new Rng(12);
-    const clouds = Array.from({ length: 5 }, (_, i) => ({
-      name: `random-${i}`,
-      xyz: Float32Array.from({ length: points * 3 }, () => rng.uniform(-1, 1)),
-    }));
+    const files = new Map<GraphLayout, string>();
     for (const [l, bytes] of graphs) {
-      const modelPath = join(dir, `${l}.onnx`);
-      await writeFile(modelPath, bytes);
-      const runner = await openChromiumRunner(modelPath);
-      if ('unavailable' in runner)
-        return [`_onnxruntime-web WASM in Chromium not measured: ${runner.unavailable}._`, ''];
-      try {
-        const outcome = await runner.wasm(clouds);
-        if (!outcome.ran) return [`_onnxruntime-web WASM in Chromium not measured: ${outcome.reason}._`, ''];
-        const ms = [...outcome.msEach].sort((a, b) => a - b)[Math.floor(outcome.msEach.length / 2)]!;
-        rows.push(`| ${l} | ${ms.toFixed(0)} | ${outcome.msEach.length} |`);
-      } finally {
-        await runner.close();
-      }
+      const path = join(dir, `${l}.onnx`);
+      await writeFile(path, bytes);
+      files.set(l, path);
     }
+    const result = await chromiumWasmAgainstNode(files, points);
+    if (result.unavailable) return [`_onnxruntime-web WASM in Chromium not measured: ${result.unavailable}._`, ''];
+    const mostThreads = Math.max(...result.rows.map((r) => r.threads));
+    const headline = result.rows.find((r) => r.layout === 'channels-first' && r.threads === mostThreads)!;
+    const ratio = headline.chromiumMs / headline.nodeMs;
+    targets.push({
+      name: `onnxruntime-web wasm in Chromium (cross-origin-isolated page) over onnxruntime-node CPU, ${mostThreads} threads each`,
+      value: `${ratio.toFixed(2)}×`,
+      target: `≤ ${TARGETS.wasmOverNode}×`,
+      met: ratio <= TARGETS.wasmOverNode,
+    });
+    return [
+      "onnxruntime-web WASM in headless Chromium, the demo's cross-origin-isolated page, against onnxruntime-node CPU at the same " +
+        'thread count, batch 1: every layout has its session in one page per thread count, and a Chromium run and a Node run of ' +
+        'each layout alternate, round after round (median of 7).',
+      '',
+      '| layout | threads | Chromium wasm ms | onnxruntime-node cpu ms | wasm / node |',
+      '|---|---:|---:|---:|---:|',
+      ...result.rows.map(
+        (r) =>
+          `| ${r.layout} | ${r.threads} | ${r.chromiumMs.toFixed(0)} | ${r.nodeMs.toFixed(1)} | ${(r.chromiumMs / r.nodeMs).toFixed(2)}× |`,
+      ),
+      '',
+    ];
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  return [
-    "onnxruntime-web WASM in headless Chromium, the demo's cross-origin-isolated page (threads: onnxruntime-web's default for the " +
-      "machine's cores), batch 1, median after a warm-up; the layouts run one after the other, not alternated, so compare with the spread above in mind.",
-    '',
-    '| layout | Chromium wasm ms | runs |',
-    '|---|---:|---:|',
-    ...rows,
-    '',
-  ];
 }
 
 export function targetsTable(targets: TargetResult[]): string {
