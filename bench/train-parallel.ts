@@ -35,9 +35,9 @@ export function randomBatch(size: number, seed: number): Batch {
 }
 
 /**
- * MatMul FLOPs of one training step as the explicit-gradient layers run it: forward 2·rows·in·out per layer
- * (rows B·N for pointwise layers and transforms, B for dense layers and the global feature's share of the seg
- * head), backward twice that (dx and dW).
+ * MatMul FLOPs of one textbook training step, the useful work: forward 2·rows·in·out per layer (rows B·N for
+ * pointwise layers and transforms, B for dense layers and the global feature's share of the seg head), backward
+ * twice that (dx and dW). The pooled blocks' backward pass (src/model/ops.ts) does less than this count.
  */
 export function trainingStepFlops(layout: ModelLayout, batch: number, points: number): number {
   const rows = batch * points;
@@ -222,7 +222,8 @@ export async function benchDataParallel(options: { steps?: number; profile?: boo
     '',
     `${POINTS} points per cloud, random clouds, ${CLASSES} classes; median of ${steps} steps after one warm-up, one-thread and two-worker steps ` +
       "alternated, each followed by onnxruntime-node's fp32 2048³ MatMul on every core (the ceiling). GFLOP per step counts the MatMuls of " +
-      'the forward pass and twice that for the backward pass.',
+      "the textbook step, the forward pass and twice that for the backward pass: the useful work. pnet's backward pass does less (the three " +
+      'pooled layers work at their arg-max winners and through K×K products), so GFLOP/s is the rate of useful work.',
     '',
     '| preset | batch | 1 thread s / step | clouds / s | 2 workers s / step | clouds / s | speed-up | GFLOP / step | GFLOP/s (2 workers) | MatMul ceiling GFLOP/s | share of ceiling |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

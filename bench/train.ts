@@ -17,9 +17,8 @@ const POINTS = 1024;
 const CLASSES = 5;
 
 /**
- * Batch per preset on one thread. keras at 32 × 1024 needs more than the 4 GB a wasm heap can hold (the backward
- * pass keeps ~5 GB of activations and gradients), so wasm/cpu measure it at 16 here; the data-parallel section
- * (train-parallel.ts) trains it at 32 on two workers, each with its own heap.
+ * Batch per preset on one thread; keras at 16 keeps this section short (the data-parallel section, train-parallel.ts,
+ * measures keras at 16 and 32, on one thread and on two workers).
  */
 const BATCH: Record<PresetName, number> = { keras: 16, lite: 32 };
 

@@ -1,27 +1,33 @@
 /**
  * The wasm backend keeps every tensor in one WebAssembly heap of at most 4 GiB; a training step that needs more
  * aborts the process with an uncatchable "table index is out of bounds". Estimate the step's activations first and
- * refuse with a remedy instead. Calibrated here: keras at batch 16 × 1024 points trains, batch 32 × 1024 crashes. Each
- * worker thread of a data-parallel step has a heap of its own, so the limit is on the share of one worker.
+ * refuse with a remedy instead. Calibrated here: keras at batch 32 × 1024 points trains on one heap (2.6 GiB of it after
+ * two steps; 44 × 1024 reached 3.9 GiB, too close to the limit to allow). Each worker thread of a data-parallel step has
+ * a heap of its own, so the limit is on the share of one worker.
  */
 import { PnetError } from '../core/errors.ts';
 import { loadPreset, type PresetSpec } from '../model/spec.ts';
 
-/** Floats kept per point for the backward pass, up to a constant factor: every per-point layer width. */
+/**
+ * Floats kept per point for the backward pass, up to a constant factor: every per-point layer width, twice (its
+ * product and its output). The last conv of each T-Net and of the features feeds only a max-pool, whose fused
+ * block keeps nothing per point (src/model/ops.ts), so those widest layers do not count.
+ */
 export function perPointWidth(p: PresetSpec): number {
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const unpooled = (xs: number[]) => sum(xs.slice(0, -1));
   return (
-    2 * sum(p.inputTnet.conv) +
-    2 * sum(p.featureTnet.conv) +
+    2 * unpooled(p.inputTnet.conv) +
+    2 * unpooled(p.featureTnet.conv) +
     2 * sum(p.features) +
     p.features[2] +
-    2 * sum(p.features2) +
+    2 * unpooled(p.features2) +
     2 * p.segHidden
   );
 }
 
-/** batch × points × width at which keras 16 × 1024 still fits, the largest size measured to work (32 crashed). */
-const WASM_BUDGET = 16 * 1024 * perPointWidth(loadPreset('keras'));
+/** batch × points × width at which keras 32 × 1024 fits, the largest size allowed (see above). */
+const WASM_BUDGET = 32 * 1024 * perPointWidth(loadPreset('keras'));
 
 /** `workers` threads split each batch, each with its own heap holding its share (the larger one, if uneven). */
 export function checkWasmMemory(preset: PresetSpec, batchSize: number, points: number, workers = 1): void {
