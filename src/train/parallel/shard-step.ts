@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/types.ts';
 import type { PointNet } from '../../model/pointnet.ts';
-import { makeFastOps, type BatchStats, type ColumnReducer } from '../../model/ops.ts';
+import { makeFastOps, type BatchStats } from '../../model/ops.ts';
+import type { SharedReducer } from './shared-reduce.ts';
 import type { Adam } from '../adam.ts';
 import { segmentationLoss } from '../loss.ts';
 import type { StepResult } from '../step.ts';
@@ -16,6 +17,15 @@ import { NonFiniteStep } from '../divergence.ts';
 /** Floats of the gradient reduction: every trainable parameter, then the loss and the cross-entropy. */
 export function gradientLength(model: PointNet): number {
   return model.trainableParams().reduce((n, p) => n + p.variable.size, 0) + 2;
+}
+
+/**
+ * A tensor's values without a copy where the backend can lend a view of its memory (wasm: a view of the heap, valid
+ * until the next allocation); otherwise `dataSync()`, which copies.
+ */
+function tensorValues(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
+  return (backend.typedArrayFromHeap ? backend.typedArrayFromHeap(t) : t.dataSync()) as Float32Array;
 }
 
 /**
@@ -29,7 +39,7 @@ export function trainShard(
   shard: Batch,
   batchClouds: number,
   learningRate: number,
-  reducer: ColumnReducer,
+  reducer: SharedReducer,
 ): StepResult {
   const ops = makeFastOps(reducer);
   const share = shard.size / batchClouds;
@@ -49,23 +59,25 @@ export function trainShard(
     }, optimizer.variables);
   });
 
-  const packed = new Float32Array(gradientLength(model));
-  let at = 0;
-  for (const p of params) {
-    packed.set(grads[p.variable.name]!.dataSync() as Float32Array, at);
-    at += p.variable.size;
-  }
-  packed[at] = value.dataSync()[0]!;
-  packed[at + 1] = crossEntropy!.dataSync()[0]!;
+  const loss = value.dataSync()[0]!;
+  const weightedCrossEntropy = crossEntropy!.dataSync()[0]!;
   const shardScores = new Float32Array(logits!.dataSync());
+  const total = reducer.allReduceLarge(gradientLength(model), (slot) => {
+    let at = 0;
+    for (const p of params) {
+      slot.set(tensorValues(grads[p.variable.name]!), at);
+      at += p.variable.size;
+    }
+    slot[at] = loss;
+    slot[at + 1] = weightedCrossEntropy;
+  });
   tf.dispose([value, crossEntropy!, logits!, ...Object.values(grads)]);
 
-  const total = reducer.allReduce(packed);
   const lossAt = total.length - 2;
   if (!Number.isFinite(total[lossAt]!)) throw new NonFiniteStep('loss', total[lossAt]!);
   for (let i = 0; i < lossAt; i++) if (!Number.isFinite(total[i]!)) throw new NonFiniteStep('gradient', total[i]!);
   const summed: tf.NamedTensorMap = {};
-  at = 0;
+  let at = 0;
   for (const p of params) {
     summed[p.variable.name] = tf.tensor(total.subarray(at, at + p.variable.size), p.variable.shape, 'float32');
     at += p.variable.size;

@@ -53,6 +53,18 @@ export function resetReductions(buffers: SharedReduceBuffers): void {
   Atomics.store(control, ABORT, 0);
 }
 
+const sums = new WeakMap<SharedArrayBuffer, Float32Array>();
+
+/** This thread's buffer for the sums of `large`, kept across steps. */
+function reusedSum(large: SharedArrayBuffer, length: number): Float32Array {
+  let sum = sums.get(large);
+  if (!sum || sum.length < length) {
+    sum = new Float32Array(length);
+    sums.set(large, sum);
+  }
+  return sum.subarray(0, length);
+}
+
 /** One worker's side of the reductions of a step with `workers` participants; `rank` is its slot. */
 export class SharedReducer implements ColumnReducer {
   private readonly control: Int32Array;
@@ -73,14 +85,17 @@ export class SharedReducer implements ColumnReducer {
   }
 
   allReduce(values: Float32Array): Float32Array {
-    const { smallLength, largeLength, slots } = this.buffers;
-    if (values.length <= smallLength) {
-      const base = (this.smallCalls++ % 2) * slots * smallLength;
-      return this.reduceIn(this.small, base, smallLength, values, false);
+    const { smallLength, slots } = this.buffers;
+    if (values.length > smallLength) return this.allReduceLarge(values.length, (slot) => slot.set(values)).slice();
+    const base = (this.smallCalls++ % 2) * slots * smallLength;
+    this.small.set(values, base + this.rank * smallLength);
+    this.barrier();
+    const sum = new Float32Array(values.length);
+    for (let w = 0; w < this.workers; w++) {
+      const slot = this.small.subarray(base + w * smallLength, base + w * smallLength + values.length);
+      for (let i = 0; i < sum.length; i++) sum[i]! += slot[i]!;
     }
-    if (values.length > largeLength)
-      throw new Error(`a reduction of ${values.length} values exceeds the shared buffer (${largeLength})`);
-    return this.reduceIn(this.large, 0, largeLength, values, true);
+    return sum;
   }
 
   /** Every worker's vector, in worker order (each at most the small region's length). */
@@ -96,21 +111,24 @@ export class SharedReducer implements ColumnReducer {
     );
   }
 
-  private reduceIn(
-    region: Float32Array,
-    base: number,
-    stride: number,
-    values: Float32Array,
-    fenceAfter: boolean,
-  ): Float32Array {
-    region.set(values, base + this.rank * stride);
+  /**
+   * Sums a vector too long for the small region, written by `fill` straight into this worker's slot of the large
+   * one (no copy of its own). The result is valid until the next call. The buffers are reused from step to step:
+   * fresh tens of MB per step cost page faults, which the threads of one process take one at a time.
+   */
+  allReduceLarge(length: number, fill: (slot: Float32Array) => void): Float32Array {
+    const { largeLength } = this.buffers;
+    if (length > largeLength)
+      throw new Error(`a reduction of ${length} values exceeds the shared buffer (${largeLength})`);
+    fill(this.large.subarray(this.rank * largeLength, this.rank * largeLength + length));
     this.barrier();
-    const sum = new Float32Array(values.length);
-    for (let w = 0; w < this.workers; w++) {
-      const slot = region.subarray(base + w * stride, base + w * stride + values.length);
-      for (let i = 0; i < sum.length; i++) sum[i]! += slot[i]!;
+    const sum = reusedSum(this.buffers.large, length);
+    sum.set(this.large.subarray(0, length));
+    for (let w = 1; w < this.workers; w++) {
+      const slot = this.large.subarray(w * largeLength, w * largeLength + length);
+      for (let i = 0; i < length; i++) sum[i]! += slot[i]!;
     }
-    if (fenceAfter) this.barrier();
+    this.barrier();
     return sum;
   }
 
