@@ -3,9 +3,10 @@
  *
  * - `FAST_OPS` writes the gradients out by hand (tf.customGrad) so the backward pass uses only what the TF.js CPU
  *   backends do fast: plain 2-D matMuls after an explicit `tf.transpose` (the default MatMul gradient uses the
- *   transposeA/transposeB kernels, ~50× slower on wasm), column sums as `ones·X` matMuls (reducing axis 0 makes
- *   wasm transpose the whole tensor), per-cloud 2-D products instead of rank-3 batched matMuls, and a max-pool
- *   gradient that scatters into the arg-max positions.
+ *   transposeA/transposeB kernels, ~50× slower on wasm), column sums as average pools (reducing axis 0 makes
+ *   wasm transpose the whole tensor), per-cloud 2-D products instead of rank-3 batched matMuls, no concat, split
+ *   or unstack of wide tensors (wasm copies the whole input per piece), and the layers that feed a max-pool as one
+ *   pooled block whose backward pass works at the arg-max winners.
  * - `PLAIN_OPS` is the textbook formulation left to TF.js autograd (tile + concat for the global feature,
  *   batched matMul for the transforms). It exists to check `FAST_OPS` (tests compare the gradients) and to
  *   measure what the rewrite buys.
