@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BlockSpec, ModelLayout, TnetLayout } from './spec.ts';
-import type { BatchStats, LayerOps } from './ops.ts';
+import { perCloudMatMul, type BatchStats, type LayerOps } from './ops.ts';
 
 export type ParamLookup = (name: string) => tf.Tensor;
 
@@ -64,12 +64,6 @@ function foldedBlock(p: ParamLookup, prefix: string, epsilon: number): { kernel:
     p(`${prefix}/bn/beta`),
   );
   return { kernel: tf.mul(p(`${prefix}/kernel`), scale) as tf.Tensor2D, bias: bias as tf.Tensor1D };
-}
-
-function perCloudMatMul(x: tf.Tensor3D, a: tf.Tensor3D): tf.Tensor3D {
-  if (x.shape[0] === 1) return tf.matMul(x, a);
-  const as = tf.unstack(a) as tf.Tensor2D[];
-  return tf.stack((tf.unstack(x) as tf.Tensor2D[]).map((xb, i) => tf.matMul(xb, as[i]!))) as tf.Tensor3D;
 }
 
 function inferenceLayers(p: ParamLookup, layout: ModelLayout): Layers {

@@ -132,66 +132,58 @@ function addPerCloud(x: tf.Tensor2D, term: tf.Tensor2D, clouds: number): tf.Tens
 }
 
 /**
- * Sums [1, C] tensors (and plain numbers) across the workers of a step: one reduction for all of them, so a block
- * waits on the other workers once per use rather than once per statistic.
+ * Sums [C] tensors across the workers of a step: one reduction for all of them, so a block waits on the other
+ * workers once per use rather than once per statistic.
  */
-function reduceAcross(
-  reducer: ColumnReducer,
-  parts: tf.Tensor[],
-  numbers: number[],
-): { sums: tf.Tensor1D[]; numbers: number[] } {
+function reduceAcross(reducer: ColumnReducer, parts: tf.Tensor[]): tf.Tensor1D[] {
   const local = parts.map((t) => t.dataSync() as Float32Array);
-  const packed = new Float32Array(local.reduce((n, a) => n + a.length, 0) + numbers.length);
+  const packed = new Float32Array(local.reduce((n, a) => n + a.length, 0));
   let at = 0;
   for (const a of local) {
     packed.set(a, at);
     at += a.length;
   }
-  packed.set(numbers, at);
   const total = reducer.allReduce(packed);
   at = 0;
-  const sums = local.map((a) => {
+  return local.map((a) => {
     const t = tf.tensor1d(total.subarray(at, at + a.length));
     at += a.length;
     return t;
   });
-  return { sums, numbers: Array.from(total.subarray(at)) };
 }
 
-/** Batch mean and biased variance of z's columns over the whole batch (summed across workers with a reducer). */
+/**
+ * Batch mean and biased variance of z's columns over the whole batch. With a reducer, each worker's own mean and
+ * variance are gathered and combined exactly (Chan et al.): one wait per block instead of one for the mean and
+ * another for the variance, without the cancellation of Σz² − M·mean².
+ */
 function batchMoments(
   z: tf.Tensor2D,
   reducer?: ColumnReducer,
 ): { mean: tf.Tensor1D; variance: tf.Tensor1D; rows: number } {
-  if (!reducer) {
-    const rows = z.shape[0];
-    const mean = tf.tidy(() => tf.reshape(tf.div(columnSums(z), rows), [-1]) as tf.Tensor1D);
-    const variance = tf.tidy(
-      () => tf.reshape(tf.div(columnSums(tf.square(tf.sub(z, mean)) as tf.Tensor2D), rows), [-1]) as tf.Tensor1D,
-    );
-    return { mean, variance, rows };
-  }
-  // Each worker's own mean and sum of squared deviations, combined exactly (Chan et al.): one wait per block
-  // instead of one for the mean and another for the variance, without the cancellation of Σz² − M·mean².
-  const rows = z.shape[0];
-  const localMean = tf.tidy(() => tf.div(columnSums(z), rows) as tf.Tensor2D);
-  const localM2 = tf.tidy(() => columnSums(tf.square(tf.sub(z, localMean)) as tf.Tensor2D));
-  const c = z.shape[1];
+  const [rows, c] = z.shape;
+  const mean = tf.tidy(() => tf.reshape(tf.div(columnSums(z), rows), [-1]) as tf.Tensor1D);
+  const variance = tf.tidy(
+    () => tf.reshape(tf.div(columnSums(tf.square(tf.sub(z, mean)) as tf.Tensor2D), rows), [-1]) as tf.Tensor1D,
+  );
+  if (!reducer) return { mean, variance, rows };
   const packed = new Float32Array(2 * c + 1);
-  packed.set(localMean.dataSync() as Float32Array, 0);
-  packed.set(localM2.dataSync() as Float32Array, c);
+  packed.set(mean.dataSync() as Float32Array, 0);
+  packed.set(variance.dataSync() as Float32Array, c);
   packed[2 * c] = rows;
-  tf.dispose([localMean, localM2]);
+  tf.dispose([mean, variance]);
   const shares = reducer.allGather(packed);
   const total = shares.reduce((n, share) => n + share[2 * c]!, 0);
-  const mean = new Float64Array(c);
-  for (const share of shares) for (let j = 0; j < c; j++) mean[j]! += (share[2 * c]! * share[j]!) / total;
-  const m2 = new Float64Array(c);
+  const batchMean = new Float64Array(c);
+  for (const share of shares) for (let j = 0; j < c; j++) batchMean[j]! += (share[2 * c]! * share[j]!) / total;
+  // Σ over workers of n·(variance + (mean − batch mean)²), over the batch's rows.
+  const batchVariance = new Float64Array(c);
   for (const share of shares)
-    for (let j = 0; j < c; j++) m2[j]! += share[c + j]! + share[2 * c]! * (share[j]! - mean[j]!) ** 2;
+    for (let j = 0; j < c; j++)
+      batchVariance[j]! += (share[2 * c]! * (share[c + j]! + (share[j]! - batchMean[j]!) ** 2)) / total;
   return {
-    mean: tf.tensor1d(Float32Array.from(mean)),
-    variance: tf.tensor1d(Float32Array.from(m2, (v) => v / total)),
+    mean: tf.tensor1d(Float32Array.from(batchMean)),
+    variance: tf.tensor1d(Float32Array.from(batchVariance)),
     rows: total,
   };
 }
@@ -218,9 +210,9 @@ function normGrads(
   let batchDbeta = dpreSum;
   let batchDgamma = dgamma;
   if (reducer) {
-    const r = reduceAcross(reducer, [dpreSum, dpreZSum], []);
-    batchDbeta = r.sums[0]!;
-    batchDgamma = tf.mul(invStd, tf.sub(r.sums[1]!, tf.mul(mean, batchDbeta))) as tf.Tensor1D;
+    const [dpreSumAll, dpreZSumAll] = reduceAcross(reducer, [dpreSum, dpreZSum]) as [tf.Tensor1D, tf.Tensor1D];
+    batchDbeta = dpreSumAll;
+    batchDgamma = tf.mul(invStd, tf.sub(dpreZSumAll, tf.mul(mean, batchDbeta))) as tf.Tensor1D;
   }
   // dz = scale·(dpre − dbeta/M − x̂·dgamma/M)
   const c1 = tf.neg(tf.div(tf.mul(tf.mul(scale, invStd), batchDgamma), rows)) as tf.Tensor1D;
@@ -410,7 +402,6 @@ function makeFastPooledBlock(reducer?: ColumnReducer): (args: BlockArgs, clouds:
               const dense = tf.matMul(sx, tf.matMul(tf.mul(sw, c1), wT));
               return tf.add(tf.add(sparse, dense), tf.matMul(tf.reshape(c0, [1, c]), wT)) as tf.Tensor2D;
             });
-            tf.dispose([g, gs, wT, dpreZSum, c1, c0]);
             return [dx, dw, dgamma, dbeta];
           }),
       };
@@ -445,7 +436,8 @@ const fastLinear = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1
  * with gatherND: wasm runs slice and unstack in JS, copying the whole input out of its heap once per piece, and
  * its gather walks element by element (~12× slower than gatherND's row copies).
  */
-function perCloudMatMul(x: tf.Tensor3D, a: tf.Tensor3D): tf.Tensor3D {
+export function perCloudMatMul(x: tf.Tensor3D, a: tf.Tensor3D): tf.Tensor3D {
+  if (x.shape[0] === 1) return tf.matMul(x, a);
   const [clouds, n, k] = x.shape;
   const [, , m] = a.shape;
   const products = Array.from({ length: clouds }, (_, b) =>
