@@ -2,7 +2,6 @@
  * Training stops the moment a step's loss or any gradient is not finite: Adam would carry NaN into every weight,
  * and every checkpoint, export and prediction after it would be silently meaningless.
  */
-import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { PnetError } from '../core/errors.ts';
 
@@ -16,12 +15,10 @@ export class NonFiniteStep extends Error {
   }
 }
 
-/** Sum of |g| over every gradient: one number, non-finite exactly when some element is NaN or ±Infinity (or it overflows). */
-export function gradientMagnitude(grads: Record<string, tf.Tensor>): number {
-  const total = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.abs(g)))));
-  const v = total.dataSync()[0]!;
-  total.dispose();
-  return v;
+/** The first element of `values` that is NaN or ±Infinity, if any. */
+export function firstNonFinite(values: Float32Array): number | undefined {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return values[i];
+  return undefined;
 }
 
 /** The one-line error for a diverged step: which step, and which checkpoint on disk is the last good state. */

@@ -5,7 +5,8 @@ import type { PointNet } from '../model/pointnet.ts';
 import { FAST_OPS, type BatchStats, type LayerOps } from '../model/ops.ts';
 import type { Adam } from './adam.ts';
 import { segmentationLoss } from './loss.ts';
-import { gradientMagnitude, NonFiniteStep } from './divergence.ts';
+import { firstNonFinite, NonFiniteStep } from './divergence.ts';
+import { tensorValues } from './tensor-values.ts';
 
 export interface StepResult {
   /** Cross-entropy + regulariser. */
@@ -41,10 +42,13 @@ export function trainStep(
   });
   // Checked before the update: a non-finite step must not reach the weights.
   const lossValue = value.dataSync()[0]!;
+  const badGradient = Object.values(grads)
+    .map((g) => firstNonFinite(tensorValues(g)))
+    .find((x) => x !== undefined);
   const bad = !Number.isFinite(lossValue)
     ? new NonFiniteStep('loss', lossValue)
-    : !Number.isFinite(gradientMagnitude(grads))
-      ? new NonFiniteStep('gradient', NaN)
+    : badGradient !== undefined
+      ? new NonFiniteStep('gradient', badGradient)
       : undefined;
   if (bad) {
     tf.dispose([value, crossEntropy!, logits!, ...Object.values(grads)]);

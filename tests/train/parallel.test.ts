@@ -4,6 +4,7 @@ import { PointNet } from '../../src/model/pointnet.ts';
 import { initialWeights, modelLayout, type WeightMap } from '../../src/model/spec.ts';
 import { Adam } from '../../src/train/adam.ts';
 import { trainStep, type StepResult } from '../../src/train/step.ts';
+import { NonFiniteStep } from '../../src/train/divergence.ts';
 import { splitBatch, startParallelExecutor } from '../../src/train/parallel/executor.ts';
 import type { Batch } from '../../src/data/types.ts';
 import { Rng } from '../../src/core/rng.ts';
@@ -158,6 +159,43 @@ describe('data-parallel training steps', () => {
     }
     expect(compared).toBeGreaterThan(w1.size * 0.7);
     dispose(one, two);
+  }, 60_000);
+
+  it('stop on every worker before any update when a step goes non-finite, and go on from the same state', async () => {
+    const model = PointNet.create(layout, startingWeights());
+    const optimizer = new Adam(model.trainableParams());
+    const executor = await startParallelExecutor({ workers: 2, backend: 'cpu', model, optimizer });
+    try {
+      const good = batches[0]!;
+      // One NaN coordinate in the second worker's shard (clouds 3 and 4).
+      const bad = { ...good, points: good.points.slice() };
+      bad.points[4 * 32 * 3 + 5] = Number.NaN;
+      await expect(executor.trainStep(bad, 1e-3)).rejects.toBeInstanceOf(NonFiniteStep);
+      expect(optimizer.step).toBe(0);
+      for (const t of optimizer.getState())
+        expect(
+          t.data.some((x) => x !== 0),
+          t.name,
+        ).toBe(false);
+      // Had any worker updated its share of the weights or moments, this step would not match one thread's.
+      const after = await executor.trainStep(good, 1e-3);
+      const oneModel = PointNet.create(layout, startingWeights());
+      const oneOptimizer = new Adam(oneModel.trainableParams());
+      const expected = trainStep(oneModel, oneOptimizer, good, 1e-3);
+      expect(Math.abs(after.loss - expected.loss)).toBeLessThan(1e-4 * expected.loss);
+      const w1 = oneModel.getWeights();
+      const w2 = model.getWeights();
+      for (const [name, w] of w1) {
+        if (NOISE_ONLY.test(name)) continue;
+        const gap = distance(w2.get(name)!.data, w.data);
+        expect(Number.isFinite(gap), name).toBe(true);
+        if (norm(w.data) > 0) expect(gap / norm(w.data), name).toBeLessThan(2e-3);
+      }
+      dispose({ model: oneModel, optimizer: oneOptimizer, results: [] });
+    } finally {
+      await executor.close();
+      dispose({ model, optimizer, results: [] });
+    }
   }, 60_000);
 
   it('predict as one thread does, refuse a batch smaller than the worker count, and survive a failed worker', async () => {

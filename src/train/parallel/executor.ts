@@ -15,6 +15,7 @@ import type { Adam } from '../adam.ts';
 import { predictBatch, trainStep, type StepResult } from '../step.ts';
 import type { FromStepWorker, StepWorkerSetup, ToStepWorker } from './protocol.ts';
 import { gradientLength, trainShard } from './shard-step.ts';
+import { NonFiniteStep } from '../divergence.ts';
 import {
   abortReductions,
   allocateReduceBuffers,
@@ -187,14 +188,25 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
     optimizer ? gradientLength(model) : 1,
   );
   const weights = [...model.getWeights().values()];
-  const optimizerState = optimizer ? { tensors: optimizer.getState(), step: optimizer.step } : undefined;
+  // Adam's moments move into shared memory, where every worker updates its share of them; the next weights too.
+  const shared = optimizer
+    ? {
+        m: new SharedArrayBuffer(optimizer.size * 4),
+        v: new SharedArrayBuffer(optimizer.size * 4),
+        nextWeights: new SharedArrayBuffer(optimizer.size * 4),
+        step: optimizer.step,
+      }
+    : undefined;
+  if (optimizer && shared)
+    optimizer.useMoments({ m: new Float32Array(shared.m), v: new Float32Array(shared.v) }, 'copy');
+  const nextWeights = shared ? new Float32Array(shared.nextWeights) : undefined;
   const workers = Array.from({ length: count - 1 }, (_, i) => {
     const setup: StepWorkerSetup = {
       backend,
       preset: model.layout.preset,
       numClasses: model.layout.numClasses,
       weights,
-      optimizer: optimizerState,
+      optimizer: shared,
       buffers,
       rank: i + 1,
     };
@@ -212,7 +224,7 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
   return {
     workers: count,
     async trainStep(batch, learningRate) {
-      if (!optimizer) throw new Error('this executor was created to predict only');
+      if (!optimizer || !nextWeights) throw new Error('this executor was created to predict only');
       if (batch.size < count) {
         // Every worker must take part in every update, or its copy of the weights would fall behind.
         throw new PnetError(
@@ -237,9 +249,18 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
       );
       let own: StepResult;
       try {
-        own = trainShard(model, optimizer, shards[0]!, batch.size, learningRate, new SharedReducer(buffers, 0, count));
+        own = trainShard(
+          model,
+          optimizer,
+          shards[0]!,
+          batch.size,
+          learningRate,
+          new SharedReducer(buffers, 0, count),
+          nextWeights,
+        );
       } catch (e) {
-        abortReductions(buffers);
+        // A non-finite step stops every worker at the same point by itself; anything else may leave them waiting.
+        if (!(e instanceof NonFiniteStep)) abortReductions(buffers);
         const settled = await Promise.allSettled(replies);
         // This thread stopped because another worker failed: that worker's error says why.
         const cause = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

@@ -11,8 +11,11 @@ export interface StepWorkerSetup {
   numClasses: number;
   /** Every parameter (moving statistics too), spec order. */
   weights: NamedArray[];
-  /** Adam's slots and step; absent for a worker that only predicts. */
-  optimizer?: { tensors: NamedArray[]; step: number };
+  /**
+   * Adam's moments (flat, shared by every worker, each updating its share) and step, and the shared buffer of the
+   * next weights; absent for a worker that only predicts.
+   */
+  optimizer?: { m: SharedArrayBuffer; v: SharedArrayBuffer; nextWeights: SharedArrayBuffer; step: number };
   buffers: SharedReduceBuffers;
   /** Slot in the shared buffers (the training process itself is rank 0). */
   rank: number;

@@ -1,8 +1,10 @@
 /**
  * One worker's share of a data-parallel step: forward and backward over its clouds with batch-norm statistics of
  * the whole batch (ops with a cross-worker reducer), the loss weighted by its share of the clouds so the shares'
- * gradients add up to the one-batch gradient, one shared-memory sum of all gradients, then the same Adam update
- * and moving-statistics update on every worker, which keeps their weights identical.
+ * gradients add up to the one-batch gradient, then a shared-memory sum in which each worker sums the gradients of
+ * its own share of the parameters and runs Adam on that share alone (moments and next weights in shared memory).
+ * Every worker then loads all the next weights and applies the same moving-statistics update, so their copies
+ * stay identical.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/types.ts';
@@ -12,26 +14,30 @@ import type { SharedReducer } from './shared-reduce.ts';
 import type { Adam } from '../adam.ts';
 import { segmentationLoss } from '../loss.ts';
 import type { StepResult } from '../step.ts';
-import { NonFiniteStep } from '../divergence.ts';
+import { firstNonFinite, NonFiniteStep } from '../divergence.ts';
+import { tensorValues } from '../tensor-values.ts';
 
 /** Floats of the gradient reduction: every trainable parameter, then the loss and the cross-entropy. */
 export function gradientLength(model: PointNet): number {
-  return model.trainableParams().reduce((n, p) => n + p.variable.size, 0) + 2;
+  return parameterCount(model) + 2;
 }
 
-/**
- * A tensor's values without a copy where the backend can lend a view of its memory (wasm: a view of the heap, valid
- * until the next allocation); otherwise `dataSync()`, which copies.
- */
-function tensorValues(t: tf.Tensor): Float32Array {
-  const backend = tf.backend() as { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
-  return (backend.typedArrayFromHeap ? backend.typedArrayFromHeap(t) : t.dataSync()) as Float32Array;
+/** Trainable floats of the model: the length of the flat order Adam and the gradient sum use. */
+export function parameterCount(model: PointNet): number {
+  return model.trainableParams().reduce((n, p) => n + p.variable.size, 0);
+}
+
+/** The flat range [from, to) of the parameters whose Adam update worker `rank` of `workers` computes. */
+export function updateShare(parameters: number, rank: number, workers: number): [number, number] {
+  return [Math.floor((parameters * rank) / workers), Math.floor((parameters * (rank + 1)) / workers)];
 }
 
 /**
  * Trains on `shard`, this worker's clouds of a batch of `batchClouds` clouds. Returns the whole batch's loss and
- * this shard's class logits. Throws NonFiniteStep before any update when the summed loss or a gradient is not
- * finite (every worker sees the same sums, so all of them stop).
+ * this shard's class logits. `nextWeights` is the flat buffer (shared by all workers) each writes its share of the
+ * updated parameters into; `optimizer`'s moments must live in shared memory too (Adam.useMoments). Throws
+ * NonFiniteStep before any update when the summed loss or a gradient is not finite (the workers tell each other
+ * what their share of the sum holds, so all of them stop).
  */
 export function trainShard(
   model: PointNet,
@@ -40,6 +46,7 @@ export function trainShard(
   batchClouds: number,
   learningRate: number,
   reducer: SharedReducer,
+  nextWeights: Float32Array,
 ): StepResult {
   const ops = makeFastOps(reducer);
   const share = shard.size / batchClouds;
@@ -62,28 +69,39 @@ export function trainShard(
   const loss = value.dataSync()[0]!;
   const weightedCrossEntropy = crossEntropy!.dataSync()[0]!;
   const shardScores = new Float32Array(logits!.dataSync());
-  const total = reducer.allReduceLarge(gradientLength(model), (slot) => {
-    let at = 0;
-    for (const p of params) {
-      slot.set(tensorValues(grads[p.variable.name]!), at);
-      at += p.variable.size;
-    }
-    slot[at] = loss;
-    slot[at + 1] = weightedCrossEntropy;
-  });
+  const parameters = optimizer.size;
+  const [from, to] = updateShare(parameters, reducer.rank, reducer.workers);
+  // Each worker sums only the gradients of the parameters it updates (and the two losses at the end).
+  const total = reducer.sumRanges(
+    parameters + 2,
+    (slot) => {
+      let at = 0;
+      for (const p of params) {
+        slot.set(tensorValues(grads[p.variable.name]!), at);
+        at += p.variable.size;
+      }
+      slot[at] = loss;
+      slot[at + 1] = weightedCrossEntropy;
+    },
+    [
+      [from, to],
+      [parameters, parameters + 2],
+    ],
+  );
   tf.dispose([value, crossEntropy!, logits!, ...Object.values(grads)]);
 
-  const lossAt = total.length - 2;
-  if (!Number.isFinite(total[lossAt]!)) throw new NonFiniteStep('loss', total[lossAt]!);
-  for (let i = 0; i < lossAt; i++) if (!Number.isFinite(total[i]!)) throw new NonFiniteStep('gradient', total[i]!);
-  const summed: tf.NamedTensorMap = {};
-  let at = 0;
-  for (const p of params) {
-    summed[p.variable.name] = tf.tensor(total.subarray(at, at + p.variable.size), p.variable.shape, 'float32');
-    at += p.variable.size;
-  }
-  optimizer.apply(summed, learningRate);
-  tf.dispose(Object.values(summed));
+  const summedLoss = total[parameters]!;
+  const badGradient = firstNonFinite(total.subarray(from, to));
+  // One barrier that also keeps anyone from refilling the slots before all have summed them.
+  const verdicts = reducer.allGather(Float32Array.of(badGradient === undefined ? 0 : 1, badGradient ?? 0));
+  if (!Number.isFinite(summedLoss)) throw new NonFiniteStep('loss', summedLoss);
+  const bad = verdicts.find((v) => v[0] !== 0);
+  if (bad) throw new NonFiniteStep('gradient', bad[1]!);
+
+  optimizer.updateRange(total, from, to, learningRate, nextWeights);
+  reducer.barrier();
+  optimizer.loadWeights(nextWeights);
+  optimizer.finishStep();
   model.updateMovingStats(stats);
-  return { loss: total[at]!, crossEntropy: total[at + 1]!, scores: shardScores };
+  return { loss: summedLoss, crossEntropy: total[parameters + 1]!, scores: shardScores };
 }

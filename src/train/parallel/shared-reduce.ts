@@ -113,22 +113,40 @@ export class SharedReducer implements ColumnReducer {
 
   /**
    * Sums a vector too long for the small region, written by `fill` straight into this worker's slot of the large
-   * one (no copy of its own). The result is valid until the next call. The buffers are reused from step to step:
-   * fresh tens of MB per step cost page faults, which the threads of one process take one at a time.
+   * one (no copy of its own). The result is valid until the next call.
    */
   allReduceLarge(length: number, fill: (slot: Float32Array) => void): Float32Array {
+    const sum = this.sumRanges(length, fill, [[0, length]]);
+    this.barrier();
+    return sum;
+  }
+
+  /**
+   * Every worker writes its vector of `length` floats with `fill` straight into its slot of the large region; once
+   * all have, this worker sums the slots over the flat `ranges` only (the rest of the result is stale). That is how
+   * each worker sums just the share of the gradients it updates. The result is valid until the next call, and the
+   * caller must meet the others at a barrier before the next call (another worker may still be reading the slots).
+   * The buffers are reused from step to step: fresh tens of MB per step cost page faults, which the threads of one
+   * process take one at a time.
+   */
+  sumRanges(
+    length: number,
+    fill: (slot: Float32Array) => void,
+    ranges: ReadonlyArray<readonly [number, number]>,
+  ): Float32Array {
     const { largeLength } = this.buffers;
     if (length > largeLength)
       throw new Error(`a reduction of ${length} values exceeds the shared buffer (${largeLength})`);
     fill(this.large.subarray(this.rank * largeLength, this.rank * largeLength + length));
     this.barrier();
     const sum = reusedSum(this.buffers.large, length);
-    sum.set(this.large.subarray(0, length));
-    for (let w = 1; w < this.workers; w++) {
-      const slot = this.large.subarray(w * largeLength, w * largeLength + length);
-      for (let i = 0; i < length; i++) sum[i]! += slot[i]!;
+    for (const [from, to] of ranges) {
+      sum.set(this.large.subarray(from, to), from);
+      for (let w = 1; w < this.workers; w++) {
+        const base = w * largeLength;
+        for (let i = from; i < to; i++) sum[i]! += this.large[base + i]!;
+      }
     }
-    this.barrier();
     return sum;
   }
 

@@ -11,6 +11,7 @@ import { serializeError } from '../../core/error-wire.ts';
 import { Adam } from '../adam.ts';
 import { predictBatch } from '../step.ts';
 import { trainShard } from './shard-step.ts';
+import { NonFiniteStep } from '../divergence.ts';
 import { abortReductions, SharedReducer } from './shared-reduce.ts';
 import type { FromStepWorker, StepWorkerSetup, ToStepWorker } from './protocol.ts';
 
@@ -23,19 +24,21 @@ function reply(message: FromStepWorker): void {
   port.postMessage(message, buffers);
 }
 
-async function start(): Promise<{ model: PointNet; optimizer?: Adam }> {
+async function start(): Promise<{ model: PointNet; optimizer?: Adam; nextWeights?: Float32Array }> {
   await selectBackend(setup.backend);
   const model = PointNet.create(
     modelLayout(setup.preset, setup.numClasses),
     new Map(setup.weights.map((w) => [w.name, w])),
   );
   if (!setup.optimizer) return { model };
+  const { m, v, nextWeights, step } = setup.optimizer;
   const optimizer = new Adam(model.trainableParams());
-  optimizer.setState(new Map(setup.optimizer.tensors.map((t) => [t.name, t])), setup.optimizer.step);
-  return { model, optimizer };
+  optimizer.useMoments({ m: new Float32Array(m), v: new Float32Array(v) }, 'adopt');
+  optimizer.step = step;
+  return { model, optimizer, nextWeights: new Float32Array(nextWeights) };
 }
 
-let state: { model: PointNet; optimizer?: Adam };
+let state: { model: PointNet; optimizer?: Adam; nextWeights?: Float32Array };
 try {
   state = await start();
   reply({ type: 'ready' });
@@ -53,17 +56,26 @@ port.on('message', (m: ToStepWorker) => {
   }
   try {
     if (m.type === 'train') {
-      if (!state.optimizer) throw new Error('this worker was started to predict only');
+      if (!state.optimizer || !state.nextWeights) throw new Error('this worker was started to predict only');
       const reducer = new SharedReducer(setup.buffers, setup.rank, m.workers);
-      const result = trainShard(state.model, state.optimizer, m.shard, m.batchClouds, m.learningRate, reducer);
+      const result = trainShard(
+        state.model,
+        state.optimizer,
+        m.shard,
+        m.batchClouds,
+        m.learningRate,
+        reducer,
+        state.nextWeights,
+      );
       reply({ type: 'trained', id: m.id, scores: result.scores });
     } else {
       const result = predictBatch(state.model, m.shard);
       reply({ type: 'predicted', id: m.id, ...result });
     }
   } catch (e) {
-    // The others may be waiting for this worker at a barrier.
-    if (m.type === 'train') abortReductions(setup.buffers);
+    // The others may be waiting for this worker at a barrier. Not after a non-finite step: every worker reaches
+    // that verdict from the same shared sums, past the last barrier, and reports it itself.
+    if (m.type === 'train' && !(e instanceof NonFiniteStep)) abortReductions(setup.buffers);
     reply({ type: 'error', id: m.id, error: serializeError(e) });
   }
 });
