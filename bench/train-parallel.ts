@@ -22,6 +22,13 @@ const POINTS = 1024;
 const CLASSES = 5;
 const TARGET_SPEEDUP = 1.8;
 const TARGET_STEP_S: Partial<Record<PresetName, number>> = { lite: 2.2, keras: 14 };
+/**
+ * Steps before measuring. Each wasm heap grows over a run's first steps (to 1.45 GB for keras batch 16, in 128 MB
+ * jumps at steps 2 and 4), and every first touch of its new pages is a page fault: 40–50 k faults, 0.4–0.5 s of
+ * kernel time per jump on one thread and up to 2 s with two heaps growing at once. A training run pays that once;
+ * its hundreds of later steps run on a heap that no longer grows, which is what this measures.
+ */
+const WARMUP_STEPS = 4;
 
 /** Random clouds of POINTS points with random labels over CLASSES classes: what every training bench step runs on. */
 export function randomBatch(size: number, seed: number): Batch {
@@ -122,7 +129,7 @@ interface Row {
   ceiling: number;
 }
 
-/** Alternates one-thread and two-worker steps (and the ceiling) `steps` times after a warm-up; medians. */
+/** Alternates one-thread and two-worker steps (and the ceiling) `steps` times after the warm-up; medians. */
 async function measure(
   preset: PresetName,
   batch: number,
@@ -140,8 +147,10 @@ async function measure(
   const one = fitsOne ? await trainer(layout, 1) : undefined;
   const two = await trainer(layout, 2);
   try {
-    await one?.executor.trainStep(data, 1e-3);
-    await two.executor.trainStep(data, 1e-3);
+    for (let i = 0; i < WARMUP_STEPS; i++) {
+      await one?.executor.trainStep(data, 1e-3);
+      await two.executor.trainStep(data, 1e-3);
+    }
     const oneS: number[] = [];
     const twoS: number[] = [];
     const peaks: number[] = [];
@@ -220,7 +229,7 @@ export async function benchDataParallel(options: { steps?: number; profile?: boo
   const lines = [
     '## Data-parallel training (wasm, 2 worker threads)',
     '',
-    `${POINTS} points per cloud, random clouds, ${CLASSES} classes; median of ${steps} steps after one warm-up, one-thread and two-worker steps ` +
+    `${POINTS} points per cloud, random clouds, ${CLASSES} classes; median of ${steps} steps after ${WARMUP_STEPS} warm-up steps (while the wasm heaps grow), one-thread and two-worker steps ` +
       "alternated, each followed by onnxruntime-node's fp32 2048³ MatMul on every core (the ceiling). GFLOP per step counts the MatMuls of " +
       "the textbook step, the forward pass and twice that for the backward pass: the useful work. pnet's backward pass does less (the three " +
       'pooled layers work at their arg-max winners and through K×K products), so GFLOP/s is the rate of useful work.',
