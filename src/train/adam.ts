@@ -2,10 +2,12 @@
  * Adam over named variables, with Keras defaults (β1 0.9, β2 0.999, ε 1e-7) and state that serialises to plain
  * arrays (`optimizer/adam/{m,v}/<param>` + the step count), so a resumed run continues bit-for-bit.
  *
- * The update runs in JS over flat float32 arrays, one element at a time, rather than as a dozen TF.js passes over
- * every parameter: for keras's 7.4 M parameters on wasm that is 63 ms against 73–89, it keeps Adam's moments out of
+ * On wasm the update runs in JS over flat float32 arrays, one element at a time, rather than as a dozen TF.js passes
+ * over every parameter: for keras's 7.4 M parameters that is 63 ms against 73–89, it keeps Adam's moments out of
  * the wasm heap, and the same code updates any range of the parameters, so the workers of a data-parallel step each
  * update their own share of one set of moments held in shared memory (src/train/parallel): about 40 ms each on two.
+ * On a backend whose tensors do not live in this process's memory (a GPU), the moments stay there as TF.js
+ * variables and the update is TF.js ops, so no gradient or weight crosses to the host.
  */
 import * as tf from '@tensorflow/tfjs';
 import { PnetError } from '../core/errors.ts';
@@ -28,6 +30,17 @@ export interface AdamMoments {
   v: Float32Array;
 }
 
+/**
+ * Where the moments live: `host`, flat JS arrays (wasm, whose tensors are host memory anyway, and every
+ * data-parallel step); `device`, TF.js variables on the backend.
+ */
+export type AdamPlacement = 'host' | 'device';
+
+interface DeviceMoments {
+  m: tf.Variable;
+  v: tf.Variable;
+}
+
 interface Param {
   name: string;
   variable: tf.Variable;
@@ -39,15 +52,19 @@ export class Adam {
   private readonly params: Param[];
   /** Floats over all parameters. */
   readonly size: number;
-  private moments: AdamMoments;
-  /** The next weights of a one-thread update, kept across steps. */
-  private readonly next: Float32Array;
+  /** Host placement: the moments, flat in parameter order. */
+  private moments?: AdamMoments;
+  /** Device placement: the moments per parameter. */
+  private device?: DeviceMoments[];
+  /** The next weights of a one-thread host update, kept across steps. */
+  private next?: Float32Array;
   /** Completed updates. */
   step = 0;
 
   constructor(
     params: Array<{ name: string; variable: tf.Variable }>,
     private readonly config: AdamConfig = ADAM_DEFAULTS,
+    placement: AdamPlacement = lendsViews() ? 'host' : 'device',
   ) {
     let offset = 0;
     this.params = params.map(({ name, variable }) => {
@@ -56,8 +73,16 @@ export class Adam {
       return p;
     });
     this.size = offset;
-    this.moments = { m: new Float32Array(offset), v: new Float32Array(offset) };
-    this.next = new Float32Array(offset);
+    if (placement === 'host') this.moments = { m: new Float32Array(offset), v: new Float32Array(offset) };
+    else
+      this.device = this.params.map((p) => ({
+        m: tf.variable(tf.zerosLike(p.variable), false),
+        v: tf.variable(tf.zerosLike(p.variable), false),
+      }));
+  }
+
+  get placement(): AdamPlacement {
+    return this.device ? 'device' : 'host';
   }
 
   get variables(): tf.Variable[] {
@@ -72,19 +97,23 @@ export class Adam {
     if (storage.m.length !== this.size || storage.v.length !== this.size)
       throw new Error(`Adam moments of ${storage.m.length} floats given for ${this.size} parameters`);
     if (values === 'copy') {
-      storage.m.set(this.moments.m);
-      storage.v.set(this.moments.v);
+      this.params.forEach((p, k) => {
+        const [m, v] = this.momentsOf(p, k);
+        storage.m.set(m, p.offset);
+        storage.v.set(v, p.offset);
+      });
     }
+    this.disposeDevice();
     this.moments = storage;
-  }
-
-  /** The moments' storage, flat in parameter order. */
-  get momentStorage(): AdamMoments {
-    return this.moments;
   }
 
   /** One update of every parameter; `grads` maps variable.name (TF.js's id) → gradient. */
   apply(grads: tf.NamedTensorMap, learningRate: number): void {
+    if (this.device) {
+      this.applyOnDevice(this.device, grads, learningRate);
+      return;
+    }
+    if (!this.next) this.next = new Float32Array(this.size);
     const next = this.next;
     const rate = this.stepRate(learningRate);
     for (const p of this.params) {
@@ -103,6 +132,7 @@ export class Adam {
    * once every range is done, `loadWeights(next)` and `finishStep()` on each copy of the model.
    */
   updateRange(gradients: Float32Array, from: number, to: number, learningRate: number, next: Float32Array): void {
+    if (this.device) throw new Error('a range update needs the moments on the host (useMoments)');
     const rate = this.stepRate(learningRate);
     for (const p of this.params) {
       const start = Math.max(from, p.offset);
@@ -146,7 +176,7 @@ export class Adam {
     next: Float32Array,
   ): void {
     const { beta1, beta2, epsilon } = this.config;
-    const { m, v } = this.moments;
+    const { m, v } = this.moments!;
     const weights = tensorValues(p.variable);
     for (let i = start; i < end; i++) {
       const g = gradients[i - gradientOffset]!;
@@ -159,35 +189,68 @@ export class Adam {
     }
   }
 
+  /** The TF.js form of the update, for moments on the device. */
+  private applyOnDevice(device: DeviceMoments[], grads: tf.NamedTensorMap, learningRate: number): void {
+    const { beta1, beta2, epsilon } = this.config;
+    const rate = this.stepRate(learningRate);
+    tf.tidy(() => {
+      this.params.forEach((p, k) => {
+        const g = grads[p.variable.name];
+        if (!g) throw new Error(`no gradient for ${p.name}`);
+        const { m: mk, v: vk } = device[k]!;
+        const m = tf.add(tf.mul(mk, beta1), tf.mul(g, 1 - beta1));
+        const v = tf.add(tf.mul(vk, beta2), tf.mul(tf.square(g), 1 - beta2));
+        mk.assign(m);
+        vk.assign(v);
+        p.variable.assign(tf.sub(p.variable, tf.div(tf.mul(m, rate), tf.add(tf.sqrt(v), epsilon))));
+      });
+    });
+    this.step++;
+  }
+
+  /** Copies of parameter k's two moments. */
+  private momentsOf(p: Param, k: number): [Float32Array, Float32Array] {
+    const d = this.device?.[k];
+    if (d) return [new Float32Array(d.m.dataSync()), new Float32Array(d.v.dataSync())];
+    const range = [p.offset, p.offset + p.variable.size] as const;
+    return [this.moments!.m.slice(...range), this.moments!.v.slice(...range)];
+  }
+
   getState(): NamedArray[] {
-    const { m, v } = this.moments;
-    return this.params.flatMap((p) => {
-      const range = [p.offset, p.offset + p.variable.size] as const;
+    return this.params.flatMap((p, k) => {
+      const shape = [...p.variable.shape];
+      const [m, v] = this.momentsOf(p, k);
       return [
-        { name: `${ADAM_PREFIX}m/${p.name}`, shape: [...p.variable.shape], data: m.slice(...range) },
-        { name: `${ADAM_PREFIX}v/${p.name}`, shape: [...p.variable.shape], data: v.slice(...range) },
+        { name: `${ADAM_PREFIX}m/${p.name}`, shape, data: m },
+        { name: `${ADAM_PREFIX}v/${p.name}`, shape, data: v },
       ];
     });
   }
 
   setState(tensors: Map<string, NamedArray>, step: number): void {
-    for (const p of this.params) {
-      for (const [slot, target] of [
-        ['m', this.moments.m],
-        ['v', this.moments.v],
-      ] as const) {
+    this.params.forEach((p, k) => {
+      for (const slot of ['m', 'v'] as const) {
         const t = tensors.get(`${ADAM_PREFIX}${slot}/${p.name}`);
         if (!t || t.data.length !== p.variable.size) {
           throw new PnetError('BAD_CHECKPOINT', `optimizer state for "${p.name}" is missing or has the wrong size`, {
             remedy: 'resume from a checkpoint written by `pnet train`, or start a new run',
           });
         }
-        target.set(t.data, p.offset);
+        const d = this.device?.[k];
+        if (d) tf.tidy(() => d[slot].assign(tf.tensor(t.data, p.variable.shape, 'float32')));
+        else this.moments![slot].set(t.data, p.offset);
       }
-    }
+    });
     this.step = step;
   }
 
-  /** Nothing on the backend to free any more (the moments are JS arrays); kept for the callers' symmetry. */
-  dispose(): void {}
+  /** Frees the device moments, if any (host moments are plain arrays). */
+  dispose(): void {
+    this.disposeDevice();
+  }
+
+  private disposeDevice(): void {
+    for (const d of this.device ?? []) tf.dispose([d.m, d.v]);
+    this.device = undefined;
+  }
 }
