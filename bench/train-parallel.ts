@@ -83,7 +83,11 @@ async function closeTrainer(t: Trainer): Promise<void> {
   t.model.dispose();
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 async function seconds(run: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -210,6 +214,12 @@ async function profileShare(preset: PresetName, batch: number, top = 12): Promis
 
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 
+/**
+ * Measured steps per row: at least 3, and lite's (a second or two each) three times as many, since the jitter of
+ * this shared machine weighs most on short steps.
+ */
+const stepsFor = (preset: PresetName, steps: number) => Math.max(3, steps) * (preset === 'lite' ? 3 : 1);
+
 export async function benchDataParallel(options: { steps?: number; profile?: boolean } = {}): Promise<string> {
   const steps = options.steps ?? 3;
   await selectBackend('wasm');
@@ -221,7 +231,7 @@ export async function benchDataParallel(options: { steps?: number; profile?: boo
       ['keras', 16],
       ['keras', 32],
     ] as const)
-      rows.push(await measure(preset, batch, steps, ceiling));
+      rows.push(await measure(preset, batch, stepsFor(preset, steps), ceiling));
   } finally {
     await ceiling.close();
   }
@@ -229,7 +239,7 @@ export async function benchDataParallel(options: { steps?: number; profile?: boo
   const lines = [
     '## Data-parallel training (wasm, 2 worker threads)',
     '',
-    `${POINTS} points per cloud, random clouds, ${CLASSES} classes; median of ${steps} steps after ${WARMUP_STEPS} warm-up steps (while the wasm heaps grow), one-thread and two-worker steps ` +
+    `${POINTS} points per cloud, random clouds, ${CLASSES} classes; median of ${stepsFor('keras', steps)} steps (lite: ${stepsFor('lite', steps)}) after ${WARMUP_STEPS} warm-up steps (while the wasm heaps grow), one-thread and two-worker steps ` +
       "alternated, each followed by onnxruntime-node's fp32 2048³ MatMul on every core (the ceiling). GFLOP per step counts the MatMuls of " +
       "the textbook step, the forward pass and twice that for the backward pass: the useful work. pnet's backward pass does less (the three " +
       'pooled layers work at their arg-max winners and through K×K products), so GFLOP/s is the rate of useful work.',
