@@ -1,7 +1,7 @@
 /**
- * A training step worker: its own TF.js backend holding a copy of the weights and of Adam's state. For each step it
- * trains its shard (shard-step.ts), meeting the other workers in shared memory; between steps it can predict a shard
- * for validation or evaluation. Started through worker-entry.mjs.
+ * A training step worker: its own TF.js backend holding a copy of the weights, and Adam over moments it shares with
+ * the other workers. For each step it trains its shard (shard-step.ts), meeting the other workers in shared memory;
+ * between steps it can predict a shard for validation or evaluation. Started through worker-entry.mjs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../../backend/index.ts';
