@@ -19,12 +19,7 @@ import { tensorValues } from '../tensor-values.ts';
 
 /** Floats of the gradient reduction: every trainable parameter, then the loss and the cross-entropy. */
 export function gradientLength(model: PointNet): number {
-  return parameterCount(model) + 2;
-}
-
-/** Trainable floats of the model: the length of the flat order Adam and the gradient sum use. */
-export function parameterCount(model: PointNet): number {
-  return model.trainableParams().reduce((n, p) => n + p.variable.size, 0);
+  return model.trainableParams().reduce((n, p) => n + p.variable.size, 0) + 2;
 }
 
 /** The flat range [from, to) of the parameters whose Adam update worker `rank` of `workers` computes. */
