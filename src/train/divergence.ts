@@ -2,8 +2,10 @@
  * Training stops the moment a step's loss or any gradient is not finite: Adam would carry NaN into every weight,
  * and every checkpoint, export and prediction after it would be silently meaningless.
  */
+import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { PnetError } from '../core/errors.ts';
+import { lendsViews, tensorValues } from './tensor-values.ts';
 
 /** Thrown by a training step before it updates any weight, so the model (and what is on disk) stays good. */
 export class NonFiniteStep extends Error {
@@ -19,6 +21,25 @@ export class NonFiniteStep extends Error {
 export function firstNonFinite(values: Float32Array): number | undefined {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return values[i];
   return undefined;
+}
+
+/**
+ * A non-finite element of the gradients, if any. On wasm the gradients are read where they lie; elsewhere (a GPU)
+ * one number comes back instead of every gradient, Σ|g|, non-finite exactly when some element is (or it
+ * overflows), and the element itself is not known (NaN).
+ */
+export function nonFiniteGradient(grads: Record<string, tf.Tensor>): number | undefined {
+  if (lendsViews()) {
+    for (const g of Object.values(grads)) {
+      const bad = firstNonFinite(tensorValues(g));
+      if (bad !== undefined) return bad;
+    }
+    return undefined;
+  }
+  const total = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.abs(g)))));
+  const sum = total.dataSync()[0]!;
+  total.dispose();
+  return Number.isFinite(sum) ? undefined : Number.NaN;
 }
 
 /** The one-line error for a diverged step: which step, and which checkpoint on disk is the last good state. */

@@ -5,8 +5,7 @@ import type { PointNet } from '../model/pointnet.ts';
 import { FAST_OPS, type BatchStats, type LayerOps } from '../model/ops.ts';
 import type { Adam } from './adam.ts';
 import { segmentationLoss } from './loss.ts';
-import { firstNonFinite, NonFiniteStep } from './divergence.ts';
-import { tensorValues } from './tensor-values.ts';
+import { nonFiniteGradient, NonFiniteStep } from './divergence.ts';
 
 export interface StepResult {
   /** Cross-entropy + regulariser. */
@@ -42,9 +41,7 @@ export function trainStep(
   });
   // Checked before the update: a non-finite step must not reach the weights.
   const lossValue = value.dataSync()[0]!;
-  const badGradient = Object.values(grads)
-    .map((g) => firstNonFinite(tensorValues(g)))
-    .find((x) => x !== undefined);
+  const badGradient = nonFiniteGradient(grads);
   const bad = !Number.isFinite(lossValue)
     ? new NonFiniteStep('loss', lossValue)
     : badGradient !== undefined
