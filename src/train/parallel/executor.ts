@@ -185,7 +185,7 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
   const buffers: SharedReduceBuffers = allocateReduceBuffers(
     count,
     2 * widest + 1,
-    optimizer ? gradientLength(model) : 1,
+    optimizer ? gradientLength(optimizer) : 1,
   );
   const weights = [...model.getWeights().values()];
   // Adam's moments move into shared memory, where every worker updates its share of them; the next weights too.

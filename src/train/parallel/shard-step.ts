@@ -18,8 +18,8 @@ import { firstNonFinite, NonFiniteStep } from '../divergence.ts';
 import { tensorValues } from '../tensor-values.ts';
 
 /** Floats of the gradient reduction: every trainable parameter, then the loss and the cross-entropy. */
-export function gradientLength(model: PointNet): number {
-  return model.trainableParams().reduce((n, p) => n + p.variable.size, 0) + 2;
+export function gradientLength(optimizer: Adam): number {
+  return optimizer.size + 2;
 }
 
 /** The flat range [from, to) of the parameters whose Adam update worker `rank` of `workers` computes. */
@@ -68,7 +68,7 @@ export function trainShard(
   const [from, to] = updateShare(parameters, reducer.rank, reducer.workers);
   // Each worker sums only the gradients of the parameters it updates (and the two losses at the end).
   const total = reducer.sumRanges(
-    parameters + 2,
+    gradientLength(optimizer),
     (slot) => {
       let at = 0;
       for (const p of params) {
