@@ -4,10 +4,12 @@ export { loadDataset, type LoadOptions } from './load.ts';
 export {
   prepareClouds,
   splitTrainVal,
+  TRAIN_SPLITS,
   makeBatches,
   randomPointIndices,
   type PrepareOptions,
   type BatchOptions,
+  type TrainSplit,
 } from './prepare.ts';
 export { normalizeUnitSphere } from '../core/normalize.ts';
 export { parsePts, parseSeg, parsePointsWithParts } from '../core/formats/pts.ts';

@@ -62,11 +62,28 @@ export function prepareClouds(clouds: Cloud[], options: PrepareOptions): Prepare
   return out;
 }
 
+/** Which clouds a run trains on: the train side of the split (val held out), or train and val together. */
+export const TRAIN_SPLITS = ['train', 'trainval'] as const;
+export type TrainSplit = (typeof TRAIN_SPLITS)[number];
+
 /**
  * Train/val split: the dataset's official train and val lists when it has both (and both name clouds present),
  * otherwise a seeded shuffle with valFraction for validation. The same seed always gives the same split.
+ * With `trainOn: 'trainval'` both sides are trained on and val is empty (the reference trainers' final fit);
+ * the official test list stays out either way.
  */
 export function splitTrainVal<T extends Pick<PreparedCloud, 'id'>>(
+  dataset: Pick<Dataset, 'officialSplit'>,
+  prepared: T[],
+  options: { valFraction?: number; seed: number; trainOn?: TrainSplit },
+): { train: T[]; val: T[] } {
+  const split = officialOrSeededSplit(dataset, prepared, options);
+  if (options.trainOn !== 'trainval') return split;
+  const ids = new Set([...split.train, ...split.val].map((c) => c.id));
+  return { train: prepared.filter((c) => ids.has(c.id)), val: [] };
+}
+
+function officialOrSeededSplit<T extends Pick<PreparedCloud, 'id'>>(
   dataset: Pick<Dataset, 'officialSplit'>,
   prepared: T[],
   options: { valFraction?: number; seed: number },

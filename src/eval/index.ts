@@ -75,9 +75,22 @@ export function selectSplit(
     return clouds.filter((c) => ids.has(c.id));
   }
   const config = { ...TRAIN_DEFAULTS, ...trainConfig };
+  if (split === 'val' && config.split === 'trainval') {
+    throw new PnetError(
+      'BAD_ARGUMENT',
+      'this run trained on train + val (--split trainval): it has no val clouds left',
+      {
+        remedy: 'score the train-only run of the same recipe on val, or use --split test where the dataset has it',
+      },
+    );
+  }
   const used = config.maxClouds > 0 ? clouds.slice(0, config.maxClouds) : clouds;
   const prepared = prepareClouds(used, { numPoints: config.points, seed: config.seed, short: config.shortClouds });
-  const sides = splitTrainVal(dataset, prepared, { valFraction: config.valFraction, seed: config.seed });
+  const sides = splitTrainVal(dataset, prepared, {
+    valFraction: config.valFraction,
+    seed: config.seed,
+    trainOn: config.split,
+  });
   const ids = new Set(sides[split].map((c) => c.id));
   return used.filter((c) => ids.has(c.id));
 }

@@ -158,6 +158,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { train: trainClouds, val: valClouds } = splitTrainVal(dataset, prepared, {
     valFraction: config.valFraction,
     seed: config.seed,
+    trainOn: config.split,
   });
   const trainIds = new Set(trainClouds.map((c) => c.id));
   const trainSources = clouds.filter((c) => c.labels && trainIds.has(c.id));
@@ -182,8 +183,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
   }
   const classes = dataset.classes;
+  const sides =
+    config.split === 'trainval'
+      ? `${trainClouds.length} train + val clouds (no val: the model is the last epoch)`
+      : `${trainClouds.length} train / ${valClouds.length} val clouds`;
   log(
-    `data: ${trainClouds.length} train / ${valClouds.length} val clouds of ${config.categories.join(', ')}, ${config.points} points, ${classes.names.length} classes${skipped}`,
+    `data: ${sides} of ${config.categories.join(', ')}, ${config.points} points, ${classes.names.length} classes${skipped}`,
   );
 
   const preset = loadPreset(config.preset as PresetName);
@@ -246,9 +251,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let stepsThisCall = 0;
   const lastMetrics = (): Record<string, number> => {
     const h = state.history.at(-1);
-    return h
-      ? { val_miou: h.val_miou, val_accuracy: h.val_accuracy, train_loss: h.train_loss, val_loss: h.val_loss }
-      : {};
+    if (!h) return {};
+    const figures = {
+      val_miou: h.val_miou,
+      val_accuracy: h.val_accuracy,
+      train_loss: h.train_loss,
+      val_loss: h.val_loss,
+    };
+    // A run with no val has no val figures: leave them out rather than carry NaN into the exported metadata.
+    return Object.fromEntries(Object.entries(figures).filter(([, v]) => Number.isFinite(v)));
   };
 
   try {
@@ -314,6 +325,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const train = trainMetrics.summary();
       const valStarted = performance.now();
       const val = await evaluateClouds(executor, valClouds, classes, config.batchSize);
+      const hasVal = valClouds.length > 0;
       const valSeconds = (performance.now() - valStarted) / 1000;
       const record: EpochMetrics = {
         epoch: state.epoch + 1,
@@ -341,10 +353,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           `(train / val), ${record.clouds_per_second.toFixed(2)} clouds/s` +
           (firstMeasuredBatch > 0 ? ` (train figures from batch ${firstMeasuredBatch + 1} on: resumed mid-epoch)` : ''),
       );
-      const score = Number.isFinite(record.val_miou) ? record.val_miou : record.train_miou;
-      const isBest = score > state.bestMiou;
+      // With nothing held out there is nothing to select on: no best.ckpt, the model is last.ckpt.
+      const isBest = hasVal && Number.isFinite(record.val_miou) && record.val_miou > state.bestMiou;
       if (isBest) {
-        state.bestMiou = score;
+        state.bestMiou = record.val_miou;
         state.bestEpoch = record.epoch;
       }
       await writeHistory(runDir, state.history);

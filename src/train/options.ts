@@ -3,6 +3,7 @@ import { PnetError } from '../core/errors.ts';
 import { availableParallelism } from 'node:os';
 import { BACKEND_NAMES, type BackendName, type BackendRequest } from '../backend/index.ts';
 import { PRESET_NAMES, type PresetName } from '../model/spec.ts';
+import { TRAIN_SPLITS, type TrainSplit } from '../data/index.ts';
 
 export interface TrainConfig {
   data: string;
@@ -19,6 +20,11 @@ export interface TrainConfig {
   lrDecayEvery: number;
   lrDecayFactor: number;
   valFraction: number;
+  /**
+   * `train`: train on the train side of the split and select on val; `trainval`: train on both (the reference
+   * trainers' final fit), no val, so the model is the last epoch.
+   */
+  split: TrainSplit;
   /** Std-dev of Gaussian jitter on training points (augmentation). */
   jitter: number;
   /** Draw fresh points from every training cloud each epoch (`epoch`), or sample each cloud once (`once`). */
@@ -47,6 +53,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'categories'> = {
   lrDecayEvery: 5,
   lrDecayFactor: 0.5,
   valFraction: 0.2,
+  split: 'train',
   jitter: 0.01,
   resample: 'epoch',
   scaleRange: [0.8, 1.25],
@@ -106,6 +113,8 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   }
   if (c.resample !== 'epoch' && c.resample !== 'once')
     throw new PnetError('BAD_ARGUMENT', `--resample must be epoch or once, got "${c.resample}"`);
+  if (!(TRAIN_SPLITS as readonly string[]).includes(c.split))
+    throw new PnetError('BAD_ARGUMENT', `--split must be one of ${TRAIN_SPLITS.join(', ')}, got "${c.split}"`);
   if (c.lrSchedule !== 'step' && c.lrSchedule !== 'cosine') {
     throw new PnetError('BAD_ARGUMENT', `--lr-schedule must be step or cosine, got "${c.lrSchedule}"`);
   }

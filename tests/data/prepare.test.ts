@@ -98,6 +98,20 @@ describe('split and batches', () => {
     expect(s.val.map((c) => c.id)).toEqual(['b']);
   });
 
+  it('trains on train + val with trainval, keeping the official test list out', () => {
+    const prepared = prepareClouds(
+      ['a', 'b', 'c', 'd'].map((id, i) => randomCloud(id, 64, i)),
+      { numPoints: 16, seed: 1 },
+    );
+    const official = { officialSplit: { train: ['a', 'c'], val: ['b'], test: ['d'] } };
+    const s = splitTrainVal(official, prepared, { seed: 1, trainOn: 'trainval' });
+    expect(s.train.map((c) => c.id)).toEqual(['a', 'b', 'c']);
+    expect(s.val).toEqual([]);
+    // Without official lists, both sides of the seeded split: every cloud.
+    const seeded = splitTrainVal({}, prepared, { seed: 1, trainOn: 'trainval' });
+    expect(seeded.train.map((c) => c.id)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('packs batches as typed arrays, jitter only when asked', () => {
     const prepared = prepareClouds(
       Array.from({ length: 5 }, (_, i) => randomCloud(`c${i}`, 64, i)),

@@ -6,6 +6,7 @@ import { expectSameTensors, QUIET, syntheticRunsFolder } from './synthetic-runs.
 import { train, type TrainOptions } from '../../src/train/index.ts';
 import { loadPointNetFromCheckpoint } from '../../src/checkpoint/load-model.ts';
 import { readCheckpoint } from '../../src/checkpoint/format.ts';
+import { evaluate } from '../../src/eval/index.ts';
 
 const runs = syntheticRunsFolder('pnet-train-', 1);
 const base = (out: string): TrainOptions => runs.options(out);
@@ -37,6 +38,22 @@ describe('train', () => {
     expect(meta.classes.names).toContain('wing');
     model.dispose();
   }, 80_000);
+
+  it('trains on train + val with split trainval: no val, no best.ckpt, the model is the last epoch', async () => {
+    const out = join(runs.dir, 'run-trainval');
+    const lines: string[] = [];
+    const result = await train({ ...base(out), epochs: 1, split: 'trainval', log: (l) => lines.push(l) });
+    expect(lines.join('\n')).toMatch(/data: 10 train \+ val clouds \(no val: the model is the last epoch\)/);
+    expect(result.best.epoch).toBe(-1);
+    expect(result.history[0]!.val_miou).toBeNaN();
+    expect(existsSync(join(out, 'best.ckpt'))).toBe(false);
+    const ckpt = await readCheckpoint(join(out, 'last.ckpt'));
+    expect(ckpt.meta.config).toMatchObject({ split: 'trainval' });
+    expect(Object.keys(ckpt.meta.metrics)).toEqual(['train_loss']);
+    await expect(evaluate({ model: out, data: runs.data, split: 'val', progress: false })).rejects.toThrow(
+      /trained on train \+ val/,
+    );
+  }, 60_000);
 
   it('resumes an interrupted run to the same state as an uninterrupted one', async () => {
     const straight = join(runs.dir, 'run-straight');

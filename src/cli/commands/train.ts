@@ -4,13 +4,22 @@ import type { PnetCommand } from '../command.ts';
 import { PnetError } from '../../core/errors.ts';
 import { BACKEND_NAMES, releaseBackend, type BackendRequest } from '../../backend/index.ts';
 import { PRESET_NAMES, type PresetName } from '../../model/spec.ts';
-import { train, TRAIN_DEFAULTS } from '../../train/index.ts';
+import { train, TRAIN_DEFAULTS, type TrainResult } from '../../train/index.ts';
+import { TRAIN_SPLITS, type TrainSplit } from '../../data/index.ts';
 import { PRESET_TRAIN_DEFAULTS } from '../../train/options.ts';
 
 function scaleRange(values: number[] | undefined): [number, number] | undefined {
   if (values === undefined) return undefined;
   if (values.length !== 2) throw new PnetError('BAD_ARGUMENT', `--scale takes two numbers LO HI, got ${values.length}`);
   return [values[0]!, values[1]!];
+}
+
+function doneLine(r: TrainResult): string {
+  const model =
+    r.best.epoch > 0
+      ? `best val mIoU ${r.best.valMiou.toFixed(4)} (epoch ${r.best.epoch})`
+      : 'no val split: the model is the last epoch (last.ckpt)';
+  return `done: ${r.epochsCompleted} epochs, ${model} → ${r.runDir}\n`;
 }
 
 interface TrainArgs {
@@ -31,6 +40,7 @@ interface TrainArgs {
   rotateUp?: boolean;
   jitter?: number;
   lrSchedule?: string;
+  split?: string;
   workers?: number;
   out?: string;
   resume?: string;
@@ -70,6 +80,12 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         type: 'string',
         choices: ['step', 'cosine'],
         describe: `step: halve every ${TRAIN_DEFAULTS.lrDecayEvery} epochs; cosine: decay to 1% by the last epoch (default keras step, lite cosine)`,
+      })
+      .option('split', {
+        type: 'string',
+        choices: [...TRAIN_SPLITS],
+        describe:
+          'train: train on the train split and keep the best epoch on val; trainval: train on train + val (the final fit, once the recipe is chosen on val), the model is the last epoch (default train)',
       })
       .option('resample', {
         type: 'string',
@@ -113,6 +129,10 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         '$0 train --data data/ --category Airplane --out runs/plane-keras',
         'the reference widths and schedule (60 epochs)',
       )
+      .example(
+        '$0 train --data data/ --category Airplane --preset lite --split trainval --out runs/plane-final',
+        'the final fit on train + val with a recipe chosen on val',
+      )
       .example('$0 train --resume runs/plane --epochs 10', 'continue a stopped run up to 10 epochs in total')
       .example(
         '$0 train --data data/ --category Airplane --workers 2 --out runs/plane',
@@ -127,10 +147,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
     };
     try {
       if (args.resume) {
-        const r = await train({ ...common, out: args.resume, resume: true });
-        process.stderr.write(
-          `done: ${r.epochsCompleted} epochs, best val mIoU ${r.best.valMiou.toFixed(4)} (epoch ${r.best.epoch}) → ${r.runDir}\n`,
-        );
+        process.stderr.write(doneLine(await train({ ...common, out: args.resume, resume: true })));
         return 0;
       }
       if (!args.data || !args.category?.length || !args.out) {
@@ -156,11 +173,10 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         rotateUp: args.rotateUp,
         jitter: args.jitter,
         lrSchedule: args.lrSchedule as 'step' | 'cosine' | undefined,
+        split: args.split as TrainSplit | undefined,
         out: args.out,
       });
-      process.stderr.write(
-        `done: ${r.epochsCompleted} epochs, best val mIoU ${r.best.valMiou.toFixed(4)} (epoch ${r.best.epoch}) → ${r.runDir}\n`,
-      );
+      process.stderr.write(doneLine(r));
       return 0;
     } finally {
       releaseBackend();
