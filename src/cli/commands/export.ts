@@ -76,6 +76,11 @@ export function formatTritonReport(t: TritonRepositoryReport): string {
   const batching = o.maxBatch > 0 ? `max_batch_size ${o.maxBatch}, dynamic batching` : 'batching off';
   return [
     `wrote Triton model "${t.name}" version ${t.version}${t.replaced ? ' (replaced)' : ''} in ${t.repository}`,
+    ...(t.servedVersion === t.version
+      ? []
+      : [
+          `  Triton serves version ${t.servedVersion} (the highest); config.pbtxt and labels.txt follow it, and version ${t.version} shares its contract`,
+        ]),
     `  ${t.configPath}: ${points}, ${batching}, ${o.instances} × ${o.instanceKind === 'gpu' ? 'KIND_GPU' : 'KIND_CPU'}`,
     `  ${t.labelsPath}: ${t.config.classes.join(', ')}`,
     `  serve: tritonserver --model-repository=${t.repository}; infer: POST /v2/models/${t.name}/infer`,
