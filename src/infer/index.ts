@@ -13,7 +13,7 @@ import { expandCloudInputs } from '../../runtime/node/cloud-files.ts';
 import { labelCloudFiles } from '../../runtime/node/label-files.ts';
 import type { SegmentResult } from '../../runtime/segmenter.ts';
 import { encodeOutput } from './encode.ts';
-import { planJobs, type InferFormat } from './jobs.ts';
+import { planJobs, skipOutFolder, type InferFormat } from './jobs.ts';
 import { loadInferModel } from './load.ts';
 import { claimOutputs } from './outputs.ts';
 import { inferProgress } from './progress.ts';
@@ -75,10 +75,16 @@ export async function inferFiles(o: InferOptions): Promise<InferSummary> {
     failures++;
     process.stderr.write(`pnet: ${describeError(p)}\n`);
   }
-  if (expanded.files.length === 0) {
+  const { files, skipped } = await skipOutFolder(o.inputs, expanded.files, o.out);
+  if (skipped > 0) {
+    process.stderr.write(
+      `note: not reading ${skipped} cloud(s) inside --out ${o.out}, where the outputs go (name them to label them)\n`,
+    );
+  }
+  if (files.length === 0) {
     throw new PnetError('NOT_FOUND', `no .pts or .ply clouds in: ${o.inputs.join(' ')}`);
   }
-  const jobs = planJobs(expanded.files, o.out, o.format);
+  const jobs = await planJobs(files, o.out, o.format);
   const requestedWorkers = o.workers ?? 1;
   // A worker per cloud at most: more would only load the model for nothing.
   const workers = Math.min(requestedWorkers, jobs.length);
@@ -145,7 +151,7 @@ export async function inferFiles(o: InferOptions): Promise<InferSummary> {
   let handled = 0;
   const start = performance.now();
   try {
-    for await (const outcome of labelCloudFiles(segmenter, expanded.files, {
+    for await (const outcome of labelCloudFiles(segmenter, files, {
       maxBatch: o.batch,
       signal: interrupt.signal,
     })) {

@@ -80,20 +80,33 @@ describe('hostile inputs to pnet infer: symbolic links', () => {
 });
 
 describe('hostile --out folders', () => {
-  it("refuses to overwrite a dataset's own files without --force, and overwrites with it", async () => {
+  it("refuses to overwrite a dataset's label files, with --force too", async () => {
     // infer DATASET/points --out DATASET/points_label/body: the outputs would replace the dataset's label files.
     const root = await clouds('dataset', ['points/x.pts', 'points/y.pts']);
     const labels = join(root, 'points_label', 'body');
     await mkdir(labels, { recursive: true });
     await writeFile(join(labels, 'x.seg'), '1\n0\n');
     const before = await snapshot(root);
-    const refused = await pnet('infer', model, join(root, 'points'), '--out', labels);
-    expectCleanFailure(refused, { file: join(labels, 'x.seg'), message: /did not write/ });
+    for (const force of [[], ['--force']]) {
+      const refused = await pnet('infer', model, join(root, 'points'), '--out', labels, ...force);
+      expectCleanFailure(refused, { file: join(labels, 'x.seg'), message: /label file/ });
+      await expectUnchanged(root, before);
+    }
+  });
+
+  it('refuses to overwrite files in --out it did not write without --force, and overwrites with it', async () => {
+    const root = await clouds('foreign', ['x.pts', 'y.pts']);
+    const out = join(dir, 'out-foreign');
+    await mkdir(out);
+    await writeFile(join(out, 'x.seg'), 'mine\n');
+    const before = await snapshot(out);
+    const refused = await pnet('infer', model, root, '--out', out);
+    expectCleanFailure(refused, { file: join(out, 'x.seg'), message: /did not write/ });
     expect(refused.stderr).toMatch(/--force/);
-    await expectUnchanged(root, before);
-    const forced = await pnet('infer', model, join(root, 'points'), '--out', labels, '--force');
+    await expectUnchanged(out, before);
+    const forced = await pnet('infer', model, root, '--out', out, '--force');
     expect(forced.code, forced.stderr).toBe(0);
-    expect(await readFile(join(labels, 'x.seg'), 'utf8')).not.toBe('1\n0\n');
+    expect(await readFile(join(out, 'x.seg'), 'utf8')).not.toBe('mine\n');
   });
 
   it('a rerun into its own --out overwrites its own outputs and removes temps a killed run left', async () => {

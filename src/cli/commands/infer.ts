@@ -72,7 +72,7 @@ export const inferCommand: PnetCommand<InferArgs> = {
       .option('force', {
         type: 'boolean',
         default: false,
-        describe: `overwrite files in --out that pnet infer did not write (those it wrote are listed in --out/${OUTPUTS_MANIFEST})`,
+        describe: `overwrite files in --out that pnet infer did not write (those it wrote are listed in --out/${OUTPUTS_MANIFEST}); never inputs or their label files`,
       })
       .example(
         '$0 infer airplane.onnx clouds/ --out labels',
