@@ -6,7 +6,7 @@
  */
 import { PnetError, isPnetError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/node/atomic-write.ts';
-import { partsByCategory, scoredParts, SegmentationMetrics } from '../core/metrics.ts';
+import { argmaxOverParts, partsByCategory, scoredParts, SegmentationMetrics } from '../core/metrics.ts';
 import { readTruthLabels, type TruthFormat } from '../eval/truth-labels.ts';
 import type { NodeExecutionProvider } from '../../runtime/node/index.ts';
 import { expandCloudInputs } from '../../runtime/node/cloud-files.ts';
@@ -107,10 +107,11 @@ export async function inferFiles(o: InferOptions): Promise<InferSummary> {
   });
   if (segmenter.fallbackReason) process.stderr.write(`pnet: ${segmenter.fallbackReason}\n`);
   const info = segmenter.info;
-  // Scored by the benchmark's protocol: argmax over the cloud's category's parts only; a cloud whose category its
-  // path does not tell is scored on every class but `none`.
+  // Written and scored alike, by the benchmark's protocol: argmax over the cloud's category's parts only (`none`
+  // never wins); a cloud whose category its path does not tell, on every class but `none`.
   const partsOf = { ...partsByCategory(info.category, info.classes), '': scoredParts(info.classes) };
-  const metrics = o.eval ? new SegmentationMetrics(info.classes.length, partsOf) : undefined;
+  const parts = new SegmentationMetrics(info.classes.length, partsOf);
+  const metrics = o.eval ? parts : undefined;
   const truthFormats = new Map<TruthFormat, number>();
   let withoutTruth = 0;
 
@@ -130,14 +131,16 @@ export async function inferFiles(o: InferOptions): Promise<InferSummary> {
       bar.log(`pnet: warning: ${job.file}: ${result.warning}`);
     }
     let iou: number | undefined;
+    const truth = metrics ? readTruthLabels(job.file, result.numPoints, info) : undefined;
+    const category = truth?.category ?? '';
+    const labels = argmaxOverParts(result.probabilities, info.classes.length, parts.partsFor(category));
     if (metrics) {
-      const truth = readTruthLabels(job.file, result.numPoints, info);
       if (truth) {
-        iou = metrics.addShapeScores(result.probabilities, truth.labels, truth.category ?? '');
+        iou = metrics.addShape(labels, truth.labels, category);
         truthFormats.set(truth.format, (truthFormats.get(truth.format) ?? 0) + 1);
       } else withoutTruth++;
     }
-    await writeFileAtomic(job.out, encodeOutput(o, info, job.file, points, result, iou));
+    await writeFileAtomic(job.out, encodeOutput(o, info, job.file, points, { ...result, labels }, iou));
     done++;
   };
 
