@@ -34,6 +34,30 @@ export interface ExtractResult {
 /** macOS zip tools add resource-fork shadows under this folder; they are never data. */
 const SKIPPED_PREFIX = '__MACOSX/';
 
+/**
+ * An entry's path inside the archive: a leading `./` (some zip tools write `./PartAnnotation/…`) means the same
+ * path without it. Empty for the archive's root itself.
+ */
+export function entryPath(fileName: string): string {
+  return fileName.replace(/^(\.\/+)+/, '');
+}
+
+/**
+ * Top-level names are what lands in --dest: a dot-name there (`.git/`, `.ssh/`, pnet's own `.extract-…`) would
+ * replace a repository's or a tool's hidden folder, and no dataset archive has one, so it is refused.
+ */
+function checkTopLevel(archive: string, fileName: string, path: string): string {
+  const top = path.split('/')[0]!;
+  if (top.startsWith('.')) {
+    throw new PnetError('BAD_INPUT', `the archive has a hidden top-level entry ${top} (${fileName}); refusing it`, {
+      file: archive,
+      remedy:
+        "a dataset archive holds its folders at the top; use one that does not put files in --dest's hidden folders",
+    });
+  }
+  return top;
+}
+
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 
@@ -98,9 +122,21 @@ async function extractInto(
   let files = 0;
   let bytes = 0;
 
-  const ensureDir = async (dir: string) => {
+  const ensureDir = async (dir: string, name: string) => {
     if (madeDirs.has(dir)) return;
-    await mkdir(dir, { recursive: true });
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // A file entry already holds a name this entry needs as a folder: say so in the archive's own names.
+      if (code === 'EEXIST' || code === 'ENOTDIR') {
+        throw new PnetError('BAD_INPUT', `the archive has a file where ${name} needs a folder`, {
+          file: archive,
+          remedy: 'use an archive in which no file shares its name with a folder',
+        });
+      }
+      throw entryError(archive, name, e);
+    }
     madeDirs.add(dir);
   };
 
@@ -112,10 +148,12 @@ async function extractInto(
       });
     }
     const name = entry.fileName;
-    if (name.startsWith(SKIPPED_PREFIX)) return;
-    const target = safeTarget(staging, name, archive);
-    if (name.endsWith('/')) {
-      await ensureDir(target);
+    const path = entryPath(name);
+    if (path === '' || path.startsWith(SKIPPED_PREFIX)) return;
+    checkTopLevel(archive, name, path);
+    const target = safeTarget(staging, path, archive);
+    if (path.endsWith('/')) {
+      await ensureDir(target, name);
       return;
     }
     if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
@@ -130,7 +168,7 @@ async function extractInto(
         remedy: 'use an unencrypted archive',
       });
     }
-    await ensureDir(dirname(target));
+    await ensureDir(dirname(target), name);
     let crc = 0;
     let size = 0;
     const checksum = new Transform({
@@ -145,7 +183,7 @@ async function extractInto(
       // 'wx': a second entry with the same name must not silently overwrite the first.
       await pipeline(stream, checksum, createWriteStream(target, { flags: 'wx' }));
     } catch (e) {
-      throw entryError(archive, name, e);
+      throw entryError(archive, name, e, (await stat(target).catch(() => undefined))?.isDirectory() ?? false);
     }
     if (crc >>> 0 !== entry.crc32 >>> 0) {
       throw corrupt(archive, `CRC mismatch in ${name}`);
@@ -232,14 +270,16 @@ function archiveError(archive: string, e: Error): PnetError {
   return corrupt(archive, e.message);
 }
 
-function entryError(archive: string, name: string, e: unknown): PnetError {
+/** An entry's failure in the archive's own names: the staging folder is never named (the user never saw it). */
+function entryError(archive: string, name: string, e: unknown, isFolder = false): PnetError {
   if (e instanceof PnetError) return e;
   const err = e as NodeJS.ErrnoException;
-  if (err.code === 'EEXIST') {
-    return new PnetError('BAD_INPUT', `the archive lists ${name} twice`, {
-      file: archive,
-      remedy: `delete ${archive} and rerun`,
-    });
+  if (err.code === 'EEXIST' || err.code === 'EISDIR') {
+    return new PnetError(
+      'BAD_INPUT',
+      isFolder ? `the archive has a folder where ${name} is a file` : `the archive lists ${name} twice`,
+      { file: archive, remedy: `delete ${archive} and rerun` },
+    );
   }
   if (err.code === 'ENOSPC') {
     return new PnetError('DOWNLOAD_FAILED', `the disk filled up while extracting ${archive}`, {
@@ -247,7 +287,7 @@ function entryError(archive: string, name: string, e: unknown): PnetError {
       remedy: 'free some space and rerun (the downloaded archive is kept)',
     });
   }
-  return corrupt(archive, `${name}: ${err.message ?? String(e)}`);
+  return corrupt(archive, `${name}: ${err.code ?? err.message ?? String(e)}`);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -273,8 +313,14 @@ export async function zipTopLevelNames(archive: string): Promise<string[]> {
     zip.on('error', (e: Error) => reject(archiveError(archive, e)));
     zip.on('end', () => resolvePromise());
     zip.on('entry', (entry: yauzl.Entry) => {
-      const first = entry.fileName.split('/')[0]!;
-      if (!entry.fileName.startsWith(SKIPPED_PREFIX) && first !== '') names.add(first);
+      const path = entryPath(entry.fileName);
+      try {
+        if (path !== '' && !path.startsWith(SKIPPED_PREFIX)) names.add(checkTopLevel(archive, entry.fileName, path));
+      } catch (e) {
+        zip.close();
+        reject(e);
+        return;
+      }
       zip.readEntry();
     });
     zip.readEntry();
