@@ -46,14 +46,21 @@ async function fetchAction(a: DataArgs): Promise<number> {
 
 async function synthAction(a: DataArgs): Promise<number> {
   const count = a.count ?? 200;
+  // Ctrl-C stops between clouds and removes the temp folder (a dataset is all or nothing).
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
   const bar = createProgress('synthesizing', count);
   const r = await synthesizeDataset(a.out!, {
     count,
     seed: a.seed ?? 1,
     force: a.force,
+    signal: abort.signal,
     onProgress: (done) => bar.update(done),
+  }).finally(() => {
+    process.off('SIGINT', onSigint);
+    bar.stop();
   });
-  bar.stop();
   console.log(`wrote ${r.clouds} SYNTHETIC airplanes (${r.points} points) to ${r.root}`);
   return 0;
 }
