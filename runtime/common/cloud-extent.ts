@@ -8,6 +8,13 @@
 /** Largest centred coordinate the float32 normalisation handles with room to spare (its square, times 3, is finite). */
 export const MAX_MEANINGFUL_EXTENT = 1e18;
 
+/**
+ * float32's smallest normal number. Below it values are subnormal, and runtimes may flush them to zero (CPU kernels
+ * set flush-to-zero for speed): a cloud whose points differ only by subnormal amounts comes back as if they
+ * coincided, yet they are distinct, so the all-points-equal check alone misses it.
+ */
+export const MIN_NORMAL_FLOAT32 = 2 ** -126;
+
 /** A one-sentence warning for a cloud the result cannot be trusted on, or undefined. `xyz` is finite (checked). */
 export function cloudExtentWarning(xyz: Float32Array): string | undefined {
   const n = xyz.length / 3;
@@ -24,7 +31,20 @@ export function cloudExtentWarning(xyz: Float32Array): string | undefined {
     );
   }
   if (n > 1 && allPointsEqual(xyz)) return 'all points coincide: the cloud has no shape to segment';
+  if (n > 1 && (extent < MIN_NORMAL_FLOAT32 || maxAbs(xyz) < MIN_NORMAL_FLOAT32)) {
+    return (
+      `the points lie within ${extent.toExponential(1)} of each other, below float32's normal range ` +
+      `(${MIN_NORMAL_FLOAT32.toExponential(1)}), where the runtime may read them as 0: the labels are those of ` +
+      'coinciding points and meaningless (rescale the cloud)'
+    );
+  }
   return undefined;
+}
+
+function maxAbs(xyz: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < xyz.length; i++) m = Math.max(m, Math.abs(xyz[i]!));
+  return m;
 }
 
 function allPointsEqual(xyz: Float32Array): boolean {

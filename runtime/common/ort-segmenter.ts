@@ -10,7 +10,7 @@ import { TENSOR_NAMES } from '../../src/core/contract.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import { checkClouds } from './cloud-check.ts';
 import { extentWarningOf } from './cloud-extent.ts';
-import { checkProbeOutputs, PROBE_CLOUD } from './output-check.ts';
+import { checkOutputTypes, checkProbeOutputs, PROBE_CLOUD } from './output-check.ts';
 import { packModelInput, planBatches, unpackOutputs } from './batching.ts';
 
 /** The runtime's Tensor class, as far as a float32 input needs it. */
@@ -52,7 +52,10 @@ export function checkSignature(session: Pick<InferenceSession, 'inputNames' | 'o
   }
 }
 
-/** Runs one small cloud, so a model whose outputs disagree with its metadata fails at load, once. */
+/**
+ * Runs one small cloud, so a model whose outputs disagree with its metadata or the contract's element types fails
+ * at load, once. Every ORT segmenter (Node and web) calls it before its first cloud.
+ */
 export async function probeOutputs(
   session: InferenceSession,
   TensorOf: TensorClass,
@@ -75,6 +78,7 @@ export async function probeOutputs(
   const probabilities = out[TENSOR_NAMES.probabilities]!;
   const labels = out[TENSOR_NAMES.labels]!;
   try {
+    checkOutputTypes({ probabilities: probabilities.type, labels: labels.type }, file);
     checkProbeOutputs(info, probabilities.data.length, labels.data.length, file);
   } finally {
     probabilities.dispose();

@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-web';
 import { PnetError } from '../../src/core/errors.ts';
 import type { SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import { readModelInfoFromOnnx } from '../../src/core/contract.ts';
-import { checkSignature, firstLine, OrtSegmenter } from '../common/ort-segmenter.ts';
+import { checkSignature, firstLine, OrtSegmenter, probeOutputs } from '../common/ort-segmenter.ts';
 import {
   DEFAULT_EXECUTION_PROVIDERS,
   parseExecutionProviders,
@@ -86,6 +86,8 @@ export async function createSegmenter(model: ModelSource, options: WebSegmenterO
     }
     try {
       checkSignature(session, source);
+      // As in Node: a model whose outputs disagree with its metadata fails here, not in every segment call.
+      await probeOutputs(session, ort.Tensor, info, source);
     } catch (e) {
       await session.release();
       throw e;

@@ -132,6 +132,10 @@ export function readModelInfo(metadata: Record<string, string>, file?: string): 
     throw bad(file, `pnet model metadata is incomplete: missing ${missing.join(', ')}`);
   }
   const category = stringArray(metadata, METADATA_KEYS.category, file);
+  // The category picks the parts a cloud is predicted and scored on (--eval); without one that choice is silent.
+  if (category.length === 0 || category.some((c) => c.trim() === '')) {
+    throw bad(file, `metadata pnet.category must name at least one category, got ${metadata[METADATA_KEYS.category]}`);
+  }
   const classes = stringArray(metadata, METADATA_KEYS.classes, file);
   const colors = stringArray(metadata, METADATA_KEYS.colors, file);
   if (classes.length < 2) throw bad(file, `metadata pnet.classes names ${classes.length} class(es); at least 2 needed`);

@@ -248,6 +248,8 @@ describe('hostile clouds: sizes that make the labels meaningless are labelled wi
     ['a cloud at the scale of 1e19', (p) => p.map((v) => v * 1e19)],
     ['one stray point at 1e30', (p) => Float32Array.from(p, (v, i) => (i === 5 ? 1e30 : v))],
     ['every point the same', (p) => p.map(() => 0.5)],
+    // Multiples of float32's smallest subnormal (1.4e-45): distinct points that a flush-to-zero runtime reads as 0.
+    ['distinct subnormal points (1e-45 apart)', (p) => p.map((v) => Math.round(v * 100) * 2 ** -149)],
   ];
   for (const [what, transform] of cases) {
     it(what, async () => {

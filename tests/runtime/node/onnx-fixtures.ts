@@ -15,6 +15,8 @@ export interface LinearModelOptions {
   metadata?: Record<string, string | undefined>;
   /** Name of the probabilities output (a wrong name makes a model that breaks the I/O contract). */
   probabilitiesName?: string;
+  /** Cast the probabilities to float16 (a foreign model that breaks the contract's element types). */
+  float16Probabilities?: boolean;
 }
 
 function floatTensor(name: string, dims: number[], data: Float32Array) {
@@ -72,7 +74,11 @@ export function linearPnetModel(options: LinearModelOptions): Uint8Array {
       name: 'linear',
       input: [valueInfo('points', F, ['batch', 'num_points', 3])],
       output: [
-        valueInfo(probs, F, ['batch', 'num_points', c]),
+        valueInfo(probs, options.float16Probabilities ? onnx.TensorProto.DataType.FLOAT16 : F, [
+          'batch',
+          'num_points',
+          c,
+        ]),
         valueInfo('labels', onnx.TensorProto.DataType.INT64, ['batch', 'num_points']),
       ],
       initializer: [floatTensor('W', [3, c], options.weights)],
@@ -81,10 +87,23 @@ export function linearPnetModel(options: LinearModelOptions): Uint8Array {
         {
           opType: 'Softmax',
           input: ['scores'],
-          output: [probs],
+          output: [options.float16Probabilities ? 'probabilities32' : probs],
           name: 'softmax',
           attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }],
         },
+        ...(options.float16Probabilities
+          ? [
+              {
+                opType: 'Cast',
+                input: ['probabilities32'],
+                output: [probs],
+                name: 'to_float16',
+                attribute: [
+                  { name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: onnx.TensorProto.DataType.FLOAT16 },
+                ],
+              },
+            ]
+          : []),
         {
           opType: 'ArgMax',
           input: ['scores'],
