@@ -8,7 +8,14 @@ import { createNodeSegmenter } from './node-segmenter.ts';
 import { readCloudFile } from './cloud-files.ts';
 import { segmentIsolatingFailures } from './segment-isolating.ts';
 import { serializeError, transferables } from '../../src/core/error-wire.ts';
-import type { FromWorker, ToWorker, WireCloud, WireResult, WorkerSetup } from './worker-protocol.ts';
+import {
+  ownBytes,
+  type FromWorker,
+  type ToWorker,
+  type WireCloud,
+  type WireResult,
+  type WorkerSetup,
+} from './worker-protocol.ts';
 
 if (!parentPort) throw new Error('segment-worker.ts runs only as a worker thread');
 const port = parentPort;
@@ -18,7 +25,8 @@ async function readClouds(files: string[]): Promise<WireCloud[]> {
   const out: WireCloud[] = [];
   for (const file of files) {
     try {
-      out.push({ points: await readCloudFile(file) });
+      // Own bytes, so the reply moves each cloud rather than cloning a buffer it shares.
+      out.push({ points: ownBytes(await readCloudFile(file)) });
     } catch (e) {
       out.push({ error: serializeError(e) });
     }

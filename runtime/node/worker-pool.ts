@@ -12,8 +12,8 @@ import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '..
 import { checkClouds } from '../common/cloud-check.ts';
 import { planBatches } from '../common/batching.ts';
 import type { NodeExecutionProvider } from './execution-providers.ts';
-import { deserializeError } from '../../src/core/error-wire.ts';
-import type { FromWorker, ToWorker, WorkerSetup } from './worker-protocol.ts';
+import { deserializeError, transferables } from '../../src/core/error-wire.ts';
+import { ownBytes, type FromWorker, type ToWorker, type WorkerSetup } from './worker-protocol.ts';
 
 /**
  * Worker entry: from the sources, a plain .mjs that registers tsx, since worker threads do not inherit the parent's
@@ -53,6 +53,8 @@ type Reply = Extract<FromWorker, { id: number }>;
 
 interface Task {
   request: Request;
+  /** Buffers that move to the worker with the request (copies made for it, which nobody else holds). */
+  transfer?: ArrayBuffer[];
   resolve(reply: Reply): void;
   reject(e: unknown): void;
 }
@@ -145,10 +147,17 @@ export class SegmenterPool implements Segmenter {
 
   /**
    * Runs clouds as one group on a worker: one batched run (clouds of equal size), cloud by cloud if that fails. The
-   * clouds are copied to the worker, so the caller keeps them. Rejects as readClouds does.
+   * clouds are copied to the worker, so the caller keeps them; only each cloud's own bytes go (a subarray is cut
+   * out of its buffer first, and that copy moves rather than being copied again). Rejects as readClouds does.
    */
   async segmentGroup(clouds: Float32Array[]): Promise<Array<SegmentResult | Error>> {
-    const reply = await this.submit(this.runs, { type: 'segment', id: this.nextId++, clouds });
+    const posted = clouds.map(ownBytes);
+    const copies = posted.filter((c, i) => c !== clouds[i]);
+    const reply = await this.submit(
+      this.runs,
+      { type: 'segment', id: this.nextId++, clouds: posted },
+      transferables(copies),
+    );
     if (reply.type !== 'segment') throw new Error(`worker answered a run with "${reply.type}"`);
     return reply.results.map((r) => ('result' in r ? r.result : deserializeError(r.error)));
   }
@@ -178,10 +187,10 @@ export class SegmenterPool implements Segmenter {
     return this.close();
   }
 
-  private submit(queue: Task[], request: Request): Promise<Reply> {
+  private submit(queue: Task[], request: Request, transfer?: ArrayBuffer[]): Promise<Reply> {
     if (this.stopped) return Promise.reject(this.stopped.reason);
     return new Promise<Reply>((resolve, reject) => {
-      queue.push({ request, resolve, reject });
+      queue.push({ request, ...(transfer && transfer.length > 0 && { transfer }), resolve, reject });
       this.dispatch();
     });
   }
@@ -192,7 +201,7 @@ export class SegmenterPool implements Segmenter {
       const task = this.runs.shift() ?? this.reads.shift();
       if (!task) return;
       slot.task = task;
-      slot.worker.postMessage(task.request);
+      slot.worker.postMessage(task.request, task.transfer);
     }
     if (!this.slots.some((s) => s.alive)) {
       const error = new PnetError('PARTIAL_FAILURE', 'every worker thread has stopped');

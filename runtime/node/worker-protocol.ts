@@ -28,3 +28,11 @@ export type FromWorker =
   | { type: 'failed'; error: SerializedError }
   | { type: 'read'; id: number; clouds: WireCloud[] }
   | { type: 'segment'; id: number; results: WireResult[] };
+
+/**
+ * A cloud as it should cross to another thread: its own bytes. Posting a subarray clones the whole buffer under it
+ * (40 clouds sliced from one 24 MB file buffer would copy 24 MB each); a view that covers its buffer goes as is.
+ */
+export function ownBytes(cloud: Float32Array): Float32Array {
+  return cloud.byteOffset === 0 && cloud.byteLength === cloud.buffer.byteLength ? cloud : cloud.slice();
+}
