@@ -1,11 +1,14 @@
 /**
  * The demo server behind `pnet serve`: the built browser runtime and demo page (dist/web/), one model file, and
  * a small config the page reads. Binds 127.0.0.1 unless told otherwise; sends COOP/COEP so the page is
- * cross-origin isolated (ONNX Runtime's WASM threads need SharedArrayBuffer).
+ * cross-origin isolated (ONNX Runtime's WASM threads need SharedArrayBuffer). Answers only requests whose Host
+ * names this server (loopback, or the address it was told to bind), so a page of another site cannot reach it
+ * through DNS rebinding (its name resolving to 127.0.0.1) and read the model.
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { PnetError } from '../core/errors.ts';
 import { RUNNING_FROM_SOURCES, packageRoot, webBundleDir } from '../core/node/package-root.ts';
@@ -80,7 +83,18 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     model ? { model: modelUrl, modelName: basename(model) } : { model: null, help: NO_MODEL_HELP },
   );
 
+  /** Host header values this server answers to, lower-case, and its own URL; set once the port is bound. */
+  const allowedHosts = new Set<string>();
+  let ownUrl = '';
   const server = createServer((req, res) => {
+    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
+      return send(
+        res,
+        421,
+        'text/plain; charset=utf-8',
+        `misdirected request: this server answers only to its own address and loopback names; open ${ownUrl}\n`,
+      );
+    }
     handle(req, res).catch((e: unknown) => {
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `internal error: ${(e as Error).message}\n`);
       else res.destroy();
@@ -128,8 +142,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  ownUrl = `http://${urlHost}:${boundPort}/`;
+  for (const name of hostNames(host)) {
+    allowedHosts.add(`${name}:${boundPort}`);
+    if (boundPort === 80) allowedHosts.add(name);
+  }
   return {
-    url: `http://${urlHost}:${boundPort}/`,
+    url: ownUrl,
     model,
     close: () =>
       new Promise<void>((ok) => {
@@ -137,6 +156,25 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         server.closeAllConnections();
       }),
   };
+}
+
+/** Bound to every address: a request may name any of this machine's own. */
+const WILDCARDS = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * The names a Host header may give for this server: loopback, the bind address, and with a wildcard bind this
+ * machine's interface addresses. Never another name: that is what a rebinding attacker's page sends.
+ */
+function hostNames(bind: string): string[] {
+  const literal = (a: string) => (a.includes(':') ? `[${a.toLowerCase()}]` : a.toLowerCase());
+  const names = ['127.0.0.1', 'localhost', '[::1]'];
+  if (WILDCARDS.has(bind)) {
+    for (const list of Object.values(networkInterfaces())) {
+      // A link-local IPv6 address carries its zone (%eth0), which a Host header cannot.
+      for (const a of list ?? []) if (!a.address.includes('%')) names.push(literal(a.address));
+    }
+  } else names.push(literal(bind));
+  return [...new Set(names)];
 }
 
 async function resolveModel(requested: string | undefined, fallback: string): Promise<string | undefined> {
