@@ -1,9 +1,9 @@
 /**
  * The training loop: data → batches → Adam steps with batch-norm statistics → per-epoch metrics on train and
  * val → run directory (history, curves, best/last checkpoints with optimizer and RNG state). `resume` continues
- * a run from last.ckpt; SIGINT stops after the current step and saves last.ckpt first.
+ * a run from last.ckpt; the caller's AbortSignal stops after the current step and saves last.ckpt first. One run
+ * at a time holds a run directory (run-lock.ts).
  */
-import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { selectBackend, type SelectedBackend } from '../backend/index.ts';
@@ -26,6 +26,8 @@ import { cosineRateAt, learningRateAt } from './schedule.ts';
 import { createStepExecutor, type StepExecutor } from './parallel/executor.ts';
 import { scoreClouds } from './score-clouds.ts';
 import { guardStep, removeRunTemps, resumeCheckpoint } from './run-safety.ts';
+import { lockRunDir } from './run-lock.ts';
+import { checkResumeOptions, checkSameSplit, splitFingerprint, type SplitFingerprint } from './resume-rules.ts';
 import { countSkippedClouds, formatSkippedClouds } from '../data/skipped-clouds.ts';
 
 export { TRAIN_DEFAULTS, type TrainConfig } from './options.ts';
@@ -41,7 +43,7 @@ export interface TrainOptions extends Partial<Omit<TrainConfig, 'data' | 'catego
   progress?: boolean;
   /** Status lines (backend, data, epoch summaries); default stderr. */
   log?: (line: string) => void;
-  /** Stop after the current step, save last.ckpt, and throw INTERRUPTED. */
+  /** Stop after the current step, save last.ckpt, and throw INTERRUPTED (already aborted: nothing is started). */
   signal?: AbortSignal;
   /** Threads each step is split across (not part of the run's config: a resumed run may use another count). */
   workers?: number;
@@ -66,6 +68,8 @@ interface RunState {
   bestMiou: number;
   bestEpoch: number;
   history: EpochMetrics[];
+  /** The clouds of each side when the run started: a resume must find the same ones. */
+  split?: SplitFingerprint;
 }
 
 /** What runs made before the recipe options existed did: resuming one keeps its schedule and sampling. */
@@ -87,13 +91,48 @@ async function evaluateClouds(executor: StepExecutor, clouds: PreparedCloud[], c
   return { loss: clouds.length ? lossSum / clouds.length : Number.NaN, ...metrics.summary() };
 }
 
+/** The run options among a call's options (not where to write, how to report, or how many threads). */
+function givenRecipe(options: TrainOptions): Partial<TrainConfig> {
+  const {
+    out: _out,
+    resume: _resume,
+    progress: _progress,
+    log: _log,
+    signal: _signal,
+    stopAfterSteps: _stop,
+    workers: _workers,
+    ...recipe
+  } = options;
+  return Object.fromEntries(Object.entries(recipe).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>;
+}
+
 function weightTensors(weights: WeightMap) {
   return [...weights.values()];
 }
 
+/** The error a stop by `signal` ends in: last.ckpt (when any step ran) holds the state to resume from. */
+function interruptedError(runDir: string, out: string): PnetError {
+  return new PnetError('INTERRUPTED', `training interrupted; ${runPath(runDir, 'last')} holds the state`, {
+    remedy: `continue with \`pnet train --resume ${out}\``,
+  });
+}
+
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const runDir = resolve(options.out);
+  if (options.signal?.aborted)
+    throw new PnetError('INTERRUPTED', 'training was cancelled before it started; nothing was written', {
+      file: options.out,
+    });
+  const lock = await lockRunDir(runDir, options.out);
+  try {
+    return await trainLocked(options, runDir);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trainLocked(options: TrainOptions, runDir: string): Promise<TrainResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let config: TrainConfig;
   let resumed:
     | { meta: CheckpointMeta; tensors: Map<string, { name: string; shape: number[]; data: Float32Array }> }
@@ -111,26 +150,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const ckpt = await readCheckpoint(ckptPath);
     resumed = { meta: ckpt.meta, tensors: new Map(ckpt.tensors.map((t) => [t.name, t])) };
     const saved = ckpt.meta.config as unknown as TrainConfig;
-    // Defaults first: options added to pnet after the run started take their default value.
-    // Options added to pnet after the run started take the value that reproduces the old run where one exists.
+    // Options added to pnet after the run started take the value that reproduces the old run where one exists
+    // (LEGACY_RECIPE), else their default.
+    const savedRecipe = { ...TRAIN_DEFAULTS, ...LEGACY_RECIPE, ...saved };
+    const { data, epochs, backend, ...recipe } = givenRecipe(options);
+    checkResumeOptions(savedRecipe, recipe, options.out);
     config = validateConfig({
-      ...TRAIN_DEFAULTS,
-      ...LEGACY_RECIPE,
-      ...saved,
-      epochs: options.epochs ?? saved.epochs,
-      backend: options.backend ?? saved.backend,
+      ...savedRecipe,
+      // A moved dataset may be pointed at; the split check below proves it holds the same clouds.
+      data: data === undefined ? saved.data : resolve(data),
+      epochs: epochs ?? saved.epochs,
+      backend: backend ?? saved.backend,
     });
+    if (config.data !== saved.data) log(`data: reading ${config.data} (the run started on ${saved.data})`);
   } else {
     if (!options.data) throw new PnetError('BAD_ARGUMENT', 'name the dataset with --data DIR');
-    const {
-      out: _out,
-      resume: _resume,
-      progress: _progress,
-      log: _log,
-      signal: _signal,
-      stopAfterSteps: _stop,
-      ...user
-    } = options;
+    const user = givenRecipe(options);
     config = validateConfig(
       withDefaults({ ...user, data: resolve(options.data), categories: options.categories ?? [] }),
     );
@@ -160,6 +195,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     seed: config.seed,
     trainOn: config.split,
   });
+  const splitNow = splitFingerprint(trainClouds, valClouds);
+  if (resumed) checkSameSplit((resumed.meta.state as Partial<RunState>).split, splitNow, config.data);
   const trainIds = new Set(trainClouds.map((c) => c.id));
   const trainSources = clouds.filter((c) => c.labels && trainIds.has(c.id));
   // Fresh points each epoch: the same clouds in the same order (short ones are skipped the same way), new samples.
@@ -198,7 +235,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     resumed ? modelWeights(resumed.tensors.values()) : initialWeights(layout, config.seed),
   );
   const optimizer = new Adam(model.trainableParams());
-  const state: RunState = { epoch: 0, batchInEpoch: 0, bestMiou: -1, bestEpoch: -1, history: [] };
+  const state: RunState = { epoch: 0, batchInEpoch: 0, bestMiou: -1, bestEpoch: -1, history: [], split: splitNow };
   if (resumed) {
     const s = resumed.meta.state as unknown as RunState;
     Object.assign(state, {
@@ -215,10 +252,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       log(
         `resuming at epoch ${state.epoch + 1}${state.batchInEpoch ? `, batch ${state.batchInEpoch + 1}` : ''} (step ${optimizer.step})`,
       );
-  } else {
-    await mkdir(runDir, { recursive: true });
-    await writeFileAtomic(runPath(runDir, 'config'), JSON.stringify(config, null, 2) + '\n');
   }
+  // A resume rewrites it too: config.json says what the run now is (its epoch count, where its data lies).
+  await writeFileAtomic(runPath(runDir, 'config'), JSON.stringify(config, null, 2) + '\n');
 
   const executor = await createStepExecutor({ workers, backend: backend.name, model, optimizer });
   if (workers > 1) log(`workers: ${workers} threads, ${Math.ceil(config.batchSize / workers)} clouds each per step`);
@@ -242,12 +278,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       tensors: [...weightTensors(model.getWeights()), ...optimizer.getState()],
     });
 
-  let interrupted = false;
-  const onSigint = () => {
+  // The caller's signal (the CLI wires Ctrl-C and SIGTERM to it) stops after the current step.
+  let interrupted = options.signal?.aborted ?? false;
+  const onAbort = () => {
     interrupted = true;
   };
-  process.on('SIGINT', onSigint);
-  options.signal?.addEventListener('abort', onSigint);
+  options.signal?.addEventListener('abort', onAbort);
   let stepsThisCall = 0;
   const lastMetrics = (): Record<string, number> => {
     const h = state.history.at(-1);
@@ -371,8 +407,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       );
     }
   } finally {
-    process.off('SIGINT', onSigint);
-    options.signal?.removeEventListener('abort', onSigint);
+    options.signal?.removeEventListener('abort', onAbort);
     await executor.close();
     optimizer.dispose();
     model.dispose();
@@ -386,11 +421,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     best: { epoch: state.bestEpoch, valMiou: state.bestMiou },
     interrupted,
   };
-  if (interrupted && options.stopAfterSteps === undefined) {
-    throw new PnetError('INTERRUPTED', `training interrupted; ${runPath(runDir, 'last')} holds the state`, {
-      remedy: `continue with \`pnet train --resume ${options.out}\``,
-    });
-  }
+  if (interrupted && options.stopAfterSteps === undefined) throw interruptedError(runDir, options.out);
   return result;
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
+import { stopOnSignals } from '../stop-signals.ts';
 import { PnetError } from '../../core/errors.ts';
 import { BACKEND_NAMES, releaseBackend, type BackendRequest } from '../../backend/index.ts';
 import { synthesizeDataset, SYNTH_CATEGORY } from '../../data/synth.ts';
@@ -70,6 +71,8 @@ export const quickstartCommand: PnetCommand<QuickstartArgs> = {
 
     step(2, `train: lite preset, ${a.epochs} epochs → ${runDir}`);
     const resume = existsSync(join(runDir, 'last.ckpt'));
+    // Ctrl-C or SIGTERM stops after the current step and saves last.ckpt; a second quickstart resumes it.
+    const stop = stopOnSignals();
     const trained = await train({
       ...(resume
         ? { resume: true }
@@ -85,7 +88,8 @@ export const quickstartCommand: PnetCommand<QuickstartArgs> = {
       epochs: a.epochs,
       backend: a.backend as BackendRequest,
       progress: true,
-    });
+      signal: stop.signal,
+    }).finally(() => stop.dispose());
     releaseBackend();
     process.stderr.write(
       `best val mIoU ${trained.best.valMiou.toFixed(3)} (epoch ${trained.best.epoch}) on ${trained.backend.name}\n`,

@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import { parseMaxClouds } from '../options.ts';
 import type { PnetCommand } from '../command.ts';
-import { PnetError } from '../../core/errors.ts';
+import { isPnetError, PnetError } from '../../core/errors.ts';
+import { stopOnSignals } from '../stop-signals.ts';
 import { BACKEND_NAMES, releaseBackend, type BackendRequest } from '../../backend/index.ts';
 import { PRESET_NAMES, type PresetName } from '../../model/spec.ts';
 import { train, TRAIN_DEFAULTS, type TrainResult } from '../../train/index.ts';
@@ -139,25 +140,26 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         'split every step across two threads',
       ) as unknown as Argv<TrainArgs>,
   handler: async (args) => {
-    const common = {
-      epochs: args.epochs,
-      backend: args.backend as BackendRequest | undefined,
-      workers: args.workers,
-      progress: true,
-    };
+    if (!args.resume && (!args.data || !args.category?.length || !args.out)) {
+      throw new PnetError(
+        'BAD_ARGUMENT',
+        'pnet train needs --data DIR, --category NAME and --out RUN_DIR (or --resume RUN_DIR)',
+      );
+    }
+    if (args.resume && args.out) {
+      throw new PnetError('BAD_ARGUMENT', '--resume and --out both name a run directory; give one of them');
+    }
+    const stop = stopOnSignals();
     try {
-      if (args.resume) {
-        process.stderr.write(doneLine(await train({ ...common, out: args.resume, resume: true })));
-        return 0;
-      }
-      if (!args.data || !args.category?.length || !args.out) {
-        throw new PnetError(
-          'BAD_ARGUMENT',
-          'pnet train needs --data DIR, --category NAME and --out RUN_DIR (or --resume RUN_DIR)',
-        );
-      }
+      // With --resume, train() refuses recipe options that differ from the run's instead of ignoring them.
       const r = await train({
-        ...common,
+        out: (args.resume ?? args.out)!,
+        resume: args.resume !== undefined,
+        epochs: args.epochs,
+        backend: args.backend as BackendRequest | undefined,
+        workers: args.workers,
+        progress: true,
+        signal: stop.signal,
         data: args.data,
         categories: args.category,
         preset: args.preset as PresetName | undefined,
@@ -174,11 +176,16 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         jitter: args.jitter,
         lrSchedule: args.lrSchedule as 'step' | 'cosine' | undefined,
         split: args.split as TrainSplit | undefined,
-        out: args.out,
       });
       process.stderr.write(doneLine(r));
       return 0;
+    } catch (e) {
+      // Stopped by a signal: the one-line message, and the exit code of that signal (130 Ctrl-C, 143 SIGTERM).
+      if (!stop.signal.aborted || !isPnetError(e) || e.code !== 'INTERRUPTED') throw e;
+      process.stderr.write(`pnet: ${e.describe()}\n`);
+      return stop.exitCode();
     } finally {
+      stop.dispose();
       releaseBackend();
     }
   },
