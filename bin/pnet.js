@@ -2,7 +2,8 @@
 // Entry point of the `pnet` binary. In a checkout (the sources next to bin/) it loads the TypeScript sources through
 // tsx, so no build step is needed and a stale dist/ never shadows edited sources; in the installed package, which
 // ships no sources, it runs the build in dist/.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -16,13 +17,16 @@ if (process.env[ARGV_ENV] !== undefined) {
   args = JSON.parse(process.env[ARGV_ENV]);
   delete process.env[ARGV_ENV];
 } else if (args.reduce((n, a) => n + a.length + 1, 0) > LONG_COMMAND_LINE) {
-  // Ctrl-C reaches both processes; this one waits for the child to finish its own shutdown (e.g. save last.ckpt).
-  process.on('SIGINT', () => {});
-  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+  // The child runs in a process group of its own, so each stop signal reaches it exactly once, from here: a
+  // terminal's Ctrl-C, a `kill` of this process and a process manager's SIGTERM alike (it then saves and exits).
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
     stdio: 'inherit',
+    detached: true,
     env: { ...process.env, [ARGV_ENV]: JSON.stringify(args) },
   });
-  process.exit(child.status ?? (child.signal === 'SIGINT' ? 130 : 1));
+  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(name, () => child.kill(name));
+  const [code, signal] = await new Promise((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
 }
 
 const sources = new URL('../src/cli/main.ts', import.meta.url);
