@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset, normalizeUnitSphere, prepareClouds, splitTrainVal } from '../data/index.ts';
-import type { Cloud, Dataset } from '../data/types.ts';
+import type { Cloud, Dataset, PreparedCloud } from '../data/types.ts';
 import { PnetError } from '../core/errors.ts';
 import { loadPointNetFromCheckpoint } from '../checkpoint/load-model.ts';
 import { resolveCheckpoint } from '../checkpoint/resolve.ts';
@@ -59,7 +59,20 @@ export function selectSplit(
   split: EvalSplit,
   trainConfig: Partial<TrainConfig>,
 ): Cloud[] {
-  if (split === 'all') return clouds;
+  return splitOfRun(dataset, clouds, split, trainConfig).clouds;
+}
+
+/**
+ * A split's clouds and, for the run's own train and val sides, the very samples training drew for them (the same
+ * points, in the same order), so a sampled `pnet eval --split val` reproduces the figures training recorded.
+ */
+function splitOfRun(
+  dataset: Dataset,
+  clouds: Cloud[],
+  split: EvalSplit,
+  trainConfig: Partial<TrainConfig>,
+): { clouds: Cloud[]; trainingSample?: PreparedCloud[] } {
+  if (split === 'all') return { clouds };
   const official = dataset.officialSplit;
   if (split === 'test') {
     if (!official || official.test.length === 0) {
@@ -72,7 +85,7 @@ export function selectSplit(
       );
     }
     const ids = new Set(official.test);
-    return clouds.filter((c) => ids.has(c.id));
+    return { clouds: clouds.filter((c) => ids.has(c.id)) };
   }
   const config = { ...TRAIN_DEFAULTS, ...trainConfig };
   if (split === 'val' && config.split === 'trainval') {
@@ -92,7 +105,7 @@ export function selectSplit(
     trainOn: config.split,
   });
   const ids = new Set(sides[split].map((c) => c.id));
-  return used.filter((c) => ids.has(c.id));
+  return { clouds: used.filter((c) => ids.has(c.id)), trainingSample: sides[split] };
 }
 
 /** Class probabilities [N, classes] for every point of one cloud, normalised as a whole. */
@@ -122,9 +135,9 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
       );
     }
     const split = options.split ?? 'all';
-    let clouds = selectSplit(dataset, dataset.clouds, split, meta.config as Partial<TrainConfig>).filter(
-      (c) => c.labels && c.points.length > 0,
-    );
+    const trainConfig = meta.config as Partial<TrainConfig>;
+    const chosen = splitOfRun(dataset, dataset.clouds, split, trainConfig);
+    let clouds = chosen.clouds.filter((c) => c.labels && c.points.length > 0);
     if (options.maxClouds) clouds = clouds.slice(0, options.maxClouds);
     const metrics = new SegmentationMetrics(meta.classes.names.length, dataset.classes.partsOf);
     if (options.allPoints) {
@@ -139,8 +152,12 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
       };
     }
     const points = options.points ?? meta.numPoints;
-    const prepared = prepareClouds(clouds, { numPoints: points, seed: options.seed ?? 0, short: 'resample' });
-    const batchSize = options.batchSize ?? 16;
+    // The run's own split at its own sampling: score exactly what training scored (its figures, to rounding).
+    const asTrained = chosen.trainingSample && options.points === undefined && options.seed === undefined;
+    const prepared = asTrained
+      ? chosen.trainingSample!.slice(0, options.maxClouds || undefined)
+      : prepareClouds(clouds, { numPoints: points, seed: options.seed ?? 0, short: 'resample' });
+    const batchSize = options.batchSize ?? (asTrained ? (trainConfig.batchSize ?? 16) : 16);
     const workers = options.backend ? resolveWorkers(options.workers, options.backend, batchSize) : 1;
     const executor = await createStepExecutor({ workers, backend: options.backend ?? 'cpu', model });
     try {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src/checkpoint/format.ts';
 import { synthesizeDataset } from '../../src/data/synth.ts';
 import { train } from '../../src/train/index.ts';
+import { evaluate } from '../../src/eval/index.ts';
 import { RUN_LOCK_FILE } from '../../src/train/run-lock.ts';
 import { PNET_BIN } from '../paths.ts';
 import { expectCleanFailure, pnet } from './harness.ts';
@@ -169,5 +170,26 @@ describe('hostile: run folders', () => {
       file: moved,
       message: /the dataset changed since the run started: \d+ train \/ \d+ val clouds then/,
     });
+  }, 120_000);
+
+  it('pnet eval --split val gives the val figures training recorded for that checkpoint', async () => {
+    const out = join(dir, 'figures');
+    const run = await train({
+      ...quiet,
+      data,
+      categories: ['Airplane'],
+      preset: 'lite',
+      points: 64,
+      batchSize: 4,
+      backend: 'cpu',
+      seed: 4,
+      epochs: 2,
+      out,
+    });
+    const best = run.history[run.best.epoch - 1]!;
+    const r = await evaluate({ model: out, data, split: 'val', progress: false, backend: 'cpu', workers: 1 });
+    expect(r.clouds).toBe(2);
+    expect(r.accuracy).toBeCloseTo(best.val_accuracy, 6);
+    expect(r.miou).toBeCloseTo(best.val_miou, 6);
   }, 120_000);
 });
