@@ -18,12 +18,23 @@ import type { EpochMetrics } from '../src/train/run-dir.ts';
 interface RunCurve {
   name: string;
   preset: string;
+  config: RunConfig;
   epochs: EpochMetrics[];
   minutes: number[];
 }
 
+interface RunConfig {
+  preset: string;
+  points: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  lrSchedule: string;
+  split?: string;
+}
+
 function readRun(dir: string): RunCurve {
-  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { preset: string };
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as RunConfig;
   const epochs = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
     .trim()
     .split('\n')
@@ -36,16 +47,19 @@ function readRun(dir: string): RunCurve {
     total += e.seconds + e.val_seconds;
     return total / 60;
   });
-  return { name: basename(dir), preset: config.preset, epochs, minutes };
+  return { name: basename(dir), preset: config.preset, config, epochs, minutes };
 }
 
 async function curvesSvg(runs: RunCurve[]): Promise<string> {
+  // A run on train + val has no val figures: its train loss still shows beside the others.
   const rows = runs.flatMap((r) =>
-    r.epochs.flatMap((e, i) => [
-      { run: r.name, minutes: r.minutes[i], metric: 'val instance mIoU', value: e.val_miou },
-      { run: r.name, minutes: r.minutes[i], metric: 'val accuracy', value: e.val_accuracy },
-      { run: r.name, minutes: r.minutes[i], metric: 'train loss', value: e.train_loss },
-    ]),
+    r.epochs
+      .flatMap((e, i) => [
+        { run: r.name, minutes: r.minutes[i], metric: 'val instance mIoU', value: e.val_miou },
+        { run: r.name, minutes: r.minutes[i], metric: 'val accuracy', value: e.val_accuracy },
+        { run: r.name, minutes: r.minutes[i], metric: 'train loss', value: e.train_loss },
+      ])
+      .filter((row) => Number.isFinite(row.value)),
   );
   const spec: vl.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -73,6 +87,33 @@ async function curvesSvg(runs: RunCurve[]): Promise<string> {
   return vegaLiteSvg(spec);
 }
 
+/** A val figure; a run on train + val has none (null in metrics.jsonl). */
+function figure(v: number | null | undefined): string {
+  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '—';
+}
+
+/** One row per run: its recipe, its wall-clock, its best and its last val figures. */
+function summary(runs: RunCurve[]): string {
+  const lines = [
+    '| run | preset | points | epochs | schedule | split | wall-clock min | clouds/s (train, median) | best val mIoU (epoch) | last val accuracy | last val mIoU |',
+    '| --- | --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of runs) {
+    const c = r.config;
+    const scored = r.epochs.filter((e) => Number.isFinite(e.val_miou));
+    const best = scored.reduce<EpochMetrics | undefined>((a, e) => (!a || e.val_miou > a.val_miou ? e : a), undefined);
+    const last = r.epochs.at(-1);
+    const rates = r.epochs.map((e) => e.clouds_per_second).sort((a, b) => a - b);
+    const median = rates[Math.floor(rates.length / 2)] ?? Number.NaN;
+    lines.push(
+      `| ${r.name} | ${c.preset} | ${c.points} | ${r.epochs.length}/${c.epochs} | ${c.lrSchedule} from ${c.learningRate}, batch ${c.batchSize} | ` +
+        `${c.split ?? 'train'} | ${(r.minutes.at(-1) ?? 0).toFixed(1)} | ${median.toFixed(1)} | ` +
+        `${best ? `${figure(best.val_miou)} (${best.epoch})` : '—'} | ${figure(last?.val_accuracy)} | ${figure(last?.val_miou)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 function table(runs: RunCurve[]): string {
   const lines = [
     '| run | preset | epoch | wall-clock min | lr | train loss | val loss | val accuracy | val instance mIoU | clouds/s (train) |',
@@ -82,7 +123,7 @@ function table(runs: RunCurve[]): string {
     r.epochs.forEach((e, i) => {
       lines.push(
         `| ${r.name} | ${r.preset} | ${e.epoch} | ${r.minutes[i]!.toFixed(1)} | ${e.lr.toExponential(2)} | ${e.train_loss.toFixed(4)} | ` +
-          `${e.val_loss.toFixed(4)} | ${e.val_accuracy.toFixed(4)} | ${e.val_miou.toFixed(4)} | ${e.clouds_per_second.toFixed(2)} |`,
+          `${figure(e.val_loss)} | ${figure(e.val_accuracy)} | ${figure(e.val_miou)} | ${e.clouds_per_second.toFixed(2)} |`,
       );
     });
   }
@@ -100,5 +141,5 @@ if (dirs.length === 0) {
 }
 const runs = dirs.map((d) => readRun(resolve(d)));
 await writeFileAtomic(svgPath, await curvesSvg(runs));
-console.log(table(runs));
+console.log(`${summary(runs)}\n\n${table(runs)}`);
 console.error(`curves → ${svgPath}`);
