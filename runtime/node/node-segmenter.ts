@@ -9,6 +9,7 @@ import { PnetError } from '../../src/core/errors.ts';
 import type { Segmenter } from '../segmenter.ts';
 import { readModelInfoFromOnnx } from '../../src/core/contract.ts';
 import { checkSignature, firstLine, OrtSegmenter, probeOutputs } from '../common/ort-segmenter.ts';
+import { prepareOrtEnvironment } from './ort-environment.ts';
 import {
   CUDA_LIBS_INSTALL_HINT,
   probeCuda,
@@ -71,6 +72,8 @@ async function createSession(
   ep: NodeExecutionProvider,
   threads: number | undefined,
 ): Promise<ort.InferenceSession> {
+  // A long command line would crash ORT's first session on this thread's stack (ort-environment.ts).
+  await prepareOrtEnvironment();
   return ort.InferenceSession.create(bytes, nodeSessionOptions(ep, threads));
 }
 
