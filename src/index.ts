@@ -1,30 +1,28 @@
-/** pnet's Node API (`import … from 'pnet'`): train, evaluate, export to ONNX, segment with onnxruntime-node. */
+/**
+ * pnet's Node API (`import … from 'pnet'`): segment with onnxruntime-node; train, evaluate, export to ONNX.
+ * Importing it loads onnxruntime-node and the core only: the training side (TF.js, vega, onnx-proto) and file
+ * labelling load on first call (src/on-demand.ts), so a program that only segments starts fast, and an install
+ * without the optional dependencies (`npm i pnet --omit=optional`) serves it.
+ */
 export {
   train,
-  TRAIN_DEFAULTS,
-  type TrainOptions,
-  type TrainResult,
-  type TrainConfig,
-  type EpochMetrics,
-} from './train/index.ts';
-export {
   evaluate,
-  formatEvalReport,
-  EVAL_SPLITS,
-  type EvalOptions,
-  type EvalReport,
-  type EvalSplit,
-} from './eval/index.ts';
-export {
   exportCheckpointToOnnx,
   buildOnnxModel,
   describeOnnx,
-  ONNX_IR_VERSION,
-  ONNX_OPSET,
-  type ExportReport,
-  type OnnxExportInput,
-  type OnnxExportOptions,
-  type OnnxDescription,
+  inferFiles,
+} from './on-demand.ts';
+export { TRAIN_DEFAULTS, type TrainConfig } from './train/options.ts';
+export type { TrainOptions, TrainResult, EpochMetrics } from './train/index.ts';
+export { EVAL_SPLITS, type EvalSplit } from './eval/splits.ts';
+export { formatEvalReport } from './eval/format-report.ts';
+export type { EvalOptions, EvalReport } from './eval/index.ts';
+export { ONNX_IR_VERSION, ONNX_OPSET } from '../exporters/onnx/versions.ts';
+export type {
+  ExportReport,
+  OnnxExportInput,
+  OnnxExportOptions,
+  OnnxDescription,
 } from '../exporters/onnx/index.ts';
 export {
   createNodeSegmenter,
@@ -44,7 +42,8 @@ export {
   writeModelMetadata,
   type MetadataEntry,
 } from './core/contract.ts';
-export { inferFiles, INFER_FORMATS, type InferFormat, type InferOptions, type InferSummary } from './infer/index.ts';
+export { INFER_FORMATS, type InferFormat } from './infer/jobs.ts';
+export type { InferOptions, InferSummary } from './infer/index.ts';
 export type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../runtime/segmenter.ts';
 export * from './core/formats/index.ts';
 export { PnetError, isPnetError, type PnetErrorCode, type PnetErrorOptions } from './core/errors.ts';

@@ -25,6 +25,7 @@ const LAYERS: Array<[prefix: string, layer: string]> = [
   ['src/quickstart/', 'apps'],
   ['src/infer/', 'apps'],
   ['src/index.ts', 'library'],
+  ['src/on-demand.ts', 'library'],
   ['src/triton.ts', 'library'],
   ['src/cli/', 'cli'],
 ];

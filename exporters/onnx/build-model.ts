@@ -11,9 +11,9 @@ import { TENSOR_NAMES, writeModelMetadata } from '../../src/core/contract.ts';
 import { PNET_VERSION } from '../../src/core/node/version.ts';
 import type { CheckpointMeta } from '../../src/checkpoint/format.ts';
 import type { ModelLayout, WeightMap } from '../../src/model/spec.ts';
+import { ONNX_IR_VERSION, ONNX_OPSET } from './versions.ts';
 
-export const ONNX_IR_VERSION = 8;
-export const ONNX_OPSET = 17;
+export { ONNX_IR_VERSION, ONNX_OPSET };
 
 export interface OnnxExportInput {
   layout: ModelLayout;

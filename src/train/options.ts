@@ -1,9 +1,9 @@
 /** Training configuration: CLI options after defaults. Stored in config.json and in every checkpoint. */
 import { PnetError } from '../core/errors.ts';
 import { availableParallelism } from 'node:os';
-import { BACKEND_NAMES, type BackendName, type BackendRequest } from '../backend/index.ts';
+import { BACKEND_NAMES, type BackendName, type BackendRequest } from '../backend/names.ts';
 import { PRESET_NAMES, type PresetName } from '../model/spec.ts';
-import { TRAIN_SPLITS, type TrainSplit } from '../data/index.ts';
+import { TRAIN_SPLITS, type TrainSplit } from '../data/prepare.ts';
 
 export interface TrainConfig {
   data: string;

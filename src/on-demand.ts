@@ -1,0 +1,79 @@
+/**
+ * The heavy half of `pnet`, loaded on first use. Importing `pnet` to segment clouds loads onnxruntime-node and the
+ * core only; training, evaluation and export (TF.js, vega, onnx-proto) and file labelling (fast-glob, cli-progress)
+ * load when first called. Each function here has the signature of the one it loads, made async where that one was
+ * not. tests/package/light-import.test.ts fails if `pnet` pulls any of those packages in at import time.
+ */
+import { PnetError } from './core/errors.ts';
+import type * as EvalModule from './eval/index.ts';
+import type * as InferModule from './infer/index.ts';
+import type * as TrainModule from './train/index.ts';
+import type * as OnnxModule from '../exporters/onnx/index.ts';
+
+/** Packages `npm i pnet --omit=optional` leaves out (package.json `optionalDependencies`). */
+const OPTIONAL_PACKAGES = [
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-backend-webgpu',
+  'webgpu',
+  'vega',
+  'vega-lite',
+  'onnx-proto',
+] as const;
+
+/** Imports a module; a missing optional package becomes one PnetError saying which call needs it and how to get it. */
+async function load<T>(what: string, importer: () => Promise<T>): Promise<T> {
+  try {
+    return await importer();
+  } catch (e) {
+    const missing = /Cannot find (?:package|module) '([^']+)'/.exec((e as Error)?.message ?? '')?.[1];
+    const pkg = OPTIONAL_PACKAGES.find((p) => missing === p || missing?.startsWith(`${p}/`));
+    if (pkg === undefined) throw e;
+    throw new PnetError('BACKEND_UNAVAILABLE', `${what} needs ${pkg}, which this install of pnet left out`, {
+      remedy: 'install pnet with its optional dependencies (`npm i pnet`, without --omit=optional)',
+      cause: e,
+    });
+  }
+}
+
+const trainModule = () => load('train()', () => import('./train/index.ts'));
+const evalModule = () => load('evaluate()', () => import('./eval/index.ts'));
+const onnxModule = (what: string) => load(what, () => import('../exporters/onnx/index.ts'));
+const inferModule = () => load('inferFiles()', () => import('./infer/index.ts'));
+
+/** Trains PointNet with TF.js (see src/train/index.ts). */
+export async function train(options: TrainModule.TrainOptions): Promise<TrainModule.TrainResult> {
+  return (await trainModule()).train(options);
+}
+
+/** Scores a checkpoint by the ShapeNet part benchmark's protocol (see src/eval/index.ts). */
+export async function evaluate(options: EvalModule.EvalOptions): Promise<EvalModule.EvalReport> {
+  return (await evalModule()).evaluate(options);
+}
+
+/** Writes a checkpoint as an ONNX file (opset 17, IR 8). */
+export async function exportCheckpointToOnnx(
+  checkpointPath: string,
+  outPath: string,
+  options?: OnnxModule.OnnxExportOptions,
+): Promise<OnnxModule.ExportReport> {
+  return (await onnxModule('exportCheckpointToOnnx()')).exportCheckpointToOnnx(checkpointPath, outPath, options);
+}
+
+/** The ONNX bytes for weights in memory (async here: the exporter loads on first use). */
+export async function buildOnnxModel(
+  input: OnnxModule.OnnxExportInput,
+  options?: OnnxModule.OnnxExportOptions,
+): Promise<Uint8Array> {
+  return (await onnxModule('buildOnnxModel()')).buildOnnxModel(input, options);
+}
+
+/** Op counts, FLOPs and metadata of an ONNX file's bytes (async here: the decoder loads on first use). */
+export async function describeOnnx(bytes: Uint8Array): Promise<OnnxModule.OnnxDescription> {
+  return (await onnxModule('describeOnnx()')).describeOnnx(bytes);
+}
+
+/** Labels cloud files with onnxruntime-node and writes the outputs (what `pnet infer` does). */
+export async function inferFiles(options: InferModule.InferOptions): Promise<InferModule.InferSummary> {
+  return (await inferModule()).inferFiles(options);
+}
