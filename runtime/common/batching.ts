@@ -5,15 +5,18 @@
 import { normalizeUnitSphere } from '../../src/core/normalize.ts';
 import type { ModelInfo } from '../segmenter.ts';
 
-/** Groups of cloud indices with equal point counts, each at most `maxBatch` long, in order of first appearance. */
-export function planBatches(pointCounts: readonly number[], maxBatch: number): number[][] {
+/**
+ * Groups of cloud indices with equal point counts, each at most `maxBatch` long and, where clouds are batched, at most
+ * `maxPoints` points in all (memory grows with the points of a run), in order of first appearance.
+ */
+export function planBatches(pointCounts: readonly number[], maxBatch: number, maxPoints = Infinity): number[][] {
   if (!Number.isInteger(maxBatch) || maxBatch < 1)
     throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
   const open = new Map<number, number[]>();
   const batches: number[][] = [];
   pointCounts.forEach((n, index) => {
     let batch = open.get(n);
-    if (!batch || batch.length >= maxBatch) {
+    if (!batch || batch.length >= maxBatch || (batch.length + 1) * n > maxPoints) {
       batch = [];
       open.set(n, batch);
       batches.push(batch);

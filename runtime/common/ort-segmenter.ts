@@ -8,7 +8,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { PnetError } from '../../src/core/errors.ts';
 import { TENSOR_NAMES } from '../../src/core/contract.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
-import { checkClouds } from './cloud-check.ts';
+import { checkClouds, DEFAULT_MAX_POINTS } from './cloud-check.ts';
 import { extentWarningOf } from './cloud-extent.ts';
 import { checkOutputTypes, checkProbeOutputs, PROBE_CLOUD } from './output-check.ts';
 import { packModelInput, planBatches, unpackOutputs } from './batching.ts';
@@ -25,6 +25,17 @@ export interface OrtSegmenterSetup {
   fallbackReason?: string;
   /** Default for `segmentMany`'s maxBatch. */
   maxBatch: number;
+  /** Most points of a cloud, and of a batched run (default DEFAULT_MAX_POINTS). */
+  maxPoints?: number;
+  /** The model's file (or URL), named in errors ONNX Runtime raises while running clouds. */
+  model?: string;
+}
+
+/** Throws BAD_ARGUMENT unless `maxPoints` is a positive integer. */
+export function checkMaxPoints(maxPoints: number): void {
+  if (!Number.isInteger(maxPoints) || maxPoints < 1) {
+    throw new PnetError('BAD_ARGUMENT', `maxPoints must be a positive integer, got ${maxPoints}`);
+  }
 }
 
 const OUTPUTS = [TENSOR_NAMES.probabilities, TENSOR_NAMES.labels] as const;
@@ -93,6 +104,8 @@ export class OrtSegmenter implements Segmenter {
   private readonly session: InferenceSession;
   private readonly TensorOf: TensorClass;
   private readonly maxBatch: number;
+  private readonly maxPoints: number;
+  private readonly model?: string;
   /** A session takes one run at a time (the web one refuses overlapping runs); concurrent calls queue here. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -103,6 +116,9 @@ export class OrtSegmenter implements Segmenter {
     this.executionProvider = setup.executionProvider;
     if (setup.fallbackReason !== undefined) this.fallbackReason = setup.fallbackReason;
     this.maxBatch = setup.maxBatch;
+    this.maxPoints = setup.maxPoints ?? DEFAULT_MAX_POINTS;
+    checkMaxPoints(this.maxPoints);
+    if (setup.model !== undefined) this.model = setup.model;
   }
 
   async segment(xyz: Float32Array): Promise<SegmentResult> {
@@ -110,9 +126,9 @@ export class OrtSegmenter implements Segmenter {
   }
 
   async segmentMany(clouds: Float32Array[], options: SegmentManyOptions = {}): Promise<SegmentResult[]> {
-    const sizes = checkClouds(clouds);
+    const sizes = checkClouds(clouds, this.maxPoints);
     const results = new Array<SegmentResult>(clouds.length);
-    for (const batch of planBatches(sizes, options.maxBatch ?? this.maxBatch)) {
+    for (const batch of planBatches(sizes, options.maxBatch ?? this.maxBatch, this.maxPoints)) {
       const out = await this.enqueue(() =>
         this.runBatch(
           batch.map((i) => clouds[i]!),
@@ -136,27 +152,62 @@ export class OrtSegmenter implements Segmenter {
     return next;
   }
 
+  /**
+   * Any error of the run (ONNX Runtime out of memory, a buffer JavaScript cannot allocate) as RUN_FAILED naming the
+   * model; callers that know the cloud's file put it in front.
+   */
   private async runBatch(clouds: Float32Array[], numPoints: number): Promise<SegmentResult[]> {
+    try {
+      return await this.runBatchUnchecked(clouds, numPoints);
+    } catch (e) {
+      if (e instanceof PnetError) throw e;
+      const what = clouds.length === 1 ? 'a cloud' : `a batch of ${clouds.length} clouds`;
+      const message = firstLine(e);
+      throw new PnetError(
+        'RUN_FAILED',
+        `onnxruntime failed on ${what} of ${numPoints} points (model ${this.model ?? 'in memory'}): ${message}`,
+        {
+          file: this.model,
+          cause: e,
+          ...(/allocat|memory/i.test(message) && {
+            remedy:
+              'subsample the cloud, or give the process more memory; clouds over --max-points ' +
+              `(now ${this.maxPoints}; maxPoints of createSegmenter) are refused before they run`,
+          }),
+        },
+      );
+    }
+  }
+
+  private async runBatchUnchecked(clouds: Float32Array[], numPoints: number): Promise<SegmentResult[]> {
     const input = new this.TensorOf('float32', packModelInput(clouds, this.info.normalization), [
       clouds.length,
       numPoints,
       3,
     ]);
     const started = performance.now();
-    const out = await this.session.run({ [TENSOR_NAMES.points]: input });
+    let out: InferenceSession.OnnxValueMapType;
+    try {
+      out = await this.session.run({ [TENSOR_NAMES.points]: input });
+    } finally {
+      input.dispose();
+    }
     const ms = performance.now() - started;
     const probabilities = out[TENSOR_NAMES.probabilities]!;
     const labels = out[TENSOR_NAMES.labels]!;
-    const per = unpackOutputs(
-      probabilities.data as Float32Array,
-      labels.data as BigInt64Array | Int32Array,
-      clouds.length,
-      numPoints,
-      this.info.classes.length,
-    );
-    input.dispose();
-    probabilities.dispose();
-    labels.dispose();
+    let per: ReturnType<typeof unpackOutputs>;
+    try {
+      per = unpackOutputs(
+        probabilities.data as Float32Array,
+        labels.data as BigInt64Array | Int32Array,
+        clouds.length,
+        numPoints,
+        this.info.classes.length,
+      );
+    } finally {
+      probabilities.dispose();
+      labels.dispose();
+    }
     return per.map((p, j) => ({
       labels: p.labels,
       probabilities: p.probabilities,

@@ -63,6 +63,7 @@ async function serve(): Promise<void> {
       ep: setup.ep,
       fallback: setup.fallback,
       threads: setup.threads,
+      maxPoints: setup.maxPoints,
     });
   } catch (e) {
     port.postMessage({ type: 'failed', error: serializeError(e) } satisfies FromWorker);

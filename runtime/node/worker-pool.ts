@@ -11,6 +11,8 @@ import { PnetError } from '../../src/core/errors.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import { checkClouds } from '../common/cloud-check.ts';
 import { planBatches } from '../common/batching.ts';
+import { DEFAULT_MAX_POINTS } from '../common/cloud-check.ts';
+import { checkMaxPoints } from '../common/ort-segmenter.ts';
 import type { NodeExecutionProvider } from './execution-providers.ts';
 import { deserializeError, transferables } from '../../src/core/error-wire.ts';
 import { ownBytes, type FromWorker, type ToWorker, type WorkerSetup } from './worker-protocol.ts';
@@ -41,6 +43,8 @@ export interface SegmenterPoolOptions {
   workerEntry?: URL;
   /** Default for `segmentMany`'s maxBatch. */
   maxBatch?: number;
+  /** Most points of a cloud and of a batched run, as createNodeSegmenter's (default DEFAULT_MAX_POINTS). */
+  maxPoints?: number;
 }
 
 /** ORT intra-op threads per worker so that workers × threads ≤ cores (at least 1 each). */
@@ -88,6 +92,7 @@ export class SegmenterPool implements Segmenter {
     /** ORT intra-op threads of each worker. */
     readonly threads: number,
     private readonly maxBatch: number,
+    private readonly maxPoints: number,
     readonly fallbackReason?: string,
   ) {
     for (const slot of slots) this.watch(slot);
@@ -101,11 +106,13 @@ export class SegmenterPool implements Segmenter {
     if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
       throw new PnetError('BAD_ARGUMENT', `threads must be a positive integer, got ${options.threads}`);
     }
+    if (options.maxPoints !== undefined) checkMaxPoints(options.maxPoints);
     const setup: WorkerSetup = {
       modelPath,
       ep: options.ep ?? 'cpu',
       fallback: options.fallback,
       threads: options.threads ?? threadsPerWorker(options.workers),
+      maxPoints: options.maxPoints ?? DEFAULT_MAX_POINTS,
     };
     const entry = options.workerEntry ?? SEGMENT_WORKER_ENTRY;
     const slots = Array.from({ length: options.workers }, (_, index): Slot => {
@@ -127,7 +134,15 @@ export class SegmenterPool implements Segmenter {
     }
     const first = (started[0] as PromiseFulfilledResult<Ready>).value;
     const maxBatch = options.maxBatch ?? DEFAULT_POOL_MAX_BATCH;
-    return new SegmenterPool(slots, first.info, first.executionProvider, setup.threads, maxBatch, first.fallbackReason);
+    return new SegmenterPool(
+      slots,
+      first.info,
+      first.executionProvider,
+      setup.threads,
+      maxBatch,
+      setup.maxPoints,
+      first.fallbackReason,
+    );
   }
 
   /** Worker threads started (some may have stopped since). */
@@ -168,10 +183,10 @@ export class SegmenterPool implements Segmenter {
 
   /** Batches as one session would, each batch on whichever worker is free; the first cloud that fails fails the call. */
   async segmentMany(clouds: Float32Array[], options: SegmentManyOptions = {}): Promise<SegmentResult[]> {
-    const sizes = checkClouds(clouds);
+    const sizes = checkClouds(clouds, this.maxPoints);
     const results = new Array<SegmentResult>(clouds.length);
     await Promise.all(
-      planBatches(sizes, options.maxBatch ?? this.maxBatch).map(async (batch) => {
+      planBatches(sizes, options.maxBatch ?? this.maxBatch, this.maxPoints).map(async (batch) => {
         const out = await this.segmentGroup(batch.map((i) => clouds[i]!));
         batch.forEach((cloudIndex, j) => {
           const r = out[j]!;

@@ -11,6 +11,7 @@ export interface WorkerSetup {
   ep: NodeExecutionProvider;
   fallback?: 'cpu';
   threads: number;
+  maxPoints: number;
 }
 
 export type WireCloud = { points: Float32Array } | { error: SerializedError };

@@ -9,6 +9,7 @@ export type PnetErrorCode =
   | 'BACKEND_UNAVAILABLE' // a TF.js backend is missing
   | 'DOWNLOAD_FAILED' // network fetch failed or was verified as corrupt
   | 'REMOTE_ERROR' // an inference server answered with an error or could not be reached
+  | 'RUN_FAILED' // ONNX Runtime failed while running a cloud (out of memory, say)
   | 'DIVERGED' // training produced a non-finite loss or gradient
   | 'FILE_ERROR' // a file or folder could not be read or written (permissions, a file where a folder belongs, disk full)
   | 'INTERRUPTED' // the user pressed Ctrl-C

@@ -38,6 +38,8 @@ export interface InferOptions {
   threads?: number;
   /** Worker threads labelling files in parallel; 1 (default) runs in this thread. */
   workers?: number;
+  /** Most points of a cloud (and of a batched run); larger clouds fail alone, before they run. */
+  maxPoints?: number;
   /** Score each cloud against its truth labels. */
   eval: boolean;
   /** json format: add per-point class probabilities. */
@@ -60,6 +62,9 @@ function checkOptions(o: InferOptions): void {
   }
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) {
     throw new PnetError('BAD_ARGUMENT', `--threads must be a positive integer, got ${o.threads}`);
+  }
+  if (o.maxPoints !== undefined && !(Number.isInteger(o.maxPoints) && o.maxPoints >= 1)) {
+    throw new PnetError('BAD_ARGUMENT', `--max-points must be a positive integer, got ${o.maxPoints}`);
   }
 }
 
@@ -91,7 +96,7 @@ export async function inferFiles(o: InferOptions): Promise<InferSummary> {
 
   const loadStart = performance.now();
   const { segmenter, layout } = await loadInferModel(
-    { model: o.model, ep: o.ep, fallback: o.fallback, threads: o.threads },
+    { model: o.model, ep: o.ep, fallback: o.fallback, threads: o.threads, maxPoints: o.maxPoints },
     workers,
     requestedWorkers,
   );

@@ -8,6 +8,7 @@ export interface LoadOptions {
   ep: NodeExecutionProvider;
   fallback?: 'cpu';
   threads?: number;
+  maxPoints?: number;
 }
 
 export interface LoadedModel {

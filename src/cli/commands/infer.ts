@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
 import { DEFAULT_MAX_BATCH, NODE_EXECUTION_PROVIDERS } from '../../../runtime/node/index.ts';
+import { DEFAULT_MAX_POINTS } from '../../../runtime/node/node-segmenter.ts';
 import {
   EXIT_PARTIAL_FAILURE,
   INFER_FORMATS,
@@ -44,6 +45,13 @@ export const inferCommand: PnetCommand<InferArgs> = {
         type: 'number',
         default: DEFAULT_MAX_BATCH,
         describe: 'most clouds of equal size per model run',
+      })
+      .option('max-points', {
+        type: 'number',
+        default: DEFAULT_MAX_POINTS,
+        describe:
+          'most points of a cloud: larger clouds fail (each named), before they take memory; ONNX Runtime needs ' +
+          'about 5 KB per point for the lite preset, 19 KB for keras',
       })
       .option('threads', {
         type: 'number',

@@ -17,6 +17,11 @@ export interface LinearModelOptions {
   probabilitiesName?: string;
   /** Cast the probabilities to float16 (a foreign model that breaks the contract's element types). */
   float16Probabilities?: boolean;
+  /**
+   * Clouds of more points make ONNX Runtime fail inside `run` (as running out of memory does): the graph asks for a
+   * buffer of (points - this) × 1e15 floats, beyond any address space, so nothing is ever really allocated.
+   */
+  failAbovePoints?: number;
 }
 
 function floatTensor(name: string, dims: number[], data: Float32Array) {
@@ -81,9 +86,18 @@ export function linearPnetModel(options: LinearModelOptions): Uint8Array {
         ]),
         valueInfo('labels', onnx.TensorProto.DataType.INT64, ['batch', 'num_points']),
       ],
-      initializer: [floatTensor('W', [3, c], options.weights)],
+      initializer: [
+        floatTensor('W', [3, c], options.weights),
+        ...(options.failAbovePoints === undefined ? [] : hugeBufferInitializers(options.failAbovePoints)),
+      ],
       node: [
-        { opType: 'MatMul', input: ['points', 'W'], output: ['scores'], name: 'scores' },
+        {
+          opType: 'MatMul',
+          input: ['points', 'W'],
+          output: [options.failAbovePoints === undefined ? 'scores' : 'linear_scores'],
+          name: 'scores',
+        },
+        ...(options.failAbovePoints === undefined ? [] : hugeBufferNodes()),
         {
           opType: 'Softmax',
           input: ['scores'],
@@ -118,6 +132,38 @@ export function linearPnetModel(options: LinearModelOptions): Uint8Array {
     },
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+function int64Tensor(name: string, values: number[]) {
+  return {
+    name,
+    dims: [values.length],
+    dataType: onnx.TensorProto.DataType.INT64,
+    rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer),
+  };
+}
+
+function hugeBufferInitializers(limit: number) {
+  return [
+    int64Tensor('point_axis', [1]),
+    int64Tensor('limit', [limit]),
+    int64Tensor('no_excess', [0]),
+    int64Tensor('per_point', [1e15]),
+  ];
+}
+
+/** scores = linear_scores + sum(zeros[max(0, points - limit) × 1e15]): zero, unless the buffer cannot be had. */
+function hugeBufferNodes() {
+  return [
+    { opType: 'Shape', input: ['points'], output: ['shape'], name: 'shape' },
+    { opType: 'Gather', input: ['shape', 'point_axis'], output: ['n'], name: 'n' },
+    { opType: 'Sub', input: ['n', 'limit'], output: ['excess'], name: 'excess' },
+    { opType: 'Max', input: ['excess', 'no_excess'], output: ['excess_pos'], name: 'excess_pos' },
+    { opType: 'Mul', input: ['excess_pos', 'per_point'], output: ['huge_shape'], name: 'huge_shape' },
+    { opType: 'ConstantOfShape', input: ['huge_shape'], output: ['huge'], name: 'huge' },
+    { opType: 'ReduceSum', input: ['huge'], output: ['zero'], name: 'zero' },
+    { opType: 'Add', input: ['linear_scores', 'zero'], output: ['scores'], name: 'scores_plus_zero' },
+  ];
 }
 
 /** A valid ONNX model (y = Relu(x)) with no pnet metadata: "not a pnet model". */
