@@ -3,7 +3,7 @@
  * tensor names and the pnet.* metadata_props, both how the exporter writes them and how runtimes read and validate
  * them, so a foreign or half-written model fails with one clear line. Browser-safe.
  */
-import { PnetError } from './errors.ts';
+import { bounded, PnetError, quote } from './errors.ts';
 import { readOnnxFacts, type OnnxFileFacts } from './onnx-facts.ts';
 
 /** Graph tensor names: raw xyz in; per-class probabilities and per-point labels out. */
@@ -109,7 +109,7 @@ function parseJson(metadata: Record<string, string>, key: string, file: string |
   try {
     return JSON.parse(metadata[key]!);
   } catch {
-    throw bad(file, `metadata ${key} is not valid JSON: ${JSON.stringify(metadata[key]!.slice(0, 60))}`);
+    throw bad(file, `metadata ${key} is not valid JSON: ${quote(metadata[key]!, 60)}`);
   }
 }
 
@@ -134,7 +134,10 @@ export function readModelInfo(metadata: Record<string, string>, file?: string): 
   const category = stringArray(metadata, METADATA_KEYS.category, file);
   // The category picks the parts a cloud is predicted and scored on (--eval); without one that choice is silent.
   if (category.length === 0 || category.some((c) => c.trim() === '')) {
-    throw bad(file, `metadata pnet.category must name at least one category, got ${metadata[METADATA_KEYS.category]}`);
+    throw bad(
+      file,
+      `metadata pnet.category must name at least one category, got ${bounded(metadata[METADATA_KEYS.category]!)}`,
+    );
   }
   const classes = stringArray(metadata, METADATA_KEYS.classes, file);
   const colors = stringArray(metadata, METADATA_KEYS.colors, file);
@@ -143,14 +146,17 @@ export function readModelInfo(metadata: Record<string, string>, file?: string): 
     throw bad(file, `metadata pnet.colors has ${colors.length} colours for ${classes.length} classes`);
   }
   const badColor = colors.find((c) => !HEX_COLOR.test(c));
-  if (badColor !== undefined) throw bad(file, `metadata pnet.colors: "${badColor}" is not a #rrggbb colour`);
+  if (badColor !== undefined) throw bad(file, `metadata pnet.colors: ${quote(badColor)} is not a #rrggbb colour`);
   const numPoints = Number(metadata[METADATA_KEYS.numPoints]);
   if (!Number.isInteger(numPoints) || numPoints <= 0) {
-    throw bad(file, `metadata pnet.num_points must be a positive integer, got "${metadata[METADATA_KEYS.numPoints]}"`);
+    throw bad(
+      file,
+      `metadata pnet.num_points must be a positive integer, got ${quote(metadata[METADATA_KEYS.numPoints]!)}`,
+    );
   }
   const normalization = metadata[METADATA_KEYS.normalization];
   if (normalization !== 'unit-sphere' && normalization !== 'none') {
-    throw bad(file, `metadata pnet.normalization must be "unit-sphere" or "none", got "${normalization}"`);
+    throw bad(file, `metadata pnet.normalization must be "unit-sphere" or "none", got ${quote(String(normalization))}`);
   }
   const metrics = parseJson(metadata, METADATA_KEYS.metrics, file);
   if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics)) {

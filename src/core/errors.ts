@@ -48,3 +48,40 @@ export class PnetError extends Error {
 export function isPnetError(e: unknown): e is PnetError {
   return e instanceof PnetError;
 }
+
+/** Most characters of a user- or model-provided value an error message shows. */
+export const QUOTE_LIMIT = 200;
+
+/** Control characters (a newline in a class name) shown as \uXXXX, so an error stays one line. */
+function escapeControls(s: string): string {
+  return s.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * A user- or model-provided value as an error message shows it: control characters escaped, and past `limit`
+ * characters cut with an ellipsis and the full length, so a 50 MB class name in a model's metadata cannot fill every
+ * error line that names it.
+ */
+export function bounded(value: string, limit = QUOTE_LIMIT): string {
+  if (value.length <= limit) return escapeControls(value);
+  return `${escapeControls(value.slice(0, limit))}… (${value.length} characters)`;
+}
+
+/** `bounded` in double quotes; the full length of a cut value follows the quotes. */
+export function quote(value: string, limit = QUOTE_LIMIT): string {
+  if (value.length <= limit) return `"${escapeControls(value)}"`;
+  return `"${escapeControls(value.slice(0, limit))}…" (${value.length} characters)`;
+}
+
+/** Names joined by ", ", each bounded, and the list cut after about `limit` characters with its full count. */
+export function boundedList(values: readonly string[], limit = QUOTE_LIMIT): string {
+  const shown: string[] = [];
+  let length = 0;
+  for (const v of values) {
+    const s = bounded(v, limit);
+    if (shown.length > 0 && length + s.length > limit) return `${shown.join(', ')}, … (${values.length} in all)`;
+    shown.push(s);
+    length += s.length + 2;
+  }
+  return shown.join(', ');
+}

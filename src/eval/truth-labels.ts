@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readTextFile } from '../core/node/read-text.ts';
 import path from 'node:path';
-import { PnetError } from '../core/errors.ts';
+import { bounded, boundedList, PnetError, quote } from '../core/errors.ts';
 import { parseSeg } from '../core/formats/pts.ts';
 import { benchmarkParts } from '../core/shapenet-parts.ts';
 
@@ -89,10 +89,14 @@ function resolveCategory(model: TruthModel, fromPath: string | undefined, file: 
   const known = model.category.find((c) => c.toLowerCase() === fromPath.toLowerCase());
   // A model trained on no category name (hand-made metadata) cannot be checked: trust the folder.
   if (!known && model.category.length > 0) {
-    throw new PnetError('BAD_INPUT', `this cloud is a ${fromPath}; the model knows ${model.category.join(', ')} only`, {
-      file,
-      remedy: 'score each category with a model trained on it',
-    });
+    throw new PnetError(
+      'BAD_INPUT',
+      `this cloud is a ${bounded(fromPath)}; the model knows ${boundedList(model.category)} only`,
+      {
+        file,
+        remedy: 'score each category with a model trained on it',
+      },
+    );
   }
   return known ?? fromPath;
 }
@@ -121,7 +125,7 @@ function benchmarkTruth(
   if (missing >= 0) {
     throw new PnetError(
       'BAD_INPUT',
-      `the model has no class for ${category} part "${known.names[missing]}" (its classes: ${model.classes.join(', ')})`,
+      `the model has no class for ${category} part ${quote(known.names[missing]!)} (its classes: ${boundedList(model.classes)})`,
       {
         file: segFile,
       },
@@ -156,9 +160,13 @@ function partFilesTruth(
   const mapped = files.map(({ part, file }) => {
     const k = classIndexOf(model, category, part);
     if (k < 0)
-      throw new PnetError('BAD_INPUT', `the model has no part "${part}" (its classes: ${model.classes.join(', ')})`, {
-        file,
-      });
+      throw new PnetError(
+        'BAD_INPUT',
+        `the model has no part ${quote(part)} (its classes: ${boundedList(model.classes)})`,
+        {
+          file,
+        },
+      );
     return { k, file };
   });
   // Class-index order, as the loader reads them: a later part wins where files overlap.
