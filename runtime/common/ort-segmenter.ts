@@ -5,7 +5,7 @@
  * session and its own Tensor class (a tensor must come from the package that runs it).
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { PnetError } from '../../src/core/errors.ts';
+import { bounded, PnetError } from '../../src/core/errors.ts';
 import { TENSOR_NAMES } from '../../src/core/contract.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import { checkClouds, DEFAULT_MAX_POINTS } from './cloud-check.ts';
@@ -40,11 +40,17 @@ export function checkMaxPoints(maxPoints: number): void {
 
 const OUTPUTS = [TENSOR_NAMES.probabilities, TENSOR_NAMES.labels] as const;
 
+/** Most characters of ORT's message an error keeps: its node names come from the model and may be any length. */
+const ORT_MESSAGE_LIMIT = 1000;
+
 /** First line of an error's message: ORT's own messages go on for pages of stack and build details. */
 export function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e)
-    .split('\n')[0]!
-    .trim();
+  return bounded(
+    String((e as Error)?.message ?? e)
+      .split('\n')[0]!
+      .trim(),
+    ORT_MESSAGE_LIMIT,
+  );
 }
 
 /** Throws BAD_MODEL naming every contract tensor the graph lacks, and what it has instead. */

@@ -22,6 +22,8 @@ export interface LinearModelOptions {
    * buffer of (points - this) × 1e15 floats, beyond any address space, so nothing is ever really allocated.
    */
   failAbovePoints?: number;
+  /** Name of the node that fails (ONNX Runtime quotes it in its message). */
+  failingNodeName?: string;
 }
 
 function floatTensor(name: string, dims: number[], data: Float32Array) {
@@ -97,7 +99,7 @@ export function linearPnetModel(options: LinearModelOptions): Uint8Array {
           output: [options.failAbovePoints === undefined ? 'scores' : 'linear_scores'],
           name: 'scores',
         },
-        ...(options.failAbovePoints === undefined ? [] : hugeBufferNodes()),
+        ...(options.failAbovePoints === undefined ? [] : hugeBufferNodes(options.failingNodeName ?? 'huge')),
         {
           opType: 'Softmax',
           input: ['scores'],
@@ -153,14 +155,14 @@ function hugeBufferInitializers(limit: number) {
 }
 
 /** scores = linear_scores + sum(zeros[max(0, points - limit) × 1e15]): zero, unless the buffer cannot be had. */
-function hugeBufferNodes() {
+function hugeBufferNodes(failingNodeName: string) {
   return [
     { opType: 'Shape', input: ['points'], output: ['shape'], name: 'shape' },
     { opType: 'Gather', input: ['shape', 'point_axis'], output: ['n'], name: 'n' },
     { opType: 'Sub', input: ['n', 'limit'], output: ['excess'], name: 'excess' },
     { opType: 'Max', input: ['excess', 'no_excess'], output: ['excess_pos'], name: 'excess_pos' },
     { opType: 'Mul', input: ['excess_pos', 'per_point'], output: ['huge_shape'], name: 'huge_shape' },
-    { opType: 'ConstantOfShape', input: ['huge_shape'], output: ['huge'], name: 'huge' },
+    { opType: 'ConstantOfShape', input: ['huge_shape'], output: ['huge'], name: failingNodeName },
     { opType: 'ReduceSum', input: ['huge'], output: ['zero'], name: 'zero' },
     { opType: 'Add', input: ['linear_scores', 'zero'], output: ['scores'], name: 'scores_plus_zero' },
   ];

@@ -104,4 +104,18 @@ describe('an ONNX Runtime error while running', () => {
       await s.dispose();
     }
   });
+
+  it("quotes at most 1,000 characters of ORT's message (a node name of 1 MB)", async () => {
+    const file = join(dir, 'huge-node-name.onnx');
+    await writeFile(file, linearPnetModel({ ...base, failAbovePoints: 10, failingNodeName: 'n'.repeat(1_000_000) }));
+    const s = await createNodeSegmenter(file);
+    try {
+      const e = await rejection(s.segment(cloudOf(11)));
+      expect(e.code).toBe('RUN_FAILED');
+      expect(e.message.length).toBeLessThan(1500);
+      expect(e.message).toMatch(/… \(\d{7} characters\)$/);
+    } finally {
+      await s.dispose();
+    }
+  });
 });
