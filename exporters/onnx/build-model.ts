@@ -5,9 +5,10 @@
  */
 import { onnx, type OnnxTypes } from './onnx-proto.ts';
 import { buildPointNetGraph, type GraphLayout } from './pointnet-graph.ts';
+import type { OnnxGraphBuilder } from './graph-builder.ts';
 import { checkWeights } from './fold.ts';
 import { PnetError } from '../../src/core/errors.ts';
-import { TENSOR_NAMES, writeModelMetadata } from '../../src/core/contract.ts';
+import { TENSOR_NAMES, writeModelMetadata, type MetadataEntry, type ModelPrecision } from '../../src/core/contract.ts';
 import { PNET_VERSION } from '../../src/core/node/version.ts';
 import type { CheckpointMeta } from '../../src/checkpoint/format.ts';
 import type { ModelLayout, WeightMap } from '../../src/model/spec.ts';
@@ -58,13 +59,33 @@ function checkMeta(layout: ModelLayout, meta: CheckpointMeta): void {
 }
 
 export function buildOnnxModel(input: OnnxExportInput, options: OnnxExportOptions = {}): Uint8Array {
-  const { layout, weights, meta, checkpointSha256 } = input;
+  const { layout, weights, meta } = input;
   const normalize = options.normalize ?? true;
   const precision = options.fp16 ? 'float16' : 'float32';
   checkMeta(layout, meta);
   checkWeights(layout, weights);
   const graph = buildPointNetGraph(layout, weights, { normalize, precision }, options.layout);
+  return encodePointNetModel(input, graph, { normalize, precision });
+}
 
+/** What encodePointNetModel needs besides the graph: how it was built, and metadata beyond the contract's keys. */
+export interface PointNetModelFacts {
+  normalize: boolean;
+  precision: ModelPrecision;
+  extraMetadata?: MetadataEntry[];
+}
+
+/**
+ * Wraps a PointNet graph body (nodes and initializers, as buildPointNetGraph makes them or a rewrite of them such
+ * as the int8 one) in the contract's ModelProto: input `points`, outputs `probabilities` / `labels`, pnet metadata.
+ */
+export function encodePointNetModel(
+  input: OnnxExportInput,
+  graph: Pick<OnnxGraphBuilder, 'nodes' | 'initializers'>,
+  facts: PointNetModelFacts,
+): Uint8Array {
+  const { layout, meta, checkpointSha256 } = input;
+  const { normalize, precision } = facts;
   const FLOAT = onnx.TensorProto.DataType.FLOAT;
   const classes = layout.numClasses;
   const inputDoc = normalize
@@ -115,7 +136,7 @@ export function buildOnnxModel(input: OnnxExportInput, options: OnnxExportOption
         checkpointSha256,
       },
       precision,
-    ),
+    ).concat(facts.extraMetadata ?? []),
   };
   return onnx.ModelProto.encode(model).finish();
 }

@@ -4,7 +4,7 @@
  * FLOPs are counted for one cloud of `num_points` points (metadata pnet.num_points, else 1024), batch 1, by
  * propagating concrete shapes through the graph:
  *   MatMul 2·K per output element (one multiply + one add per MAC), 1×1 Conv and Gemm the same plus one per
- *   output element for the bias; Add/Sub/Mul/Div/Max/Relu/Abs/Sqrt one per output element; ReduceMax/ReduceMean/ArgMax one per input element, ReduceSumSquare two; Softmax three per
+ *   output element for the bias; Add/Sub/Mul/Div/Max/Relu/Abs/Sqrt and QuantizeLinear/DequantizeLinear one per output element; ReduceMax/ReduceMean/ArgMax one per input element, ReduceSumSquare two; Softmax three per
  *   element (exp, sum, divide); Concat/Reshape/Transpose/Cast none (data movement).
  * FLOPs per point = FLOPs per cloud / points, so per-cloud work (T-Net dense layers, the seg head's global
  * term) is amortised over the cloud.
@@ -165,6 +165,11 @@ export function inferShapes(
         break;
       case 'Cast':
         out = ins[0]!;
+        break;
+      case 'QuantizeLinear':
+      case 'DequantizeLinear':
+        out = ins[0]!;
+        cost = size(out);
         break;
       case 'Softmax':
         out = ins[0]!;

@@ -1,6 +1,6 @@
 /** Checkpoint file → .onnx file, written atomically, with a summary of what was written. */
 import { readFile } from 'node:fs/promises';
-import { buildOnnxModel, type OnnxExportOptions } from './build-model.ts';
+import { buildOnnxModel, type OnnxExportInput, type OnnxExportOptions } from './build-model.ts';
 import { describeOnnx, type OnnxDescription } from './describe.ts';
 import { checkpointHash, checkpointModel, decodeCheckpoint } from '../../src/checkpoint/format.ts';
 import { writeFileAtomic } from '../../src/core/node/atomic-write.ts';
@@ -13,11 +13,8 @@ export interface ExportReport extends OnnxDescription {
   checkpointSha256: string;
 }
 
-export async function exportCheckpointToOnnx(
-  checkpointPath: string,
-  outPath: string,
-  options: OnnxExportOptions = {},
-): Promise<ExportReport> {
+/** A checkpoint file read for export: the model and the file's sha256 (stamped into the graph as provenance). */
+export async function readCheckpointForExport(checkpointPath: string): Promise<OnnxExportInput> {
   let fileBytes: Uint8Array;
   try {
     fileBytes = await readFile(checkpointPath);
@@ -25,10 +22,19 @@ export async function exportCheckpointToOnnx(
     throw new PnetError('NOT_FOUND', `cannot read checkpoint: ${(e as Error).message}`, { file: checkpointPath });
   }
   const { layout, weights, meta } = checkpointModel(decodeCheckpoint(fileBytes, checkpointPath), checkpointPath);
-  const checkpointSha256 = checkpointHash(fileBytes);
+  return { layout, weights, meta, checkpointSha256: checkpointHash(fileBytes) };
+}
+
+/** Builds with `build`, naming the checkpoint in any error that names no file, and writes the result atomically. */
+export async function writeExport(
+  input: OnnxExportInput,
+  checkpointPath: string,
+  outPath: string,
+  build: (input: OnnxExportInput) => Uint8Array | Promise<Uint8Array>,
+): Promise<ExportReport> {
   let bytes: Uint8Array;
   try {
-    bytes = buildOnnxModel({ layout, weights, meta, checkpointSha256 }, options);
+    bytes = await build(input);
   } catch (e) {
     if (e instanceof PnetError && !e.file) {
       throw new PnetError(e.code, e.message, { file: checkpointPath, remedy: e.remedy, cause: e });
@@ -36,5 +42,19 @@ export async function exportCheckpointToOnnx(
     throw e;
   }
   await writeFileAtomic(outPath, bytes);
-  return { ...describeOnnx(bytes), path: outPath, checkpoint: checkpointPath, checkpointSha256 };
+  return {
+    ...describeOnnx(bytes),
+    path: outPath,
+    checkpoint: checkpointPath,
+    checkpointSha256: input.checkpointSha256,
+  };
+}
+
+export async function exportCheckpointToOnnx(
+  checkpointPath: string,
+  outPath: string,
+  options: OnnxExportOptions = {},
+): Promise<ExportReport> {
+  const input = await readCheckpointForExport(checkpointPath);
+  return writeExport(input, checkpointPath, outPath, (i) => buildOnnxModel(i, options));
 }

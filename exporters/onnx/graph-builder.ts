@@ -33,6 +33,10 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  claimed(name: string): boolean {
+    return this.names.has(name);
+  }
+
   /**
    * A float weight as little-endian raw bytes, in the builder's precision unless `precision` says otherwise
    * (constants of the float32 preprocessing stay float32 in an fp16 model).
@@ -47,6 +51,12 @@ export class OnnxGraphBuilder {
       dataType: half ? onnx.TensorProto.DataType.FLOAT16 : onnx.TensorProto.DataType.FLOAT,
       rawData: half ? bytesOf(toFloat16Array(data)) : bytesOf(data),
     });
+    return name;
+  }
+
+  /** A tensor of any element type from a typed array already in that type (int8 weights, int32 biases, scales). */
+  rawInitializer(name: string, dims: number[], dataType: number, data: ArrayBufferView): string {
+    this.initializers.push({ name: this.claim(name), dims, dataType, rawData: bytesOf(data) });
     return name;
   }
 

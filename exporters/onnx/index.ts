@@ -9,3 +9,20 @@ export {
 export { exportCheckpointToOnnx, type ExportReport } from './export-checkpoint.ts';
 export { describeOnnx, decodeOnnx, inferShapes, type OnnxDescription } from './describe.ts';
 export { GRAPH_LAYOUTS, type GraphLayout } from './pointnet-graph.ts';
+export {
+  buildInt8Model,
+  exportCheckpointToInt8Onnx,
+  type Int8Agreement,
+  type Int8Build,
+  type Int8Calibration,
+  type Int8ExportOptions,
+  type Int8ExportReport,
+  type Int8Options,
+} from './export-int8.ts';
+export {
+  CALIBRATION_METHODS,
+  DEFAULT_CALIBRATION_METHOD,
+  DEFAULT_PERCENTILE,
+  type CalibrationMethod,
+} from './calibrate.ts';
+export { DEFAULT_CALIBRATION_CLOUDS, loadCalibrationClouds, type CalibrationSet } from './calibration-data.ts';

@@ -29,8 +29,10 @@ export const METADATA_KEYS = {
   metrics: 'pnet.metrics',
   version: 'pnet.version',
   checkpointSha256: 'pnet.checkpoint_sha256',
-  /** Weight/compute precision of the graph body ("float32" or "float16"); inputs and outputs are float32. */
+  /** Weight/compute precision of the graph body ("float32", "float16" or "int8"); inputs and outputs are float32. */
   precision: 'pnet.precision',
+  /** int8 files only: how the activation ranges were calibrated (JSON: method, clouds, data, activation type). */
+  calibration: 'pnet.calibration',
 } as const;
 
 /** Keys a runtime requires; `precision` is informational (older files lack it). */
@@ -61,7 +63,7 @@ export interface ModelInfo {
   checkpointSha256: string;
 }
 
-export type ModelPrecision = 'float32' | 'float16';
+export type ModelPrecision = 'float32' | 'float16' | 'int8';
 
 export interface MetadataEntry {
   key: string;

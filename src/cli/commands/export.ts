@@ -3,7 +3,17 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
 import { PnetError } from '../../core/errors.ts';
-import { exportCheckpointToOnnx, type ExportReport } from '../../../exporters/onnx/index.ts';
+import {
+  CALIBRATION_METHODS,
+  DEFAULT_CALIBRATION_CLOUDS,
+  DEFAULT_CALIBRATION_METHOD,
+  DEFAULT_PERCENTILE,
+  exportCheckpointToInt8Onnx,
+  exportCheckpointToOnnx,
+  type CalibrationMethod,
+  type ExportReport,
+  type Int8ExportReport,
+} from '../../../exporters/onnx/index.ts';
 import {
   DEFAULT_TRITON_MAX_BATCH,
   exportCheckpointToTriton,
@@ -19,6 +29,11 @@ interface ExportArgs {
   source: string;
   onnx?: string;
   fp16: boolean;
+  int8: boolean;
+  calibrate?: string;
+  category?: string[];
+  calibrationClouds?: number;
+  calibrationMethod?: CalibrationMethod;
   normalize: boolean;
   json: boolean;
   triton?: string;
@@ -31,8 +46,8 @@ interface ExportArgs {
   force: boolean;
 }
 
-function defaultOutput(source: string, checkpoint: string, fp16: boolean): string {
-  const suffix = fp16 ? '.fp16.onnx' : '.onnx';
+function defaultOutput(source: string, checkpoint: string, fp16: boolean, int8: boolean): string {
+  const suffix = fp16 ? '.fp16.onnx' : int8 ? '.int8.onnx' : '.onnx';
   if (checkpoint === source) return checkpoint.replace(/\.ckpt$/, '') + suffix;
   return path.join(source, `model${suffix}`);
 }
@@ -70,6 +85,21 @@ export function fp16ParityWarning(p: Fp16Parity): string {
   );
 }
 
+export function formatInt8Report(r: Int8ExportReport): string {
+  const c = r.calibration;
+  const method = c.method === 'percentile' ? `percentile ${c.percentile}` : c.method;
+  const from =
+    c.source === 'cloud-files'
+      ? 'cloud files'
+      : `${c.categories.join(', ')}${c.source === 'dataset-train-split' ? ', train split' : ''}`;
+  const skipped = r.calibrationData.skipped > 0 ? `, ${r.calibrationData.skipped} unreadable skipped` : '';
+  return [
+    `  int8: calibrated (${method}) on ${c.clouds} of ${r.calibrationData.available} clouds in ${r.calibrationData.path} (${from}${skipped}); ` +
+      `${c.weights} weights, ${c.activations} activations; float32: ${c.float32_layers.join(', ')}`,
+    `  int8 vs fp32 on those clouds (${r.agreement.points} points, onnxruntime CPU): labels agree ${(r.agreement.labelAgreement * 100).toFixed(2)}%`,
+  ].join('\n');
+}
+
 export function formatTritonReport(t: TritonRepositoryReport): string {
   const o = t.options;
   const points = o.points === undefined ? 'any point count' : `${o.points} points per cloud (clients resample)`;
@@ -85,6 +115,29 @@ export function formatTritonReport(t: TritonRepositoryReport): string {
     `  ${t.labelsPath}: ${t.config.classes.join(', ')}`,
     `  serve: tritonserver --model-repository=${t.repository}; infer: POST /v2/models/${t.name}/infer`,
   ].join('\n');
+}
+
+/** Refuses int8 option mixes before anything is read or written. */
+function checkInt8Arguments(args: ExportArgs): void {
+  if (!args.int8) {
+    const stray = [
+      args.calibrate !== undefined && '--calibrate',
+      args.category !== undefined && '--category',
+      args.calibrationClouds !== undefined && '--calibration-clouds',
+    ].filter(Boolean);
+    if (stray.length > 0) throw new PnetError('BAD_ARGUMENT', `${stray.join(', ')} only apply with --int8`);
+    return;
+  }
+  if (args.calibrate === undefined) {
+    throw new PnetError(
+      'BAD_ARGUMENT',
+      '--int8 needs --calibrate DATA: a dataset folder or a folder of .pts/.ply clouds to calibrate activation ranges on',
+    );
+  }
+  if (args.fp16) throw new PnetError('BAD_ARGUMENT', '--int8 and --fp16 are different precisions; choose one');
+  if (args.triton !== undefined) {
+    throw new PnetError('BAD_ARGUMENT', '--int8 does not write Triton repositories yet; export the .onnx with --onnx');
+  }
 }
 
 export const exportCommand: PnetCommand<ExportArgs> = {
@@ -103,6 +156,31 @@ export const exportCommand: PnetCommand<ExportArgs> = {
         type: 'boolean',
         default: false,
         describe: 'float16 weights and compute (half the size); input and outputs stay float32',
+      })
+      .option('int8', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'int8 weights and activations (QDQ, static, calibrated with --calibrate); about a quarter of the size; input and outputs stay float32',
+      })
+      .option('calibrate', {
+        type: 'string',
+        describe:
+          'with --int8: clouds to calibrate activation ranges on: a dataset folder (its train split when it has one) or a folder of .pts/.ply files',
+      })
+      .option('category', {
+        type: 'string',
+        array: true,
+        describe: "with --calibrate on a dataset: the categories to calibrate on (default: the model's)",
+      })
+      .option('calibration-clouds', {
+        type: 'number',
+        describe: `with --int8: clouds to calibrate on, spread evenly over the data (default ${DEFAULT_CALIBRATION_CLOUDS})`,
+      })
+      .option('calibration-method', {
+        choices: CALIBRATION_METHODS,
+        default: DEFAULT_CALIBRATION_METHOD,
+        describe: `with --int8: activation ranges from the min/max seen, or the ${DEFAULT_PERCENTILE}th percentile`,
       })
       .option('normalize', {
         type: 'boolean',
@@ -133,6 +211,10 @@ export const exportCommand: PnetCommand<ExportArgs> = {
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing Triton model version' })
       .example('$0 export runs/airplane --onnx airplane.onnx', 'export the best checkpoint of a run')
       .example('$0 export runs/airplane/last.ckpt --onnx airplane.fp16.onnx --fp16', 'half-precision variant')
+      .example(
+        '$0 export runs/airplane --onnx airplane.int8.onnx --int8 --calibrate data/shapenet',
+        "int8 variant, calibrated on the training clouds of the model's category",
+      )
       .example('$0 export runs/airplane --onnx raw.onnx --no-normalize', 'graph without built-in preprocessing')
       .example(
         '$0 export runs/airplane --triton repo',
@@ -143,16 +225,28 @@ export const exportCommand: PnetCommand<ExportArgs> = {
         'fixed point count: Triton batches every request',
       ) as Argv<ExportArgs>,
   async handler(args) {
+    checkInt8Arguments(args);
     const checkpoint = await resolveCheckpoint(args.source);
     const triton = args.triton === undefined ? undefined : { repository: args.triton };
     let report: ExportReport | undefined;
+    let int8: Int8ExportReport | undefined;
     let repository: TritonRepositoryReport | undefined;
     if (args.onnx !== undefined || !triton) {
-      const out = args.onnx ?? defaultOutput(args.source, checkpoint, args.fp16);
+      const out = args.onnx ?? defaultOutput(args.source, checkpoint, args.fp16, args.int8);
       if (!out.endsWith('.onnx')) {
         throw new PnetError('BAD_ARGUMENT', `--onnx must name a .onnx file, got "${out}"`);
       }
-      report = await exportCheckpointToOnnx(checkpoint, out, { fp16: args.fp16, normalize: args.normalize });
+      if (args.int8) {
+        report = int8 = await exportCheckpointToInt8Onnx(checkpoint, out, {
+          data: args.calibrate!,
+          categories: args.category,
+          clouds: args.calibrationClouds,
+          method: args.calibrationMethod ?? DEFAULT_CALIBRATION_METHOD,
+          normalize: args.normalize,
+        });
+      } else {
+        report = await exportCheckpointToOnnx(checkpoint, out, { fp16: args.fp16, normalize: args.normalize });
+      }
     }
     if (triton) {
       const r = await exportCheckpointToTriton(checkpoint, triton.repository, {
@@ -183,6 +277,7 @@ export const exportCommand: PnetCommand<ExportArgs> = {
       );
     } else {
       console.log(formatExportReport(report!));
+      if (int8) console.log(formatInt8Report(int8));
       if (parity) console.log(formatFp16Parity(parity));
       if (repository) console.log(formatTritonReport(repository));
     }

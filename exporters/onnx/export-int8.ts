@@ -1,0 +1,153 @@
+/**
+ * Checkpoint + calibration clouds → int8 .onnx (QDQ, see quantize-graph.ts): build the float32 graph, calibrate
+ * the activations it will quantize on real clouds (calibrate.ts), rewrite it, and stamp the contract's metadata
+ * with `pnet.precision` = `int8` and the calibration facts. Same checkpoint + same clouds → same bytes.
+ */
+import path from 'node:path';
+import { buildOnnxModel, encodePointNetModel, type OnnxExportInput } from './build-model.ts';
+import { calibrateRanges, DEFAULT_PERCENTILE, type CalibrationSettings } from './calibrate.ts';
+import { loadCalibrationClouds, type CalibrationSet } from './calibration-data.ts';
+import { readCheckpointForExport, writeExport, type ExportReport } from './export-checkpoint.ts';
+import { buildPointNetGraph } from './pointnet-graph.ts';
+import { planInt8, quantizeGraph, type Int8Choices } from './quantize-graph.ts';
+import { METADATA_KEYS, TENSOR_NAMES } from '../../src/core/contract.ts';
+import { normalizeUnitSphere } from '../../src/core/normalize.ts';
+
+export interface Int8Options extends Int8Choices, CalibrationSettings {
+  /** As for float exports: false builds a graph that expects normalised input (calibration clouds are normalised here). */
+  normalize?: boolean;
+}
+
+/** What `pnet.calibration` records (JSON, keys sorted). */
+export interface Int8Calibration {
+  method: CalibrationSettings['method'];
+  percentile?: number;
+  clouds: number;
+  /** The calibration folder's name (not its path, which differs between machines). */
+  data: string;
+  source: CalibrationSet['source'];
+  categories: string[];
+  /** sha256 of the calibration clouds' coordinates, in the order used. */
+  data_sha256: string;
+  activations: 'uint8 per tensor';
+  weights: 'int8 symmetric per output channel';
+  float32_layers: string[];
+}
+
+export interface Int8Agreement {
+  clouds: number;
+  points: number;
+  /** Share of points whose int8 label equals the float32 one. */
+  labelAgreement: number;
+}
+
+export interface Int8Build {
+  bytes: Uint8Array;
+  calibration: Int8Calibration;
+  /** int8 vs float32 labels on the calibration clouds (onnxruntime-node, CPU). */
+  agreement: Int8Agreement;
+}
+
+function stableJson(value: Record<string, unknown>): string {
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, value[k]]),
+    ),
+  );
+}
+
+async function labelAgreement(a: Uint8Array, b: Uint8Array, clouds: readonly Float32Array[]): Promise<Int8Agreement> {
+  const ort = await import('onnxruntime-node');
+  const sessions = await Promise.all([a, b].map((m) => ort.InferenceSession.create(m)));
+  let same = 0;
+  let points = 0;
+  try {
+    for (const cloud of clouds) {
+      const feeds = { [TENSOR_NAMES.points]: new ort.Tensor('float32', cloud, [1, cloud.length / 3, 3]) };
+      const [x, y] = await Promise.all(sessions.map((s) => s.run(feeds, [TENSOR_NAMES.labels])));
+      const lx = x![TENSOR_NAMES.labels]!.data as BigInt64Array;
+      const ly = y![TENSOR_NAMES.labels]!.data as BigInt64Array;
+      for (let i = 0; i < lx.length; i++) if (lx[i] === ly[i]) same++;
+      points += lx.length;
+    }
+  } finally {
+    await Promise.all(sessions.map((s) => s.release()));
+  }
+  return { clouds: clouds.length, points, labelAgreement: points > 0 ? same / points : 1 };
+}
+
+/** The int8 model of `input`, calibrated on `set` (its clouds' raw coordinates). */
+export async function buildInt8Model(
+  input: OnnxExportInput,
+  set: Pick<CalibrationSet, 'clouds' | 'source' | 'categories' | 'sha256'> & { name: string },
+  options: Int8Options,
+): Promise<Int8Build> {
+  const normalize = options.normalize ?? true;
+  // Also checks the checkpoint's weights and metadata against its layout.
+  const floatBytes = buildOnnxModel(input, { normalize });
+  const graph = buildPointNetGraph(input.layout, input.weights, { normalize, precision: 'float32' });
+  const plan = planInt8(input.layout, graph, options);
+  const feeds = normalize ? set.clouds : set.clouds.map(normalizeUnitSphere);
+  const ranges = await calibrateRanges(floatBytes, plan.calibrated, feeds, options);
+  const calibration: Int8Calibration = {
+    method: options.method,
+    ...(options.method === 'percentile' && { percentile: options.percentile ?? DEFAULT_PERCENTILE }),
+    clouds: set.clouds.length,
+    data: set.name,
+    source: set.source,
+    categories: set.categories,
+    data_sha256: set.sha256,
+    activations: 'uint8 per tensor',
+    weights: 'int8 symmetric per output channel',
+    float32_layers: plan.float32Layers,
+  };
+  const bytes = encodePointNetModel(input, quantizeGraph(graph, plan, ranges), {
+    normalize,
+    precision: 'int8',
+    extraMetadata: [{ key: METADATA_KEYS.calibration, value: stableJson({ ...calibration }) }],
+  });
+  return { bytes, calibration, agreement: await labelAgreement(floatBytes, bytes, feeds) };
+}
+
+export interface Int8ExportOptions extends Int8Options {
+  /** `--calibrate DATA`: a dataset folder or a folder of cloud files (calibration-data.ts). */
+  data: string;
+  /** Dataset categories to calibrate on; the model's own by default. */
+  categories?: string[];
+  /** Calibration clouds to use (default DEFAULT_CALIBRATION_CLOUDS). */
+  clouds?: number;
+}
+
+export interface Int8ExportReport extends ExportReport {
+  calibration: Int8Calibration;
+  agreement: Int8Agreement;
+  /** Clouds DATA offered and picked clouds skipped as unreadable. */
+  calibrationData: { path: string; available: number; skipped: number };
+}
+
+/** Reads the checkpoint and the calibration clouds (both may fail, before anything is written), then writes atomically. */
+export async function exportCheckpointToInt8Onnx(
+  checkpointPath: string,
+  outPath: string,
+  options: Int8ExportOptions,
+): Promise<Int8ExportReport> {
+  const input = await readCheckpointForExport(checkpointPath);
+  const set = await loadCalibrationClouds(options.data, {
+    categories: options.categories ?? input.meta.category,
+    categoriesGiven: options.categories !== undefined,
+    count: options.clouds,
+  });
+  let build: Int8Build | undefined;
+  const report = await writeExport(input, checkpointPath, outPath, async (i) => {
+    build = await buildInt8Model(i, { ...set, name: path.basename(path.resolve(options.data)) }, options);
+    return build.bytes;
+  });
+  return {
+    ...report,
+    calibration: build!.calibration,
+    agreement: build!.agreement,
+    calibrationData: { path: options.data, available: set.available, skipped: set.skipped },
+  };
+}

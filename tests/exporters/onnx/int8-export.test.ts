@@ -1,0 +1,215 @@
+/**
+ * `pnet export --int8`: a lite model trained briefly on synthetic airplanes (random-weight nets have near-tied
+ * logits everywhere, so any 8-bit rounding flips their labels; a trained net has real margins), calibrated on the
+ * synthetic dataset, checked against its fp32 export on airplanes it never saw.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import {
+  buildOnnxModel,
+  decodeOnnx,
+  exportCheckpointToInt8Onnx,
+  type Int8Calibration,
+} from '../../../exporters/onnx/index.ts';
+import { readCheckpointForExport } from '../../../exporters/onnx/export-checkpoint.ts';
+import { onnx } from '../../../exporters/onnx/onnx-proto.ts';
+import { METADATA_KEYS, readModelInfoFromOnnx } from '../../../src/core/contract.ts';
+import { Rng } from '../../../src/core/rng.ts';
+import { synthAirplane } from '../../../src/data/synth.ts';
+import { train } from '../../../src/train/index.ts';
+import { runPnet } from '../../helpers/run-cli.ts';
+import { syntheticRunsFolder } from '../../train/synthetic-runs.ts';
+
+const runs = syntheticRunsFolder('pnet-int8-', 1);
+let runDir: string;
+let out: string;
+let int8: Uint8Array;
+let fp32: Uint8Array;
+
+/** Airplanes the model was neither trained nor calibrated on, at their own point counts. */
+function unseenClouds(count: number): Float32Array[] {
+  const rng = new Rng(4242);
+  return Array.from({ length: count }, (_, i) => synthAirplane(rng.fork(i + 1), `unseen_${i}`).points);
+}
+
+async function labelsOf(bytes: Uint8Array, clouds: Float32Array[]): Promise<BigInt64Array[]> {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    const out: BigInt64Array[] = [];
+    for (const c of clouds) {
+      const r = await session.run({ points: new ort.Tensor('float32', c, [1, c.length / 3, 3]) });
+      out.push(r.labels!.data as BigInt64Array);
+    }
+    return out;
+  } finally {
+    await session.release();
+  }
+}
+
+beforeAll(async () => {
+  runDir = path.join(runs.dir, 'run');
+  // 12 epochs at this rate: labels differ over a cloud (wing vs body) with margins; ~30–80 s on 2 busy cores.
+  await train(runs.options(runDir, { epochs: 12, learningRate: 0.005 }));
+  out = path.join(runs.dir, 'model.int8.onnx');
+  const r = await runPnet('export', runDir, '--onnx', out, '--int8', '--calibrate', runs.data);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/int8: calibrated \(minmax\) on 10 of 10 clouds/);
+  expect(r.stdout).toMatch(/labels agree \d+\.\d+%/);
+  int8 = await readFile(out);
+  const checkpoint = (await readdir(runDir)).includes('best.ckpt') ? 'best.ckpt' : 'last.ckpt';
+  fp32 = buildOnnxModel(await readCheckpointForExport(path.join(runDir, checkpoint)));
+}, 300_000);
+
+describe('pnet export --int8', () => {
+  it('loads in onnxruntime-node with the contract: points in, float32 probabilities and int64 labels out', async () => {
+    const session = await ort.InferenceSession.create(int8);
+    expect(session.inputNames).toEqual(['points']);
+    expect(session.outputNames).toEqual(['probabilities', 'labels']);
+    const [a, b] = unseenClouds(2).map((c) => c.subarray(0, 700 * 3));
+    const batch = new Float32Array([...a!, ...b!]);
+    const r = await session.run({ points: new ort.Tensor('float32', batch, [2, 700, 3]) });
+    await session.release();
+    const classes = readModelInfoFromOnnx(int8).classes.length;
+    expect(r.probabilities!.type).toBe('float32');
+    expect(r.probabilities!.dims).toEqual([2, 700, classes]);
+    expect(r.labels!.type).toBe('int64');
+    expect(r.labels!.dims).toEqual([2, 700]);
+    const p = r.probabilities!.data as Float32Array;
+    for (let i = 0; i < 700 * 2; i++) {
+      const row = p.subarray(i * classes, (i + 1) * classes);
+      expect(Math.abs(row.reduce((s, v) => s + v, 0) - 1)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('records int8 and how it was calibrated in the metadata', () => {
+    const m = Object.fromEntries(decodeOnnx(int8).metadataProps!.map((p) => [p.key!, p.value!]));
+    expect(m[METADATA_KEYS.precision]).toBe('int8');
+    const c = JSON.parse(m[METADATA_KEYS.calibration]!) as Int8Calibration;
+    expect(c).toMatchObject({
+      method: 'minmax',
+      clouds: 10,
+      data: 'data',
+      source: 'dataset',
+      categories: ['Airplane'],
+      activations: 'uint8 per tensor',
+      weights: 'int8 symmetric per output channel',
+    });
+    expect(c.data_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(c.float32_layers).toEqual(['input_tnet/conv1', 'input_tnet/final', 'features/conv1', 'seg/head']);
+  });
+
+  it('gives the fp32 labels on ≥ 99% of the points of unseen airplanes, and labels vary over a cloud', async () => {
+    const clouds = unseenClouds(8);
+    const [a, b] = [await labelsOf(fp32, clouds), await labelsOf(int8, clouds)];
+    let same = 0;
+    let total = 0;
+    const seen = new Set<bigint>();
+    a.forEach((labels, i) => {
+      for (let j = 0; j < labels.length; j++) {
+        seen.add(labels[j]!);
+        if (labels[j] === b[i]![j]) same++;
+        total++;
+      }
+    });
+    expect(seen.size).toBeGreaterThan(1);
+    expect(same / total).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('holds QDQ pairs and int8 weights, is smaller than fp32, and onnxruntime fuses it into int8 kernels', async () => {
+    const graph = decodeOnnx(int8).graph!;
+    const ops = graph.node!.map((n) => n.opType);
+    expect(ops).toContain('QuantizeLinear');
+    expect(ops).toContain('DequantizeLinear');
+    const int8Weights = graph.initializer!.filter(
+      (t) => t.dataType === onnx.TensorProto.DataType.INT8 && t.dims!.length > 1,
+    );
+    // Every Conv / Gemm but the four float32 layers: 16 of the 20.
+    expect(int8Weights.length).toBe(16);
+    expect(graph.initializer!.some((t) => t.name === 'features/conv5/weight')).toBe(false);
+    expect(int8.length).toBeLessThan(0.4 * fp32.length);
+
+    const optimized = path.join(runs.dir, 'optimized.onnx');
+    const session = await ort.InferenceSession.create(int8, { optimizedModelFilePath: optimized });
+    await session.release();
+    const fused = decodeOnnx(await readFile(optimized)).graph!.node!.map((n) => n.opType);
+    expect(fused.filter((op) => op === 'QLinearConv').length).toBe(10);
+    expect(fused).toContain('QGemm');
+  });
+
+  it('writes the same bytes for the same checkpoint and calibration data', async () => {
+    const again = path.join(runs.dir, 'again.int8.onnx');
+    const r = await runPnet('export', runDir, '--onnx', again, '--int8', '--calibrate', runs.data);
+    expect(r.code).toBe(0);
+    expect(Buffer.compare(await readFile(again), int8)).toBe(0);
+  });
+
+  it('calibrates on a folder of cloud files, taking the number asked for', async () => {
+    const folder = path.join(runs.dir, 'clouds');
+    await mkdir(folder, { recursive: true });
+    for (const [i, c] of unseenClouds(4).entries()) {
+      const lines = Array.from({ length: c.length / 3 }, (_, p) => `${c[p * 3]} ${c[p * 3 + 1]} ${c[p * 3 + 2]}`);
+      await writeFile(path.join(folder, `cloud_${i}.pts`), `${lines.join('\n')}\n`);
+    }
+    const report = await exportCheckpointToInt8Onnx(
+      path.join(runDir, (await readdir(runDir)).includes('best.ckpt') ? 'best.ckpt' : 'last.ckpt'),
+      path.join(runs.dir, 'from-files.int8.onnx'),
+      { data: folder, clouds: 3, method: 'percentile' },
+    );
+    expect(report.calibration).toMatchObject({
+      method: 'percentile',
+      percentile: 99.99,
+      clouds: 3,
+      source: 'cloud-files',
+    });
+    expect(report.calibrationData).toEqual({ path: folder, available: 4, skipped: 0 });
+    expect(report.metadata[METADATA_KEYS.precision]).toBe('int8');
+  });
+});
+
+describe('pnet export --int8 refuses, in one line, writing nothing', () => {
+  const refused = async (name: string, ...extra: string[]) => {
+    const target = path.join(runs.dir, 'refused', `${name}.onnx`);
+    const r = await runPnet('export', runDir, '--onnx', target, ...extra);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(existsSync(path.dirname(target)) ? await readdir(path.dirname(target)) : []).toEqual([]);
+    return r.stderr.trim();
+  };
+
+  it('--int8 without --calibrate', async () => {
+    const e = await refused('no-data', '--int8');
+    expect(e).toMatch(/--int8 needs --calibrate DATA/);
+    expect(e.split('\n')).toHaveLength(1);
+  });
+
+  it('--calibrate without --int8, and --int8 with --fp16', async () => {
+    expect(await refused('stray', '--calibrate', runs.data)).toMatch(/--calibrate only apply with --int8/);
+    expect(await refused('both', '--int8', '--fp16', '--calibrate', runs.data)).toMatch(/choose one/);
+  });
+
+  it('a calibration folder with no usable cloud', async () => {
+    const empty = path.join(runs.dir, 'empty');
+    await mkdir(empty, { recursive: true });
+    const e = await refused('empty', '--int8', '--calibrate', empty);
+    expect(e).toBe(`pnet: ${empty}: no usable calibration cloud: no .pts/.ply cloud found`);
+
+    const broken = path.join(runs.dir, 'broken');
+    await mkdir(broken, { recursive: true });
+    await writeFile(path.join(broken, 'a.pts'), '1 2 three\n');
+    const e2 = await refused('broken', '--int8', '--calibrate', broken);
+    expect(e2).toMatch(
+      new RegExp(`^pnet: ${broken}: no usable calibration cloud: none of 1 clouds could be read \\(a\\.pts: `),
+    );
+    expect(e2.split('\n')).toHaveLength(1);
+  });
+
+  it('a category the calibration data lacks', async () => {
+    const e = await refused('chair', '--int8', '--calibrate', runs.data, '--category', 'Chair');
+    expect(e).toMatch(/no category "Chair" in this dataset; it has: Airplane/);
+    expect(e.split('\n')).toHaveLength(1);
+  });
+});
