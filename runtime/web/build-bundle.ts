@@ -2,6 +2,7 @@
  * Builds the browser runtime and the demo page into dist/web/ with esbuild:
  *
  *   pnet-web.js                 the library (ESM, onnxruntime-web included) — `import { createSegmenter } from …`
+ *                               (bundle-entry.ts: `pnet/web` with its ONNX Runtime pointed at ort/ beside it)
  *   ort/ort-wasm-simd-threaded.jsep.{mjs,wasm}   ONNX Runtime's WebGPU+WASM build, loaded by pnet-web.js
  *   demo/index.html, demo.css, demo.js, samples/  the demo page (demo.js imports ../pnet-web.js)
  *   .build-stamp.json           inputs of the last build, to rebuild only when something changed
@@ -11,6 +12,7 @@ import { join, relative, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import * as esbuild from 'esbuild';
 import { writeFileAtomic } from '../../src/core/node/atomic-write.ts';
+import { PnetError } from '../../src/core/errors.ts';
 import { packageRoot, webBundleDir } from '../../src/core/node/package-root.ts';
 
 export const REPO_ROOT = packageRoot();
@@ -45,7 +47,41 @@ export async function ensureWebBundle(options: { outDir?: string; force?: boolea
   return { outDir, built: true, ms: performance.now() - started };
 }
 
+/**
+ * The onnxruntime-web in node_modules is the exact version package.json pins: the ort/ files the package ships must
+ * match the onnxruntime-web JavaScript a consumer bundles from `pnet/web`, which npm resolves from that pin.
+ */
+export async function checkOrtWebVersion(): Promise<string> {
+  const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+  };
+  const pinned = manifest.dependencies?.['onnxruntime-web'] ?? manifest.optionalDependencies?.['onnxruntime-web'];
+  if (pinned === undefined || !/^\d+\.\d+\.\d+$/.test(pinned))
+    throw new PnetError('BAD_ARGUMENT', `onnxruntime-web is not pinned to one version (${pinned ?? 'absent'})`, {
+      file: 'package.json',
+      remedy: 'name an exact version, e.g. "onnxruntime-web": "1.30.0", without ^ or ~',
+    });
+  let installed: string;
+  try {
+    installed = (JSON.parse(await readFile(join(ORT_DIST, '..', 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch (e) {
+    throw new PnetError('NOT_FOUND', 'onnxruntime-web is not installed; the web build ships its files', {
+      remedy: 'npm ci',
+      cause: e,
+    });
+  }
+  if (installed !== pinned)
+    throw new PnetError('BAD_ARGUMENT', `onnxruntime-web ${installed} is installed, package.json pins ${pinned}`, {
+      file: 'package.json',
+      remedy: 'npm ci',
+    });
+  return installed;
+}
+
 async function buildWebBundle(outDir: string): Promise<void> {
+  await checkOrtWebVersion();
   const common: esbuild.BuildOptions = {
     bundle: true,
     format: 'esm',
@@ -61,7 +97,7 @@ async function buildWebBundle(outDir: string): Promise<void> {
   };
   const library = await esbuild.build({
     ...common,
-    entryPoints: [join(WEB_DIR, 'index.ts')],
+    entryPoints: [join(WEB_DIR, 'bundle-entry.ts')],
     outfile: join(outDir, 'pnet-web.js'),
   });
   const demo = await esbuild.build({

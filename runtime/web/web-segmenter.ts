@@ -1,7 +1,9 @@
 /**
  * The browser `Segmenter`: onnxruntime-web with WebGPU first and WASM as the fallback. The ONNX Runtime files
- * (`ort-wasm-simd-threaded.jsep.mjs` + `.wasm`) are loaded from our own origin, by default from `ort/` next to
- * this module in the built bundle (dist/web/ort/).
+ * (`ort-wasm-simd-threaded.jsep.mjs` + `.wasm`) are loaded from `wasmPaths` when given; otherwise from wherever
+ * the page's onnxruntime-web looks (beside the bundle; the prebuilt dist/web/pnet-web.js points its own copy at
+ * ort/ beside it, runtime/web/bundle-entry.ts). `ort.env` is global to every ONNX Runtime user of the page, so it
+ * is changed only when the caller asks (`wasmPaths`, `numThreads`).
  */
 import * as ort from 'onnxruntime-web';
 import { PnetError } from '../../src/core/errors.ts';
@@ -18,7 +20,10 @@ import {
 export interface WebSegmenterOptions {
   /** Tried in order; the first that creates a session is used. Default `['webgpu', 'wasm']`. */
   executionProviders?: readonly (WebExecutionProvider | string)[];
-  /** URL prefix (ending in `/`) of the ONNX Runtime `.mjs`/`.wasm` files. Default: `ort/` beside this module. */
+  /**
+   * URL prefix (ending in `/`) of the ONNX Runtime `.mjs`/`.wasm` files (the package ships them in `pnet/web/ort/`).
+   * Sets onnxruntime-web's global `ort.env.wasm.wasmPaths`; left out, `ort.env` is not touched.
+   */
   wasmPaths?: string;
   /** WASM threads; honoured only on cross-origin-isolated pages (COOP/COEP). Default: ONNX Runtime's choice. */
   numThreads?: number;
@@ -59,7 +64,7 @@ export type ModelSource = string | URL | ArrayBuffer | Uint8Array;
 export async function createSegmenter(model: ModelSource, options: WebSegmenterOptions = {}): Promise<WebSegmenter> {
   const started = performance.now();
   const providers = parseExecutionProviders(options.executionProviders ?? DEFAULT_EXECUTION_PROVIDERS);
-  ort.env.wasm.wasmPaths = options.wasmPaths ?? new URL('./ort/', import.meta.url).href;
+  if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
   if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;
 
   const { bytes, source } = await loadModelBytes(model);
@@ -109,7 +114,10 @@ export async function createSegmenter(model: ModelSource, options: WebSegmenterO
   throw new PnetError(
     'EP_UNAVAILABLE',
     `no execution provider could run ${source}: ${fallbacks.map((f) => `${f.executionProvider}: ${f.reason}`).join('; ')}`,
-    { remedy: 'serve the page with the ONNX Runtime files under wasmPaths (see runtime/web/README.md)' },
+    {
+      remedy:
+        'serve pnet/web/ort/* where onnxruntime-web looks (beside your bundle) or pass wasmPaths (node_modules/pnet/runtime/web/README.md)',
+    },
   );
 }
 

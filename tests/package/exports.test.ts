@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../paths.ts';
+import { checkOrtWebVersion, ORT_RUNTIME_FILES } from '../../runtime/web/build-bundle.ts';
 
 interface Manifest {
   name: string;
@@ -14,6 +15,7 @@ interface Manifest {
   bin: Record<string, string>;
   files: string[];
   dependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 }
 
@@ -38,14 +40,19 @@ function shipped(path: string): boolean {
   return manifest.files.some((f) => rel === f || rel.startsWith(`${f.replace(/\/$/, '')}/`));
 }
 
-const targets = Object.entries(manifest.exports).flatMap(([face, t]) =>
-  typeof t === 'string'
-    ? [{ face, target: t }]
-    : [
-        { face, target: t.types },
-        { face, target: t.default },
-      ],
-);
+/** Folders exported as they are (`./web/ort/*`, `./models/*`): no build output of a source of their own. */
+const folderExports = Object.entries(manifest.exports).filter(([face]) => face.endsWith('/*')) as [string, string][];
+
+const targets = Object.entries(manifest.exports)
+  .filter(([face]) => !face.endsWith('/*'))
+  .flatMap(([face, t]) =>
+    typeof t === 'string'
+      ? [{ face, target: t }]
+      : [
+          { face, target: t.types },
+          { face, target: t.default },
+        ],
+  );
 
 describe('package.json', () => {
   it('has the faces pnet, pnet/web and pnet/triton, each with types', () => {
@@ -90,6 +97,25 @@ describe('package.json', () => {
     const entry = /import\('\.\.\/(dist\/[^']+\.js)'\)/.exec(bin)?.[1];
     expect(entry).toBeDefined();
     expect(sourceOf(entry!)).toBe('src/cli/main.ts');
+  });
+
+  it('exports the ONNX Runtime files the web build ships, and the models, from shipped folders', () => {
+    expect(Object.fromEntries(folderExports)).toEqual({
+      './web/ort/*': './dist/web/ort/*',
+      './models/*': './models/*',
+    });
+    for (const [face, target] of folderExports) expect(shipped(target.replace('*', 'x')), face).toBe(true);
+    // What dist/web/ort/ holds after `npm run build`; .ci/package-smoke bundles a page that loads them from the package.
+    expect(ORT_RUNTIME_FILES.length).toBeGreaterThan(0);
+    expect(existsSync(join(REPO_ROOT, 'models', 'airplane.onnx'))).toBe(true);
+    // The web README the errors' fix lines point at.
+    expect(shipped('runtime/web/README.md')).toBe(true);
+  });
+
+  it('pins onnxruntime-web to the version installed, whose files the build ships', async () => {
+    const pinned = manifest.optionalDependencies['onnxruntime-web'] ?? manifest.dependencies['onnxruntime-web'];
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(await checkOrtWebVersion()).toBe(pinned);
   });
 
   it('keeps build-time tools out of the dependencies', () => {
