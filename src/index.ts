@@ -13,7 +13,16 @@ export {
   inferFiles,
 } from './on-demand.ts';
 export { TRAIN_DEFAULTS, type TrainConfig } from './train/options.ts';
-export type { TrainOptions, TrainResult, EpochMetrics } from './train/index.ts';
+export type {
+  TrainOptions,
+  NewRunOptions,
+  ResumeRunOptions,
+  TrainCallOptions,
+  TrainRecipe,
+  TrainResult,
+  TrainStepProgress,
+} from './train/api.ts';
+export type { EpochMetrics } from './train/run-dir.ts';
 export { EVAL_SPLITS, type EvalSplit } from './eval/splits.ts';
 export { formatEvalReport } from './eval/format-report.ts';
 export type { EvalOptions, EvalReport } from './eval/index.ts';
@@ -23,7 +32,7 @@ export type {
   OnnxExportInput,
   OnnxExportOptions,
   OnnxDescription,
-} from '../exporters/onnx/index.ts';
+} from '../exporters/onnx/export-types.ts';
 export {
   createNodeSegmenter,
   createNodeSegmenter as createSegmenter,

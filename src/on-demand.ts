@@ -5,10 +5,17 @@
  * not. tests/package/light-import.test.ts fails if `pnet` pulls any of those packages in at import time.
  */
 import { PnetError } from './core/errors.ts';
-import type * as EvalModule from './eval/index.ts';
-import type * as InferModule from './infer/index.ts';
-import type * as TrainModule from './train/index.ts';
-import type * as OnnxModule from '../exporters/onnx/index.ts';
+// Types from modules whose declarations stay clear of TF.js and onnx-proto: `pnet`'s .d.ts is built from these.
+import type { EvalOptions, EvalReport } from './eval/index.ts';
+import type { InferOptions } from './infer/index.ts';
+import type { InferSummary } from './infer/summary.ts';
+import type { TrainOptions, TrainResult } from './train/api.ts';
+import type {
+  ExportReport,
+  OnnxDescription,
+  OnnxExportInput,
+  OnnxExportOptions,
+} from '../exporters/onnx/export-types.ts';
 
 /** Packages `npm i pnet --omit=optional` leaves out (package.json `optionalDependencies`). */
 const OPTIONAL_PACKAGES = [
@@ -42,12 +49,12 @@ const onnxModule = (what: string) => load(what, () => import('../exporters/onnx/
 const inferModule = () => load('inferFiles()', () => import('./infer/index.ts'));
 
 /** Trains PointNet with TF.js (see src/train/index.ts). */
-export async function train(options: TrainModule.TrainOptions): Promise<TrainModule.TrainResult> {
+export async function train(options: TrainOptions): Promise<TrainResult> {
   return (await trainModule()).train(options);
 }
 
 /** Scores a checkpoint by the ShapeNet part benchmark's protocol (see src/eval/index.ts). */
-export async function evaluate(options: EvalModule.EvalOptions): Promise<EvalModule.EvalReport> {
+export async function evaluate(options: EvalOptions): Promise<EvalReport> {
   return (await evalModule()).evaluate(options);
 }
 
@@ -55,25 +62,22 @@ export async function evaluate(options: EvalModule.EvalOptions): Promise<EvalMod
 export async function exportCheckpointToOnnx(
   checkpointPath: string,
   outPath: string,
-  options?: OnnxModule.OnnxExportOptions,
-): Promise<OnnxModule.ExportReport> {
+  options?: OnnxExportOptions,
+): Promise<ExportReport> {
   return (await onnxModule('exportCheckpointToOnnx()')).exportCheckpointToOnnx(checkpointPath, outPath, options);
 }
 
 /** The ONNX bytes for weights in memory (async here: the exporter loads on first use). */
-export async function buildOnnxModel(
-  input: OnnxModule.OnnxExportInput,
-  options?: OnnxModule.OnnxExportOptions,
-): Promise<Uint8Array> {
+export async function buildOnnxModel(input: OnnxExportInput, options?: OnnxExportOptions): Promise<Uint8Array> {
   return (await onnxModule('buildOnnxModel()')).buildOnnxModel(input, options);
 }
 
 /** Op counts, FLOPs and metadata of an ONNX file's bytes (async here: the decoder loads on first use). */
-export async function describeOnnx(bytes: Uint8Array): Promise<OnnxModule.OnnxDescription> {
+export async function describeOnnx(bytes: Uint8Array): Promise<OnnxDescription> {
   return (await onnxModule('describeOnnx()')).describeOnnx(bytes);
 }
 
 /** Labels cloud files with onnxruntime-node and writes the outputs (what `pnet infer` does). */
-export async function inferFiles(options: InferModule.InferOptions): Promise<InferModule.InferSummary> {
+export async function inferFiles(options: InferOptions): Promise<InferSummary> {
   return (await inferModule()).inferFiles(options);
 }

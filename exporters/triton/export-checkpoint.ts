@@ -2,7 +2,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { exportCheckpointToOnnx, type ExportReport, type OnnxExportOptions } from '../onnx/index.ts';
+import { exportCheckpointToOnnx } from '../onnx/index.ts';
+import type { ExportReport, OnnxExportOptions } from '../onnx/export-types.ts';
 import {
   checkTritonOptions,
   writeTritonRepository,

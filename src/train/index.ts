@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { selectBackend, type SelectedBackend } from '../backend/index.ts';
+import { selectBackend } from '../backend/index.ts';
 import { checkWasmMemory } from './wasm-memory.ts';
 import { modelWeights, readCheckpoint, writeCheckpoint, type CheckpointMeta } from '../checkpoint/format.ts';
 import { loadDataset, makeBatches, prepareClouds, splitTrainVal } from '../data/index.ts';
@@ -29,37 +29,22 @@ import { guardStep, removeRunTemps, resumeCheckpoint } from './run-safety.ts';
 import { lockRunDir } from './run-lock.ts';
 import { checkResumeOptions, checkSameSplit, splitFingerprint, type SplitFingerprint } from './resume-rules.ts';
 import { countSkippedClouds, formatSkippedClouds } from '../data/skipped-clouds.ts';
+import type { TrainRequest, TrainResult } from './api.ts';
 
 export { TRAIN_DEFAULTS, type TrainConfig } from './options.ts';
 export type { EpochMetrics } from './run-dir.ts';
+export type {
+  NewRunOptions,
+  ResumeRunOptions,
+  TrainCallOptions,
+  TrainRecipe,
+  TrainRequest,
+  TrainResult,
+  TrainStepProgress,
+} from './api.ts';
 
-export interface TrainOptions extends Partial<Omit<TrainConfig, 'data' | 'categories'>> {
-  data?: string;
-  categories?: string[];
-  /** Run directory to create (or, with `resume`, to continue). */
-  out: string;
-  /** Continue the run in `out` from its last.ckpt; `epochs` then means the total to reach. */
-  resume?: boolean;
-  progress?: boolean;
-  /** Status lines (backend, data, epoch summaries); default stderr. */
-  log?: (line: string) => void;
-  /** Stop after the current step, save last.ckpt, and throw INTERRUPTED (already aborted: nothing is started). */
-  signal?: AbortSignal;
-  /** Threads each step is split across (not part of the run's config: a resumed run may use another count). */
-  workers?: number;
-  /** Stop (as if interrupted, without throwing) after this many steps in this call; for tests. */
-  stopAfterSteps?: number;
-}
-
-export interface TrainResult {
-  runDir: string;
-  backend: SelectedBackend;
-  epochsCompleted: number;
-  steps: number;
-  history: EpochMetrics[];
-  best: { epoch: number; valMiou: number };
-  interrupted: boolean;
-}
+/** The wide form, `resume` decided at run time; `pnet` exports the union (NewRunOptions | ResumeRunOptions). */
+export type TrainOptions = TrainRequest;
 
 interface RunState {
   epoch: number;
@@ -99,6 +84,8 @@ function givenRecipe(options: TrainOptions): Partial<TrainConfig> {
     progress: _progress,
     log: _log,
     signal: _signal,
+    onStep: _onStep,
+    onEpoch: _onEpoch,
     stopAfterSteps: _stop,
     workers: _workers,
     ...recipe
@@ -113,7 +100,7 @@ function weightTensors(weights: WeightMap) {
 /** The error a stop by `signal` ends in: last.ckpt (when any step ran) holds the state to resume from. */
 function interruptedError(runDir: string, out: string): PnetError {
   return new PnetError('INTERRUPTED', `training interrupted; ${runPath(runDir, 'last')} holds the state`, {
-    remedy: `continue with \`pnet train --resume ${out}\``,
+    remedy: `continue with \`pnet train --resume ${out}\` (from code: train({ out, resume: true }))`,
   });
 }
 
@@ -164,7 +151,8 @@ async function trainLocked(options: TrainOptions, runDir: string): Promise<Train
     });
     if (config.data !== saved.data) log(`data: reading ${config.data} (the run started on ${saved.data})`);
   } else {
-    if (!options.data) throw new PnetError('BAD_ARGUMENT', 'name the dataset with --data DIR');
+    if (!options.data)
+      throw new PnetError('BAD_ARGUMENT', 'a new run needs its dataset: --data DIR (from code: the `data` option)');
     const user = givenRecipe(options);
     config = validateConfig(
       withDefaults({ ...user, data: resolve(options.data), categories: options.categories ?? [] }),
@@ -350,6 +338,15 @@ async function trainLocked(options: TrainOptions, runDir: string): Promise<Train
         stepsThisCall++;
         const secs = (performance.now() - started) / 1000;
         bar?.update(b + 1, { loss: result.loss.toFixed(4), rate: (seen / secs).toFixed(2) });
+        options.onStep?.({
+          epoch: state.epoch + 1,
+          epochs: config.epochs,
+          batch: b + 1,
+          batches: batches.length,
+          step: optimizer.step,
+          loss: result.loss,
+          cloudsPerSecond: seen / secs,
+        });
         if (interrupted || (options.stopAfterSteps !== undefined && stepsThisCall >= options.stopAfterSteps)) break;
       }
       bar?.stop();
@@ -389,6 +386,7 @@ async function trainLocked(options: TrainOptions, runDir: string): Promise<Train
           `(train / val), ${record.clouds_per_second.toFixed(2)} clouds/s` +
           (firstMeasuredBatch > 0 ? ` (train figures from batch ${firstMeasuredBatch + 1} on: resumed mid-epoch)` : ''),
       );
+      options.onEpoch?.(record);
       // With nothing held out there is nothing to select on: no best.ckpt, the model is last.ckpt.
       const isBest = hasVal && Number.isFinite(record.val_miou) && record.val_miou > state.bestMiou;
       if (isBest) {

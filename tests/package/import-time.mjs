@@ -19,7 +19,9 @@ for (let i = 0; i < runs; i++) for (const s of SPECIFIERS) times[s].push(importM
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 for (const s of SPECIFIERS)
-  console.log(`import('${s}'): median ${median(times[s]).toFixed(0)} ms (${times[s].map((t) => t.toFixed(0)).join(', ')})`);
+  console.log(
+    `import('${s}'): median ${median(times[s]).toFixed(0)} ms (${times[s].map((t) => t.toFixed(0)).join(', ')})`,
+  );
 const ratio = median(times.pnet) / median(times['onnxruntime-node']);
 console.log(`ratio ${ratio.toFixed(2)} (at most ${maxRatio})`);
 if (!(ratio <= maxRatio)) process.exit(1);

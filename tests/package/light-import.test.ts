@@ -60,7 +60,9 @@ describe("pnet's training side", () => {
   it('starts nothing when train() is given an already aborted signal', async () => {
     const pnet = await import('../../src/index.ts');
     const out = join(tmpdir(), `pnet-never-${process.pid}`);
-    await expect(pnet.train({ out, signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    await expect(
+      pnet.train({ out, data: join(tmpdir(), 'nowhere'), signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({ code: 'INTERRUPTED' });
     expect(existsSync(out)).toBe(false);
   });
 });
