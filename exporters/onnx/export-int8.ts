@@ -32,6 +32,8 @@ export interface Int8Calibration {
   activations: 'uint8 per tensor';
   weights: 'int8 symmetric per output channel';
   float32_layers: string[];
+  /** Layers that store int8 weights but compute in float (the per-cloud Gemms after a max over the points). */
+  int8_weight_only_layers: string[];
 }
 
 export interface Int8Agreement {
@@ -102,6 +104,7 @@ export async function buildInt8Model(
     activations: 'uint8 per tensor',
     weights: 'int8 symmetric per output channel',
     float32_layers: plan.float32Layers,
+    int8_weight_only_layers: plan.weightOnlyLayers,
   };
   const bytes = encodePointNetModel(input, quantizeGraph(graph, plan, ranges), {
     normalize,

@@ -7,8 +7,8 @@
  * - Activations: uint8, one scale and zero point per tensor from calibrated ranges. uint8 is the operand type of
  *   the x64 int8 kernels (VNNI's VPDPBUSD multiplies u8 by s8; ORT converts s8 activations to u8 there anyway),
  *   and a ReLU output with zero point 0 uses all 256 levels.
- * - A ReduceMax over a quantized tensor runs on the uint8 values: max commutes with the monotone dequantisation,
- *   so it is exact and skips dequantising the widest tensors ([B, 2048, N] for keras).
+ * - Every max over the points (T-Net pools, global feature) runs in float on the dequantised tensor, and the
+ *   per-cloud Gemm after it stores int8 weights but computes in float (planInt8 says why).
  * - Kept float32: layers reading the 3 coordinates (no int8 gain at K = 3, and 8 bits would put every point on a
  *   1/128-radius grid), the input T-Net's final layer (its 3×3 transform moves every coordinate), the seg head
  *   (its logits decide the labels), and by choice the feature T-Net's final layer (see Int8Choices); everything
@@ -36,16 +36,16 @@ export interface Int8Choices {
 
 /** Which nodes run in int8 and which activations need a calibrated range. */
 export interface Int8Plan {
-  /** Names of the Conv / Gemm nodes that get int8 weights and quantized inputs. */
+  /** Names of the Conv / Gemm nodes that get int8 weights and quantized inputs (QLinearConv / QGemm). */
   quantizedNodes: string[];
+  /** Names of the Gemm nodes that only store int8 weights (float input from a max over the points; see planInt8). */
+  weightOnlyNodes: string[];
   /** Layer prefixes kept in float32 (reported, and recorded in the file's calibration metadata). */
   float32Layers: string[];
-  /** Activation tensors to calibrate, in graph order. */
+  /** Layer prefixes of weightOnlyNodes. */
+  weightOnlyLayers: string[];
+  /** Activation tensors that get a Q/DQ pair, each with a calibrated range, in graph order. */
   calibrated: string[];
-  /** Every activation that gets a Q/DQ pair (calibrated ones and ReduceMax outputs that inherit their input's). */
-  quantizedTensors: Set<string>;
-  /** ReduceMax output → its quantized input, whose scale and zero point it shares. */
-  inherited: Map<string, string>;
 }
 
 type Graph = Pick<OnnxGraphBuilder, 'nodes' | 'initializers'>;
@@ -77,10 +77,13 @@ function activatedOutput(node: OnnxTypes.INodeProto, consumers: Map<string, Onnx
 export function planInt8(layout: ModelLayout, graph: Graph, choices: Int8Choices = {}): Int8Plan {
   const initializers = new Map(graph.initializers.map((t) => [t.name!, t]));
   const consumers = consumersOf(graph.nodes);
+  const producers = new Map(graph.nodes.map((n) => [n.output![0]!, n]));
   const keep = new Set([layout.headPrefix, layout.inputTnet.finalPrefix]);
   if (choices.featureTransformInt8 === false) keep.add(layout.featureTnet.finalPrefix);
   for (const layer of choices.keepFloat32 ?? []) keep.add(layer);
   const quantizedNodes: string[] = [];
+  const weightOnlyNodes: string[] = [];
+  const weightOnlyLayers: string[] = [];
   const float32Layers: string[] = [];
   const tensors = new Set<string>();
   for (const node of graph.nodes) {
@@ -94,24 +97,25 @@ export function planInt8(layout: ModelLayout, graph: Graph, choices: Int8Choices
       float32Layers.push(layer);
       continue;
     }
+    // A max over the points stays float: a Q/DQ pair around ReduceMax makes onnxruntime run it on uint8, which
+    // measured ~15× slower than its float kernel (bench/int8.ts --profile). The per-cloud Gemm reading it does
+    // little work, so it keeps int8 weights (a quarter of the bytes) and computes in float.
+    if (producers.get(node.input![0]!)?.opType === 'ReduceMax') {
+      weightOnlyNodes.push(node.name!);
+      weightOnlyLayers.push(layer);
+      continue;
+    }
     quantizedNodes.push(node.name!);
     tensors.add(node.input![0]!);
     // QLinearConv has a quantized output, so a Conv's output is always quantized; a Gemm may end in float (QGemm).
     if (node.opType === 'Conv') tensors.add(activatedOutput(node, consumers));
   }
-  const inherited = new Map<string, string>();
-  for (const node of graph.nodes) {
-    if (node.opType === 'ReduceMax' && tensors.has(node.input![0]!)) {
-      inherited.set(node.output![0]!, node.input![0]!);
-      tensors.add(node.output![0]!);
-    }
-  }
   const order = new Map<string, number>();
   graph.nodes.forEach((n, i) => {
     order.set(n.output![0]!, i);
   });
-  const calibrated = [...tensors].filter((t) => !inherited.has(t)).sort((a, b) => order.get(a)! - order.get(b)!);
-  return { quantizedNodes, float32Layers, calibrated, quantizedTensors: tensors, inherited };
+  const calibrated = [...tensors].sort((a, b) => order.get(a)! - order.get(b)!);
+  return { quantizedNodes, weightOnlyNodes, float32Layers, weightOnlyLayers, calibrated };
 }
 
 /** Round half to even, as QuantizeLinear does, so the weights round the way activations do. */
@@ -197,13 +201,12 @@ export function quantizeGraph(graph: Graph, plan: Int8Plan, ranges: Map<string, 
   const out = new OnnxGraphBuilder('float32');
   out.claim(TENSOR_NAMES.points);
   const initializers = new Map(graph.initializers.map((t) => [t.name!, t]));
-  const consumers = consumersOf(graph.nodes);
   const quantizedNodes = new Set(plan.quantizedNodes);
+  const weightOnlyNodes = new Set(plan.weightOnlyNodes);
   const replaced = new Set<string>();
   for (const node of graph.nodes) {
-    if (!quantizedNodes.has(node.name!)) continue;
-    replaced.add(node.input![1]!);
-    if (node.input![2]) replaced.add(node.input![2]);
+    if (quantizedNodes.has(node.name!) || weightOnlyNodes.has(node.name!)) replaced.add(node.input![1]!);
+    if (quantizedNodes.has(node.name!) && node.input![2]) replaced.add(node.input![2]);
   }
   for (const t of graph.initializers) {
     if (replaced.has(t.name!)) continue;
@@ -220,7 +223,6 @@ export function quantizeGraph(graph: Graph, plan: Int8Plan, ranges: Map<string, 
     const zeroPointName = out.rawInitializer(`${t}/zero_point`, [], DataType.UINT8, new Uint8Array([p.zeroPoint]));
     params.set(t, { ...p, scaleName, zeroPointName });
   }
-  for (const [t, source] of plan.inherited) params.set(t, params.get(source)!);
 
   /** Float value → the name its readers use (the DQ output once the value is quantized). */
   const renamed = new Map<string, string>();
@@ -236,7 +238,7 @@ export function quantizeGraph(graph: Graph, plan: Int8Plan, ranges: Map<string, 
   for (const node of graph.nodes) {
     const name = node.name!;
     const output = node.output![0]!;
-    if (quantizedNodes.has(name)) {
+    if (quantizedNodes.has(name) || weightOnlyNodes.has(name)) {
       const isConv = node.opType === 'Conv';
       const weight = initializers.get(node.input![1]!)!;
       const dims = weight.dims!.map(Number);
@@ -249,7 +251,7 @@ export function quantizeGraph(graph: Graph, plan: Int8Plan, ranges: Map<string, 
       // The DQ output takes the float weight's name, so the node itself keeps its inputs.
       emit('DequantizeLinear', [`${w}/quantized`, `${w}/scale`, `${w}/zero_point`], w, axisAttribute(isConv ? 0 : 1));
       const biasName = node.input![2];
-      if (biasName) {
+      if (biasName && quantizedNodes.has(name)) {
         const activation = params.get(node.input![0]!)!;
         const b = quantizeBias(floatData(initializers.get(biasName)!), activation.scale, q.scales);
         out.rawInitializer(`${biasName}/quantized`, [channels], DataType.INT32, b.values);
@@ -263,25 +265,12 @@ export function quantizeGraph(graph: Graph, plan: Int8Plan, ranges: Map<string, 
         );
       }
     }
-    const source = plan.inherited.get(output);
-    if (source !== undefined) {
-      // Max over the uint8 values of the source, then one dequantisation of the (much smaller) result.
-      const p = params.get(source)!;
-      emit('ReduceMax', [`${source}/quantized`], `${output}/quantized`, node.attribute ?? []);
-      emit('DequantizeLinear', [`${output}/quantized`, p.scaleName, p.zeroPointName], `${output}/dequantized`);
-      renamed.set(output, `${output}/dequantized`);
-      continue;
-    }
     emit(node.opType!, (node.input ?? []).map(read), output, node.attribute ?? []);
-    if (!plan.quantizedTensors.has(output)) continue;
+    if (!params.has(output)) continue;
     const p = params.get(output)!;
     emit('QuantizeLinear', [output, p.scaleName, p.zeroPointName], `${output}/quantized`);
-    // Readers that are all uint8 ReduceMax nodes take the quantized value itself; a DQ would be dead.
-    const floatReaders = (consumers.get(output) ?? []).filter((c) => !plan.inherited.has(c.output![0]!));
-    if (floatReaders.length > 0) {
-      emit('DequantizeLinear', [`${output}/quantized`, p.scaleName, p.zeroPointName], `${output}/dequantized`);
-      renamed.set(output, `${output}/dequantized`);
-    }
+    emit('DequantizeLinear', [`${output}/quantized`, p.scaleName, p.zeroPointName], `${output}/dequantized`);
+    renamed.set(output, `${output}/dequantized`);
   }
   return out;
 }

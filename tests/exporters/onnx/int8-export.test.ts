@@ -100,6 +100,7 @@ describe('pnet export --int8', () => {
     });
     expect(c.data_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(c.float32_layers).toEqual(['input_tnet/conv1', 'input_tnet/final', 'features/conv1', 'seg/head']);
+    expect(c.int8_weight_only_layers).toEqual(['input_tnet/dense1', 'feature_tnet/dense1', 'seg/conv1/global']);
   });
 
   it('gives the fp32 labels on ≥ 99% of the points of unseen airplanes, and labels vary over a cloud', async () => {
