@@ -4,7 +4,7 @@
  * load when first called. Each function here has the signature of the one it loads, made async where that one was
  * not. tests/package/light-import.test.ts fails if `pnet` pulls any of those packages in at import time.
  */
-import { PnetError } from './core/errors.ts';
+import { loadOptional } from './core/node/optional-packages.ts';
 // Types from modules whose declarations stay clear of TF.js and onnx-proto: `pnet`'s .d.ts is built from these.
 import type { EvalOptions, EvalReport } from './eval/index.ts';
 import type { InferOptions } from './infer/index.ts';
@@ -17,36 +17,10 @@ import type {
   OnnxExportOptions,
 } from '../exporters/onnx/export-types.ts';
 
-/** Packages `npm i pnet --omit=optional` leaves out (package.json `optionalDependencies`). */
-const OPTIONAL_PACKAGES = [
-  '@tensorflow/tfjs',
-  '@tensorflow/tfjs-backend-wasm',
-  '@tensorflow/tfjs-backend-webgpu',
-  'webgpu',
-  'vega',
-  'vega-lite',
-  'onnx-proto',
-] as const;
-
-/** Imports a module; a missing optional package becomes one PnetError saying which call needs it and how to get it. */
-async function load<T>(what: string, importer: () => Promise<T>): Promise<T> {
-  try {
-    return await importer();
-  } catch (e) {
-    const missing = /Cannot find (?:package|module) '([^']+)'/.exec((e as Error)?.message ?? '')?.[1];
-    const pkg = OPTIONAL_PACKAGES.find((p) => missing === p || missing?.startsWith(`${p}/`));
-    if (pkg === undefined) throw e;
-    throw new PnetError('BACKEND_UNAVAILABLE', `${what} needs ${pkg}, which this install of pnet left out`, {
-      remedy: 'install pnet with its optional dependencies (`npm i pnet`, without --omit=optional)',
-      cause: e,
-    });
-  }
-}
-
-const trainModule = () => load('train()', () => import('./train/index.ts'));
-const evalModule = () => load('evaluate()', () => import('./eval/index.ts'));
-const onnxModule = (what: string) => load(what, () => import('../exporters/onnx/index.ts'));
-const inferModule = () => load('inferFiles()', () => import('./infer/index.ts'));
+const trainModule = () => loadOptional('train()', () => import('./train/index.ts'));
+const evalModule = () => loadOptional('evaluate()', () => import('./eval/index.ts'));
+const onnxModule = (what: string) => loadOptional(what, () => import('../exporters/onnx/index.ts'));
+const inferModule = () => loadOptional('inferFiles()', () => import('./infer/index.ts'));
 
 /** Trains PointNet with TF.js (see src/train/index.ts). */
 export async function train(options: TrainOptions): Promise<TrainResult> {

@@ -2,6 +2,7 @@ import yargs, { type Argv, type ArgumentsCamelCase } from 'yargs';
 import { PnetError, isPnetError } from '../core/errors.ts';
 import { fsErrorToPnet, isFsError } from '../core/node/fs-errors.ts';
 import { commandNames, type LoadedCommand } from './command.ts';
+import { loadOptional } from '../core/node/optional-packages.ts';
 import { commands } from './commands/index.ts';
 
 /** Runs the CLI and returns the exit code. Expected failures print one line, never a stack trace. */
@@ -25,7 +26,9 @@ export async function main(argv: string[]): Promise<number> {
     const named = argv.find((a) => !a.startsWith('-'));
     for (const c of commands) {
       const loaded: LoadedCommand | undefined =
-        named !== undefined && commandNames(c).includes(named) ? await c.load() : undefined;
+        named !== undefined && commandNames(c).includes(named)
+          ? await loadOptional(`pnet ${named}`, c.load)
+          : undefined;
       cli.command({
         command: c.command,
         describe: c.describe,
