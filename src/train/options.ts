@@ -67,12 +67,12 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'categories'> = {
 /**
  * What each preset's recipe changes from TRAIN_DEFAULTS when the user does not say otherwise. keras keeps the
  * reference schedule (60 epochs, halved every 5); lite is sized to one hour on a 2-core CPU for the real
- * ShapeNet Airplane set (about 5 minutes an epoch there, see bench/ACCURACY.md), where a cosine decay over the
- * short run beats the staircase.
+ * ShapeNet Airplane set with two workers (about 65 s an epoch on train, 72 s on train + val; bench/ACCURACY.md),
+ * where a cosine decay over the run beats the staircase.
  */
 export const PRESET_TRAIN_DEFAULTS: Record<PresetName, Partial<TrainConfig>> = {
   keras: {},
-  lite: { epochs: 11, lrSchedule: 'cosine' },
+  lite: { epochs: 40, lrSchedule: 'cosine' },
 };
 
 /** TRAIN_DEFAULTS, then the preset's recipe, then what the user set (undefined values do not count). */
