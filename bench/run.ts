@@ -234,6 +234,10 @@ async function main(): Promise<void> {
       benchGraphLayouts({ points: POINTS, batch: 8, seconds: 1.5 }),
     );
 
+    const int8 = await memory.section('int8 export vs fp32 (onnxruntime-node)', () =>
+      optionalSection('./int8.ts', 'benchInt8', (fn) => fn({ seconds: 1.5 })),
+    );
+
     // One keras-preset model (random weights: timing does not depend on their values) for every runtime.
     const model = await randomWeightModel({ preset: 'keras', classes: CLASSES, seed: 7, numPoints: POINTS });
     const onnxBytes = buildOnnxModel({ ...model, checkpointSha256: '0'.repeat(64) });
@@ -353,6 +357,7 @@ async function main(): Promise<void> {
       inferenceTable(inference, flopsPerCloud),
       ortNode,
       layouts.markdown,
+      int8,
       '## Latency vs points (onnxruntime-node CPU, keras preset)',
       '',
       `![latency vs points](${basename(svgPath)})`,

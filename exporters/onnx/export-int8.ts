@@ -41,6 +41,8 @@ export interface Int8Agreement {
   points: number;
   /** Share of points whose int8 label equals the float32 one. */
   labelAgreement: number;
+  /** Largest |int8 − float32| over all probabilities. */
+  maxAbsDiff: number;
 }
 
 export interface Int8Build {
@@ -65,19 +67,23 @@ async function labelAgreement(a: Uint8Array, b: Uint8Array, clouds: readonly Flo
   const sessions = await Promise.all([a, b].map((m) => ort.InferenceSession.create(m)));
   let same = 0;
   let points = 0;
+  let maxAbsDiff = 0;
   try {
     for (const cloud of clouds) {
       const feeds = { [TENSOR_NAMES.points]: new ort.Tensor('float32', cloud, [1, cloud.length / 3, 3]) };
-      const [x, y] = await Promise.all(sessions.map((s) => s.run(feeds, [TENSOR_NAMES.labels])));
+      const [x, y] = await Promise.all(sessions.map((s) => s.run(feeds)));
       const lx = x![TENSOR_NAMES.labels]!.data as BigInt64Array;
       const ly = y![TENSOR_NAMES.labels]!.data as BigInt64Array;
       for (let i = 0; i < lx.length; i++) if (lx[i] === ly[i]) same++;
       points += lx.length;
+      const px = x![TENSOR_NAMES.probabilities]!.data as Float32Array;
+      const py = y![TENSOR_NAMES.probabilities]!.data as Float32Array;
+      for (let i = 0; i < px.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(px[i]! - py[i]!));
     }
   } finally {
     await Promise.all(sessions.map((s) => s.release()));
   }
-  return { clouds: clouds.length, points, labelAgreement: points > 0 ? same / points : 1 };
+  return { clouds: clouds.length, points, labelAgreement: points > 0 ? same / points : 1, maxAbsDiff };
 }
 
 /** The int8 model of `input`, calibrated on `set` (its clouds' raw coordinates). */

@@ -26,3 +26,4 @@ export {
   type CalibrationMethod,
 } from './calibrate.ts';
 export { DEFAULT_CALIBRATION_CLOUDS, loadCalibrationClouds, type CalibrationSet } from './calibration-data.ts';
+export { defaultFloat32Layers, type Int8Choices } from './quantize-graph.ts';

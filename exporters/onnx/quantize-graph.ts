@@ -9,10 +9,11 @@
  *   and a ReLU output with zero point 0 uses all 256 levels.
  * - Every max over the points (T-Net pools, global feature) runs in float on the dequantised tensor, and the
  *   per-cloud Gemm after it stores int8 weights but computes in float (planInt8 says why).
- * - Kept float32: layers reading the 3 coordinates (no int8 gain at K = 3, and 8 bits would put every point on a
- *   1/128-radius grid), the input T-Net's final layer (its 3×3 transform moves every coordinate), the seg head
- *   (its logits decide the labels), and by choice the feature T-Net's final layer (see Int8Choices); everything
- *   else that is not a Conv or Gemm (normalisation, the transform MatMuls, Concat, Add, Softmax, ArgMax).
+ * - Kept float32 (defaultFloat32Layers): the layers reading the 3 coordinates (no int8 gain at K = 3, and 8 bits
+ *   would put every point on a 1/128-radius grid), the input T-Net's final layer (its 3×3 transform moves every
+ *   coordinate) and the seg head (its quantized logits would decide the labels); and everything that is not a Conv
+ *   or Gemm (normalisation, the transform MatMuls, Concat, Add, Softmax, ArgMax). bench/int8.ts measures what
+ *   quantizing each of them too would cost.
  */
 import { onnx, type OnnxTypes } from './onnx-proto.ts';
 import { OnnxGraphBuilder } from './graph-builder.ts';
@@ -28,10 +29,14 @@ export interface TensorRange {
 }
 
 export interface Int8Choices {
-  /** Quantize the feature T-Net's final layer (its weight is most of the model's bytes). Default true. */
-  featureTransformInt8?: boolean;
-  /** More layer prefixes to keep in float32 (for measuring what each layer's quantization costs). */
-  keepFloat32?: readonly string[];
+  /** Layer prefixes to keep in float32, replacing defaultFloat32Layers (for measuring what each layer costs). */
+  float32Layers?: readonly string[];
+}
+
+/** The layers an int8 export keeps in float32 unless told otherwise (see the file's comment). */
+export function defaultFloat32Layers(layout: ModelLayout): string[] {
+  const coordinates = [...layout.inputTnet.conv, ...layout.features].filter((b) => b.inputs <= 3).map((b) => b.prefix);
+  return [...coordinates, layout.inputTnet.finalPrefix, layout.headPrefix];
 }
 
 /** Which nodes run in int8 and which activations need a calibrated range. */
@@ -78,9 +83,7 @@ export function planInt8(layout: ModelLayout, graph: Graph, choices: Int8Choices
   const initializers = new Map(graph.initializers.map((t) => [t.name!, t]));
   const consumers = consumersOf(graph.nodes);
   const producers = new Map(graph.nodes.map((n) => [n.output![0]!, n]));
-  const keep = new Set([layout.headPrefix, layout.inputTnet.finalPrefix]);
-  if (choices.featureTransformInt8 === false) keep.add(layout.featureTnet.finalPrefix);
-  for (const layer of choices.keepFloat32 ?? []) keep.add(layer);
+  const keep = new Set(choices.float32Layers ?? defaultFloat32Layers(layout));
   const quantizedNodes: string[] = [];
   const weightOnlyNodes: string[] = [];
   const weightOnlyLayers: string[] = [];
@@ -90,10 +93,8 @@ export function planInt8(layout: ModelLayout, graph: Graph, choices: Int8Choices
     if (node.opType !== 'Conv' && node.opType !== 'Gemm') continue;
     const weight = initializers.get(node.input![1]!);
     if (!weight) continue;
-    const dims = weight.dims!.map(Number);
-    const inputs = node.opType === 'Conv' ? dims[1]! : dims[0]!;
     const layer = layerOf(weight.name!);
-    if (inputs <= 3 || keep.has(layer)) {
+    if (keep.has(layer)) {
       float32Layers.push(layer);
       continue;
     }

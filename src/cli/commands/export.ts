@@ -23,6 +23,7 @@ import {
 } from '../../../exporters/triton/index.ts';
 import { resolveCheckpoint } from '../../checkpoint/resolve.ts';
 import { measureFp16Parity, type Fp16Parity } from '../../parity/fp16.ts';
+import { INT8_LABEL_AGREEMENT } from '../../parity/tolerances.ts';
 import { METADATA_KEYS } from '../../core/contract.ts';
 
 interface ExportArgs {
@@ -96,8 +97,16 @@ export function formatInt8Report(r: Int8ExportReport): string {
   return [
     `  int8: calibrated (${method}) on ${c.clouds} of ${r.calibrationData.available} clouds in ${r.calibrationData.path} (${from}${skipped}); ` +
       `${c.weights} weights, ${c.activations} activations; float32: ${c.float32_layers.join(', ')}`,
-    `  int8 vs fp32 on those clouds (${r.agreement.points} points, onnxruntime CPU): labels agree ${(r.agreement.labelAgreement * 100).toFixed(2)}%`,
+    `  int8 vs fp32 on those clouds (${r.agreement.points} points, onnxruntime CPU): labels agree ${(r.agreement.labelAgreement * 100).toFixed(2)}%, ` +
+      `max |Δp| ${r.agreement.maxAbsDiff.toFixed(3)} (tolerance: labels ≥ ${INT8_LABEL_AGREEMENT * 100}%)`,
   ].join('\n');
+}
+
+export function int8AgreementWarning(r: Int8ExportReport): string {
+  return (
+    `warning: this int8 export gives the fp32 labels on only ${(r.agreement.labelAgreement * 100).toFixed(2)}% of the ` +
+    'calibration points; calibrate on more or other clouds (--calibration-clouds, --calibration-method), or export without --int8'
+  );
 }
 
 export function formatTritonReport(t: TritonRepositoryReport): string {
@@ -282,6 +291,7 @@ export const exportCommand: PnetCommand<ExportArgs> = {
       if (repository) console.log(formatTritonReport(repository));
     }
     if (parity && !parity.withinTolerance) console.warn(fp16ParityWarning(parity));
+    if (int8 && int8.agreement.labelAgreement < INT8_LABEL_AGREEMENT) console.warn(int8AgreementWarning(int8));
     return 0;
   },
 };

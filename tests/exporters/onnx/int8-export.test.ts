@@ -22,6 +22,7 @@ import { synthAirplane } from '../../../src/data/synth.ts';
 import { train } from '../../../src/train/index.ts';
 import { runPnet } from '../../helpers/run-cli.ts';
 import { syntheticRunsFolder } from '../../train/synthetic-runs.ts';
+import { SYNTH_CLASSES, tinyCheckpoint } from '../../helpers/tiny-model.ts';
 
 const runs = syntheticRunsFolder('pnet-int8-', 1);
 let runDir: string;
@@ -168,6 +169,24 @@ describe('pnet export --int8', () => {
     });
     expect(report.calibrationData).toEqual({ path: folder, available: 4, skipped: 0 });
     expect(report.metadata[METADATA_KEYS.precision]).toBe('int8');
+  });
+});
+
+describe('pnet export --int8 on a net int8 does not suit', () => {
+  it('writes the file but warns when labels agree on fewer than 99% of the calibration points', async () => {
+    // The tiny random-weight net: its logits are near-tied on most points, so 8-bit rounding flips a few percent.
+    const checkpoint = path.join(runs.dir, 'tiny', 'last.ckpt');
+    await tinyCheckpoint(checkpoint, { classes: SYNTH_CLASSES });
+    const target = path.join(runs.dir, 'tiny', 'tiny.int8.onnx');
+    const r = await runPnet('export', checkpoint, '--onnx', target, '--int8', '--calibrate', runs.data);
+    expect(r.code).toBe(0);
+    expect(existsSync(target)).toBe(true);
+    const agreement = Number(/labels agree (\d+\.\d+)%/.exec(r.stdout)![1]);
+    expect(agreement).toBeLessThan(99);
+    expect(r.stderr.trim()).toBe(
+      `warning: this int8 export gives the fp32 labels on only ${agreement.toFixed(2)}% of the calibration points; ` +
+        'calibrate on more or other clouds (--calibration-clouds, --calibration-method), or export without --int8',
+    );
   });
 });
 

@@ -1,0 +1,325 @@
+/**
+ * int8 export (`pnet export --int8`) against float32, measured side by side:
+ * - Latency: onnxruntime-node CPU, 1024 points, batch 1 and 8, the fp32 and int8 builds of the same weights timed
+ *   round-robin in one process (timeInterleaved), file sizes beside. keras and lite presets with random weights
+ *   (latency does not depend on their values), calibrated on seeded synthetic airplanes.
+ * - Accuracy (with --checkpoint and --data): instance mIoU on every original point of every cloud of the dataset's
+ *   official val split, fp32 against int8 builds (each calibration method, and the feature T-Net's final layer in
+ *   int8 or fp32). Calibration takes --calibration-clouds val clouds spread evenly over the split, so the
+ *   held-out rows score the val clouds that calibration never saw.
+ * - With --profile: onnxruntime's profiler by op type for the keras fp32 and int8 graphs at batch 1.
+ *
+ *   node bin/run-ts.js bench/int8.ts [--seconds 2] [--checkpoint runs/x/best.ckpt --data DIR] [--profile]
+ */
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ort from 'onnxruntime-node';
+import { buildInt8Model, buildOnnxModel, defaultFloat32Layers, type Int8Options } from '../exporters/onnx/index.ts';
+import { readCheckpointForExport } from '../exporters/onnx/export-checkpoint.ts';
+import { evenlySpread } from '../exporters/onnx/calibration-data.ts';
+import type { OnnxExportInput } from '../exporters/onnx/build-model.ts';
+import { nodeSessionOptions } from '../runtime/node/index.ts';
+import { randomWeightModel } from '../src/parity/index.ts';
+import { synthAirplane } from '../src/data/synth.ts';
+import { indexDataset } from '../src/data/layout.ts';
+import { parseCloud } from '../src/data/parse-cloud.ts';
+import { SegmentationMetrics, partsByCategory } from '../src/core/metrics.ts';
+import { Rng } from '../src/core/rng.ts';
+import { TENSOR_NAMES } from '../src/core/contract.ts';
+import { cloudBatch, timeInterleaved, type Timing } from './infer-node.ts';
+import { flag, numberFlag } from './flags.ts';
+
+const POINTS = 1024;
+const BATCH = 8;
+const SYNTH_CALIBRATION_CLOUDS = 16;
+const SHA = '0'.repeat(64);
+
+function synthClouds(count: number, seed: number): Float32Array[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, (_, i) => synthAirplane(rng.fork(i + 1), `calibration_${i}`).points);
+}
+
+async function int8Of(input: OnnxExportInput, clouds: Float32Array[], name: string, options: Int8Options) {
+  return buildInt8Model(input, { clouds, source: 'cloud-files', categories: ['Airplane'], sha256: '', name }, options);
+}
+
+// Threads that spin while idle would steal the 2 cores from the session that is running.
+const sessionOptions = (): ort.InferenceSession.SessionOptions => ({
+  ...nodeSessionOptions('cpu'),
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+});
+
+interface LatencyRow {
+  model: string;
+  fp32Bytes: number;
+  int8Bytes: number;
+  b1: [Timing, Timing];
+  b8: [Timing, Timing];
+}
+
+async function latency(model: string, fp32: Uint8Array, int8: Uint8Array, seconds: number): Promise<LatencyRow> {
+  const [f, q] = await Promise.all([fp32, int8].map((b) => ort.InferenceSession.create(b, sessionOptions())));
+  const one = new ort.Tensor('float32', cloudBatch(1, POINTS, 1), [1, POINTS, 3]);
+  const many = new ort.Tensor('float32', cloudBatch(BATCH, POINTS, 2), [BATCH, POINTS, 3]);
+  try {
+    const [f1, q1, f8, q8] = await timeInterleaved(
+      [
+        () => f!.run({ points: one }),
+        () => q!.run({ points: one }),
+        () => f!.run({ points: many }),
+        () => q!.run({ points: many }),
+      ],
+      seconds,
+    );
+    return { model, fp32Bytes: fp32.length, int8Bytes: int8.length, b1: [f1!, q1!], b8: [f8!, q8!] };
+  } finally {
+    await Promise.all([f!.release(), q!.release()]);
+  }
+}
+
+/** The int8 targets, checked on the keras row: latency ≤ 0.6× fp32 at batch 1 and 8, file ≤ 0.35× fp32. */
+function targetLines(keras: LatencyRow): string[] {
+  const check = (name: string, value: number, limit: number) =>
+    `| ${name} | ${value.toFixed(2)}× | ≤ ${limit}× | ${value <= limit ? 'met' : '**missed**'} |`;
+  return [
+    '| target (keras) | measured | target | |',
+    '|---|---:|---:|---|',
+    check('int8 / fp32 latency, B=1', keras.b1[1].medianMs / keras.b1[0].medianMs, 0.6),
+    check(`int8 / fp32 latency, B=${BATCH}`, keras.b8[1].medianMs / keras.b8[0].medianMs, 0.6),
+    check('int8 / fp32 file size', keras.int8Bytes / keras.fp32Bytes, 0.35),
+    '',
+  ];
+}
+
+function latencyTable(rows: LatencyRow[]): string {
+  const ratio = (t: [Timing, Timing]) => (t[1].medianMs / t[0].medianMs).toFixed(2);
+  const ms = (t: Timing) => `${t.medianMs.toFixed(1)} (±${(t.spread * 100).toFixed(0)}%)`;
+  return [
+    `| model | fp32 MB | int8 MB | size int8/fp32 | B=1 fp32 ms | B=1 int8 ms | B=1 int8/fp32 | B=${BATCH} fp32 ms | B=${BATCH} int8 ms | B=${BATCH} int8/fp32 |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.model} | ${(r.fp32Bytes / 1e6).toFixed(2)} | ${(r.int8Bytes / 1e6).toFixed(2)} | ${(r.int8Bytes / r.fp32Bytes).toFixed(2)} | ` +
+        `${ms(r.b1[0])} | ${ms(r.b1[1])} | ${ratio(r.b1)} | ${ms(r.b8[0])} | ${ms(r.b8[1])} | ${ratio(r.b8)} |`,
+    ),
+  ].join('\n');
+}
+
+/** Share of each op type in one run, from onnxruntime's profile (mean over `runs` runs after warm-up). */
+async function profileByOp(bytes: Uint8Array, runs: number): Promise<Map<string, number>> {
+  const dir = await mkdtemp(join(tmpdir(), 'pnet-int8-profile-'));
+  const session = await ort.InferenceSession.create(bytes, {
+    ...sessionOptions(),
+    enableProfiling: true,
+    profileFilePrefix: join(dir, 'profile'),
+  });
+  const one = new ort.Tensor('float32', cloudBatch(1, POINTS, 1), [1, POINTS, 3]);
+  for (let i = 0; i < runs + 2; i++) await session.run({ points: one });
+  session.endProfiling();
+  await session.release();
+  // onnxruntime names the trace itself (prefix + timestamp); the folder holds only it.
+  const [file] = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+  const events = JSON.parse(await readFile(join(dir, file!), 'utf8')) as Array<{
+    cat: string;
+    name: string;
+    dur: number;
+    args?: { op_name?: string };
+  }>;
+  await rm(dir, { recursive: true, force: true });
+  const byOp = new Map<string, number>();
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    const op = e.args?.op_name ?? '?';
+    byOp.set(op, (byOp.get(op) ?? 0) + e.dur / 1000 / (runs + 2));
+  }
+  return byOp;
+}
+
+function profileTable(fp32: Map<string, number>, int8: Map<string, number>): string {
+  const ops = [...new Set([...fp32.keys(), ...int8.keys()])].sort(
+    (a, b) => (int8.get(b) ?? 0) + (fp32.get(b) ?? 0) - (int8.get(a) ?? 0) - (fp32.get(a) ?? 0),
+  );
+  const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  return [
+    '| op (after onnxruntime fusions) | fp32 ms | int8 ms |',
+    '|---|---:|---:|',
+    ...ops.map((op) => `| ${op} | ${(fp32.get(op) ?? 0).toFixed(2)} | ${(int8.get(op) ?? 0).toFixed(2)} |`),
+    `| **total kernel time** | ${total(fp32).toFixed(2)} | ${total(int8).toFixed(2)} |`,
+  ].join('\n');
+}
+
+interface ValCloud {
+  points: Float32Array;
+  labels: Int32Array;
+  category: string;
+}
+
+/** Every cloud of the official val split of `data` (the model's categories), at its original points. */
+function valClouds(data: string, categories: string[]): ValCloud[] {
+  const index = indexDataset(data, categories);
+  const val = new Set(index.officialSplit?.val ?? []);
+  if (val.size === 0) throw new Error(`${data}: no official val split`);
+  const noneClass = index.classes.names.length - 1;
+  return index.sources
+    .filter((s) => val.has(s.id))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((s) => {
+      const c = parseCloud(s, noneClass);
+      return { points: c.points, labels: c.labels!, category: c.category };
+    });
+}
+
+async function scoreMiou(
+  bytes: Uint8Array,
+  input: OnnxExportInput,
+  clouds: ValCloud[],
+  subsets: Array<Set<number>>,
+): Promise<{ miou: number[]; labels: BigInt64Array[] }> {
+  const session = await ort.InferenceSession.create(bytes, sessionOptions());
+  const names = input.meta.classes.names;
+  const metrics = subsets.map(() => new SegmentationMetrics(names.length, partsByCategory(input.meta.category, names)));
+  const labels: BigInt64Array[] = [];
+  try {
+    for (let i = 0; i < clouds.length; i++) {
+      const c = clouds[i]!;
+      const out = await session.run({
+        [TENSOR_NAMES.points]: new ort.Tensor('float32', c.points, [1, c.points.length / 3, 3]),
+      });
+      labels.push(out[TENSOR_NAMES.labels]!.data as BigInt64Array);
+      const probabilities = out[TENSOR_NAMES.probabilities]!.data as Float32Array;
+      subsets.forEach((s, k) => {
+        if (s.has(i)) metrics[k]!.addShapeScores(probabilities, c.labels, c.category);
+      });
+    }
+  } finally {
+    await session.release();
+  }
+  return { miou: metrics.map((m) => m.summary().miou), labels };
+}
+
+export interface Int8BenchOptions {
+  seconds?: number;
+  checkpoint?: string;
+  data?: string;
+  calibrationClouds?: number;
+  profile?: boolean;
+}
+
+export async function benchInt8(options: Int8BenchOptions = {}): Promise<string> {
+  const seconds = options.seconds ?? 2;
+  const parts: string[] = ['## int8 export (onnxruntime-node CPU)', ''];
+  const calibration = synthClouds(SYNTH_CALIBRATION_CLOUDS, 5);
+  const rows: LatencyRow[] = [];
+  let kerasBuilds: [Uint8Array, Uint8Array] | undefined;
+  for (const preset of ['keras', 'lite'] as const) {
+    const model = await randomWeightModel({ preset, classes: 4, seed: 7, numPoints: POINTS });
+    const input = { ...model, checkpointSha256: SHA };
+    const fp32 = buildOnnxModel(input);
+    const int8 = (await int8Of(input, calibration, 'synthetic', { method: 'minmax' })).bytes;
+    if (preset === 'keras') kerasBuilds = [fp32, int8];
+    rows.push(await latency(`${preset} (random weights)`, fp32, int8, seconds));
+  }
+  let real: OnnxExportInput | undefined;
+  if (options.checkpoint) {
+    real = await readCheckpointForExport(options.checkpoint);
+  }
+  parts.push(
+    `fp32 and int8 builds of the same weights, ${POINTS} points, timed round-robin in one process after warm-up ` +
+      `(medians; ± is the interquartile range over the median). int8: QDQ, weights int8 per output channel, ` +
+      `activations uint8 calibrated (minmax) on ${SYNTH_CALIBRATION_CLOUDS} synthetic airplanes.`,
+    '',
+  );
+
+  if (real && options.data) {
+    const val = valClouds(options.data, real.meta.category);
+    const k = options.calibrationClouds ?? 64;
+    const picked = evenlySpread(val.length, k);
+    const pickedSet = new Set(picked);
+    const all = new Set(val.map((_, i) => i));
+    const heldOut = new Set([...all].filter((i) => !pickedSet.has(i)));
+    const clouds = picked.map((i) => val[i]!.points);
+    const fp32 = buildOnnxModel(real);
+    const base = await scoreMiou(fp32, real, val, [all, heldOut]);
+    const keep = defaultFloat32Layers(real.layout);
+    const without = (layers: string[]) => keep.filter((l) => !layers.includes(l));
+    const coordinates = keep.filter((l) => l !== real.layout.headPrefix && l !== real.layout.inputTnet.finalPrefix);
+    const variants: Array<[string, Int8Options]> = [
+      ['int8 minmax (default)', { method: 'minmax' }],
+      ['int8 percentile 99.99', { method: 'percentile', percentile: 99.99 }],
+      ['int8 percentile 99.999', { method: 'percentile', percentile: 99.999 }],
+      [
+        'minmax, feature T-Net final in fp32 too',
+        { method: 'minmax', float32Layers: [...keep, real.layout.featureTnet.finalPrefix] },
+      ],
+      [
+        `minmax, coordinate layers in int8 too (${coordinates.join(', ')})`,
+        { method: 'minmax', float32Layers: without(coordinates) },
+      ],
+      [
+        'minmax, input T-Net final in int8 too',
+        { method: 'minmax', float32Layers: without([real.layout.inputTnet.finalPrefix]) },
+      ],
+      ['minmax, seg head in int8 too', { method: 'minmax', float32Layers: without([real.layout.headPrefix]) }],
+      ['minmax, every Conv and Gemm in int8', { method: 'minmax', float32Layers: [] }],
+    ];
+    const lines = [
+      `| build | bytes | val mIoU (${val.length} clouds) | Δ vs fp32 | held-out val mIoU (${heldOut.size}) | Δ vs fp32 | labels = fp32 |`,
+      '|---|---:|---:|---:|---:|---:|---:|',
+      `| fp32 | ${fp32.length} | ${base.miou[0]!.toFixed(4)} | | ${base.miou[1]!.toFixed(4)} | | |`,
+    ];
+    let minmaxInt8: Uint8Array | undefined;
+    for (const [name, o] of variants) {
+      const built = await int8Of(real, clouds, 'val-subset', o);
+      if (name === 'int8 minmax (default)') minmaxInt8 = built.bytes;
+      const s = await scoreMiou(built.bytes, real, val, [all, heldOut]);
+      let same = 0;
+      let n = 0;
+      s.labels.forEach((l, i) => {
+        for (let j = 0; j < l.length; j++) same += l[j] === base.labels[i]![j] ? 1 : 0;
+        n += l.length;
+      });
+      lines.push(
+        `| ${name} | ${built.bytes.length} | ${s.miou[0]!.toFixed(4)} | ${(s.miou[0]! - base.miou[0]!).toFixed(4)} | ` +
+          `${s.miou[1]!.toFixed(4)} | ${(s.miou[1]! - base.miou[1]!).toFixed(4)} | ${((100 * same) / n).toFixed(2)}% |`,
+      );
+    }
+    rows.push(await latency(`${real.meta.preset.name} (${options.checkpoint})`, fp32, minmaxInt8!, seconds));
+    parts.push(latencyTable(rows), '', ...targetLines(rows[0]!));
+    parts.push(
+      `### Accuracy: ${options.checkpoint} on the val split of ${options.data}`,
+      '',
+      `Instance mIoU over every original point of each val cloud (category parts only, ShapeNet protocol). ` +
+        `Calibration: ${picked.length} val clouds spread evenly over the split; "held-out" scores the other ${heldOut.size}.`,
+      '',
+      ...lines,
+      '',
+    );
+  } else {
+    parts.push(latencyTable(rows), '', ...targetLines(rows[0]!));
+  }
+
+  if (options.profile && kerasBuilds) {
+    const [f, q] = [await profileByOp(kerasBuilds[0], 10), await profileByOp(kerasBuilds[1], 10)];
+    parts.push(
+      '### keras, B=1: onnxruntime profile by op type (mean ms per run over 12 runs)',
+      '',
+      profileTable(f, q),
+      '',
+    );
+  }
+  return parts.join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.stdout.write(
+    `${await benchInt8({
+      seconds: numberFlag('seconds'),
+      checkpoint: flag('checkpoint'),
+      data: flag('data'),
+      calibrationClouds: numberFlag('calibration-clouds'),
+      profile: process.argv.includes('--profile'),
+    })}\n`,
+  );
+}
