@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import ort from 'onnxruntime-node';
 import { buildInt8Model, buildOnnxModel, defaultFloat32Layers, type Int8Options } from '../exporters/onnx/index.ts';
 import { readCheckpointForExport } from '../exporters/onnx/export-checkpoint.ts';
-import { evenlySpread } from '../exporters/onnx/calibration-data.ts';
+import { evenlySpread } from '../src/quantize/calibration-data.ts';
 import type { OnnxExportInput } from '../exporters/onnx/build-model.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { randomWeightModel } from '../src/parity/index.ts';

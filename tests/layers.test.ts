@@ -24,6 +24,7 @@ const LAYERS: Array<[prefix: string, layer: string]> = [
   ['src/browser/', 'apps'],
   ['src/quickstart/', 'apps'],
   ['src/infer/', 'apps'],
+  ['src/quantize/', 'apps'],
   ['src/index.ts', 'library'],
   ['src/on-demand.ts', 'library'],
   ['src/triton.ts', 'library'],

@@ -3,15 +3,24 @@
  * the activations it will quantize on real clouds (calibrate.ts), rewrite it, and stamp the contract's metadata
  * with `pnet.precision` = `int8` and the calibration facts. Same checkpoint + same clouds → same bytes.
  */
-import path from 'node:path';
 import { buildOnnxModel, encodePointNetModel, type OnnxExportInput } from './build-model.ts';
 import { calibrateRanges, DEFAULT_PERCENTILE, type CalibrationSettings } from './calibrate.ts';
-import { loadCalibrationClouds, type CalibrationSet } from './calibration-data.ts';
-import { readCheckpointForExport, writeExport, type ExportReport } from './export-checkpoint.ts';
 import { buildPointNetGraph } from './pointnet-graph.ts';
 import { planInt8, quantizeGraph, type Int8Choices } from './quantize-graph.ts';
 import { METADATA_KEYS, TENSOR_NAMES } from '../../src/core/contract.ts';
 import { normalizeUnitSphere } from '../../src/core/normalize.ts';
+
+/** The clouds an int8 export calibrates on and what its metadata records of them (src/quantize reads them). */
+export interface CalibrationClouds {
+  /** xyz of each cloud, raw coordinates. */
+  clouds: Float32Array[];
+  source: 'dataset-train-split' | 'dataset' | 'cloud-files';
+  categories: string[];
+  /** sha256 over the clouds' coordinates, naming the data wherever it lives. */
+  sha256: string;
+  /** The data's name (its folder's base name). */
+  name: string;
+}
 
 export interface Int8Options extends Int8Choices, CalibrationSettings {
   /** As for float exports: false builds a graph that expects normalised input (calibration clouds are normalised here). */
@@ -25,7 +34,7 @@ export interface Int8Calibration {
   clouds: number;
   /** The calibration folder's name (not its path, which differs between machines). */
   data: string;
-  source: CalibrationSet['source'];
+  source: CalibrationClouds['source'];
   categories: string[];
   /** sha256 of the calibration clouds' coordinates, in the order used. */
   data_sha256: string;
@@ -89,7 +98,7 @@ async function labelAgreement(a: Uint8Array, b: Uint8Array, clouds: readonly Flo
 /** The int8 model of `input`, calibrated on `set` (its clouds' raw coordinates). */
 export async function buildInt8Model(
   input: OnnxExportInput,
-  set: Pick<CalibrationSet, 'clouds' | 'source' | 'categories' | 'sha256'> & { name: string },
+  set: CalibrationClouds,
   options: Int8Options,
 ): Promise<Int8Build> {
   const normalize = options.normalize ?? true;
@@ -118,45 +127,4 @@ export async function buildInt8Model(
     extraMetadata: [{ key: METADATA_KEYS.calibration, value: stableJson({ ...calibration }) }],
   });
   return { bytes, calibration, agreement: await labelAgreement(floatBytes, bytes, feeds) };
-}
-
-export interface Int8ExportOptions extends Int8Options {
-  /** `--calibrate DATA`: a dataset folder or a folder of cloud files (calibration-data.ts). */
-  data: string;
-  /** Dataset categories to calibrate on; the model's own by default. */
-  categories?: string[];
-  /** Calibration clouds to use (default DEFAULT_CALIBRATION_CLOUDS). */
-  clouds?: number;
-}
-
-export interface Int8ExportReport extends ExportReport {
-  calibration: Int8Calibration;
-  agreement: Int8Agreement;
-  /** Clouds DATA offered and picked clouds skipped as unreadable. */
-  calibrationData: { path: string; available: number; skipped: number };
-}
-
-/** Reads the checkpoint and the calibration clouds (both may fail, before anything is written), then writes atomically. */
-export async function exportCheckpointToInt8Onnx(
-  checkpointPath: string,
-  outPath: string,
-  options: Int8ExportOptions,
-): Promise<Int8ExportReport> {
-  const input = await readCheckpointForExport(checkpointPath);
-  const set = await loadCalibrationClouds(options.data, {
-    categories: options.categories ?? input.meta.category,
-    categoriesGiven: options.categories !== undefined,
-    count: options.clouds,
-  });
-  let build: Int8Build | undefined;
-  const report = await writeExport(input, checkpointPath, outPath, async (i) => {
-    build = await buildInt8Model(i, { ...set, name: path.basename(path.resolve(options.data)) }, options);
-    return build.bytes;
-  });
-  return {
-    ...report,
-    calibration: build!.calibration,
-    agreement: build!.agreement,
-    calibrationData: { path: options.data, available: set.available, skipped: set.skipped },
-  };
 }

@@ -11,12 +11,10 @@ export { describeOnnx, decodeOnnx, inferShapes, type OnnxDescription } from './d
 export { GRAPH_LAYOUTS, type GraphLayout } from './pointnet-graph.ts';
 export {
   buildInt8Model,
-  exportCheckpointToInt8Onnx,
+  type CalibrationClouds,
   type Int8Agreement,
   type Int8Build,
   type Int8Calibration,
-  type Int8ExportOptions,
-  type Int8ExportReport,
   type Int8Options,
 } from './export-int8.ts';
 export {
@@ -25,5 +23,4 @@ export {
   DEFAULT_PERCENTILE,
   type CalibrationMethod,
 } from './calibrate.ts';
-export { DEFAULT_CALIBRATION_CLOUDS, loadCalibrationClouds, type CalibrationSet } from './calibration-data.ts';
 export { defaultFloat32Layers, type Int8Choices } from './quantize-graph.ts';

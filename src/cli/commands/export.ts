@@ -5,15 +5,13 @@ import type { PnetCommand } from '../command.ts';
 import { PnetError } from '../../core/errors.ts';
 import {
   CALIBRATION_METHODS,
-  DEFAULT_CALIBRATION_CLOUDS,
   DEFAULT_CALIBRATION_METHOD,
   DEFAULT_PERCENTILE,
-  exportCheckpointToInt8Onnx,
   exportCheckpointToOnnx,
   type CalibrationMethod,
   type ExportReport,
-  type Int8ExportReport,
 } from '../../../exporters/onnx/index.ts';
+import { DEFAULT_CALIBRATION_CLOUDS, exportCheckpointToInt8Onnx, type Int8ExportReport } from '../../quantize/index.ts';
 import {
   DEFAULT_TRITON_MAX_BATCH,
   exportCheckpointToTriton,

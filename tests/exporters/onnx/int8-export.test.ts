@@ -8,12 +8,8 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import {
-  buildOnnxModel,
-  decodeOnnx,
-  exportCheckpointToInt8Onnx,
-  type Int8Calibration,
-} from '../../../exporters/onnx/index.ts';
+import { buildOnnxModel, decodeOnnx, type Int8Calibration } from '../../../exporters/onnx/index.ts';
+import { exportCheckpointToInt8Onnx } from '../../../src/quantize/index.ts';
 import { readCheckpointForExport } from '../../../exporters/onnx/export-checkpoint.ts';
 import { onnx } from '../../../exporters/onnx/onnx-proto.ts';
 import { METADATA_KEYS, readModelInfoFromOnnx } from '../../../src/core/contract.ts';

@@ -6,7 +6,7 @@ import {
   quantizeWeight,
   roundHalfEven,
 } from '../../../exporters/onnx/quantize-graph.ts';
-import { evenlySpread } from '../../../exporters/onnx/calibration-data.ts';
+import { evenlySpread } from '../../../src/quantize/calibration-data.ts';
 
 describe('int8 quantization arithmetic', () => {
   it('rounds half to even, as QuantizeLinear does', () => {

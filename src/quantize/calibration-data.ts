@@ -7,15 +7,15 @@
  * `count` clouds are taken evenly spread over the sorted list, at their original point counts, so the same data
  * always gives the same clouds. Unreadable clouds are skipped and counted; none usable is an error naming DATA.
  *
- * This reads the data layer's index and parser (file formats only, no training code): the one export that
- * needs real clouds.
+ * An app over the data layer and the exporter: the exporter itself takes clouds, never reads datasets.
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { PnetError, isPnetError } from '../../src/core/errors.ts';
-import { detectLayout, indexDataset } from '../../src/data/layout.ts';
-import { parseCloud } from '../../src/data/parse-cloud.ts';
+import { PnetError, isPnetError } from '../core/errors.ts';
+import type { CalibrationClouds } from '../../exporters/onnx/export-int8.ts';
+import { detectLayout, indexDataset } from '../data/layout.ts';
+import { parseCloud } from '../data/parse-cloud.ts';
 import { expandCloudInputs, readCloudFile } from '../../runtime/node/cloud-files.ts';
 
 export const DEFAULT_CALIBRATION_CLOUDS = 64;
@@ -26,7 +26,7 @@ export interface CalibrationSet {
   /** The file each cloud came from. */
   files: string[];
   /** What DATA was: a dataset (with the split used) or a folder of cloud files. */
-  source: 'dataset-train-split' | 'dataset' | 'cloud-files';
+  source: CalibrationClouds['source'];
   categories: string[];
   /** Clouds DATA offered; `clouds.length` of them were picked. */
   available: number;
