@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { PnetError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import { formatPts } from '../core/formats/pts.ts';
+import { isProcessAlive } from '../core/node/process-alive.ts';
 
 export const SYNTH_CATEGORY = 'Airplane';
 export const SYNTH_DIRECTORY = '02691156';
@@ -196,16 +197,6 @@ const TEMP_NAME = /^\.synth-[0-9a-f]{8}$/;
 /** Inside the temp folder until the rename: which process on which host is writing it. */
 const OWNER_FILE = '.pnet-synth-owner.json';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists, it is only someone else's.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Temp folders that killed runs (kill -9, a crash) left in outDir: one whose owner file names a process of this
  * host that is gone is removed; any other of that name is kept and mentioned, since a run may still be writing it
@@ -219,7 +210,13 @@ async function removeStaleTemps(outDir: string, log: (line: string) => void): Pr
       .then((t) => JSON.parse(t) as { pid?: unknown; host?: unknown })
       .catch(() => undefined);
     const pid = owner?.pid;
-    if (owner?.host === hostname() && typeof pid === 'number' && Number.isInteger(pid) && pid > 0 && !isAlive(pid)) {
+    if (
+      owner?.host === hostname() &&
+      typeof pid === 'number' &&
+      Number.isInteger(pid) &&
+      pid > 0 &&
+      !isProcessAlive(pid)
+    ) {
       await rm(tmp, { recursive: true, force: true });
       log(`removed ${tmp}, the temp folder of an interrupted pnet data synth`);
     } else {

@@ -7,6 +7,7 @@ import { mkdir, open, readFile, readdir, rmdir, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PnetError } from '../core/errors.ts';
+import { isProcessAlive } from '../core/node/process-alive.ts';
 
 export const RUN_LOCK_FILE = '.pnet-train.lock';
 
@@ -19,16 +20,6 @@ interface LockOwner {
 export interface RunLock {
   /** Removes the lock, and the run directory itself when this run created it and wrote nothing into it. */
   release(): Promise<void>;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function readOwner(path: string): Promise<LockOwner | undefined> {
@@ -58,7 +49,8 @@ export async function lockRunDir(runDir: string, userPath: string): Promise<RunL
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw lockError(e, userPath, path);
       const owner = await readOwner(path);
       // Taken over once at most: a second EEXIST means another start took the stale lock first.
-      if (attempt > 0 || (owner && (owner.host !== me.host || isAlive(owner.pid)))) throw busy(owner, userPath, path);
+      if (attempt > 0 || (owner && (owner.host !== me.host || isProcessAlive(owner.pid))))
+        throw busy(owner, userPath, path);
       // The owner is gone (or the file is the unreadable remains of a killed start): take the lock over.
       await unlink(path).catch(() => {});
     }
