@@ -4,34 +4,20 @@
  * initializer order, so the same weights always encode to the same bytes.
  */
 import { onnx, type OnnxTypes } from './onnx-proto.ts';
-import { buildPointNetGraph, type GraphLayout } from './pointnet-graph.ts';
+import { buildPointNetGraph } from './pointnet-graph.ts';
+import type { OnnxExportInput, OnnxExportOptions } from './export-types.ts';
 import type { OnnxGraphBuilder } from './graph-builder.ts';
 import { checkWeights } from './fold.ts';
 import { PnetError } from '../../src/core/errors.ts';
 import { TENSOR_NAMES, writeModelMetadata, type MetadataEntry, type ModelPrecision } from '../../src/core/contract.ts';
 import { PNET_VERSION } from '../../src/core/node/version.ts';
 import type { CheckpointMeta } from '../../src/checkpoint/format.ts';
-import type { ModelLayout, WeightMap } from '../../src/model/spec.ts';
+import type { ModelLayout } from '../../src/model/spec.ts';
 import { ONNX_IR_VERSION, ONNX_OPSET } from './versions.ts';
 
 export { ONNX_IR_VERSION, ONNX_OPSET };
 
-export interface OnnxExportInput {
-  layout: ModelLayout;
-  weights: WeightMap;
-  meta: CheckpointMeta;
-  /** sha256 (hex) of the checkpoint file the weights came from, recorded as provenance. */
-  checkpointSha256: string;
-}
-
-export interface OnnxExportOptions {
-  /** Centre and unit-sphere-scale each cloud inside the graph (default true); false expects normalised input. */
-  normalize?: boolean;
-  /** Store weights and compute in float16 (inputs and outputs stay float32). Default false. */
-  fp16?: boolean;
-  /** Activation layout of the graph; inputs, outputs and metadata are the same for every layout. */
-  layout?: GraphLayout;
-}
+export type { OnnxExportInput, OnnxExportOptions } from './export-types.ts';
 
 type Dim = number | string;
 

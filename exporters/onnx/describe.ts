@@ -12,23 +12,9 @@
 import { onnx, type OnnxTypes } from './onnx-proto.ts';
 import { PnetError } from '../../src/core/errors.ts';
 import { METADATA_KEYS } from '../../src/core/contract.ts';
+import type { OnnxDescription } from './export-types.ts';
 
-export interface OnnxDescription {
-  bytes: number;
-  irVersion: number;
-  opset: number;
-  producer: string;
-  /** Node count by op type, keys sorted. */
-  opCounts: Record<string, number>;
-  nodeCount: number;
-  /** Total elements over all initializers (folded weights, so fewer than the checkpoint's parameters). */
-  initializerElements: number;
-  metadata: Record<string, string>;
-  /** Points per cloud the FLOPs were counted at. */
-  flopsPoints: number;
-  flopsPerCloud: number;
-  flopsPerPoint: number;
-}
+export type { OnnxDescription } from './export-types.ts';
 
 export function decodeOnnx(bytes: Uint8Array): OnnxTypes.ModelProto {
   try {

@@ -1,17 +1,13 @@
 /** Checkpoint file → .onnx file, written atomically, with a summary of what was written. */
 import { readFile } from 'node:fs/promises';
 import { buildOnnxModel, type OnnxExportInput, type OnnxExportOptions } from './build-model.ts';
-import { describeOnnx, type OnnxDescription } from './describe.ts';
+import { describeOnnx } from './describe.ts';
+import type { ExportReport } from './export-types.ts';
 import { checkpointHash, checkpointModel, decodeCheckpoint } from '../../src/checkpoint/format.ts';
 import { writeFileAtomic } from '../../src/core/node/atomic-write.ts';
 import { PnetError } from '../../src/core/errors.ts';
 
-export interface ExportReport extends OnnxDescription {
-  /** Where the model was written. */
-  path: string;
-  checkpoint: string;
-  checkpointSha256: string;
-}
+export type { ExportReport } from './export-types.ts';
 
 /** A checkpoint file read for export: the model and the file's sha256 (stamped into the graph as provenance). */
 export async function readCheckpointForExport(checkpointPath: string): Promise<OnnxExportInput> {

@@ -1,9 +1,8 @@
 /**
  * The ONNX exporter's option and report types with no onnx-proto behind them, for the public .d.ts of `pnet` and
- * `pnet/triton`: the modules that declare them today (build-model.ts, describe.ts, export-checkpoint.ts) have .d.ts
- * files that import onnx-proto (and through it protobufjs' `Long`), which a consumer's strict type check
- * (`skipLibCheck: false`) would then load. Until those modules import their types from here, these are copies:
- * tests/package/public-types.test.ts fails the type check when the two drift apart.
+ * `pnet/triton`: the modules that use them (build-model.ts, describe.ts, export-checkpoint.ts) import onnx-proto
+ * (and through it protobufjs' `Long`), which a consumer's strict type check (`skipLibCheck: false`) would then
+ * load, so the types live here and those modules import them.
  */
 import type { CheckpointMeta } from '../../src/checkpoint/format.ts';
 import type { ModelLayout, WeightMap } from '../../src/model/spec.ts';

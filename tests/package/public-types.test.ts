@@ -1,6 +1,6 @@
 /**
- * `pnet`'s public types stay those of the code behind them. exporters/onnx/export-types.ts copies the exporter's option and
- * report types (so the public .d.ts reaches no onnx-proto), and src/on-demand.ts wraps the training side with
+ * `pnet`'s public types stay those of the code behind them. The exporter's option and report types live in
+ * exporters/onnx/export-types.ts (so the public .d.ts reaches no onnx-proto), and src/on-demand.ts wraps the training side with
  * signatures of its own: the type check (`tsc -p tsconfig.json`, part of `npm test`) fails here when they drift.
  * The assertions are checked by the compiler; at run time they do nothing.
  */
