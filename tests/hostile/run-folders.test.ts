@@ -41,6 +41,22 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A small in-process run on the synthetic airplanes, the recipe `recipe` spells for the CLI. */
+function tinyRun(out: string, seed: number, epochs: number) {
+  return train({
+    ...quiet,
+    data,
+    categories: ['Airplane'],
+    preset: 'lite',
+    points: 64,
+    batchSize: 4,
+    backend: 'cpu',
+    seed,
+    epochs,
+    out,
+  });
+}
+
 /** A real `pnet train` process, its output collected; resolves with its exit code once it ends. */
 function spawnTrain(args: string[]) {
   const child = spawn(process.execPath, [PNET_BIN, 'train', ...args], {
@@ -102,18 +118,7 @@ describe('hostile: run folders', () => {
 
   it('refuses resume options that differ from the run, and says which', async () => {
     const out = join(dir, 'recipe');
-    await train({
-      ...quiet,
-      data,
-      categories: ['Airplane'],
-      preset: 'lite',
-      points: 64,
-      batchSize: 4,
-      backend: 'cpu',
-      seed: 2,
-      epochs: 1,
-      out,
-    });
+    await tinyRun(out, 2, 1);
     const before = await readFile(join(out, 'last.ckpt'));
     const r = await pnet(
       'train',
@@ -142,18 +147,7 @@ describe('hostile: run folders', () => {
 
   it('resumes from a moved dataset, refuses a changed one, and config.json follows the resume', async () => {
     const out = join(dir, 'moved');
-    await train({
-      ...quiet,
-      data,
-      categories: ['Airplane'],
-      preset: 'lite',
-      points: 64,
-      batchSize: 4,
-      backend: 'cpu',
-      seed: 2,
-      epochs: 1,
-      out,
-    });
+    await tinyRun(out, 2, 1);
     const moved = join(dir, 'moved-data');
     await cp(data, moved, { recursive: true });
 
@@ -174,18 +168,7 @@ describe('hostile: run folders', () => {
 
   it('pnet eval --split val gives the val figures training recorded for that checkpoint', async () => {
     const out = join(dir, 'figures');
-    const run = await train({
-      ...quiet,
-      data,
-      categories: ['Airplane'],
-      preset: 'lite',
-      points: 64,
-      batchSize: 4,
-      backend: 'cpu',
-      seed: 4,
-      epochs: 2,
-      out,
-    });
+    const run = await tinyRun(out, 4, 2);
     const best = run.history[run.best.epoch - 1]!;
     const r = await evaluate({ model: out, data, split: 'val', progress: false, backend: 'cpu', workers: 1 });
     expect(r.clouds).toBe(2);
