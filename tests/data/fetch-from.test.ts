@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import yazl from 'yazl';
+import { zipInMemory } from '../helpers/zip.ts';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.ts';
 import { fetchDataset } from '../../src/data/fetch.ts';
@@ -31,14 +31,8 @@ async function benchmarkTree(): Promise<Map<string, Buffer>> {
 }
 
 function zip(files: Map<string, Buffer>): Promise<Buffer> {
-  const z = new yazl.ZipFile();
-  for (const [name, data] of files) z.addBuffer(data, name);
-  z.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    z.outputStream.on('error', reject);
+  return zipInMemory((z) => {
+    for (const [name, data] of files) z.addBuffer(data, name);
   });
 }
 

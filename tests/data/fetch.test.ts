@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yauzl from 'yauzl';
-import yazl from 'yazl';
+import { zipInMemory } from '../helpers/zip.ts';
 import { fetchDataset, SHAPENET_FOLDER } from '../../src/data/fetch.ts';
 import { PnetError } from '../../src/core/errors.ts';
 
@@ -39,15 +39,9 @@ function makeTree(seed: number): Map<string, Buffer> {
 }
 
 function buildZip(files: Map<string, Buffer>, stored: string[] = []): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  zip.addEmptyDirectory(`${SHAPENET_FOLDER}/`);
-  for (const [name, data] of files) zip.addBuffer(data, name, { compress: !stored.includes(name) });
-  zip.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
+  return zipInMemory((zip) => {
+    zip.addEmptyDirectory(`${SHAPENET_FOLDER}/`);
+    for (const [name, data] of files) zip.addBuffer(data, name, { compress: !stored.includes(name) });
   });
 }
 

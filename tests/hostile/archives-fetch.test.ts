@@ -7,20 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import yazl from 'yazl';
+import { zipInMemory } from '../helpers/zip.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectCleanFailure, expectUnchanged, pnet, snapshot } from './harness.ts';
 
 /** A zip of `entries` in order, names exactly as given (yazl keeps `./` and dot-folders as they are). */
 function zip(entries: Array<[string, string]>): Promise<Buffer> {
-  const z = new yazl.ZipFile();
-  for (const [name, data] of entries) z.addBuffer(Buffer.from(data), name);
-  z.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    z.outputStream.on('error', reject);
+  return zipInMemory((z) => {
+    for (const [name, data] of entries) z.addBuffer(Buffer.from(data), name);
   });
 }
 
