@@ -66,7 +66,7 @@ function memberDataRange(zipBytes: Buffer, name: string): Promise<{ start: numbe
 interface Served {
   body: Buffer;
   etag: string;
-  /** Close the connection after this many body bytes of the next full (200) response, once. */
+  /** Send this many body bytes of the next full (200) response, then close the connection once they are on disk. */
   cutNextAt?: number;
   ignoreRange?: boolean;
   /** Send this many body bytes of the next full response, then go silent (the client must give up itself). */
@@ -131,10 +131,29 @@ function serve(req: http.IncomingMessage, res: http.ServerResponse): void {
   if (file.cutNextAt !== undefined) {
     const cut = file.cutNextAt;
     file.cutNextAt = undefined;
-    res.write(body.subarray(0, cut), () => setTimeout(() => res.socket?.destroy(), 20));
+    res.write(body.subarray(0, cut));
+    void cutOnceOnDisk(res, cut);
     return;
   }
   res.end(body);
+}
+
+/**
+ * Cuts the connection once the client has written `bytes` to its .part file. A timer instead races the client:
+ * on a loaded machine it can close the socket before the client reads the body, which is then never written.
+ */
+async function cutOnceOnDisk(res: http.ServerResponse, bytes: number): Promise<void> {
+  const part = join(dest, 'shapenet.zip.part');
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const size = await stat(part).then(
+      (s) => s.size,
+      () => 0,
+    );
+    if (size >= bytes) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  res.socket?.destroy();
 }
 
 async function expectPnetError(p: Promise<unknown>, code: string): Promise<PnetError> {
