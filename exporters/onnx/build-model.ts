@@ -109,20 +109,18 @@ export function encodePointNetModel(
         ),
       ],
     },
-    metadataProps: writeModelMetadata(
-      {
-        category: meta.category,
-        classes: meta.classes.names,
-        colors: meta.classes.colors,
-        preset: meta.preset.name,
-        numPoints: meta.numPoints,
-        normalization: normalize ? meta.normalization : 'none',
-        metrics: meta.metrics ?? {},
-        version: PNET_VERSION,
-        checkpointSha256,
-      },
+    metadataProps: writeModelMetadata({
+      category: meta.category,
+      classes: meta.classes.names,
+      colors: meta.classes.colors,
+      preset: meta.preset.name,
+      numPoints: meta.numPoints,
+      normalization: normalize ? meta.normalization : 'none',
+      metrics: meta.metrics ?? {},
+      version: PNET_VERSION,
+      checkpointSha256,
       precision,
-    ).concat(facts.extraMetadata ?? []),
+    }).concat(facts.extraMetadata ?? []),
   };
   return onnx.ModelProto.encode(model).finish();
 }

@@ -11,27 +11,32 @@ import {
   type TritonRepositoryReport,
 } from './repository.ts';
 
-export interface TritonExportReport {
+export interface TritonExportReport<R extends ExportReport = ExportReport> {
   /** The ONNX export, `path` being the model file inside the repository. */
-  onnx: ExportReport;
+  onnx: R;
   triton: TritonRepositoryReport;
 }
 
-export async function exportCheckpointToTriton(
+/** Writes the ONNX file for a checkpoint: the fp32/fp16 exporter by default, or another (the int8 one). */
+export type OnnxFileExporter<R extends ExportReport> = (checkpointPath: string, outPath: string) => Promise<R>;
+
+export async function exportCheckpointToTriton<R extends ExportReport = ExportReport>(
   checkpointPath: string,
   repoDir: string,
   options: TritonRepositoryOptions & OnnxExportOptions = {},
-): Promise<TritonExportReport> {
+  exportOnnx?: OnnxFileExporter<R>,
+): Promise<TritonExportReport<R>> {
   checkTritonOptions(options); // before the export, so a bad flag fails at once
+  const exporter =
+    exportOnnx ??
+    ((checkpoint: string, out: string) =>
+      exportCheckpointToOnnx(checkpoint, out, { fp16: options.fp16, normalize: options.normalize }) as Promise<R>);
   const scratch = await mkdtemp(path.join(tmpdir(), 'pnet-triton-'));
-  let onnx: ExportReport;
+  let onnx: R;
   let bytes: Uint8Array;
   try {
     // The ONNX exporter's own code path, so the repository holds exactly what `--onnx` would write.
-    onnx = await exportCheckpointToOnnx(checkpointPath, path.join(scratch, 'model.onnx'), {
-      fp16: options.fp16,
-      normalize: options.normalize,
-    });
+    onnx = await exporter(checkpointPath, path.join(scratch, 'model.onnx'));
     bytes = await readFile(onnx.path);
   } finally {
     await rm(scratch, { recursive: true, force: true });

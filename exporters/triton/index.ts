@@ -1,5 +1,5 @@
 /** pnet's Triton Inference Server exporter: a pnet ONNX export as a model-repository entry (config.pbtxt + labels). */
-export { exportCheckpointToTriton, type TritonExportReport } from './export-checkpoint.ts';
+export { exportCheckpointToTriton, type OnnxFileExporter, type TritonExportReport } from './export-checkpoint.ts';
 export {
   writeTritonRepository,
   checkTritonOptions,

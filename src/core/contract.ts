@@ -61,9 +61,12 @@ export interface ModelInfo {
   metrics: Record<string, number>;
   version: string;
   checkpointSha256: string;
+  /** Precision of the graph body; files written before pnet.precision existed read as float32. */
+  precision: ModelPrecision;
 }
 
-export type ModelPrecision = 'float32' | 'float16' | 'int8';
+export const MODEL_PRECISIONS = ['float32', 'float16', 'int8'] as const;
+export type ModelPrecision = (typeof MODEL_PRECISIONS)[number];
 
 export interface MetadataEntry {
   key: string;
@@ -82,7 +85,7 @@ function stableMetrics(metrics: Record<string, number>): string {
 }
 
 /** The metadata_props an exported file carries; readModelInfo is its inverse. */
-export function writeModelMetadata(info: ModelInfo, precision: ModelPrecision): MetadataEntry[] {
+export function writeModelMetadata(info: ModelInfo): MetadataEntry[] {
   const entries: Array<[string, string]> = [
     [METADATA_KEYS.category, JSON.stringify(info.category)],
     [METADATA_KEYS.classes, JSON.stringify(info.classes)],
@@ -93,7 +96,7 @@ export function writeModelMetadata(info: ModelInfo, precision: ModelPrecision): 
     [METADATA_KEYS.metrics, stableMetrics(info.metrics)],
     [METADATA_KEYS.version, info.version],
     [METADATA_KEYS.checkpointSha256, info.checkpointSha256],
-    [METADATA_KEYS.precision, precision],
+    [METADATA_KEYS.precision, info.precision],
   ];
   return entries.map(([key, value]) => ({ key, value }));
 }
@@ -164,6 +167,10 @@ export function readModelInfo(metadata: Record<string, string>, file?: string): 
   if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics)) {
     throw bad(file, 'metadata pnet.metrics must be a JSON object');
   }
+  const precision = metadata[METADATA_KEYS.precision] ?? 'float32';
+  if (!(MODEL_PRECISIONS as readonly string[]).includes(precision)) {
+    throw bad(file, `metadata pnet.precision must be one of ${MODEL_PRECISIONS.join(', ')}, got ${quote(precision)}`);
+  }
   return {
     category,
     classes,
@@ -176,6 +183,7 @@ export function readModelInfo(metadata: Record<string, string>, file?: string): 
     ),
     version: metadata[METADATA_KEYS.version]!,
     checkpointSha256: metadata[METADATA_KEYS.checkpointSha256]!,
+    precision: precision as ModelPrecision,
   };
 }
 

@@ -4,12 +4,14 @@
  * reference against its tolerance. A runtime this machine lacks (no CUDA, no Chromium) is a skipped row with the
  * reason; a runtime that is present but errors is a failed row.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, listBackends, releaseBackend, type BackendName } from '../backend/index.ts';
-import { checkpointModel, readCheckpoint } from '../checkpoint/format.ts';
+import { checkpointHash, checkpointModel, readCheckpoint } from '../checkpoint/format.ts';
+import { METADATA_KEYS } from '../core/contract.ts';
+import { readOnnxFacts } from '../core/onnx-facts.ts';
 import { PnetError } from '../core/errors.ts';
 import type { ModelLayout, PresetSpec, WeightMap } from '../model/spec.ts';
 import { buildOnnxModel, exportCheckpointToOnnx } from '../../exporters/onnx/index.ts';
@@ -19,7 +21,7 @@ import { openChromiumRunner } from './runs/browser.ts';
 import { runOrtNode } from './runs/ort-node.ts';
 import { runOrtWebInNode } from './runs/ort-web-node.ts';
 import { runTfjs } from './runs/tfjs.ts';
-import { CPU_TOLERANCE, GPU_TOLERANCE } from './tolerances.ts';
+import { CPU_TOLERANCE, GPU_TOLERANCE, INT8_TOLERANCE } from './tolerances.ts';
 import type { CloudOutput, ParityCloud, ParityRow, ParityTolerance, RuntimeOutcome } from './types.ts';
 
 export interface ParityOptions {
@@ -28,6 +30,11 @@ export interface ParityOptions {
   /** The ONNX file to check against the TF.js model; default: a fresh export of the same weights. */
   model?: string;
   clouds: ParityCloud[];
+  /**
+   * An int8 export of `checkpoint` (`pnet export --int8`): its rows (onnxruntime-node CPU, onnxruntime-web WASM in
+   * Node and in Chromium) are held to INT8_TOLERANCE against the same fp32 reference.
+   */
+  int8Model?: string;
   /** Run the Chromium rows (WebGPU, WASM); default true. */
   browser?: boolean;
   /** TF.js backends to run; default every one present. The reference is `cpu` when listed, else the first. */
@@ -40,6 +47,7 @@ export interface ParityOptions {
 }
 
 const REFERENCE_PREFERENCE: BackendName = 'cpu';
+const INT8 = 'int8';
 
 interface Planned {
   runtime: string;
@@ -75,6 +83,39 @@ async function resolveModel(options: ParityOptions, dir: string): Promise<Resolv
     await writeFile(onnxPath, buildOnnxModel({ ...model, checkpointSha256: '0'.repeat(64) }));
   }
   return { layout: model.layout, weights: model.weights, onnxPath };
+}
+
+/** The int8 file must be an int8 export of this very checkpoint, or its rows would compare two different nets. */
+async function checkInt8Model(int8Model: string, checkpoint: string | undefined): Promise<void> {
+  if (!checkpoint) {
+    throw new PnetError('BAD_ARGUMENT', 'an int8 model needs the checkpoint it was exported from', {
+      remedy: 'pnet parity RUN_DIR --int8 M.int8.onnx',
+    });
+  }
+  const bytes = await readFile(int8Model).catch((e: NodeJS.ErrnoException) => {
+    throw new PnetError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'FILE_ERROR', `cannot read the int8 model (${e.code})`, {
+      file: int8Model,
+    });
+  });
+  let metadata: Record<string, string>;
+  try {
+    metadata = readOnnxFacts(bytes).metadata;
+  } catch (e) {
+    throw new PnetError('BAD_MODEL', `not an ONNX file: ${firstLine(e)}`, { file: int8Model });
+  }
+  const precision = metadata[METADATA_KEYS.precision];
+  if (precision !== 'int8') {
+    throw new PnetError('BAD_MODEL', `not an int8 export: its pnet.precision is ${precision ?? 'missing'}`, {
+      file: int8Model,
+      remedy: 'pass a file written by pnet export --int8',
+    });
+  }
+  if (metadata[METADATA_KEYS.checkpointSha256] !== checkpointHash(await readFile(checkpoint))) {
+    throw new PnetError('BAD_MODEL', `was not exported from ${checkpoint} (its checkpoint sha256 differs)`, {
+      file: int8Model,
+      remedy: `export it from that checkpoint: pnet export ${checkpoint} --int8 --calibrate DATA`,
+    });
+  }
 }
 
 /** Which TF.js backends to run, the reference first; requested-but-absent ones come back as skipped rows. */
@@ -139,13 +180,48 @@ function describeReference(outputs: CloudOutput[], classes: number): string {
   return `${points} points; ${used.size} of ${classes} classes predicted; mean top probability ${(maxSum / Math.max(1, points)).toFixed(2)}`;
 }
 
+interface BrowserRow {
+  runtime: string;
+  ep: 'webgpu' | 'wasm';
+  tolerance: ParityTolerance;
+}
+
+/** One Chromium for one model file: a row per EP, skipped when Chromium is missing, failed when it breaks. */
+async function runInChromium(
+  model: string,
+  browserRows: readonly BrowserRow[],
+  clouds: ParityCloud[],
+  reference: CloudOutput[],
+): Promise<ParityRow[]> {
+  const runner = await openChromiumRunner(model).catch((e: unknown) => ({ failed: firstLine(e) }));
+  if ('unavailable' in runner)
+    return browserRows.map(({ runtime }) => ({ runtime, status: 'skipped', note: runner.unavailable }));
+  if ('failed' in runner)
+    return browserRows.map(({ runtime }) => ({ runtime, status: 'fail', note: `error: ${runner.failed}` }));
+  const rows: ParityRow[] = [];
+  try {
+    for (const { runtime, ep, tolerance } of browserRows) {
+      try {
+        rows.push(judge(runtime, tolerance, await runner[ep](clouds), reference));
+      } catch (e) {
+        rows.push({ runtime, status: 'fail', tolerance, note: `error: ${firstLine(e)}` });
+      }
+    }
+  } finally {
+    await runner.close();
+  }
+  return rows;
+}
+
 export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
   if (options.clouds.length === 0) throw new PnetError('BAD_ARGUMENT', 'parity needs at least one cloud');
   const dir = await mkdtemp(join(tmpdir(), 'pnet-parity-'));
   const previousBackend = tf.getBackend();
   try {
+    if (options.int8Model) await checkInt8Model(options.int8Model, options.checkpoint);
     const source = await resolveModel(options, dir);
     const { onnxPath } = source;
+    const { int8Model } = options;
     const { clouds } = options;
     const tfPlan = await planTfBackends(options.tfBackends);
     const [referenceBackend, ...otherBackends] = tfPlan.run as [BackendName, ...BackendName[]];
@@ -163,8 +239,22 @@ export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
         tolerance: CPU_TOLERANCE,
         run: () => runOrtWebInNode(onnxPath, clouds),
       },
+      ...(int8Model
+        ? [
+            {
+              runtime: `onnxruntime-node cpu, ${INT8}`,
+              tolerance: INT8_TOLERANCE,
+              run: () => runOrtNode('cpu', int8Model, clouds),
+            },
+            {
+              runtime: `onnxruntime-web wasm (Node), ${INT8}`,
+              tolerance: INT8_TOLERANCE,
+              run: () => runOrtWebInNode(int8Model, clouds),
+            },
+          ]
+        : []),
     ];
-    const total = planned.length + 1 + (options.browser === false ? 0 : 1);
+    const total = planned.length + 1 + (options.browser === false ? 0 : int8Model ? 2 : 1);
     let done = 0;
     const progress = (runtime: string) => options.onProgress?.(done++, total, runtime);
 
@@ -194,33 +284,31 @@ export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
     }
     rows.splice(1 + otherBackends.length, 0, ...tfPlan.skipped);
 
-    const browserRuntimes = ['onnxruntime-web webgpu (Chromium)', 'onnxruntime-web wasm (Chromium)'] as const;
-    if (options.browser === false) {
-      for (const runtime of browserRuntimes)
-        rows.push({ runtime, status: 'skipped', note: 'browser rows turned off (--no-browser)' });
-    } else {
-      progress('Chromium (webgpu, wasm)');
-      const runner = await openChromiumRunner(onnxPath).catch((e: unknown) => ({ failed: firstLine(e) }));
-      if ('unavailable' in runner) {
-        for (const runtime of browserRuntimes) rows.push({ runtime, status: 'skipped', note: runner.unavailable });
-      } else if ('failed' in runner) {
-        for (const runtime of browserRuntimes) rows.push({ runtime, status: 'fail', note: `error: ${runner.failed}` });
-      } else {
-        try {
-          for (const [runtime, run, tolerance] of [
-            [browserRuntimes[0], () => runner.webgpu(clouds), GPU_TOLERANCE],
-            [browserRuntimes[1], () => runner.wasm(clouds), CPU_TOLERANCE],
-          ] as const) {
-            try {
-              rows.push(judge(runtime, tolerance, await run(), reference.outputs));
-            } catch (e) {
-              rows.push({ runtime, status: 'fail', tolerance, note: `error: ${firstLine(e)}` });
-            }
-          }
-        } finally {
-          await runner.close();
-        }
+    const browserModels: { model: string; rows: readonly BrowserRow[] }[] = [
+      {
+        model: onnxPath,
+        rows: [
+          { runtime: 'onnxruntime-web webgpu (Chromium)', ep: 'webgpu', tolerance: GPU_TOLERANCE },
+          { runtime: 'onnxruntime-web wasm (Chromium)', ep: 'wasm', tolerance: CPU_TOLERANCE },
+        ],
+      },
+      ...(int8Model
+        ? [
+            {
+              model: int8Model,
+              rows: [{ runtime: `onnxruntime-web wasm (Chromium), ${INT8}`, ep: 'wasm', tolerance: INT8_TOLERANCE }],
+            } as const,
+          ]
+        : []),
+    ];
+    for (const { model, rows: browserRows } of browserModels) {
+      if (options.browser === false) {
+        for (const { runtime } of browserRows)
+          rows.push({ runtime, status: 'skipped', note: 'browser rows turned off (--no-browser)' });
+        continue;
       }
+      progress(`Chromium (${browserRows.map((r) => r.ep).join(', ')})`);
+      rows.push(...(await runInChromium(model, browserRows, clouds, reference.outputs)));
     }
     options.onProgress?.(total, total, 'done');
     return rows;

@@ -26,7 +26,9 @@ function formatMs(v: number | undefined): string {
 }
 
 function formatTolerance(t: ParityTolerance | undefined): string {
-  return t ? `≤ ${t.maxAbsDiff.toExponential(0)}, ≥ ${(t.labelAgreement * 100).toFixed(1)}%` : '—';
+  if (!t) return '—';
+  const labels = `≥ ${(t.labelAgreement * 100).toFixed(1)}%`;
+  return Number.isFinite(t.maxAbsDiff) ? `≤ ${t.maxAbsDiff.toExponential(0)}, ${labels}` : `labels ${labels}`;
 }
 
 /** Pipes would end a Markdown cell early. */

@@ -14,3 +14,8 @@ export const FP16_TOLERANCE: ParityTolerance = { maxAbsDiff: 2e-3, labelAgreemen
  * which is what int8 is, so a probability bound would only restate that.
  */
 export const INT8_LABEL_AGREEMENT = 0.99;
+/** An int8 export's rows in the parity matrix: labels bounded as above, probabilities not (see INT8_LABEL_AGREEMENT). */
+export const INT8_TOLERANCE: ParityTolerance = {
+  maxAbsDiff: Number.POSITIVE_INFINITY,
+  labelAgreement: INT8_LABEL_AGREEMENT,
+};

@@ -84,6 +84,7 @@ async function loadModel(source: string | Uint8Array, name: string): Promise<voi
   $('model-name').title = name;
   $('model-category').textContent = info.category.join(', ') || '—';
   $('model-preset').textContent = info.preset || '—';
+  $('model-precision').textContent = info.precision;
   $('model-parts').textContent = String(info.classes.length);
   $('model-message').hidden = true;
   const ep = segmenter.executionProvider;

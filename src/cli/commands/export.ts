@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
@@ -14,9 +14,12 @@ import {
 import { DEFAULT_CALIBRATION_CLOUDS, exportCheckpointToInt8Onnx, type Int8ExportReport } from '../../quantize/index.ts';
 import {
   DEFAULT_TRITON_MAX_BATCH,
+  checkTritonOptions,
   exportCheckpointToTriton,
   INSTANCE_KINDS,
   type InstanceKind,
+  type OnnxFileExporter,
+  type TritonRepositoryOptions,
   type TritonRepositoryReport,
 } from '../../../exporters/triton/index.ts';
 import { resolveCheckpoint } from '../../checkpoint/resolve.ts';
@@ -49,6 +52,11 @@ function defaultOutput(source: string, checkpoint: string, fp16: boolean, int8: 
   const suffix = fp16 ? '.fp16.onnx' : int8 ? '.int8.onnx' : '.onnx';
   if (checkpoint === source) return checkpoint.replace(/\.ckpt$/, '') + suffix;
   return path.join(source, `model${suffix}`);
+}
+
+async function copyInto(from: string, to: string): Promise<string> {
+  await copyFile(from, to);
+  return to;
 }
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -107,6 +115,11 @@ export function int8AgreementWarning(r: Int8ExportReport): string {
   );
 }
 
+/** onnxruntime fuses QDQ pairs into int8 kernels on its CPU provider (MLAS); its CUDA provider has few of them. */
+export const INT8_ON_GPU_NOTE =
+  'note: int8 QDQ models get their int8 kernels from onnxruntime on CPU; on KIND_GPU the CUDA provider may run them ' +
+  'slower than fp32 (pass --instance-kind cpu, or serve the fp32 or --fp16 export on GPUs)';
+
 export function formatTritonReport(t: TritonRepositoryReport): string {
   const o = t.options;
   const points = o.points === undefined ? 'any point count' : `${o.points} points per cloud (clients resample)`;
@@ -142,9 +155,6 @@ function checkInt8Arguments(args: ExportArgs): void {
     );
   }
   if (args.fp16) throw new PnetError('BAD_ARGUMENT', '--int8 and --fp16 are different precisions; choose one');
-  if (args.triton !== undefined) {
-    throw new PnetError('BAD_ARGUMENT', '--int8 does not write Triton repositories yet; export the .onnx with --onnx');
-  }
 }
 
 export const exportCommand: PnetCommand<ExportArgs> = {
@@ -234,42 +244,54 @@ export const exportCommand: PnetCommand<ExportArgs> = {
   async handler(args) {
     checkInt8Arguments(args);
     const checkpoint = await resolveCheckpoint(args.source);
-    const triton = args.triton === undefined ? undefined : { repository: args.triton };
-    let report: ExportReport | undefined;
-    let int8: Int8ExportReport | undefined;
-    let repository: TritonRepositoryReport | undefined;
-    if (args.onnx !== undefined || !triton) {
-      const out = args.onnx ?? defaultOutput(args.source, checkpoint, args.fp16, args.int8);
-      if (!out.endsWith('.onnx')) {
-        throw new PnetError('BAD_ARGUMENT', `--onnx must name a .onnx file, got "${out}"`);
-      }
-      if (args.int8) {
-        report = int8 = await exportCheckpointToInt8Onnx(checkpoint, out, {
+    const tritonOptions: TritonRepositoryOptions | undefined =
+      args.triton === undefined
+        ? undefined
+        : {
+            name: args.name,
+            version: args.version,
+            maxBatch: args.maxBatch,
+            points: args.points,
+            instanceKind: args.instanceKind,
+            instances: args.instances,
+            force: args.force,
+          };
+    if (tritonOptions) checkTritonOptions(tritonOptions); // before any file is written
+    const int8Options = args.int8
+      ? {
           data: args.calibrate!,
           categories: args.category,
           clouds: args.calibrationClouds,
           method: args.calibrationMethod ?? DEFAULT_CALIBRATION_METHOD,
           normalize: args.normalize,
-        });
-      } else {
-        report = await exportCheckpointToOnnx(checkpoint, out, { fp16: args.fp16, normalize: args.normalize });
+        }
+      : undefined;
+    const exportOnnxFile: OnnxFileExporter<ExportReport | Int8ExportReport> = (from, to) =>
+      int8Options
+        ? exportCheckpointToInt8Onnx(from, to, int8Options)
+        : exportCheckpointToOnnx(from, to, { fp16: args.fp16, normalize: args.normalize });
+    let report: ExportReport | Int8ExportReport | undefined;
+    let repository: TritonRepositoryReport | undefined;
+    if (args.onnx !== undefined || !tritonOptions) {
+      const out = args.onnx ?? defaultOutput(args.source, checkpoint, args.fp16, args.int8);
+      if (!out.endsWith('.onnx')) {
+        throw new PnetError('BAD_ARGUMENT', `--onnx must name a .onnx file, got "${out}"`);
       }
+      report = await exportOnnxFile(checkpoint, out);
     }
-    if (triton) {
-      const r = await exportCheckpointToTriton(checkpoint, triton.repository, {
-        fp16: args.fp16,
-        normalize: args.normalize,
-        name: args.name,
-        version: args.version,
-        maxBatch: args.maxBatch,
-        points: args.points,
-        instanceKind: args.instanceKind,
-        instances: args.instances,
-        force: args.force,
-      });
+    if (tritonOptions) {
+      // With --onnx too, the repository gets the very file just written (int8 is not calibrated twice).
+      const written = report;
+      const r = await exportCheckpointToTriton(
+        checkpoint,
+        args.triton!,
+        tritonOptions,
+        written ? async (_, to) => ({ ...written, path: await copyInto(written.path, to) }) : exportOnnxFile,
+      );
       report ??= r.onnx;
       repository = r.triton;
     }
+    const int8 = report && 'calibration' in report ? (report as Int8ExportReport) : undefined;
     const parity = args.fp16
       ? await measureFp16Parity(checkpoint, await readFile(report!.path), args.normalize)
       : undefined;
@@ -290,6 +312,7 @@ export const exportCommand: PnetCommand<ExportArgs> = {
     }
     if (parity && !parity.withinTolerance) console.warn(fp16ParityWarning(parity));
     if (int8 && int8.agreement.labelAgreement < INT8_LABEL_AGREEMENT) console.warn(int8AgreementWarning(int8));
+    if (int8 && repository?.options.instanceKind === 'gpu') console.warn(INT8_ON_GPU_NOTE);
     return 0;
   },
 };

@@ -9,6 +9,7 @@ import { resolveCheckpoint } from '../../checkpoint/resolve.ts';
 interface ParityArgs {
   source?: string;
   model?: string;
+  int8?: string;
   data?: string;
   clouds: number;
   browser: boolean;
@@ -34,6 +35,11 @@ export const parityCommand: PnetCommand<ParityArgs> = {
           'run directory (best.ckpt, else last.ckpt) or checkpoint; default: a deterministic random-weight lite model',
       })
       .option('model', { type: 'string', describe: 'ONNX file to check (default: a fresh export of the checkpoint)' })
+      .option('int8', {
+        type: 'string',
+        describe:
+          'also check this int8 export of the checkpoint (pnet export --int8) on onnxruntime-node CPU and onnxruntime-web WASM, against the same TF.js reference (labels ≥ 99%)',
+      })
       .option('data', {
         type: 'string',
         describe: 'dataset folder to take clouds from (default: the real ShapeNet clouds shipped as demo samples)',
@@ -53,15 +59,24 @@ export const parityCommand: PnetCommand<ParityArgs> = {
       .example('$0 parity', 'random-weight model on the real sample clouds, every runtime present')
       .example('$0 parity runs/airplane --clouds 8 --markdown parity.md', 'a trained run, table saved')
       .example(
+        '$0 parity runs/airplane --int8 airplane.int8.onnx --data data/shapenet',
+        'an int8 export beside the fp32 one, real clouds',
+      )
+      .example(
         '$0 parity runs/airplane/best.ckpt --model airplane.onnx --no-browser',
         'check a given export, Node only',
       ) as Argv<ParityArgs>,
   async handler(args) {
     const checkpoint = args.source ? await resolveCheckpoint(args.source) : undefined;
-    if (args.model && !checkpoint) {
-      throw new PnetError('BAD_ARGUMENT', '--model needs the checkpoint it was exported from', {
-        remedy: 'pnet parity RUN_DIR --model M.onnx',
-      });
+    for (const [flag, given] of [
+      ['--model', args.model],
+      ['--int8', args.int8],
+    ] as const) {
+      if (given && !checkpoint) {
+        throw new PnetError('BAD_ARGUMENT', `${flag} needs the checkpoint it was exported from`, {
+          remedy: `pnet parity RUN_DIR ${flag} ${flag === '--int8' ? 'M.int8.onnx' : 'M.onnx'}`,
+        });
+      }
     }
     const { clouds, source } = parityClouds({ dataDir: args.data, count: args.clouds });
     const tfBackends = args.tfBackend
@@ -69,7 +84,7 @@ export const parityCommand: PnetCommand<ParityArgs> = {
       .map((b) => b.trim())
       .filter(Boolean);
     const modelLine = checkpoint
-      ? `model: ${checkpoint}${args.model ? ` against ${args.model}` : ' (exported afresh)'}`
+      ? `model: ${checkpoint}${args.model ? ` against ${args.model}` : ' (exported afresh)'}${args.int8 ? `; int8: ${args.int8}` : ''}`
       : 'model: random weights (lite preset, seed 1), exported afresh';
     const points = clouds.reduce((n, c) => n + c.xyz.length / 3, 0);
     const bar = createProgress('parity', 1, '{bar} {value}/{total} {runtime}');
@@ -79,6 +94,7 @@ export const parityCommand: PnetCommand<ParityArgs> = {
       rows = await runParity({
         checkpoint,
         model: args.model,
+        int8Model: args.int8,
         clouds,
         browser: args.browser,
         tfBackends,

@@ -17,6 +17,7 @@ import { Rng } from '../../../src/core/rng.ts';
 import { synthAirplane } from '../../../src/data/synth.ts';
 import { train } from '../../../src/train/index.ts';
 import { runPnet } from '../../helpers/run-cli.ts';
+import { chromiumProblem } from '../../../src/browser/chromium.ts';
 import { syntheticRunsFolder } from '../../train/synthetic-runs.ts';
 import { SYNTH_CLASSES, tinyCheckpoint } from '../../helpers/tiny-model.ts';
 
@@ -165,6 +166,86 @@ describe('pnet export --int8', () => {
     });
     expect(report.calibrationData).toEqual({ path: folder, available: 4, skipped: 0 });
     expect(report.metadata[METADATA_KEYS.precision]).toBe('int8');
+  });
+});
+
+describe('pnet export --int8 --triton', () => {
+  const modelIn = (stdout: string, repo: string) => {
+    const name = /wrote Triton model "([^"]+)" version 1/.exec(stdout)![1]!;
+    return path.join(repo, name, '1', 'model.onnx');
+  };
+
+  it('puts the very file --onnx wrote into the repository, calibrated once, and says where int8 runs fast', async () => {
+    const repo = path.join(runs.dir, 'triton-both');
+    const target = path.join(runs.dir, 'triton-both.int8.onnx');
+    const r = await runPnet('export', runDir, '--onnx', target, '--int8', '--calibrate', runs.data, '--triton', repo);
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/int8: calibrated/g)).toHaveLength(1);
+    const served = await readFile(modelIn(r.stdout, repo));
+    expect(served.equals(await readFile(target))).toBe(true);
+    const precision = decodeOnnx(served).metadataProps!.find((p) => p.key === METADATA_KEYS.precision)?.value;
+    expect(precision).toBe('int8');
+    expect(r.stderr.trim()).toMatch(/^note: int8 QDQ models get their int8 kernels from onnxruntime on CPU;/);
+  });
+
+  it('writes the same int8 model into a repository alone, on CPU instances without the note', async () => {
+    const repo = path.join(runs.dir, 'triton-only');
+    const r = await runPnet(
+      'export',
+      runDir,
+      '--int8',
+      '--calibrate',
+      runs.data,
+      '--triton',
+      repo,
+      '--instance-kind',
+      'cpu',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/int8: calibrated \(minmax\) on 10 of 10 clouds/);
+    expect((await readFile(modelIn(r.stdout, repo))).equals(int8)).toBe(true);
+    expect(await readdir(runDir)).not.toContain('model.int8.onnx');
+  });
+});
+
+describe('pnet parity --int8', () => {
+  it('adds int8 rows for onnxruntime-node CPU and onnxruntime-web WASM in Node and Chromium, held to labels ≥ 99%', async () => {
+    const browser = (await chromiumProblem()) === undefined;
+    const args = ['parity', runDir, '--int8', out, '--data', runs.data, '--clouds', '2', '--tf-backend', 'cpu'];
+    const r = await runPnet(...args, ...(browser ? [] : ['--no-browser']));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rows = [
+      'onnxruntime-node cpu, int8',
+      'onnxruntime-web wasm (Node), int8',
+      'onnxruntime-web wasm (Chromium), int8',
+    ];
+    for (const runtime of rows) {
+      const line = r.stdout.split('\n').find((l) => l.startsWith(`| ${runtime} |`));
+      expect(line, runtime).toBeDefined();
+      const cells = line!.split(' | ');
+      if (runtime.includes('Chromium') && !browser) {
+        expect(cells[5]).toBe('skipped');
+        continue;
+      }
+      expect(Number.parseFloat(cells[2]!)).toBeGreaterThanOrEqual(99);
+      expect(cells[4]).toBe('labels ≥ 99.0%');
+      expect(cells[5]).toBe('PASS');
+    }
+  }, 120_000);
+
+  it('refuses an fp32 file or an int8 file of another checkpoint, in one line', async () => {
+    const fp32File = path.join(runs.dir, 'fp32-for-parity.onnx');
+    await writeFile(fp32File, fp32);
+    const a = await runPnet('parity', runDir, '--int8', fp32File, '--no-browser', '--tf-backend', 'cpu');
+    expect(a.code).not.toBe(0);
+    expect(a.stderr.trim()).toMatch(/fp32-for-parity\.onnx: not an int8 export: its pnet\.precision is float32/);
+    const other = path.join(runs.dir, 'tiny-for-parity', 'last.ckpt');
+    await tinyCheckpoint(other, { classes: SYNTH_CLASSES });
+    const b = await runPnet('parity', other, '--int8', out, '--no-browser', '--tf-backend', 'cpu');
+    expect(b.code).not.toBe(0);
+    expect(b.stderr.trim().split('\n')[0]).toMatch(/model\.int8\.onnx: was not exported from .*last\.ckpt/);
   });
 });
 

@@ -60,6 +60,15 @@ describe('readModelInfo', () => {
     expect(info.normalization).toBe('unit-sphere');
     expect(info.metrics).toEqual(TINY_METRICS);
     expect(info.checkpointSha256).toBe(TINY_SHA256);
+    expect(info.precision).toBe('float32');
+    expect(readModelInfoFromOnnx(tinyOnnxBytes({}, { fp16: true })).precision).toBe('float16');
+  });
+
+  it('reads a file without pnet.precision (written before it existed) as float32', () => {
+    const meta = pnetMetadata(CLASSES, COLORS);
+    delete meta['pnet.precision'];
+    expect(readModelInfo(meta).precision).toBe('float32');
+    expect(readModelInfo({ ...meta, 'pnet.precision': 'int8' }).precision).toBe('int8');
   });
 
   it('lower-cases colours and keeps class order', () => {
@@ -98,6 +107,7 @@ describe('readModelInfo', () => {
       ['pnet.num_points', '-4', /positive integer/],
       ['pnet.normalization', 'zscore', /unit-sphere/],
       ['pnet.metrics', '[1]', /JSON object/],
+      ['pnet.precision', 'int4', /pnet\.precision must be one of float32, float16, int8, got "int4"/],
     ];
     for (const [key, value, pattern] of cases) {
       expectPnetError(

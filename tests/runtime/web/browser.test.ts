@@ -12,7 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumProblem, findChromium, launchChromium as launch } from '../../../src/browser/chromium.ts';
 import { segmentInPage, type PageCloud, type PageRun } from '../../../src/browser/page-runner.ts';
-import { parsePointsWithParts } from '../../../src/core/formats/pts.ts';
+import { parsePointsWithParts, parsePts } from '../../../src/core/formats/pts.ts';
 import { startServer, type RunningServer } from '../../../src/serve/index.ts';
 import { TINY_CATEGORIES, tinyOnnxBytes } from '../../helpers/tiny-model.ts';
 
@@ -182,6 +182,61 @@ describe.skipIf(skipReason !== undefined)('browser runtime (Chromium)', () => {
     expect((await stat(shot)).size).toBeGreaterThan(20_000);
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('an int8 model dropped on the demo page replaces the model and segments on WASM as onnxruntime-node does', async () => {
+    const int8Path = join(REPO_ROOT, 'models', 'airplane.int8.onnx');
+    const int8 = await readFile(int8Path);
+    const browser = await launch(executable, false);
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(server.url);
+      await page.waitForFunction(() => document.body.dataset.state === 'segmented', null, { timeout: 60_000 });
+      expect(await page.locator('#model-precision').textContent()).toBe('float32');
+      await page.setInputFiles('#file-input', {
+        name: 'airplane.int8.onnx',
+        mimeType: 'application/octet-stream',
+        buffer: int8,
+      });
+      await page.waitForFunction(
+        () =>
+          document.getElementById('model-name')?.textContent === 'airplane.int8.onnx' &&
+          document.body.dataset.state === 'segmented',
+        null,
+        { timeout: 60_000 },
+      );
+      expect(await page.locator('#toast').textContent()).toBe('');
+      expect(await page.locator('#model-precision').textContent()).toBe('int8');
+      expect(await page.locator('#model-category').textContent()).toBe('Airplane');
+      expect(await page.locator('#ep').textContent()).toBe('WASM');
+      expect(await page.locator('#legend .outside').count()).toBe(0);
+
+      // The cloud on screen is the first shipped sample, a real airplane: count its labels with onnxruntime-node.
+      const [first] = JSON.parse(
+        await readFile(join(REPO_ROOT, 'runtime/web/demo/samples/index.json'), 'utf8'),
+      ) as Array<{
+        file: string;
+      }>;
+      const samplePath = join(REPO_ROOT, 'runtime/web/demo/samples', first!.file);
+      const xyz = parsePts(await readFile(samplePath, 'utf8'), samplePath);
+      const session = await ort.InferenceSession.create(int8, { executionProviders: ['cpu'] });
+      const out = await session.run({ points: new ort.Tensor('float32', xyz, [1, xyz.length / 3, 3]) });
+      await session.release();
+      const labels = Int32Array.from(out.labels!.data as BigInt64Array, Number);
+      const expected = [0, 1, 2, 3].map((c) => labels.filter((l) => l === c).length);
+      expect(expected.filter((n) => n > 0).length).toBeGreaterThanOrEqual(3);
+      const counts = await page.locator('#legend .part-count').allTextContents();
+      const perClass = counts.map((t) => Number(t.split(' ')[0]!.replace(/,/g, '')));
+      // int8 kernels differ between MLAS and the WASM build; a point on a part boundary may flip, not more than 1%.
+      for (const [c, n] of perClass.entries()) expect(Math.abs(n - expected[c]!)).toBeLessThanOrEqual(xyz.length / 300);
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'web-demo-int8.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('falls back to WASM when WebGPU is off, and says why', async () => {
