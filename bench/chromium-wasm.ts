@@ -1,27 +1,27 @@
 /**
  * onnxruntime-web WASM in headless Chromium (the demo's cross-origin-isolated page, so its threads work) against
- * onnxruntime-node CPU at the same thread count, per graph layout, batch 1. Every layout's session lives in one
- * page per thread count and the runs alternate: a Chromium run of each layout, then a Node run of it, round after
- * round, so the machine's drift hits every column alike.
+ * onnxruntime-node CPU at the same thread count, per model file (graph layouts, precisions), batch 1. Every model's
+ * session lives in one page per thread count and the runs alternate: a Chromium run of each model, then a Node run
+ * of it, round after round, so the machine's drift hits every column alike.
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import ort from 'onnxruntime-node';
-import type { GraphLayout } from '../exporters/onnx/index.ts';
 import { findChromium, launchChromium, CHROMIUM_INSTALL_HINT } from '../src/browser/chromium.ts';
 import { startServer } from '../src/serve/index.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { Rng } from '../src/core/rng.ts';
 
-export interface ChromiumWasmRow {
-  layout: GraphLayout;
+export interface ChromiumWasmRow<K extends string = string> {
+  /** The model's label (its key in the map given). */
+  model: K;
   threads: number;
   chromiumMs: number;
   nodeMs: number;
 }
 
-export interface ChromiumWasmResult {
-  rows: ChromiumWasmRow[];
+export interface ChromiumWasmResult<K extends string = string> {
+  rows: ChromiumWasmRow<K>[];
   /** Set when Chromium could not run here. */
   unavailable?: string;
 }
@@ -43,23 +43,24 @@ const SETUP = `async ({ urls, threads, xyz }) => {
   return crossOriginIsolated;
 }`;
 
-export async function chromiumWasmAgainstNode(
-  graphs: Map<GraphLayout, string>,
+/** `models`: label → .onnx path; file names must differ (the page fetches each by its name). */
+export async function chromiumWasmAgainstNode<K extends string>(
+  models: Map<K, string>,
   points: number,
   threadCounts: number[] = [1, 2],
   rounds = 7,
-): Promise<ChromiumWasmResult> {
+): Promise<ChromiumWasmResult<K>> {
   const executable = findChromium();
   if (!executable) return { rows: [], unavailable: `Chromium not found (${CHROMIUM_INSTALL_HINT})` };
-  const layouts = [...graphs.keys()];
-  const paths = layouts.map((l) => graphs.get(l)!);
+  const labels = [...models.keys()];
+  const paths = labels.map((l) => models.get(l)!);
   const rng = new Rng(21);
   const xyz = Float32Array.from({ length: points * 3 }, () => rng.uniform(-1, 1));
   const server = await startServer({ model: paths[0]!, port: 0 });
   let context: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
     context = await launchChromium(executable, false);
-    const rows: ChromiumWasmRow[] = [];
+    const rows: ChromiumWasmRow<K>[] = [];
     for (const threads of threadCounts) {
       const page = await context.newPage();
       // The server serves one model; the page fetches the others from routes answered here, same origin.
@@ -82,11 +83,11 @@ export async function chromiumWasmAgainstNode(
       );
       const feed = { points: new ort.Tensor('float32', xyz, [1, points, 3]) };
       for (const s of sessions) await s.run(feed);
-      const chromium: number[][] = layouts.map(() => []);
-      const node: number[][] = layouts.map(() => []);
+      const chromium: number[][] = labels.map(() => []);
+      const node: number[][] = labels.map(() => []);
       try {
         for (let r = 0; r < rounds; r++) {
-          for (let i = 0; i < layouts.length; i++) {
+          for (let i = 0; i < labels.length; i++) {
             chromium[i]!.push((await page.evaluate(`window.__pnetRun(${i})`)) as number);
             const t0 = performance.now();
             await sessions[i]!.run(feed);
@@ -97,8 +98,8 @@ export async function chromiumWasmAgainstNode(
         for (const s of sessions) await s.release();
         await page.close();
       }
-      layouts.forEach((layout, i) => {
-        rows.push({ layout, threads, chromiumMs: median(chromium[i]!), nodeMs: median(node[i]!) });
+      labels.forEach((model, i) => {
+        rows.push({ model, threads, chromiumMs: median(chromium[i]!), nodeMs: median(node[i]!) });
       });
     }
     return { rows };

@@ -339,7 +339,7 @@ async function chromiumWasmRows(
     const result = await chromiumWasmAgainstNode(files, points);
     if (result.unavailable) return [`_onnxruntime-web WASM in Chromium not measured: ${result.unavailable}._`, ''];
     const mostThreads = Math.max(...result.rows.map((r) => r.threads));
-    const headline = result.rows.find((r) => r.layout === 'channels-first' && r.threads === mostThreads)!;
+    const headline = result.rows.find((r) => r.model === 'channels-first' && r.threads === mostThreads)!;
     const ratio = headline.chromiumMs / headline.nodeMs;
     targets.push({
       name: `onnxruntime-web wasm in Chromium (cross-origin-isolated page) over onnxruntime-node CPU, ${mostThreads} threads each`,
@@ -356,7 +356,7 @@ async function chromiumWasmRows(
       '|---|---:|---:|---:|---:|',
       ...result.rows.map(
         (r) =>
-          `| ${r.layout} | ${r.threads} | ${r.chromiumMs.toFixed(0)} | ${r.nodeMs.toFixed(1)} | ${(r.chromiumMs / r.nodeMs).toFixed(2)}× |`,
+          `| ${r.model} | ${r.threads} | ${r.chromiumMs.toFixed(0)} | ${r.nodeMs.toFixed(1)} | ${(r.chromiumMs / r.nodeMs).toFixed(2)}× |`,
       ),
       '',
     ];

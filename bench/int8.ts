@@ -7,11 +7,13 @@
  *   official val split, fp32 against int8 builds (each calibration method, and the feature T-Net's final layer in
  *   int8 or fp32). Calibration takes --calibration-clouds val clouds spread evenly over the split, so the
  *   held-out rows score the val clouds that calibration never saw.
+ * - onnxruntime-web WASM in Chromium: the same fp32 and int8 builds in the demo's cross-origin-isolated page, run
+ *   alternately with onnxruntime-node at the same thread count (chromium-wasm.ts), batch 1.
  * - With --profile: onnxruntime's profiler by op type for the keras fp32 and int8 graphs at batch 1.
  *
  *   node bin/run-ts.js bench/int8.ts [--seconds 2] [--checkpoint runs/x/best.ckpt --data DIR] [--profile]
  */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,6 +31,7 @@ import { SegmentationMetrics, partsByCategory } from '../src/core/metrics.ts';
 import { Rng } from '../src/core/rng.ts';
 import { TENSOR_NAMES } from '../src/core/contract.ts';
 import { cloudBatch, timeInterleaved, type Timing } from './infer-node.ts';
+import { chromiumWasmAgainstNode } from './chromium-wasm.ts';
 import { flag, numberFlag } from './flags.ts';
 
 const POINTS = 1024;
@@ -105,6 +108,49 @@ function latencyTable(rows: LatencyRow[]): string {
         `${ms(r.b1[0])} | ${ms(r.b1[1])} | ${ratio(r.b1)} | ${ms(r.b8[0])} | ${ms(r.b8[1])} | ${ratio(r.b8)} |`,
     ),
   ].join('\n');
+}
+
+/** The same builds in onnxruntime-web WASM in Chromium, alternated with onnxruntime-node at the same thread count. */
+async function chromiumWasmTable(builds: Map<string, [Uint8Array, Uint8Array]>): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'pnet-int8-chromium-'));
+  try {
+    const files = new Map<string, string>();
+    for (const [preset, [fp32, int8]] of builds) {
+      for (const [precision, bytes] of [
+        ['fp32', fp32],
+        ['int8', int8],
+      ] as const) {
+        const path = join(dir, `${preset}-${precision}.onnx`);
+        await writeFile(path, bytes);
+        files.set(`${preset} ${precision}`, path);
+      }
+    }
+    const result = await chromiumWasmAgainstNode(files, POINTS, [1, 2], 5);
+    if (result.unavailable) return [`_onnxruntime-web WASM in Chromium not measured: ${result.unavailable}._`, ''];
+    const ms = (model: string, threads: number) => result.rows.find((r) => r.model === model && r.threads === threads)!;
+    const lines = [
+      '### onnxruntime-web WASM in Chromium',
+      '',
+      `The same builds in the demo's cross-origin-isolated page, batch 1, ${POINTS} points; each run alternates with ` +
+        'onnxruntime-node CPU at the same thread count (median of 5 rounds).',
+      '',
+      '| model | threads | wasm fp32 ms | wasm int8 ms | wasm int8/fp32 | node fp32 ms | node int8 ms | node int8/fp32 |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ];
+    for (const preset of builds.keys()) {
+      for (const threads of [1, 2]) {
+        const [f, q] = [ms(`${preset} fp32`, threads), ms(`${preset} int8`, threads)];
+        if (!f || !q) continue;
+        lines.push(
+          `| ${preset} | ${threads} | ${f.chromiumMs.toFixed(0)} | ${q.chromiumMs.toFixed(0)} | ${(q.chromiumMs / f.chromiumMs).toFixed(2)}× | ` +
+            `${f.nodeMs.toFixed(1)} | ${q.nodeMs.toFixed(1)} | ${(q.nodeMs / f.nodeMs).toFixed(2)}× |`,
+        );
+      }
+    }
+    return [...lines, ''];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Share of each op type in one run, from onnxruntime's profile (mean over `runs` runs after warm-up). */
@@ -205,6 +251,8 @@ export interface Int8BenchOptions {
   data?: string;
   calibrationClouds?: number;
   profile?: boolean;
+  /** The onnxruntime-web WASM in Chromium table; default true. */
+  browser?: boolean;
 }
 
 export async function benchInt8(options: Int8BenchOptions = {}): Promise<string> {
@@ -212,15 +260,16 @@ export async function benchInt8(options: Int8BenchOptions = {}): Promise<string>
   const parts: string[] = ['## int8 export (onnxruntime-node CPU)', ''];
   const calibration = synthClouds(SYNTH_CALIBRATION_CLOUDS, 5);
   const rows: LatencyRow[] = [];
-  let kerasBuilds: [Uint8Array, Uint8Array] | undefined;
+  const builds = new Map<string, [Uint8Array, Uint8Array]>();
   for (const preset of ['keras', 'lite'] as const) {
     const model = await randomWeightModel({ preset, classes: 4, seed: 7, numPoints: POINTS });
     const input = { ...model, checkpointSha256: SHA };
     const fp32 = buildOnnxModel(input);
     const int8 = (await int8Of(input, calibration, 'synthetic', { method: 'minmax' })).bytes;
-    if (preset === 'keras') kerasBuilds = [fp32, int8];
+    builds.set(preset, [fp32, int8]);
     rows.push(await latency(`${preset} (random weights)`, fp32, int8, seconds));
   }
+  const kerasBuilds = builds.get('keras');
   let real: OnnxExportInput | undefined;
   if (options.checkpoint) {
     real = await readCheckpointForExport(options.checkpoint);
@@ -300,6 +349,8 @@ export async function benchInt8(options: Int8BenchOptions = {}): Promise<string>
     parts.push(latencyTable(rows), '', ...targetLines(rows[0]!));
   }
 
+  if (options.browser !== false) parts.push(...(await chromiumWasmTable(builds)));
+
   if (options.profile && kerasBuilds) {
     const [f, q] = [await profileByOp(kerasBuilds[0], 10), await profileByOp(kerasBuilds[1], 10)];
     parts.push(
@@ -320,6 +371,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       data: flag('data'),
       calibrationClouds: numberFlag('calibration-clouds'),
       profile: process.argv.includes('--profile'),
+      browser: !process.argv.includes('--no-browser'),
     })}\n`,
   );
 }
