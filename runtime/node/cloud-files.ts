@@ -1,15 +1,19 @@
 /**
- * Cloud files as the Node runtime takes them: INPUT arguments (files, directories, globs) expanded to `.pts` and
- * `.ply` files, each read into xyz with errors that name the file.
+ * Cloud files as the Node runtime takes them: INPUT arguments (files, directories, globs) expanded to cloud files
+ * (a folder to its `.pts` and `.ply` files; a named file or pattern may also be a benchmark `.txt`), each read into
+ * xyz with errors that name the file.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import fg from 'fast-glob';
 import { walkCloudFiles } from './walk-clouds.ts';
 import { PnetError } from '../../src/core/errors.ts';
-import { parseCloudFile } from '../../src/core/formats/cloud-file.ts';
-
-export const CLOUD_EXTENSIONS = ['.pts', '.ply'] as const;
+import {
+  CLOUD_FILE_EXTENSIONS,
+  FOLDER_CLOUD_EXTENSIONS,
+  hasExtension,
+  parseCloudFile,
+} from '../../src/core/formats/cloud-file.ts';
 
 export interface ExpandedInputs {
   /** Cloud files, sorted, without duplicates. */
@@ -18,9 +22,8 @@ export interface ExpandedInputs {
   problems: PnetError[];
 }
 
-function isCloudFile(path: string): boolean {
-  return (CLOUD_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase());
-}
+const isCloudFile = (path: string) => hasExtension(path, CLOUD_FILE_EXTENSIONS);
+const isFolderCloudFile = (path: string) => hasExtension(path, FOLDER_CLOUD_EXTENSIONS);
 
 /** Expands files, directories (searched recursively) and glob patterns into cloud files. */
 export async function expandCloudInputs(inputs: readonly string[]): Promise<ExpandedInputs> {
@@ -34,7 +37,7 @@ export async function expandCloudInputs(inputs: readonly string[]): Promise<Expa
         problems.push(
           new PnetError(
             'BAD_INPUT',
-            `unsupported cloud format "${extname(input) || '(no extension)'}"; expected ${CLOUD_EXTENSIONS.join(' or ')}`,
+            `unsupported file type "${extname(input) || '(no extension)'}"; expected ${CLOUD_FILE_EXTENSIONS.join(', ')}`,
             { file: input },
           ),
         );
@@ -43,7 +46,7 @@ export async function expandCloudInputs(inputs: readonly string[]): Promise<Expa
     }
     let matches: string[] = [];
     if (info?.isDirectory()) {
-      matches = await walkCloudFiles(input, isCloudFile);
+      matches = await walkCloudFiles(input, isFolderCloudFile);
     } else if (fg.isDynamicPattern(input)) {
       // A glob does not descend into linked folders (a link loop would never end); linked files still match.
       const entries = await fg(input, { onlyFiles: false, followSymbolicLinks: false });
@@ -58,7 +61,8 @@ export async function expandCloudInputs(inputs: readonly string[]): Promise<Expa
       continue;
     }
     if (matches.length === 0) {
-      problems.push(new PnetError('NOT_FOUND', `no ${CLOUD_EXTENSIONS.join('/')} files match`, { file: input }));
+      const wanted = info?.isDirectory() ? FOLDER_CLOUD_EXTENSIONS : CLOUD_FILE_EXTENSIONS;
+      problems.push(new PnetError('NOT_FOUND', `no ${wanted.join('/')} files match`, { file: input }));
     }
     for (const m of matches) found.add(m);
   }
@@ -75,12 +79,6 @@ export async function readCloudFile(file: string): Promise<Float32Array> {
     bytes = await readFile(file);
   } catch (e) {
     throw new PnetError('BAD_INPUT', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      file,
-    });
-  }
-  const ext = extname(file).toLowerCase();
-  if (!(CLOUD_EXTENSIONS as readonly string[]).includes(ext)) {
-    throw new PnetError('BAD_INPUT', `unsupported cloud format "${ext}"; expected ${CLOUD_EXTENSIONS.join(' or ')}`, {
       file,
     });
   }

@@ -5,7 +5,10 @@ import type { CheckpointMeta } from './format.ts';
 export type ModelDescription = Pick<CheckpointMeta, 'preset' | 'classes' | 'category' | 'numPoints'> &
   Partial<CheckpointMeta>;
 
-/** Metadata for weights that did not come from a training run (random-weight models for checks and benchmarks). */
+/**
+ * A checkpoint's metadata, the one place it is put together: a training run gives every field (run-checkpoints.ts);
+ * weights that did not come from one (random-weight models for checks and benchmarks) get "not trained yet".
+ */
 export function describeModel(fields: ModelDescription): CheckpointMeta {
   return {
     pnetVersion: PNET_VERSION,

@@ -3,14 +3,17 @@ export type { Batch, ClassTable, Cloud, DataProblem, Dataset, DatasetLayout, Pre
 export { loadDataset, type LoadOptions } from './load.ts';
 export {
   prepareClouds,
+  splitRun,
   splitTrainVal,
   TRAIN_SPLITS,
   makeBatches,
   randomPointIndices,
   type PrepareOptions,
+  type RunSplitRecipe,
   type BatchOptions,
   type TrainSplit,
 } from './prepare.ts';
 export { normalizeUnitSphere } from '../core/normalize.ts';
-export { parsePts, parseSeg, parsePointsWithParts } from '../core/formats/pts.ts';
+export { parsePts, parsePointsWithParts } from '../core/formats/pts.ts';
+export { parseSeg } from '../core/formats/seg.ts';
 export { detectLayout, indexDataset } from './layout.ts';

@@ -5,7 +5,7 @@
  * (`<synset>/<id>.txt` with xyz, normals and the global part id).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { PnetError } from '../core/errors.ts';
 import { NONE_COLOR, toHexColor } from '../core/colors.ts';
 import { benchmarkParts } from '../core/shapenet-parts.ts';
@@ -105,6 +105,28 @@ function readSynsets(root: string): Array<{ name: string; directory: string }> {
       if (tokens.length !== 2) throw new PnetError('BAD_INPUT', 'expected "<Category> <synset>"', { file, line });
       return { name: tokens[0]!, directory: tokens[1]! };
     });
+}
+
+/**
+ * The category a synset folder holds, from the `metadata.json` (PartAnnotation) or `synsetoffset2category.txt`
+ * (benchmark) beside it; undefined when neither names it or neither can be read (then the folder says nothing).
+ */
+export function categoryOfSynsetFolder(synsetDir: string): string | undefined {
+  const root = dirname(synsetDir);
+  const synset = basename(synsetDir);
+  const readers = [
+    () => (existsSync(join(root, 'metadata.json')) ? readMetadata(root) : []),
+    () => (existsSync(join(root, 'synsetoffset2category.txt')) ? readSynsets(root) : []),
+  ];
+  for (const read of readers) {
+    try {
+      const hit = read().find((c) => c.directory === synset);
+      if (hit) return hit.name;
+    } catch {
+      // An unreadable file only means the category is not known from the path.
+    }
+  }
+  return undefined;
 }
 
 /** Picks the requested categories (case-insensitive), or all when none are named. */

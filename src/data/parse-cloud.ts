@@ -2,14 +2,9 @@
 import { readTextFile } from '../core/node/read-text.ts';
 import { PnetError } from '../core/errors.ts';
 import type { CloudSource } from './layout.ts';
-import { parsePointsWithParts, parsePts, parseSeg } from '../core/formats/pts.ts';
+import { parsePointsWithParts, parsePts } from '../core/formats/pts.ts';
+import { checkLabelCount, parseSeg } from '../core/formats/seg.ts';
 import type { Cloud } from './types.ts';
-
-function checkCount(labels: Int32Array, points: number, file: string): void {
-  if (labels.length !== points) {
-    throw new PnetError('BAD_INPUT', `has ${labels.length} labels but the cloud has ${points} points`, { file });
-  }
-}
 
 function checkRange(ids: Int32Array, first: number, count: number, file: string, what: string): void {
   for (let i = 0; i < ids.length; i++) {
@@ -38,7 +33,7 @@ export function parseCloud(source: CloudSource, noneClass: number): Cloud {
   if (l.kind === 'none') return { ...base, points, labels: null };
   if (l.kind === 'id-file') {
     const ids = parseSeg(readTextFile(l.file), l.file);
-    checkCount(ids, n, l.file);
+    checkLabelCount(ids, n, l.file);
     checkRange(ids, l.firstId, l.count, l.file, 'part id');
     return { ...base, points, labels: ids.map((p) => p - l.firstId + l.classOffset) };
   }
@@ -46,7 +41,7 @@ export function parseCloud(source: CloudSource, noneClass: number): Cloud {
   const labels = new Int32Array(n).fill(noneClass);
   for (const { classIndex, file } of l.files) {
     const flags = parseSeg(readTextFile(file), file);
-    checkCount(flags, n, file);
+    checkLabelCount(flags, n, file);
     checkRange(flags, 0, 2, file, 'label');
     for (let i = 0; i < n; i++) if (flags[i] === 1) labels[i] = classIndex;
   }

@@ -106,6 +106,36 @@ function officialOrSeededSplit<T extends Pick<PreparedCloud, 'id'>>(
   };
 }
 
+/** What decides a run's clouds and samples: the fields of a training config that splitRun reads. */
+export interface RunSplitRecipe {
+  /** Keep only the first maxClouds clouds (0: all). */
+  maxClouds: number;
+  points: number;
+  seed: number;
+  shortClouds: 'skip' | 'resample';
+  valFraction: number;
+  split: TrainSplit;
+}
+
+/**
+ * A run's clouds, sampled and split as training does it: the one place training (src/train/train-data.ts) and
+ * evaluation (`pnet eval --split train|val`, src/eval) get their sides from, so they cannot drift apart.
+ */
+export function splitRun(
+  dataset: Pick<Dataset, 'officialSplit'>,
+  clouds: Cloud[],
+  recipe: RunSplitRecipe,
+): { used: Cloud[]; train: PreparedCloud[]; val: PreparedCloud[] } {
+  const used = recipe.maxClouds > 0 ? clouds.slice(0, recipe.maxClouds) : clouds;
+  const prepared = prepareClouds(used, { numPoints: recipe.points, seed: recipe.seed, short: recipe.shortClouds });
+  const sides = splitTrainVal(dataset, prepared, {
+    valFraction: recipe.valFraction,
+    seed: recipe.seed,
+    trainOn: recipe.split,
+  });
+  return { used, ...sides };
+}
+
 export interface BatchOptions {
   batchSize: number;
   seed: number;

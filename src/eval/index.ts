@@ -4,7 +4,7 @@
  * model trained on or, with `allPoints`, on every original point of each cloud (what a user of the model gets).
  */
 import * as tf from '@tensorflow/tfjs';
-import { loadDataset, normalizeUnitSphere, prepareClouds, splitTrainVal } from '../data/index.ts';
+import { loadDataset, normalizeUnitSphere, prepareClouds, splitRun } from '../data/index.ts';
 import type { Cloud, Dataset, PreparedCloud } from '../data/types.ts';
 import { PnetError } from '../core/errors.ts';
 import { loadPointNetFromCheckpoint } from '../checkpoint/load-model.ts';
@@ -99,15 +99,9 @@ function splitOfRun(
       },
     );
   }
-  const used = config.maxClouds > 0 ? clouds.slice(0, config.maxClouds) : clouds;
-  const prepared = prepareClouds(used, { numPoints: config.points, seed: config.seed, short: config.shortClouds });
-  const sides = splitTrainVal(dataset, prepared, {
-    valFraction: config.valFraction,
-    seed: config.seed,
-    trainOn: config.split,
-  });
+  const sides = splitRun(dataset, clouds, config);
   const ids = new Set(sides[split].map((c) => c.id));
-  return { clouds: used.filter((c) => ids.has(c.id)), trainingSample: sides[split] };
+  return { clouds: sides.used.filter((c) => ids.has(c.id)), trainingSample: sides[split] };
 }
 
 /** Class probabilities [N, classes] for every point of one cloud, normalised as a whole. */

@@ -11,8 +11,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readTextFile } from '../core/node/read-text.ts';
 import path from 'node:path';
 import { bounded, boundedList, PnetError, quote } from '../core/errors.ts';
-import { parseSeg } from '../core/formats/pts.ts';
+import { checkLabelCount, parseSeg } from '../core/formats/seg.ts';
 import { benchmarkParts } from '../core/shapenet-parts.ts';
+import { categoryOfSynsetFolder } from '../data/layout.ts';
 
 export type TruthFormat = 'class-index' | 'benchmark' | 'part-files';
 
@@ -36,37 +37,6 @@ export interface TruthLabels {
 export interface TruthModel {
   category: readonly string[];
   classes: readonly string[];
-}
-
-function checkCount(labels: Int32Array, numPoints: number, file: string, cloudFile: string): void {
-  if (labels.length !== numPoints) {
-    throw new PnetError('BAD_INPUT', `has ${labels.length} labels but ${cloudFile} has ${numPoints} points`, { file });
-  }
-}
-
-/**
- * Category of a synset folder, from the benchmark's `synsetoffset2category.txt` or PartAnnotation's `metadata.json`
- * beside it; undefined when neither names it.
- */
-function categoryOfSynset(synsetDir: string): string | undefined {
-  const synset = path.basename(synsetDir);
-  const metadata = path.join(path.dirname(synsetDir), 'metadata.json');
-  if (existsSync(metadata)) {
-    try {
-      const entries = Object.entries(JSON.parse(readTextFile(metadata)) as Record<string, { directory?: unknown }>);
-      const hit = entries.find(([, v]) => v?.directory === synset);
-      if (hit) return hit[0];
-    } catch {
-      // An unreadable metadata file only means the category is not known from the path.
-    }
-  }
-  const file = path.join(path.dirname(synsetDir), 'synsetoffset2category.txt');
-  if (!existsSync(file)) return undefined;
-  for (const line of readTextFile(file).split('\n')) {
-    const [name, dir] = line.trim().split(/\s+/);
-    if (dir === synset && name) return name;
-  }
-  return undefined;
 }
 
 /** The model's class index of `part` of `category`: `part` for a one-category model, `Category/part` otherwise. */
@@ -108,7 +78,7 @@ function benchmarkTruth(
   numPoints: number,
   model: TruthModel,
 ): TruthLabels {
-  const category = resolveCategory(model, categoryOfSynset(synsetDir), segFile);
+  const category = resolveCategory(model, categoryOfSynsetFolder(synsetDir), segFile);
   const known = category ? benchmarkParts(category) : undefined;
   if (!category || !known) {
     throw new PnetError(
@@ -132,7 +102,7 @@ function benchmarkTruth(
     );
   }
   const ids = parseSeg(readTextFile(segFile), segFile);
-  checkCount(ids, numPoints, segFile, cloudFile);
+  checkLabelCount(ids, numPoints, segFile, cloudFile);
   const labels = new Int32Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
@@ -154,7 +124,7 @@ function partFilesTruth(
   numPoints: number,
   model: TruthModel,
 ): TruthLabels {
-  const category = resolveCategory(model, categoryOfSynset(synsetDir), files[0]!.file);
+  const category = resolveCategory(model, categoryOfSynsetFolder(synsetDir), files[0]!.file);
   const none = model.classes.indexOf('none');
   const labels = new Int32Array(numPoints).fill(-1);
   const mapped = files.map(({ part, file }) => {
@@ -173,7 +143,7 @@ function partFilesTruth(
   mapped.sort((a, b) => a.k - b.k);
   for (const { k, file } of mapped) {
     const flags = parseSeg(readTextFile(file), file);
-    checkCount(flags, numPoints, file, cloudFile);
+    checkLabelCount(flags, numPoints, file, cloudFile);
     for (let i = 0; i < flags.length; i++) {
       if (flags[i] !== 0 && flags[i] !== 1)
         throw new PnetError('BAD_INPUT', `label ${flags[i]} is not 0 or 1`, { file, line: i + 1 });
@@ -199,7 +169,7 @@ function partFilesTruth(
 
 function classIndexTruth(segFile: string, cloudFile: string, numPoints: number, model: TruthModel): TruthLabels {
   const labels = parseSeg(readTextFile(segFile), segFile);
-  checkCount(labels, numPoints, segFile, cloudFile);
+  checkLabelCount(labels, numPoints, segFile, cloudFile);
   const k = model.classes.length;
   const badAt = labels.findIndex((l) => l < 0 || l >= k);
   if (badAt >= 0) {

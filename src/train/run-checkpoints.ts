@@ -3,7 +3,7 @@
  * when val improved, then last.ckpt) or on a stop (last.ckpt).
  */
 import { writeCheckpoint, type CheckpointMeta } from '../checkpoint/format.ts';
-import { PNET_VERSION } from '../core/node/version.ts';
+import { describeModel } from '../checkpoint/meta.ts';
 import type { EpochMetrics } from './run-dir.ts';
 import { runPath } from './run-dir.ts';
 import type { TrainingRun } from './run-state.ts';
@@ -24,19 +24,17 @@ export function latestMetrics(history: EpochMetrics[]): Record<string, number> {
 
 export function runCheckpointMeta(run: TrainingRun): CheckpointMeta {
   const { config, preset, classes, state, optimizer } = run;
-  return {
-    pnetVersion: PNET_VERSION,
+  return describeModel({
     preset,
     classes: { names: classes.names, colors: classes.colors },
     category: config.categories,
     numPoints: config.points,
-    normalization: 'unit-sphere',
     epoch: state.epoch,
     step: optimizer.step,
     config: config as unknown as Record<string, unknown>,
     metrics: latestMetrics(state.history),
     state: { ...state, seed: config.seed } as unknown as Record<string, unknown>,
-  };
+  });
 }
 
 /** Writes best.ckpt (when `best`) and last.ckpt, each atomically, with the same weights, optimizer and state. */

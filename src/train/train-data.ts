@@ -2,7 +2,7 @@
  * A training call's data: the dataset loaded, sampled to the run's point count, split into the train and val
  * clouds (src/data/prepare.ts), and the train clouds of each epoch (fresh points every epoch with `resample: epoch`).
  */
-import { loadDataset, prepareClouds, splitTrainVal } from '../data/index.ts';
+import { loadDataset, prepareClouds, splitRun } from '../data/index.ts';
 import type { ClassTable, PreparedCloud } from '../data/types.ts';
 import { countSkippedClouds, formatSkippedClouds } from '../data/skipped-clouds.ts';
 import { PnetError } from '../core/errors.ts';
@@ -37,14 +37,7 @@ export async function buildTrainData(
   resumedFrom?: { split?: SplitFingerprint },
 ): Promise<TrainData> {
   const dataset = await loadDataset(config.data, { categories: config.categories, progress });
-  let clouds = dataset.clouds;
-  if (config.maxClouds > 0) clouds = clouds.slice(0, config.maxClouds);
-  const prepared = prepareClouds(clouds, { numPoints: config.points, seed: config.seed, short: config.shortClouds });
-  const { train: trainClouds, val: valClouds } = splitTrainVal(dataset, prepared, {
-    valFraction: config.valFraction,
-    seed: config.seed,
-    trainOn: config.split,
-  });
+  const { used: clouds, train: trainClouds, val: valClouds } = splitRun(dataset, dataset.clouds, config);
   const split = splitFingerprint(trainClouds, valClouds);
   if (resumedFrom) checkSameSplit(resumedFrom.split, split, config.data);
   const trainIds = new Set(trainClouds.map((c) => c.id));

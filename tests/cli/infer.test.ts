@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNodeSegmenter, probeCuda } from '../../runtime/node/index.ts';
 import { parsePly, writePly } from '../../src/core/formats/ply.ts';
-import { parseSeg } from '../../src/core/formats/pts.ts';
+import { parseSeg } from '../../src/core/formats/seg.ts';
 import { formatSeg } from '../../src/core/formats/seg.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { foreignModel } from '../runtime/node/onnx-fixtures.ts';

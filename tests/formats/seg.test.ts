@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatSeg } from '../../src/core/formats/seg.ts';
-import { parseSeg } from '../../src/core/formats/pts.ts';
+import { parseSeg } from '../../src/core/formats/seg.ts';
 
 describe('formatSeg', () => {
   it('writes one label per line that the .seg parser reads back', () => {

@@ -1,5 +1,5 @@
 /** Point-cloud and label file formats (browser-safe: no node:* modules). */
 export { parseCloudFile, CLOUD_FILE_EXTENSIONS } from './cloud-file.ts';
 export { parsePly, writePly, type PlyCloud, type ColoredCloud } from './ply.ts';
-export { formatSeg } from './seg.ts';
-export { parsePts, formatPts, parseSeg, parsePointsWithParts } from './pts.ts';
+export { checkLabelCount, formatSeg, parseSeg } from './seg.ts';
+export { parsePts, formatPts, parsePointsWithParts } from './pts.ts';

@@ -1,5 +1,4 @@
-import { PnetError } from '../errors.ts';
-import { parseNumericRows } from './text-table.ts';
+import { integerLabel, parseNumericRows } from './text-table.ts';
 
 /** Parses a `.pts` cloud (`x y z` per line) into xyz triples; errors name the file and line. */
 export function parsePts(text: string, file: string): Float32Array {
@@ -17,24 +16,9 @@ export function parsePointsWithParts(text: string, file: string): { points: Floa
     points[i * 3] = values[i * 7]!;
     points[i * 3 + 1] = values[i * 7 + 1]!;
     points[i * 3 + 2] = values[i * 7 + 2]!;
-    parts[i] = checkInteger(values[i * 7 + 6]!, file, i + 1);
+    parts[i] = integerLabel(values[i * 7 + 6]!, file, i + 1);
   }
   return { points, parts };
-}
-
-/** Parses a label file: one integer per line. The caller checks the value range, which depends on the layout. */
-export function parseSeg(text: string, file: string): Int32Array {
-  const { rows, values } = parseNumericRows(text, file, { min: 1, max: 1 });
-  const out = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) out[i] = checkInteger(values[i]!, file, i + 1);
-  return out;
-}
-
-function checkInteger(v: number, file: string, line: number): number {
-  if (!Number.isInteger(v)) throw new PnetError('BAD_INPUT', `label is not an integer: ${v}`, { file, line });
-  // Int32Array would wrap a larger value silently into some other, possibly valid, label.
-  if (v < -(2 ** 31) || v >= 2 ** 31) throw new PnetError('BAD_INPUT', `label ${v} is out of range`, { file, line });
-  return v;
 }
 
 /**

@@ -60,3 +60,11 @@ export function parseNumericRows(
   if (width !== columns.max) values = values.slice(0, end * width);
   return { rows: end, columns: width, values };
 }
+
+/** A label value read from a text file: an integer that fits Int32Array; errors name the file and line. */
+export function integerLabel(v: number, file: string, line: number): number {
+  if (!Number.isInteger(v)) throw new PnetError('BAD_INPUT', `label is not an integer: ${v}`, { file, line });
+  // Int32Array would wrap a larger value silently into some other, possibly valid, label.
+  if (v < -(2 ** 31) || v >= 2 ** 31) throw new PnetError('BAD_INPUT', `label ${v} is out of range`, { file, line });
+  return v;
+}

@@ -66,3 +66,25 @@ describe('expandCloudInputs on folders with symbolic links', () => {
     expect(names(root, files)).toEqual(['a/b/three.pts', 'one.pts']);
   });
 });
+
+describe('expandCloudInputs and the cloud formats', () => {
+  it('takes a benchmark .txt cloud when it is named, but a folder walk leaves .txt notes alone', async () => {
+    const root = await tree('txt');
+    await writeFile(join(root, 'a', 'b', 'cloud.txt'), '0 0 0 0 0 1 2\n');
+    const named = await expandCloudInputs([join(root, 'a', 'b', 'cloud.txt')]);
+    expect(named.problems).toEqual([]);
+    expect(names(root, named.files)).toEqual(['a/b/cloud.txt']);
+    const walked = await expandCloudInputs([root]);
+    expect(names(root, walked.files)).toEqual(['a/b/three.pts', 'a/two.PLY', 'one.pts']);
+    const globbed = await expandCloudInputs([`${root}/**/*.txt`]);
+    expect(names(root, globbed.files)).toEqual(['a/b/cloud.txt', 'a/notes.txt']);
+  });
+
+  it('names the formats it takes when a file is of another', async () => {
+    const root = await tree('obj');
+    await writeFile(join(root, 'mesh.obj'), 'v 0 0 0\n');
+    const { files, problems } = await expandCloudInputs([join(root, 'mesh.obj')]);
+    expect(files).toEqual([]);
+    expect(problems.map((p) => p.message)).toEqual(['unsupported file type ".obj"; expected .pts, .ply, .txt']);
+  });
+});
