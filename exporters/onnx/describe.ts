@@ -65,6 +65,116 @@ function broadcast(a: number[], b: number[], op: string): number[] {
 const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
 const norm = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
 
+/** One node's output shape and FLOPs, from its input shapes (and, for Reshape, its constant shape input). */
+function nodeShape(
+  node: OnnxTypes.INodeProto,
+  ins: number[][],
+  initializers: Map<string, OnnxTypes.ITensorProto>,
+): { out: number[]; cost: number } {
+  const op = node.opType!;
+  let out: number[];
+  let cost = 0;
+  switch (op) {
+    case 'MatMul': {
+      const [a, b] = ins as [number[], number[]];
+      if (a.length < 2 || b.length < 2) throw new PnetError('BAD_MODEL', `MatMul ${node.name}: rank < 2 operand`);
+      const k = a[a.length - 1]!;
+      if (b[b.length - 2] !== k) throw new PnetError('BAD_MODEL', `MatMul ${node.name}: [${a}]·[${b}]`);
+      out = [...broadcast(a.slice(0, -2), b.slice(0, -2), op), a[a.length - 2]!, b[b.length - 1]!];
+      cost = 2 * k * size(out);
+      break;
+    }
+    case 'Conv': {
+      // Pointwise (kernel size 1) Conv over [B, C, N] with weight [M, C, 1]: a MatMul plus its bias.
+      const [x, w] = ins as [number[], number[]];
+      if (x.length !== 3 || w.length !== 3 || w[2] !== 1 || w[1] !== x[1]) {
+        throw new PnetError(
+          'BAD_MODEL',
+          `Conv ${node.name}: only 1×1 Conv over [B, C, N] is described, got [${x}]*[${w}]`,
+        );
+      }
+      out = [x[0]!, w[0]!, x[2]!];
+      cost = 2 * w[1]! * size(out) + (ins.length > 2 ? size(out) : 0);
+      break;
+    }
+    case 'Gemm': {
+      const [a, w] = ins as [number[], number[]];
+      if (a.length !== 2 || w.length !== 2 || a[1] !== w[0])
+        throw new PnetError('BAD_MODEL', `Gemm ${node.name}: [${a}]·[${w}]`);
+      out = [a[0]!, w[1]!];
+      cost = 2 * a[1]! * size(out) + (ins.length > 2 ? size(out) : 0);
+      break;
+    }
+    case 'Transpose': {
+      const perm = intsAttribute(node, 'perm') ?? ins[0]!.map((_, i) => ins[0]!.length - 1 - i);
+      out = perm.map((p) => ins[0]![p]!);
+      break;
+    }
+    case 'Add':
+    case 'Sub':
+    case 'Mul':
+    case 'Div':
+    case 'Max':
+      out = broadcast(ins[0]!, ins[1]!, op);
+      cost = size(out);
+      break;
+    case 'Relu':
+    case 'Abs':
+    case 'Sqrt':
+      out = ins[0]!;
+      cost = size(out);
+      break;
+    case 'Cast':
+      out = ins[0]!;
+      break;
+    case 'QuantizeLinear':
+    case 'DequantizeLinear':
+      out = ins[0]!;
+      cost = size(out);
+      break;
+    case 'Softmax':
+      out = ins[0]!;
+      cost = 3 * size(out);
+      break;
+    case 'ReduceMax':
+    case 'ReduceMean':
+    case 'ReduceSumSquare': {
+      const x = ins[0]!;
+      const axes = (intsAttribute(node, 'axes') ?? x.map((_, i) => i)).map((a) => norm(a, x.length));
+      const keep = intAttribute(node, 'keepdims', 1) === 1;
+      out = x.flatMap((d, i) => (axes.includes(i) ? (keep ? [1] : []) : [d]));
+      cost = (op === 'ReduceSumSquare' ? 2 : 1) * size(x);
+      break;
+    }
+    case 'ArgMax': {
+      const x = ins[0]!;
+      const axis = norm(intAttribute(node, 'axis', 0), x.length);
+      const keep = intAttribute(node, 'keepdims', 1) === 1;
+      out = x.flatMap((d, i) => (i === axis ? (keep ? [1] : []) : [d]));
+      cost = size(x);
+      break;
+    }
+    case 'Concat': {
+      const axis = norm(intAttribute(node, 'axis', 0), ins[0]!.length);
+      out = [...ins[0]!];
+      out[axis] = ins.reduce((s, x) => s + x[axis]!, 0);
+      break;
+    }
+    case 'Reshape': {
+      const target = initializers.get(node.input![1]!);
+      if (!target) throw new PnetError('BAD_MODEL', `Reshape ${node.name}: shape is not a constant`);
+      const x = ins[0]!;
+      const wanted = int64Values(target).map((d, i) => (d === 0 ? x[i]! : d));
+      const known = wanted.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+      out = wanted.map((d) => (d === -1 ? size(x) / known : d));
+      break;
+    }
+    default:
+      throw new PnetError('BAD_MODEL', `cannot describe op ${op} (node ${node.name})`);
+  }
+  return { out, cost };
+}
+
 /**
  * Concrete output shapes of every value, for the ops pnet exports, with the graph input bound to
  * [batch, numPoints, 3]. Also returns the FLOPs of each node (see the module comment).
@@ -96,107 +206,7 @@ export function inferShapes(
       if (!s) throw new PnetError('BAD_MODEL', `node ${node.name}: input "${name}" has no known shape`);
       return s;
     });
-    const op = node.opType!;
-    let out: number[];
-    let cost = 0;
-    switch (op) {
-      case 'MatMul': {
-        const [a, b] = ins as [number[], number[]];
-        if (a.length < 2 || b.length < 2) throw new PnetError('BAD_MODEL', `MatMul ${node.name}: rank < 2 operand`);
-        const k = a[a.length - 1]!;
-        if (b[b.length - 2] !== k) throw new PnetError('BAD_MODEL', `MatMul ${node.name}: [${a}]·[${b}]`);
-        out = [...broadcast(a.slice(0, -2), b.slice(0, -2), op), a[a.length - 2]!, b[b.length - 1]!];
-        cost = 2 * k * size(out);
-        break;
-      }
-      case 'Conv': {
-        // Pointwise (kernel size 1) Conv over [B, C, N] with weight [M, C, 1]: a MatMul plus its bias.
-        const [x, w] = ins as [number[], number[]];
-        if (x.length !== 3 || w.length !== 3 || w[2] !== 1 || w[1] !== x[1]) {
-          throw new PnetError(
-            'BAD_MODEL',
-            `Conv ${node.name}: only 1×1 Conv over [B, C, N] is described, got [${x}]*[${w}]`,
-          );
-        }
-        out = [x[0]!, w[0]!, x[2]!];
-        cost = 2 * w[1]! * size(out) + (ins.length > 2 ? size(out) : 0);
-        break;
-      }
-      case 'Gemm': {
-        const [a, w] = ins as [number[], number[]];
-        if (a.length !== 2 || w.length !== 2 || a[1] !== w[0])
-          throw new PnetError('BAD_MODEL', `Gemm ${node.name}: [${a}]·[${w}]`);
-        out = [a[0]!, w[1]!];
-        cost = 2 * a[1]! * size(out) + (ins.length > 2 ? size(out) : 0);
-        break;
-      }
-      case 'Transpose': {
-        const perm = intsAttribute(node, 'perm') ?? ins[0]!.map((_, i) => ins[0]!.length - 1 - i);
-        out = perm.map((p) => ins[0]![p]!);
-        break;
-      }
-      case 'Add':
-      case 'Sub':
-      case 'Mul':
-      case 'Div':
-      case 'Max':
-        out = broadcast(ins[0]!, ins[1]!, op);
-        cost = size(out);
-        break;
-      case 'Relu':
-      case 'Abs':
-      case 'Sqrt':
-        out = ins[0]!;
-        cost = size(out);
-        break;
-      case 'Cast':
-        out = ins[0]!;
-        break;
-      case 'QuantizeLinear':
-      case 'DequantizeLinear':
-        out = ins[0]!;
-        cost = size(out);
-        break;
-      case 'Softmax':
-        out = ins[0]!;
-        cost = 3 * size(out);
-        break;
-      case 'ReduceMax':
-      case 'ReduceMean':
-      case 'ReduceSumSquare': {
-        const x = ins[0]!;
-        const axes = (intsAttribute(node, 'axes') ?? x.map((_, i) => i)).map((a) => norm(a, x.length));
-        const keep = intAttribute(node, 'keepdims', 1) === 1;
-        out = x.flatMap((d, i) => (axes.includes(i) ? (keep ? [1] : []) : [d]));
-        cost = (op === 'ReduceSumSquare' ? 2 : 1) * size(x);
-        break;
-      }
-      case 'ArgMax': {
-        const x = ins[0]!;
-        const axis = norm(intAttribute(node, 'axis', 0), x.length);
-        const keep = intAttribute(node, 'keepdims', 1) === 1;
-        out = x.flatMap((d, i) => (i === axis ? (keep ? [1] : []) : [d]));
-        cost = size(x);
-        break;
-      }
-      case 'Concat': {
-        const axis = norm(intAttribute(node, 'axis', 0), ins[0]!.length);
-        out = [...ins[0]!];
-        out[axis] = ins.reduce((s, x) => s + x[axis]!, 0);
-        break;
-      }
-      case 'Reshape': {
-        const target = initializers.get(node.input![1]!);
-        if (!target) throw new PnetError('BAD_MODEL', `Reshape ${node.name}: shape is not a constant`);
-        const x = ins[0]!;
-        const wanted = int64Values(target).map((d, i) => (d === 0 ? x[i]! : d));
-        const known = wanted.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
-        out = wanted.map((d) => (d === -1 ? size(x) / known : d));
-        break;
-      }
-      default:
-        throw new PnetError('BAD_MODEL', `cannot describe op ${op} (node ${node.name})`);
-    }
+    const { out, cost } = nodeShape(node, ins, initializers);
     for (const o of node.output ?? []) shapes.set(o, out);
     flops.set(node.name ?? node.output![0]!, cost);
   }

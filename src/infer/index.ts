@@ -69,17 +69,12 @@ function checkOptions(o: InferOptions): void {
 }
 
 /**
- * Labels every input and writes the outputs; per-cloud failures and warnings go to stderr as they happen. Throws
- * PnetError when nothing can run (bad option, no clouds, bad model, unusable --out) or on Ctrl-C with workers.
+ * The cloud files the inputs name, less those inside --out; inputs that match nothing are reported on stderr and
+ * counted (the others still run). None at all is an error.
  */
-export async function inferFiles(o: InferOptions): Promise<InferSummary> {
-  checkOptions(o);
+async function findClouds(o: InferOptions): Promise<{ files: string[]; problems: number }> {
   const expanded = await expandCloudInputs(o.inputs);
-  let failures = 0;
-  for (const p of expanded.problems) {
-    failures++;
-    process.stderr.write(`pnet: ${describeError(p)}\n`);
-  }
+  for (const p of expanded.problems) process.stderr.write(`pnet: ${describeError(p)}\n`);
   const { files, skipped } = await skipOutFolder(o.inputs, expanded.files, o.out);
   if (skipped > 0) {
     process.stderr.write(
@@ -89,6 +84,17 @@ export async function inferFiles(o: InferOptions): Promise<InferSummary> {
   if (files.length === 0) {
     throw new PnetError('NOT_FOUND', `no .pts or .ply clouds in: ${o.inputs.join(' ')}`);
   }
+  return { files, problems: expanded.problems.length };
+}
+
+/**
+ * Labels every input and writes the outputs; per-cloud failures and warnings go to stderr as they happen. Throws
+ * PnetError when nothing can run (bad option, no clouds, bad model, unusable --out) or on Ctrl-C with workers.
+ */
+export async function inferFiles(o: InferOptions): Promise<InferSummary> {
+  checkOptions(o);
+  const { files, problems } = await findClouds(o);
+  let failures = problems;
   const jobs = await planJobs(files, o.out, o.format);
   const requestedWorkers = o.workers ?? 1;
   // A worker per cloud at most: more would only load the model for nothing.
@@ -182,7 +188,7 @@ export async function inferFiles(o: InferOptions): Promise<InferSummary> {
   }
   return {
     done,
-    total: jobs.length + expanded.problems.length,
+    total: jobs.length + problems,
     failures,
     warnings,
     out: o.out,
