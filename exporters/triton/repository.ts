@@ -16,6 +16,7 @@
  * built from the highest version, the one Triton's default version policy serves, so exporting an older version
  * never rewrites them with its provenance.
  */
+import { checkOneOf, checkPositiveInt } from '../../src/core/validate.ts';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -74,12 +75,6 @@ function badArgument(message: string, remedy?: string): PnetError {
   return new PnetError('BAD_ARGUMENT', message, { remedy });
 }
 
-function checkInteger(flag: string, value: number | undefined, min: number, what: string): void {
-  if (value !== undefined && !(Number.isInteger(value) && value >= min)) {
-    throw badArgument(`${flag} must be ${what}, got ${value}`);
-  }
-}
-
 /** Validates the user's options (flag names in messages are the CLI's). */
 export function checkTritonOptions(options: TritonRepositoryOptions): void {
   if (options.name !== undefined && !MODEL_NAME.test(options.name)) {
@@ -95,12 +90,13 @@ export function checkTritonOptions(options: TritonRepositoryOptions): void {
       'Triton reads version folders as int64 and pnet counts them exactly only up to 2^53 − 1',
     );
   }
-  checkInteger('--max-batch', options.maxBatch, 0, 'an integer ≥ 0 (0 turns batching off)');
-  checkInteger('--points', options.points, 1, 'a positive integer');
-  checkInteger('--instances', options.instances, 1, 'a positive integer');
-  if (options.instanceKind !== undefined && !(INSTANCE_KINDS as readonly string[]).includes(options.instanceKind)) {
-    throw badArgument(`--instance-kind must be one of ${INSTANCE_KINDS.join(', ')}, got "${options.instanceKind}"`);
+  const { maxBatch } = options;
+  if (maxBatch !== undefined && !(Number.isInteger(maxBatch) && maxBatch >= 0)) {
+    throw badArgument(`--max-batch must be an integer ≥ 0 (0 turns batching off), got ${maxBatch}`);
   }
+  checkPositiveInt('--points', options.points);
+  checkPositiveInt('--instances', options.instances);
+  if (options.instanceKind !== undefined) checkOneOf('--instance-kind', options.instanceKind, INSTANCE_KINDS);
 }
 
 /** `pnet_` + the category names, lower-cased, anything a model name cannot hold replaced by `_`. */

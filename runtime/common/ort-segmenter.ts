@@ -4,6 +4,7 @@
  * onnxruntime-common's types are imported, so this module pulls in neither runtime; the caller hands over its
  * session and its own Tensor class (a tensor must come from the package that runs it).
  */
+import { checkPositiveInt } from '../../src/core/validate.ts';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { bounded, PnetError } from '../../src/core/errors.ts';
 import { TENSOR_NAMES } from '../../src/core/contract.ts';
@@ -33,9 +34,7 @@ export interface OrtSegmenterSetup {
 
 /** Throws BAD_ARGUMENT unless `maxPoints` is a positive integer. */
 export function checkMaxPoints(maxPoints: number): void {
-  if (!Number.isInteger(maxPoints) || maxPoints < 1) {
-    throw new PnetError('BAD_ARGUMENT', `maxPoints must be a positive integer, got ${maxPoints}`);
-  }
+  checkPositiveInt('maxPoints', maxPoints);
 }
 
 const OUTPUTS = [TENSOR_NAMES.probabilities, TENSOR_NAMES.labels] as const;

@@ -2,6 +2,7 @@
  * The Segmenter over onnxruntime-node: reads the model file, validates its pnet metadata, and picks the execution
  * provider (with an explicit, reported fallback); running the session is runtime/common/ort-segmenter.ts.
  */
+import { checkPositiveInt } from '../../src/core/validate.ts';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
@@ -94,9 +95,7 @@ export async function createNodeSegmenter(modelPath: string, options: NodeSegmen
       `unknown execution provider "${requested}"; expected one of: ${NODE_EXECUTION_PROVIDERS.join(', ')}`,
     );
   }
-  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
-    throw new PnetError('BAD_ARGUMENT', `threads must be a positive integer, got ${options.threads}`);
-  }
+  checkPositiveInt('threads', options.threads);
   if (options.maxPoints !== undefined) checkMaxPoints(options.maxPoints);
   const bytes = await readModelBytes(modelPath);
   const info = readModelInfoFromOnnx(bytes, modelPath);

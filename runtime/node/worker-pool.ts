@@ -4,6 +4,7 @@
  * core once. Work is queued here and handed to whichever worker is free; a worker that stops unexpectedly fails
  * only the request it held, and the others carry on.
  */
+import { checkPositiveInt } from '../../src/core/validate.ts';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -100,12 +101,9 @@ export class SegmenterPool implements Segmenter {
 
   /** Starts the workers and waits until every one has loaded the model; the first failure is thrown. */
   static async create(modelPath: string, options: SegmenterPoolOptions): Promise<SegmenterPool> {
-    if (!Number.isInteger(options.workers) || options.workers < 1) {
-      throw new PnetError('BAD_ARGUMENT', `workers must be a positive integer, got ${options.workers}`);
-    }
-    if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
-      throw new PnetError('BAD_ARGUMENT', `threads must be a positive integer, got ${options.threads}`);
-    }
+    // `workers` is required: a missing count reads as NaN, not as "left out".
+    checkPositiveInt('workers', options.workers ?? Number.NaN);
+    checkPositiveInt('threads', options.threads);
     if (options.maxPoints !== undefined) checkMaxPoints(options.maxPoints);
     const setup: WorkerSetup = {
       modelPath,

@@ -4,6 +4,7 @@
  * `parameters`, and its dims say whether the point count is fixed. Inference is `POST /v2/models/<name>/infer`
  * with JSON tensors; equal-size clouds share a request, up to the model's max_batch_size.
  */
+import { checkPositiveInt } from '../../src/core/validate.ts';
 import { extentWarningOf } from '../common/cloud-extent.ts';
 import { PnetError } from '../../src/core/errors.ts';
 import { TENSOR_NAMES } from '../../src/core/contract.ts';
@@ -147,12 +148,6 @@ class TritonSegmenter implements Segmenter {
   }
 }
 
-function positiveInteger(name: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
-    throw new PnetError('BAD_ARGUMENT', `${name} must be a positive integer, got ${value}`);
-  }
-}
-
 /**
  * Connects to a pnet model served by Triton at `baseUrl` (e.g. http://localhost:8000). Throws PnetError:
  * REMOTE_ERROR (server unreachable), NOT_FOUND (no such model), BAD_MODEL (not a pnet export).
@@ -165,8 +160,8 @@ export async function createTritonSegmenter(
   if (!/^https?:\/\/[^/]/.test(baseUrl)) {
     throw new PnetError('BAD_ARGUMENT', `the Triton URL must start with http:// or https://, got "${baseUrl}"`);
   }
-  positiveInteger('maxBatch', options.maxBatch);
-  positiveInteger('concurrency', options.concurrency);
+  checkPositiveInt('maxBatch', options.maxBatch);
+  checkPositiveInt('concurrency', options.concurrency);
   const configUrl = modelUrl(baseUrl, modelName, options.version, '/config');
   const config = await requestJson(
     configUrl,

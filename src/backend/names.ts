@@ -1,7 +1,9 @@
 /** The TF.js backends pnet can train on, fastest first (the order `auto` tries them in). */
 export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
-export type BackendRequest = BackendName | 'auto';
+/** What `--backend` takes: a backend, or `auto` for the fastest present. */
+export const BACKEND_REQUESTS = ['auto', ...BACKEND_NAMES] as const;
+export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
 
 /** The npm packages behind `tensorflow`, preferred first. Optional: installed by the user, never required here. */
 export const TFJS_NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;

@@ -1,5 +1,5 @@
 /** Parsing of option values shared by several commands. */
-import { PnetError } from '../core/errors.ts';
+import { checkPositiveInt } from '../core/validate.ts';
 
 /** `--category Airplane --category Chair` or `--category Airplane,Chair` → ['Airplane', 'Chair']. */
 export function parseCategories(values: string[] | string | undefined): string[] | undefined {
@@ -17,11 +17,6 @@ export function parseCategories(values: string[] | string | undefined): string[]
  */
 export function parseMaxClouds(value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new PnetError(
-      'BAD_ARGUMENT',
-      `--max-clouds must be a positive integer (leave it out for all clouds), got ${value}`,
-    );
-  }
+  checkPositiveInt('--max-clouds', value, ' (leave it out for all clouds)');
   return value;
 }

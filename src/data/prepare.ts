@@ -1,5 +1,5 @@
 /** Sampling to a fixed point count, train/val splitting and batching: from parsed clouds to typed-array batches. */
-import { PnetError } from '../core/errors.ts';
+import { checkPositiveInt } from '../core/validate.ts';
 import { Rng } from '../core/rng.ts';
 import { augmentCloud, isIdentityAugment, type AugmentOptions } from './augment.ts';
 import { normalizeUnitSphere } from '../core/normalize.ts';
@@ -37,9 +37,7 @@ export function randomPointIndices(total: number, numPoints: number, rng: Rng): 
 
 /** Samples each labelled cloud to numPoints (seeded, per cloud) and normalises it into the unit sphere. */
 export function prepareClouds(clouds: Cloud[], options: PrepareOptions): PreparedCloud[] {
-  if (!Number.isInteger(options.numPoints) || options.numPoints < 1) {
-    throw new PnetError('BAD_ARGUMENT', `--points must be a positive integer, got ${options.numPoints}`);
-  }
+  checkPositiveInt('--points', options.numPoints);
   const rng = new Rng(options.seed);
   const out: PreparedCloud[] = [];
   for (const cloud of clouds) {

@@ -4,6 +4,7 @@
  * span, chord, sweep, tail, 0/2/4 engines), pose (small random rotation), point density and surface noise; a few
  * landing-gear points belong to no part (class `none`), as in the real data.
  */
+import { checkPositiveInt } from '../core/validate.ts';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -233,9 +234,7 @@ export async function synthesizeDataset(
   outDir: string,
   options: SynthOptions,
 ): Promise<{ root: string; clouds: number; points: number }> {
-  if (!Number.isInteger(options.count) || options.count < 1) {
-    throw new PnetError('BAD_ARGUMENT', `--count must be a positive integer, got ${options.count}`);
-  }
+  checkPositiveInt('--count', options.count);
   const root = join(outDir, 'PartAnnotation');
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
     throw new PnetError('BAD_ARGUMENT', '--out is a file, not a folder', {

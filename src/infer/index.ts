@@ -4,6 +4,7 @@
  * batching and isolating failing clouds is runtime/node/label-files.ts; this module decides what is written and
  * what the user is told.
  */
+import { checkPositiveInt } from '../core/validate.ts';
 import { PnetError, isPnetError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/node/atomic-write.ts';
 import { argmaxOverParts, partsByCategory, scoredParts, SegmentationMetrics } from '../core/metrics.ts';
@@ -53,19 +54,10 @@ function describeError(e: unknown): string {
 }
 
 function checkOptions(o: InferOptions): void {
-  if (!Number.isInteger(o.batch) || o.batch < 1) {
-    throw new PnetError('BAD_ARGUMENT', `--batch must be a positive integer, got ${o.batch}`);
-  }
-  const workers = o.workers ?? 1;
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new PnetError('BAD_ARGUMENT', `--workers must be a positive integer, got ${o.workers}`);
-  }
-  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) {
-    throw new PnetError('BAD_ARGUMENT', `--threads must be a positive integer, got ${o.threads}`);
-  }
-  if (o.maxPoints !== undefined && !(Number.isInteger(o.maxPoints) && o.maxPoints >= 1)) {
-    throw new PnetError('BAD_ARGUMENT', `--max-points must be a positive integer, got ${o.maxPoints}`);
-  }
+  checkPositiveInt('--batch', o.batch);
+  checkPositiveInt('--workers', o.workers);
+  checkPositiveInt('--threads', o.threads);
+  checkPositiveInt('--max-points', o.maxPoints);
 }
 
 /**

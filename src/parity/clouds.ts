@@ -2,6 +2,7 @@
  * The clouds the parity matrix runs: a dataset the user names, else the real ShapeNet clouds the package ships as
  * demo samples (runtime/web/demo/samples), else synthetic airplanes.
  */
+import { checkPositiveInt } from '../core/validate.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PnetError } from '../core/errors.ts';
@@ -72,8 +73,7 @@ export function shippedParityClouds(count: number): ParityCloud[] {
 /** `dataDir` when given; else the real samples the package ships; else synthetic clouds. */
 export function parityClouds(options: { dataDir?: string; count?: number } = {}): ParityCloudSet {
   const count = options.count ?? 4;
-  if (!(Number.isInteger(count) && count >= 1))
-    throw new PnetError('BAD_ARGUMENT', `--clouds must be a positive integer, got ${count}`);
+  checkPositiveInt('--clouds', count);
   if (options.dataDir) return { clouds: datasetParityClouds(options.dataDir, count), source: options.dataDir };
   if (existsSync(join(SAMPLES_DIR, 'index.json'))) {
     const clouds = shippedParityClouds(count);

@@ -9,6 +9,7 @@
  *
  * An app over the data layer and the exporter: the exporter itself takes clouds, never reads datasets.
  */
+import { checkPositiveInt } from '../core/validate.ts';
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -67,9 +68,7 @@ interface Candidate {
 
 export async function loadCalibrationClouds(data: string, options: CalibrationDataOptions): Promise<CalibrationSet> {
   const count = options.count ?? DEFAULT_CALIBRATION_CLOUDS;
-  if (!Number.isInteger(count) || count < 1) {
-    throw new PnetError('BAD_ARGUMENT', `--calibration-clouds must be a positive integer, got ${count}`);
-  }
+  checkPositiveInt('--calibration-clouds', count);
   const info = await stat(data).catch(() => undefined);
   if (!info) throw new PnetError('NOT_FOUND', 'calibration data does not exist', { file: data });
 

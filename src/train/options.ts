@@ -1,9 +1,20 @@
 /** Training configuration: CLI options after defaults. Stored in config.json and in every checkpoint. */
 import { PnetError } from '../core/errors.ts';
+import { checkOneOf, checkPositiveInt } from '../core/validate.ts';
 import { availableParallelism } from 'node:os';
-import { BACKEND_NAMES, type BackendName, type BackendRequest } from '../backend/names.ts';
+import { BACKEND_REQUESTS, type BackendName, type BackendRequest } from '../backend/names.ts';
 import { PRESET_NAMES, type PresetName } from '../model/spec.ts';
 import { TRAIN_SPLITS, type TrainSplit } from '../data/prepare.ts';
+
+/** `step`: multiply by lrDecayFactor every lrDecayEvery epochs; `cosine`: from learningRate down to 1% of it. */
+export const LR_SCHEDULES = ['step', 'cosine'] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
+/** Draw fresh points from every training cloud each epoch (`epoch`), or sample each cloud once (`once`). */
+export const RESAMPLE_MODES = ['epoch', 'once'] as const;
+export type ResampleMode = (typeof RESAMPLE_MODES)[number];
+/** Clouds with fewer points than `points`: skip them (the reference behaviour) or resample with replacement. */
+export const SHORT_CLOUD_MODES = ['skip', 'resample'] as const;
+export type ShortCloudMode = (typeof SHORT_CLOUD_MODES)[number];
 
 export interface TrainConfig {
   data: string;
@@ -27,18 +38,15 @@ export interface TrainConfig {
   split: TrainSplit;
   /** Std-dev of Gaussian jitter on training points (augmentation). */
   jitter: number;
-  /** Draw fresh points from every training cloud each epoch (`epoch`), or sample each cloud once (`once`). */
-  resample: 'epoch' | 'once';
+  resample: ResampleMode;
   /** Random anisotropic scale per axis, uniform in [lo, hi] (augmentation); [1, 1] turns it off. */
   scaleRange: [number, number];
   /** Random shift per axis, uniform in [−shift, shift] (augmentation). */
   shift: number;
   /** Random rotation about the up (y) axis (augmentation). */
   rotateUp: boolean;
-  /** `step`: multiply by lrDecayFactor every lrDecayEvery epochs; `cosine`: from learningRate down to 1% of it. */
-  lrSchedule: 'step' | 'cosine';
-  /** Clouds with fewer points than `points`: skip them (the reference behaviour) or resample with replacement. */
-  shortClouds: 'skip' | 'resample';
+  lrSchedule: LrSchedule;
+  shortClouds: ShortCloudMode;
   backend: BackendRequest;
 }
 
@@ -82,23 +90,11 @@ export function withDefaults(user: Partial<TrainConfig>): TrainConfig {
   return { ...TRAIN_DEFAULTS, ...(PRESET_TRAIN_DEFAULTS[preset] ?? {}), ...defined } as TrainConfig;
 }
 
-function positiveInt(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1)
-    throw new PnetError('BAD_ARGUMENT', `${name} must be a positive integer, got ${v}`);
-}
-
 export function validateConfig(c: TrainConfig): TrainConfig {
-  if (!(PRESET_NAMES as readonly string[]).includes(c.preset)) {
-    throw new PnetError('BAD_ARGUMENT', `--preset must be one of ${PRESET_NAMES.join(', ')}, got "${c.preset}"`);
-  }
-  if (c.backend !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(c.backend)) {
-    throw new PnetError(
-      'BAD_ARGUMENT',
-      `--backend must be auto or one of ${BACKEND_NAMES.join(', ')}, got "${c.backend}"`,
-    );
-  }
-  positiveInt('--epochs', c.epochs);
-  positiveInt('--points', c.points);
+  checkOneOf('--preset', c.preset, PRESET_NAMES);
+  checkOneOf('--backend', c.backend, BACKEND_REQUESTS);
+  checkPositiveInt('--epochs', c.epochs);
+  checkPositiveInt('--points', c.points);
   if (!Number.isInteger(c.batchSize) || c.batchSize < 2) {
     throw new PnetError(
       'BAD_ARGUMENT',
@@ -108,16 +104,10 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (!Number.isInteger(c.maxClouds) || c.maxClouds < 0)
     throw new PnetError('BAD_ARGUMENT', `--max-clouds must be ≥ 0, got ${c.maxClouds}`);
   if (!(c.learningRate > 0)) throw new PnetError('BAD_ARGUMENT', `--lr must be positive, got ${c.learningRate}`);
-  if (c.shortClouds !== 'skip' && c.shortClouds !== 'resample') {
-    throw new PnetError('BAD_ARGUMENT', `--short-clouds must be skip or resample, got "${c.shortClouds}"`);
-  }
-  if (c.resample !== 'epoch' && c.resample !== 'once')
-    throw new PnetError('BAD_ARGUMENT', `--resample must be epoch or once, got "${c.resample}"`);
-  if (!(TRAIN_SPLITS as readonly string[]).includes(c.split))
-    throw new PnetError('BAD_ARGUMENT', `--split must be one of ${TRAIN_SPLITS.join(', ')}, got "${c.split}"`);
-  if (c.lrSchedule !== 'step' && c.lrSchedule !== 'cosine') {
-    throw new PnetError('BAD_ARGUMENT', `--lr-schedule must be step or cosine, got "${c.lrSchedule}"`);
-  }
+  checkOneOf('--short-clouds', c.shortClouds, SHORT_CLOUD_MODES);
+  checkOneOf('--resample', c.resample, RESAMPLE_MODES);
+  checkOneOf('--split', c.split, TRAIN_SPLITS);
+  checkOneOf('--lr-schedule', c.lrSchedule, LR_SCHEDULES);
   const [lo, hi] = c.scaleRange;
   if (!(lo > 0 && hi >= lo && Number.isFinite(hi)))
     throw new PnetError('BAD_ARGUMENT', `--scale must be two numbers 0 < lo ≤ hi, got ${c.scaleRange.join(' ')}`);
@@ -145,7 +135,7 @@ export function resolveWorkers(
   cores = availableParallelism(),
 ): number {
   if (requested === undefined) return backend === 'wasm' ? Math.max(1, Math.min(cores, batchSize)) : 1;
-  positiveInt('--workers', requested);
+  checkPositiveInt('--workers', requested);
   if (requested > 1 && !PARALLEL_BACKENDS.includes(backend)) {
     throw new PnetError(
       'BAD_ARGUMENT',

@@ -124,7 +124,7 @@ export const dataCommand: PnetCommand<DataArgs> = {
       .example(
         '$0 data fetch --from ~/Downloads/shapenetcore_partanno_segmentation_benchmark_v0.zip --dest data',
         'verify and extract an archive you already have, as after a download',
-      ) as unknown as Argv<DataArgs>,
+      ),
   handler: async (a) => {
     if (a.action === 'fetch') return fetchAction(a);
     if (a.action === 'synth') return synthAction(a);

@@ -26,10 +26,7 @@ export const doctorCommand: PnetCommand<DoctorArgs> = {
   builder: (y: Argv) =>
     y
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
-      .example(
-        '$0 doctor',
-        'list backends and execution providers with how to get the missing ones',
-      ) as unknown as Argv<DoctorArgs>,
+      .example('$0 doctor', 'list backends and execution providers with how to get the missing ones'),
   handler: async ({ json }) => {
     const chromium = findChromium();
     const sections: Record<string, Check[]> = {

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { parseMaxClouds } from '../options.ts';
 import type { PnetCommand } from '../command.ts';
-import { BACKEND_NAMES, releaseBackend, selectBackend, type BackendRequest } from '../../backend/index.ts';
+import { BACKEND_REQUESTS, releaseBackend, selectBackend, type BackendRequest } from '../../backend/index.ts';
 import { EVAL_SPLITS, evaluate, formatEvalReport, type EvalSplit } from '../../eval/index.ts';
 import { recordEvalInCheckpoint } from '../../eval/record.ts';
 
@@ -10,10 +10,10 @@ interface EvalArgs {
   data: string;
   category?: string[];
   points?: number;
-  allPoints: boolean;
+  'all-points': boolean;
   split: EvalSplit;
   maxClouds?: number;
-  backend: string;
+  backend: BackendRequest;
   workers?: number;
   json: boolean;
   record: boolean;
@@ -47,9 +47,8 @@ export const evalCommand: PnetCommand<EvalArgs> = {
       })
       .option('max-clouds', { type: 'number', describe: 'evaluate at most this many clouds' })
       .option('backend', {
-        type: 'string',
-        choices: ['auto', ...BACKEND_NAMES],
-        default: 'auto',
+        choices: BACKEND_REQUESTS,
+        default: 'auto' as const,
         describe: 'TF.js backend',
       })
       .option('workers', {
@@ -72,13 +71,10 @@ export const evalCommand: PnetCommand<EvalArgs> = {
         '$0 eval runs/plane --data data/ --split val --all-points --record',
         'score, then keep the figures with best.ckpt for the export',
       )
-      .example(
-        '$0 eval runs/plane/last.ckpt --data data/ --json',
-        'machine-readable report',
-      ) as unknown as Argv<EvalArgs>,
+      .example('$0 eval runs/plane/last.ckpt --data data/ --json', 'machine-readable report'),
   handler: async (args) => {
     try {
-      const backend = await selectBackend(args.backend as BackendRequest);
+      const backend = await selectBackend(args.backend);
       process.stderr.write(`backend: ${backend.name} (${backend.reason})\n`);
       const report = await evaluate({
         model: args.model,

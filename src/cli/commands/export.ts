@@ -240,7 +240,7 @@ export const exportCommand: PnetCommand<ExportArgs> = {
       .example(
         '$0 export runs/airplane --triton repo --points 2048 --max-batch 32 --version 2',
         'fixed point count: Triton batches every request',
-      ) as Argv<ExportArgs>,
+      ),
   async handler(args) {
     checkInt8Arguments(args);
     const checkpoint = await resolveCheckpoint(args.source);

@@ -11,7 +11,8 @@ import {
   type InferOptions,
 } from '../../infer/index.ts';
 
-export type InferArgs = InferOptions;
+/** The options as yargs gives them (multi-word ones kebab-cased; the handler also sees them camel-cased). */
+export type InferArgs = Omit<InferOptions, 'plyEncoding'> & { 'ply-encoding': InferOptions['plyEncoding'] };
 
 export const inferCommand: PnetCommand<InferArgs> = {
   builder: (y: Argv) =>
@@ -96,7 +97,7 @@ export const inferCommand: PnetCommand<InferArgs> = {
       .epilogue(
         'Exit codes: 0 all clouds labelled; 1 nothing labelled (or a bad model/option); ' +
           `${EXIT_PARTIAL_FAILURE} some clouds failed (each is named on stderr), the rest were written.`,
-      ) as unknown as Argv<InferArgs>,
+      ),
   handler: async (args) => reportInfer(await inferFiles(args)),
 };
 

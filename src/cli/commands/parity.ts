@@ -65,7 +65,7 @@ export const parityCommand: PnetCommand<ParityArgs> = {
       .example(
         '$0 parity runs/airplane/best.ckpt --model airplane.onnx --no-browser',
         'check a given export, Node only',
-      ) as Argv<ParityArgs>,
+      ),
   async handler(args) {
     const checkpoint = args.source ? await resolveCheckpoint(args.source) : undefined;
     for (const [flag, given] of [

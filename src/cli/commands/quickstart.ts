@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
+import { checkPositiveInt } from '../../core/validate.ts';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
 import { stopOnSignals } from '../stop-signals.ts';
 import { PnetError } from '../../core/errors.ts';
-import { BACKEND_NAMES, releaseBackend, type BackendRequest } from '../../backend/index.ts';
+import { BACKEND_REQUESTS, releaseBackend, type BackendRequest } from '../../backend/index.ts';
 import { synthesizeDataset, SYNTH_CATEGORY } from '../../data/synth.ts';
 import { train } from '../../train/index.ts';
 import { resolveCheckpoint } from '../../checkpoint/resolve.ts';
@@ -19,7 +20,7 @@ interface QuickstartArgs {
   epochs: number;
   points: number;
   holdout: number;
-  backend: string;
+  backend: BackendRequest;
   seed: number;
   browser: boolean;
 }
@@ -41,9 +42,8 @@ export const quickstartCommand: PnetCommand<QuickstartArgs> = {
       .option('points', { type: 'number', default: 1024, describe: 'points sampled per cloud for training' })
       .option('holdout', { type: 'number', default: 8, describe: 'held-out clouds to label with the exported model' })
       .option('backend', {
-        type: 'string',
-        default: 'auto',
-        choices: ['auto', ...BACKEND_NAMES],
+        default: 'auto' as const,
+        choices: BACKEND_REQUESTS,
         describe: 'TF.js backend for training',
       })
       .option('seed', { type: 'number', default: 1, describe: 'seed for data and training' })
@@ -53,13 +53,9 @@ export const quickstartCommand: PnetCommand<QuickstartArgs> = {
         describe: 'include headless-Chromium rows in the parity table (--no-browser to skip)',
       })
       .example('$0 quickstart', 'everything, with defaults (a few minutes on 2 cores)')
-      .example(
-        '$0 quickstart --epochs 2 --clouds 64 --no-browser',
-        'a faster, rougher run',
-      ) as unknown as Argv<QuickstartArgs>,
+      .example('$0 quickstart --epochs 2 --clouds 64 --no-browser', 'a faster, rougher run'),
   handler: async (a) => {
-    if (!Number.isInteger(a.holdout) || a.holdout < 1)
-      throw new PnetError('BAD_ARGUMENT', `--holdout must be a positive integer, got ${a.holdout}`);
+    checkPositiveInt('--holdout', a.holdout);
     const out = resolve(a.out);
     const dataDir = join(out, 'data');
     const runDir = join(out, 'run');
@@ -86,7 +82,7 @@ export const quickstartCommand: PnetCommand<QuickstartArgs> = {
           }),
       out: runDir,
       epochs: a.epochs,
-      backend: a.backend as BackendRequest,
+      backend: a.backend,
       progress: true,
       signal: stop.signal,
     }).finally(() => stop.dispose());

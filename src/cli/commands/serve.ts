@@ -26,10 +26,7 @@ export const serveCommand: PnetCommand<ServeArgs> = {
       })
       .example('$0 serve', 'serve models/airplane.onnx at http://127.0.0.1:8080/')
       .example('$0 serve --model runs/lite/model.onnx --port 9000', 'serve another model on another port')
-      .example(
-        '$0 serve --host 0.0.0.0',
-        'let other machines on the network open the page',
-      ) as unknown as Argv<ServeArgs>,
+      .example('$0 serve --host 0.0.0.0', 'let other machines on the network open the page'),
   handler: async ({ model, port, host }) => {
     const server = await startServer({ model, port, host, log: (line) => process.stderr.write(`${line}\n`) });
     console.log(`pnet demo: ${server.url}`);

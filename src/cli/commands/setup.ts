@@ -18,7 +18,7 @@ export const setupCommand: PnetCommand<SetupArgs> = {
       .example('$0 setup cuda', "run onnxruntime-node's installer for the CUDA 12 EP binaries (needs api.nuget.org)")
       .epilogue(
         'The CUDA EP also needs the NVIDIA driver, CUDA 12 and cuDNN 9 on the machine; `pnet doctor` shows what is missing.',
-      ) as unknown as Argv<SetupArgs>,
+      ),
   async handler({ force }) {
     const binDir = onnxruntimeBinDir();
     if (!force && existsSync(join(binDir, 'libonnxruntime_providers_cuda.so'))) {

@@ -3,11 +3,19 @@ import { parseMaxClouds } from '../options.ts';
 import type { PnetCommand } from '../command.ts';
 import { isPnetError, PnetError } from '../../core/errors.ts';
 import { stopOnSignals } from '../stop-signals.ts';
-import { BACKEND_NAMES, releaseBackend, type BackendRequest } from '../../backend/index.ts';
+import { BACKEND_REQUESTS, releaseBackend, type BackendRequest } from '../../backend/index.ts';
 import { PRESET_NAMES, type PresetName } from '../../model/spec.ts';
 import { train, TRAIN_DEFAULTS, type TrainResult } from '../../train/index.ts';
 import { TRAIN_SPLITS, type TrainSplit } from '../../data/index.ts';
-import { PRESET_TRAIN_DEFAULTS } from '../../train/options.ts';
+import {
+  LR_SCHEDULES,
+  PRESET_TRAIN_DEFAULTS,
+  RESAMPLE_MODES,
+  SHORT_CLOUD_MODES,
+  type LrSchedule,
+  type ResampleMode,
+  type ShortCloudMode,
+} from '../../train/options.ts';
 
 function scaleRange(values: number[] | undefined): [number, number] | undefined {
   if (values === undefined) return undefined;
@@ -26,22 +34,22 @@ function doneLine(r: TrainResult): string {
 interface TrainArgs {
   data?: string;
   category?: string[];
-  preset?: string;
+  preset?: PresetName;
   epochs?: number;
   batchSize?: number;
   points?: number;
   maxClouds?: number;
-  backend?: string;
+  backend?: BackendRequest;
   seed?: number;
   lr?: number;
-  shortClouds?: string;
-  resample?: string;
+  shortClouds?: ShortCloudMode;
+  resample?: ResampleMode;
   scale?: number[];
   shift?: number;
   rotateUp?: boolean;
   jitter?: number;
-  lrSchedule?: string;
-  split?: string;
+  lrSchedule?: LrSchedule;
+  split?: TrainSplit;
   workers?: number;
   out?: string;
   resume?: string;
@@ -54,7 +62,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
       .option('category', { type: 'string', array: true, describe: 'category to train on, e.g. Airplane (repeatable)' })
       .option('preset', {
         type: 'string',
-        choices: [...PRESET_NAMES],
+        choices: PRESET_NAMES,
         describe: `network widths (default ${TRAIN_DEFAULTS.preset})`,
       })
       .option('epochs', {
@@ -66,7 +74,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
       .option('max-clouds', { type: 'number', describe: 'use at most this many clouds (default all)' })
       .option('backend', {
         type: 'string',
-        choices: ['auto', ...BACKEND_NAMES],
+        choices: BACKEND_REQUESTS,
         describe: 'TF.js backend (default auto: fastest present)',
       })
       .option('seed', {
@@ -79,18 +87,18 @@ export const trainCommand: PnetCommand<TrainArgs> = {
       })
       .option('lr-schedule', {
         type: 'string',
-        choices: ['step', 'cosine'],
+        choices: LR_SCHEDULES,
         describe: `step: halve every ${TRAIN_DEFAULTS.lrDecayEvery} epochs; cosine: decay to 1% by the last epoch (default keras step, lite cosine)`,
       })
       .option('split', {
         type: 'string',
-        choices: [...TRAIN_SPLITS],
+        choices: TRAIN_SPLITS,
         describe:
           'train: train on the train split and keep the best epoch on val; trainval: train on train + val (the final fit, once the recipe is chosen on val), the model is the last epoch (default train)',
       })
       .option('resample', {
         type: 'string',
-        choices: ['epoch', 'once'],
+        choices: RESAMPLE_MODES,
         describe: `draw fresh points from each training cloud every epoch, or sample once (default ${TRAIN_DEFAULTS.resample})`,
       })
       .option('scale', {
@@ -112,7 +120,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
       })
       .option('short-clouds', {
         type: 'string',
-        choices: ['skip', 'resample'],
+        choices: SHORT_CLOUD_MODES,
         describe: `clouds with fewer than --points points: skip them or resample with replacement (default ${TRAIN_DEFAULTS.shortClouds})`,
       })
       .option('workers', {
@@ -138,7 +146,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
       .example(
         '$0 train --data data/ --category Airplane --workers 2 --out runs/plane',
         'split every step across two threads',
-      ) as unknown as Argv<TrainArgs>,
+      ),
   handler: async (args) => {
     if (!args.resume && (!args.data || !args.category?.length || !args.out)) {
       throw new PnetError(
@@ -156,26 +164,26 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         out: (args.resume ?? args.out)!,
         resume: args.resume !== undefined,
         epochs: args.epochs,
-        backend: args.backend as BackendRequest | undefined,
+        backend: args.backend,
         workers: args.workers,
         progress: true,
         signal: stop.signal,
         data: args.data,
         categories: args.category,
-        preset: args.preset as PresetName | undefined,
+        preset: args.preset,
         batchSize: args.batchSize,
         points: args.points,
         maxClouds: parseMaxClouds(args.maxClouds),
         seed: args.seed,
         learningRate: args.lr,
-        shortClouds: args.shortClouds as 'skip' | 'resample' | undefined,
-        resample: args.resample as 'epoch' | 'once' | undefined,
+        shortClouds: args.shortClouds,
+        resample: args.resample,
         scaleRange: scaleRange(args.scale),
         shift: args.shift,
         rotateUp: args.rotateUp,
         jitter: args.jitter,
-        lrSchedule: args.lrSchedule as 'step' | 'cosine' | undefined,
-        split: args.split as TrainSplit | undefined,
+        lrSchedule: args.lrSchedule,
+        split: args.split,
       });
       process.stderr.write(doneLine(r));
       return 0;
