@@ -16,8 +16,9 @@
  * built from the highest version, the one Triton's default version policy serves, so exporting an older version
  * never rewrites them with its provenance.
  */
+import { pathExists } from '../../src/core/node/path-exists.ts';
 import { checkOneOf, checkPositiveInt } from '../../src/core/validate.ts';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { writeFileAtomic } from '../../src/core/node/atomic-write.ts';
@@ -117,14 +118,6 @@ function modelCategory(onnxBytes: Uint8Array): string[] {
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Triton takes a model's numeric folders as its versions. */
 const VERSION_FOLDER = /^[0-9]+$/;
@@ -228,7 +221,7 @@ export async function writeTritonRepository(
 
   const modelDir = path.join(repoDir, configOptions.name);
   const versionDir = path.join(modelDir, String(version));
-  const replaced = await exists(versionDir);
+  const replaced = await pathExists(versionDir);
   if (replaced && !options.force) {
     throw new PnetError('BAD_ARGUMENT', `version ${version} of model "${configOptions.name}" already exists`, {
       file: versionDir,
@@ -254,7 +247,7 @@ export async function writeTritonRepository(
     await rename(staging, versionDir);
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
-    if (replaced && !(await exists(versionDir)) && (await exists(retired))) await rename(retired, versionDir);
+    if (replaced && !(await pathExists(versionDir)) && (await pathExists(retired))) await rename(retired, versionDir);
     throw e;
   }
   await rm(retired, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-/** Public surface of pnet's browser runtime (built to dist/web/pnet-web.js by runtime/web/build.ts). */
+/** Public surface of pnet's browser runtime (built to dist/web/pnet-web.js by runtime/web/build/main.ts). */
 export {
   createSegmenter,
   DEFAULT_WEB_MAX_BATCH,

@@ -33,11 +33,6 @@ export const BENCHMARK_PARTS: ReadonlyArray<readonly [category: string, parts: r
   ['Table', ['top', 'leg', 'drawer']],
 ];
 
-/** Part counts per category, derived from {@link BENCHMARK_PARTS}. */
-export const BENCHMARK_PART_COUNTS: ReadonlyArray<readonly [category: string, parts: number]> = BENCHMARK_PARTS.map(
-  ([name, parts]) => [name, parts.length] as const,
-);
-
 /** First global part id, part count and part names of a benchmark category, or undefined for a name it does not know. */
 export function benchmarkParts(
   category: string,

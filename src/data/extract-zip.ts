@@ -5,6 +5,7 @@
  * against the central directory as it streams; only when every entry checked out are the archive's top-level
  * folders renamed into place. A corrupt or hostile archive therefore leaves nothing behind.
  */
+import { pathExists } from '../core/node/path-exists.ts';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -90,7 +91,7 @@ export async function extractZipAtomically(
 /** Renames every staged top-level entry into `dest`; checks all conflicts first so it never stops half-way. */
 async function moveIntoPlace(staging: string, dest: string, names: string[], force: boolean): Promise<void> {
   const existing: string[] = [];
-  for (const name of names) if (await exists(join(dest, name))) existing.push(name);
+  for (const name of names) if (await pathExists(join(dest, name))) existing.push(name);
   if (existing.length > 0 && !force) {
     throw new PnetError('BAD_ARGUMENT', `${join(dest, existing[0]!)} already exists`, {
       file: join(dest, existing[0]!),
@@ -290,14 +291,6 @@ function entryError(archive: string, name: string, e: unknown, isFolder = false)
   return corrupt(archive, `${name}: ${err.code ?? err.message ?? String(e)}`);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function startEntryBar(total: number, requested: boolean): Progress | undefined {
   return requested

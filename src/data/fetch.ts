@@ -9,6 +9,7 @@
  * same extraction into DEST; the user's file is only read, never moved or deleted. Neither way unpacks over files
  * a git repository tracks.
  */
+import { pathExists } from '../core/node/path-exists.ts';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -67,7 +68,7 @@ export async function fetchDataset(options: FetchDatasetOptions): Promise<FetchD
   const folder = join(dest, SHAPENET_FOLDER);
   const force = options.force ?? false;
 
-  if (!force && (await exists(folder))) {
+  if (!force && (await pathExists(folder))) {
     log(`${folder} already exists; skipping the download (pass --force to fetch it again)`);
     return { archive, extractedTo: folder, bytes: await sizeOf(archive), resumed: false, skipped: true };
   }
@@ -80,7 +81,7 @@ export async function fetchDataset(options: FetchDatasetOptions): Promise<FetchD
   }
 
   let resumed = false;
-  if (await exists(archive)) {
+  if (await pathExists(archive)) {
     // A complete download from an earlier run whose extraction did not finish: no need to fetch it again.
     log(`using the archive already downloaded at ${archive}`);
   } else {
@@ -144,7 +145,7 @@ async function extractLocalArchive(options: FetchDatasetOptions & { from: string
     throw new PnetError('BAD_INPUT', 'the archive contains no files', { file: archive, remedy: keepIt });
   const targets = names.map((n) => join(dest, n));
   const single = targets.length === 1 ? targets[0]! : dest;
-  if (!force && (await Promise.all(targets.map(exists))).every(Boolean)) {
+  if (!force && (await Promise.all(targets.map(pathExists))).every(Boolean)) {
     log(`${single} already exists; nothing to extract (pass --force to extract it again)`);
     return { archive, extractedTo: single, bytes: info.size, resumed: false, skipped: true };
   }
@@ -226,14 +227,6 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function sizeOf(path: string): Promise<number> {
   try {

@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fsErrorToPnet, isFsError } from '../core/node/fs-errors.ts';
-import { join, dirname, basename } from 'node:path';
+import { join, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PnetError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
@@ -309,8 +309,4 @@ async function writeSynthetic(
     throw e;
   }
   return { root, clouds: options.count, points: totalPoints };
-}
-
-export function isSyntheticRoot(root: string): boolean {
-  return existsSync(join(root, 'SYNTHETIC.md')) || basename(root).startsWith('synth');
 }

@@ -68,7 +68,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     : ((await resolveModel(options.model, DEFAULT_MODEL)) ?? (await resolveModel(undefined, DEMO_MODEL)));
   // A checkout builds the bundle on demand (esbuild, a build-time tool); the built package ships it prebuilt.
   if (!options.webDir && RUNNING_FROM_SOURCES) {
-    const { ensureWebBundle } = await import('../../runtime/web/build-bundle.ts');
+    const { ensureWebBundle } = await import('../../runtime/web/build/bundle.ts');
     const build = await ensureWebBundle();
     if (build.built) options.log?.(`built the web bundle (dist/web/) in ${Math.round(build.ms)} ms`);
   }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../paths.ts';
-import { checkOrtWebVersion, ORT_RUNTIME_FILES } from '../../runtime/web/build-bundle.ts';
+import { checkOrtWebVersion, ORT_RUNTIME_FILES } from '../../runtime/web/build/bundle.ts';
 
 interface Manifest {
   name: string;

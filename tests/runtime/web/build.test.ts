@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureWebBundle, ORT_RUNTIME_FILES, REPO_ROOT } from '../../../runtime/web/build-bundle.ts';
+import { ensureWebBundle, ORT_RUNTIME_FILES, REPO_ROOT } from '../../../runtime/web/build/bundle.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {

@@ -1,6 +1,6 @@
 /** `npm run build:web`: builds dist/web/ (library, ONNX Runtime files, demo page). `--force` rebuilds everything. */
 import { relative } from 'node:path';
-import { ensureWebBundle } from './build-bundle.ts';
+import { ensureWebBundle } from './bundle.ts';
 
 const result = await ensureWebBundle({ force: process.argv.includes('--force') });
 const where = relative(process.cwd(), result.outDir) || '.';

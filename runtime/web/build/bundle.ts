@@ -11,9 +11,9 @@ import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import * as esbuild from 'esbuild';
-import { writeFileAtomic } from '../../src/core/node/atomic-write.ts';
-import { PnetError } from '../../src/core/errors.ts';
-import { packageRoot, webBundleDir } from '../../src/core/node/package-root.ts';
+import { writeFileAtomic } from '../../../src/core/node/atomic-write.ts';
+import { PnetError } from '../../../src/core/errors.ts';
+import { packageRoot, webBundleDir } from '../../../src/core/node/package-root.ts';
 
 export const REPO_ROOT = packageRoot();
 export const DEFAULT_WEB_OUT_DIR = webBundleDir();
@@ -151,7 +151,7 @@ async function isUpToDate(outDir: string): Promise<boolean> {
 async function staticInputs(): Promise<string[]> {
   const demoSources = (await readdir(DEMO_DIR)).filter((f) => f.endsWith('.ts')).map((f) => join(DEMO_DIR, f));
   const webSources = (await readdir(WEB_DIR))
-    .filter((f) => f.endsWith('.ts') && f !== 'build.ts' && f !== 'build-bundle.ts')
+    .filter((f) => f.endsWith('.ts'))
     .map((f) => join(WEB_DIR, f));
   return [
     ...ORT_RUNTIME_FILES.map((f) => join(ORT_DIST, f)),
