@@ -2,7 +2,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { exportCheckpointToOnnx } from '../onnx/index.ts';
 import type { ExportReport, OnnxExportOptions } from '../onnx/export-types.ts';
 import {
   checkTritonOptions,
@@ -27,10 +26,16 @@ export async function exportCheckpointToTriton<R extends ExportReport = ExportRe
   exportOnnx?: OnnxFileExporter<R>,
 ): Promise<TritonExportReport<R>> {
   checkTritonOptions(options); // before the export, so a bad flag fails at once
+  // The ONNX exporter (and its protobuf library) loads only here: serving through pnet/triton never needs it.
   const exporter =
     exportOnnx ??
-    ((checkpoint: string, out: string) =>
-      exportCheckpointToOnnx(checkpoint, out, { fp16: options.fp16, normalize: options.normalize }) as Promise<R>);
+    (async (checkpoint: string, out: string) => {
+      const { exportCheckpointToOnnx } = await import('../onnx/index.ts');
+      return (await exportCheckpointToOnnx(checkpoint, out, {
+        fp16: options.fp16,
+        normalize: options.normalize,
+      })) as R;
+    });
   const scratch = await mkdtemp(path.join(tmpdir(), 'pnet-triton-'));
   let onnx: R;
   let bytes: Uint8Array;

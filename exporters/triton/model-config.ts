@@ -3,8 +3,13 @@
  * read from the ONNX graph itself, so the config cannot drift from the file it serves; the pnet metadata travels in
  * `parameters` so clients learn part names, colours and provenance from the config endpoint alone.
  */
-import { decodeOnnx } from '../onnx/describe.ts';
-import { onnx, type OnnxTypes } from '../onnx/onnx-proto.ts';
+import {
+  ONNX_FLOAT,
+  ONNX_INT64,
+  readOnnxFacts,
+  readOnnxGraphSignature,
+  type OnnxValueFacts,
+} from '../../src/core/onnx-facts.ts';
 import { METADATA_KEYS, METADATA_PREFIX, TENSOR_NAMES } from '../../src/core/contract.ts';
 import { PnetError } from '../../src/core/errors.ts';
 
@@ -44,12 +49,9 @@ export interface TritonModelConfig {
   parameters: Record<string, string>;
 }
 
-const toNumber = (v: number | { toNumber(): number } | null | undefined): number =>
-  v == null ? 0 : typeof v === 'number' ? v : v.toNumber();
-
-function tritonType(elemType: number | null | undefined, name: string): TritonTensorSpec['dataType'] {
-  if (elemType === onnx.TensorProto.DataType.FLOAT) return 'TYPE_FP32';
-  if (elemType === onnx.TensorProto.DataType.INT64) return 'TYPE_INT64';
+function tritonType(elemType: number, name: string): TritonTensorSpec['dataType'] {
+  if (elemType === ONNX_FLOAT) return 'TYPE_FP32';
+  if (elemType === ONNX_INT64) return 'TYPE_INT64';
   throw new PnetError(
     'BAD_MODEL',
     `tensor "${name}" has ONNX element type ${elemType}; pnet serves only float32 and int64`,
@@ -57,19 +59,17 @@ function tritonType(elemType: number | null | undefined, name: string): TritonTe
 }
 
 /** ONNX dims → Triton dims: the leading `batch` axis goes (or stays as -1 without batching), `num_points` is -1 or N. */
-function tensorSpec(value: OnnxTypes.IValueInfoProto, options: TritonConfigOptions): TritonTensorSpec {
-  const name = value.name ?? '';
-  const tensor = value.type?.tensorType;
-  const dims = tensor?.shape?.dim ?? [];
-  if (dims[0]?.dimParam !== 'batch') {
+function tensorSpec(value: OnnxValueFacts, options: TritonConfigOptions): TritonTensorSpec {
+  const { name, dims } = value;
+  if (dims[0]?.param !== 'batch') {
     throw new PnetError('BAD_MODEL', `tensor "${name}" has no leading batch axis; re-export with \`pnet export\``);
   }
   const mapped = dims.map((d, axis) => {
     if (axis === 0) return -1;
-    if (d.dimParam === 'num_points') return options.points ?? -1;
-    return d.dimParam ? -1 : toNumber(d.dimValue);
+    if (d.param === 'num_points') return options.points ?? -1;
+    return d.param ? -1 : (d.value ?? 0);
   });
-  return { name, dataType: tritonType(tensor?.elemType, name), dims: options.maxBatch > 0 ? mapped.slice(1) : mapped };
+  return { name, dataType: tritonType(value.elemType, name), dims: options.maxBatch > 0 ? mapped.slice(1) : mapped };
 }
 
 /** A text-format string literal: quotes, backslashes and control characters escaped, other UTF-8 kept as is. */
@@ -87,12 +87,8 @@ export function pbtxtString(s: string): string {
 
 const list = (dims: number[]) => `[ ${dims.join(', ')} ]`;
 
-function findValue(
-  values: OnnxTypes.IValueInfoProto[] | null | undefined,
-  name: string,
-  kind: string,
-): OnnxTypes.IValueInfoProto {
-  const v = values?.find((x) => x.name === name);
+function findValue(values: OnnxValueFacts[], name: string, kind: string): OnnxValueFacts {
+  const v = values.find((x) => x.name === name);
   if (!v)
     throw new PnetError('BAD_MODEL', `the ONNX graph has no ${kind} "${name}"; it does not follow the pnet contract`);
   return v;
@@ -194,15 +190,20 @@ function renderParameters(parameters: Record<string, string>): string[] {
 
 /** Builds config.pbtxt and labels.txt for the ONNX file `onnxBytes` (a pnet export). Deterministic. */
 export function tritonModelConfig(onnxBytes: Uint8Array, options: TritonConfigOptions): TritonModelConfig {
-  const model = decodeOnnx(onnxBytes);
-  const graph = model.graph;
-  if (!graph) throw new PnetError('BAD_MODEL', 'ONNX model has no graph');
-  const input = tensorSpec(findValue(graph.input, TENSOR_NAMES.points, 'input'), options);
-  const probabilities = tensorSpec(findValue(graph.output, TENSOR_NAMES.probabilities, 'output'), options);
-  const labels = tensorSpec(findValue(graph.output, TENSOR_NAMES.labels, 'output'), options);
+  let graph: ReturnType<typeof readOnnxGraphSignature>;
+  let metadata: Record<string, string>;
+  try {
+    graph = readOnnxGraphSignature(onnxBytes);
+    metadata = readOnnxFacts(onnxBytes).metadata;
+  } catch (e) {
+    throw new PnetError('BAD_MODEL', `not a readable ONNX model: ${(e as Error).message}`);
+  }
+  const input = tensorSpec(findValue(graph.inputs, TENSOR_NAMES.points, 'input'), options);
+  const probabilities = tensorSpec(findValue(graph.outputs, TENSOR_NAMES.probabilities, 'output'), options);
+  const labels = tensorSpec(findValue(graph.outputs, TENSOR_NAMES.labels, 'output'), options);
 
   const parameters: Record<string, string> = {};
-  for (const p of model.metadataProps ?? []) if (p.key?.startsWith(METADATA_PREFIX)) parameters[p.key] = p.value ?? '';
+  for (const [key, value] of Object.entries(metadata)) if (key.startsWith(METADATA_PREFIX)) parameters[key] = value;
   let classes: unknown;
   try {
     classes = JSON.parse(parameters[METADATA_KEYS.classes] ?? '');

@@ -118,7 +118,6 @@ function modelCategory(onnxBytes: Uint8Array): string[] {
   }
 }
 
-
 /** Triton takes a model's numeric folders as its versions. */
 const VERSION_FOLDER = /^[0-9]+$/;
 

@@ -10,10 +10,39 @@ export interface OnnxFileFacts {
   metadata: Record<string, string>;
 }
 
+/** One graph input or output: its name, ONNX element type and dims (a symbolic dim has `param`, a fixed one `value`). */
+export interface OnnxValueFacts {
+  name: string;
+  elemType: number;
+  dims: Array<{ param?: string; value?: number }>;
+}
+
+export interface OnnxGraphSignature {
+  inputs: OnnxValueFacts[];
+  outputs: OnnxValueFacts[];
+}
+
+/** onnx.TensorProto.DataType values the contract uses. */
+export const ONNX_FLOAT = 1;
+export const ONNX_INT64 = 7;
+
 // Field numbers of onnx.ModelProto and onnx.StringStringEntryProto (onnx/onnx.proto3).
 const MODEL_IR_VERSION = 1;
 const MODEL_PRODUCER_NAME = 2;
+const MODEL_GRAPH = 7;
 const MODEL_METADATA_PROPS = 14;
+// GraphProto.input/output, ValueInfoProto.name/type, TypeProto.tensor_type, its elem_type/shape,
+// TensorShapeProto.dim, and Dimension.dim_value/dim_param.
+const GRAPH_INPUT = 11;
+const GRAPH_OUTPUT = 12;
+const VALUE_NAME = 1;
+const VALUE_TYPE = 2;
+const TYPE_TENSOR = 1;
+const TENSOR_ELEM_TYPE = 1;
+const TENSOR_SHAPE = 2;
+const SHAPE_DIM = 1;
+const DIM_VALUE = 1;
+const DIM_PARAM = 2;
 const ENTRY_KEY = 1;
 const ENTRY_VALUE = 2;
 
@@ -124,4 +153,60 @@ export function readOnnxFacts(bytes: Uint8Array): OnnxFileFacts {
   }
   if (!sawGraphOrVersion) throw new Error('no ir_version and no graph: not an ONNX model');
   return facts;
+}
+
+/** The length-delimited fields `field` of the message in [start, end), as spans. */
+function fieldSpans(bytes: Uint8Array, start: number, end: number, field: number): Array<[number, number]> {
+  const r = new ProtoReader(bytes, start, end);
+  const spans: Array<[number, number]> = [];
+  while (!r.done) {
+    const tag = r.varint();
+    const wire = tag & 7;
+    if (Math.floor(tag / 8) === field && wire === WIRE_BYTES) spans.push(r.span());
+    else r.skip(wire);
+  }
+  return spans;
+}
+
+/** The varint field `field` of the message in [start, end), or undefined. */
+function varintField(bytes: Uint8Array, start: number, end: number, field: number): number | undefined {
+  const r = new ProtoReader(bytes, start, end);
+  let value: number | undefined;
+  while (!r.done) {
+    const tag = r.varint();
+    const wire = tag & 7;
+    if (Math.floor(tag / 8) === field && wire === WIRE_VARINT) value = r.varint();
+    else r.skip(wire);
+  }
+  return value;
+}
+
+function valueFacts(bytes: Uint8Array, [start, end]: [number, number]): OnnxValueFacts {
+  const text = (span: [number, number] | undefined) => (span ? utf8.decode(bytes.subarray(span[0], span[1])) : '');
+  const name = text(fieldSpans(bytes, start, end, VALUE_NAME)[0]);
+  const type = fieldSpans(bytes, start, end, VALUE_TYPE)[0];
+  const tensor = type && fieldSpans(bytes, type[0], type[1], TYPE_TENSOR)[0];
+  if (!tensor) return { name, elemType: 0, dims: [] };
+  const elemType = varintField(bytes, tensor[0], tensor[1], TENSOR_ELEM_TYPE) ?? 0;
+  const shape = fieldSpans(bytes, tensor[0], tensor[1], TENSOR_SHAPE)[0];
+  const dims = (shape ? fieldSpans(bytes, shape[0], shape[1], SHAPE_DIM) : []).map(([s, e]) => {
+    const param = fieldSpans(bytes, s, e, DIM_PARAM)[0];
+    const value = varintField(bytes, s, e, DIM_VALUE);
+    return param ? { param: text(param) } : value !== undefined ? { value } : {};
+  });
+  return { name, elemType, dims };
+}
+
+/**
+ * The graph's inputs and outputs (names, element types, dims) without decoding its nodes or weights, for what
+ * needs the signature alone (the Triton config). Throws a plain Error on malformed bytes or a model with no graph.
+ */
+export function readOnnxGraphSignature(bytes: Uint8Array): OnnxGraphSignature {
+  if (bytes.length === 0) throw new Error('the file is empty');
+  const graph = fieldSpans(bytes, 0, bytes.length, MODEL_GRAPH)[0];
+  if (!graph) throw new Error('ONNX model has no graph');
+  return {
+    inputs: fieldSpans(bytes, graph[0], graph[1], GRAPH_INPUT).map((span) => valueFacts(bytes, span)),
+    outputs: fieldSpans(bytes, graph[0], graph[1], GRAPH_OUTPUT).map((span) => valueFacts(bytes, span)),
+  };
 }

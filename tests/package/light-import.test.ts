@@ -39,6 +39,11 @@ describe("import('pnet')", () => {
     expect(loaded.filter((p) => TRAINING_ONLY.some((re) => re.test(p)))).toEqual([]);
   });
 
+  it("import('pnet/triton') loads no training-only package either (the ONNX writer loads on an export only)", () => {
+    const loaded = loadedPackages('src/triton.ts');
+    expect(loaded.filter((p) => TRAINING_ONLY.some((re) => re.test(p)))).toEqual([]);
+  });
+
   it('lists what a training module pulls in (the check above can fail)', () => {
     const loaded = loadedPackages('exporters/onnx/index.ts');
     expect(loaded.filter((p) => TRAINING_ONLY.some((re) => re.test(p)))).toEqual(
