@@ -291,7 +291,6 @@ function entryError(archive: string, name: string, e: unknown, isFolder = false)
   return corrupt(archive, `${name}: ${err.code ?? err.message ?? String(e)}`);
 }
 
-
 function startEntryBar(total: number, requested: boolean): Progress | undefined {
   return requested
     ? createProgress('extract ', total, '{bar} {percentage}% | {value}/{total} entries | ETA {eta_formatted}')

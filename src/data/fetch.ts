@@ -227,7 +227,6 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-
 async function sizeOf(path: string): Promise<number> {
   try {
     return (await stat(path)).size;

@@ -36,7 +36,7 @@ export interface PresetSpec {
   orthoWeight: number;
 }
 
-export const PRESET_NAMES = ['keras', 'lite'] as const;
+export const PRESET_NAMES = ['keras', 'mid', 'lite'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 const MODELS_DIR = join(packageRoot(), 'models/');

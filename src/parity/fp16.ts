@@ -4,7 +4,9 @@
  * Synthetic clouds keep the check independent of any dataset on disk.
  */
 import { buildOnnxModel } from '../../exporters/onnx/index.ts';
-import { checkpointModel, readCheckpoint } from '../checkpoint/format.ts';
+import type { OnnxExportInput } from '../../exporters/onnx/build-model.ts';
+import { readCheckpointForExport, writeExport } from '../../exporters/onnx/export-checkpoint.ts';
+import type { ExportReport } from '../../exporters/onnx/export-types.ts';
 import { normalizeUnitSphere } from '../core/normalize.ts';
 import { Rng } from '../core/rng.ts';
 import { synthAirplane } from '../data/synth.ts';
@@ -25,14 +27,35 @@ export interface Fp16Parity {
   withinTolerance: boolean;
 }
 
+export interface Fp16ExportReport extends ExportReport {
+  fp16Parity: Fp16Parity;
+}
+
+/**
+ * `pnet export --fp16`: the fp16 file written atomically, and its gap to the fp32 build of the same weights, from one
+ * read of the checkpoint and the bytes in memory.
+ */
+export async function exportCheckpointToFp16Onnx(
+  checkpointPath: string,
+  outPath: string,
+  options: { normalize: boolean },
+): Promise<Fp16ExportReport> {
+  const input = await readCheckpointForExport(checkpointPath);
+  let fp16Bytes: Uint8Array | undefined;
+  const report = await writeExport(input, checkpointPath, outPath, (i) => {
+    fp16Bytes = buildOnnxModel(i, { fp16: true, normalize: options.normalize });
+    return fp16Bytes;
+  });
+  return { ...report, fp16Parity: await measureFp16Parity(input, fp16Bytes!, options.normalize) };
+}
+
 /** Raw coordinates are fed unless the graph was exported without normalisation (`normalize` false). */
 export async function measureFp16Parity(
-  checkpoint: string,
+  input: OnnxExportInput,
   fp16Bytes: Uint8Array,
   normalize: boolean,
 ): Promise<Fp16Parity> {
-  const model = checkpointModel(await readCheckpoint(checkpoint), checkpoint);
-  const fp32Bytes = buildOnnxModel({ ...model, checkpointSha256: '' }, { normalize });
+  const fp32Bytes = buildOnnxModel(input, { normalize });
   const ort = await import('onnxruntime-node');
   const [full, half] = await Promise.all([fp32Bytes, fp16Bytes].map((b) => ort.InferenceSession.create(b)));
   const rng = new Rng(FP16_PARITY_SEED);

@@ -12,5 +12,5 @@ export {
 export { randomWeightModel, type InMemoryModel, type RandomModelOptions } from './random-model.ts';
 export { compareOutputs, withinTolerance, type OutputDifference } from './compare.ts';
 export { CPU_TOLERANCE, FP16_TOLERANCE, GPU_TOLERANCE } from './tolerances.ts';
-export { measureFp16Parity, type Fp16Parity } from './fp16.ts';
+export { exportCheckpointToFp16Onnx, measureFp16Parity, type Fp16ExportReport, type Fp16Parity } from './fp16.ts';
 export type { CloudOutput, ParityCloud, ParityRow, ParityStatus, ParityTolerance, RuntimeOutcome } from './types.ts';

@@ -80,6 +80,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'categories'> = {
  */
 export const PRESET_TRAIN_DEFAULTS: Record<PresetName, Partial<TrainConfig>> = {
   keras: {},
+  mid: { epochs: 40, lrSchedule: 'cosine' },
   lite: { epochs: 40, lrSchedule: 'cosine' },
 };
 

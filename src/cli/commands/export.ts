@@ -1,4 +1,4 @@
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { PnetCommand } from '../command.ts';
@@ -23,7 +23,7 @@ import {
   type TritonRepositoryReport,
 } from '../../../exporters/triton/index.ts';
 import { resolveCheckpoint } from '../../checkpoint/resolve.ts';
-import { measureFp16Parity, type Fp16Parity } from '../../parity/fp16.ts';
+import { exportCheckpointToFp16Onnx, type Fp16ExportReport, type Fp16Parity } from '../../parity/fp16.ts';
 import { INT8_LABEL_AGREEMENT } from '../../parity/tolerances.ts';
 import { METADATA_KEYS } from '../../core/contract.ts';
 
@@ -266,11 +266,14 @@ export const exportCommand: PnetCommand<ExportArgs> = {
           normalize: args.normalize,
         }
       : undefined;
-    const exportOnnxFile: OnnxFileExporter<ExportReport | Int8ExportReport> = (from, to) =>
+    type AnyExportReport = ExportReport | Int8ExportReport | Fp16ExportReport;
+    const exportOnnxFile: OnnxFileExporter<AnyExportReport> = (from, to) =>
       int8Options
         ? exportCheckpointToInt8Onnx(from, to, int8Options)
-        : exportCheckpointToOnnx(from, to, { fp16: args.fp16, normalize: args.normalize });
-    let report: ExportReport | Int8ExportReport | undefined;
+        : args.fp16
+          ? exportCheckpointToFp16Onnx(from, to, { normalize: args.normalize })
+          : exportCheckpointToOnnx(from, to, { normalize: args.normalize });
+    let report: AnyExportReport | undefined;
     let repository: TritonRepositoryReport | undefined;
     if (args.onnx !== undefined || !tritonOptions) {
       const out = args.onnx ?? defaultOutput(args.source, checkpoint, args.fp16, args.int8);
@@ -292,9 +295,7 @@ export const exportCommand: PnetCommand<ExportArgs> = {
       repository = r.triton;
     }
     const int8 = report && 'calibration' in report ? (report as Int8ExportReport) : undefined;
-    const parity = args.fp16
-      ? await measureFp16Parity(checkpoint, await readFile(report!.path), args.normalize)
-      : undefined;
+    const parity: Fp16Parity | undefined = report && 'fp16Parity' in report ? report.fp16Parity : undefined;
     if (args.json) {
       const tritonJson = repository && { ...repository, config: undefined, labels: repository.config.classes };
       console.log(
