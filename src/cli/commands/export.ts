@@ -17,7 +17,6 @@ import {
   checkTritonOptions,
   exportCheckpointToTriton,
   INSTANCE_KINDS,
-  type InstanceKind,
   type OnnxFileExporter,
   type TritonRepositoryOptions,
   type TritonRepositoryReport,
@@ -27,7 +26,8 @@ import { exportCheckpointToFp16Onnx, type Fp16ExportReport, type Fp16Parity } fr
 import { INT8_LABEL_AGREEMENT } from '../../parity/tolerances.ts';
 import { METADATA_KEYS } from '../../core/contract.ts';
 
-interface ExportArgs {
+/** The Triton options are TritonRepositoryOptions' own (--name, --version, --max-batch, …). */
+interface ExportArgs extends TritonRepositoryOptions {
   source: string;
   onnx?: string;
   fp16: boolean;
@@ -39,12 +39,6 @@ interface ExportArgs {
   normalize: boolean;
   json: boolean;
   triton?: string;
-  name?: string;
-  version?: number;
-  maxBatch?: number;
-  points?: number;
-  instanceKind?: InstanceKind;
-  instances?: number;
   force: boolean;
 }
 
