@@ -113,6 +113,7 @@ export class OrtSegmenter implements Segmenter {
   private readonly model?: string;
   /** A session takes one run at a time (the web one refuses overlapping runs); concurrent calls queue here. */
   private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
 
   constructor(setup: OrtSegmenterSetup) {
     this.session = setup.session;
@@ -131,6 +132,11 @@ export class OrtSegmenter implements Segmenter {
   }
 
   async segmentMany(clouds: Float32Array[], options: SegmentManyOptions = {}): Promise<SegmentResult[]> {
+    if (this.disposed) {
+      throw new PnetError('RUN_FAILED', 'this segmenter was disposed; create another to segment more clouds', {
+        file: this.model,
+      });
+    }
     const sizes = checkClouds(clouds, this.maxPoints);
     const results = new Array<SegmentResult>(clouds.length);
     for (const batch of planBatches(sizes, options.maxBatch ?? this.maxBatch, this.maxPoints)) {
@@ -147,7 +153,10 @@ export class OrtSegmenter implements Segmenter {
     return results;
   }
 
+  /** Releases the session once the runs already asked for are done; later calls to segment are refused. */
   async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
     await this.enqueue(() => this.session.release());
   }
 

@@ -8,9 +8,9 @@ import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
 import { PnetError } from '../../src/core/errors.ts';
 import type { Segmenter } from '../segmenter.ts';
-import { readModelInfoFromOnnx } from '../../src/core/contract.ts';
 import { DEFAULT_MAX_POINTS } from '../common/cloud-check.ts';
-import { checkMaxPoints, checkSignature, firstLine, OrtSegmenter, probeOutputs } from '../common/ort-segmenter.ts';
+import { checkMaxPoints, firstLine } from '../common/ort-segmenter.ts';
+import { openOrtSegmenter, type ExecutionProviderEntry } from '../common/open-model.ts';
 import { prepareOrtEnvironment } from './ort-environment.ts';
 import {
   CUDA_LIBS_INSTALL_HINT,
@@ -86,6 +86,31 @@ async function createSession(
   return ort.InferenceSession.create(bytes, nodeSessionOptions(ep, threads));
 }
 
+/**
+ * What runs each EP here: CUDA when its libraries probe well, the CPU always. The CUDA probe's remedies are kept
+ * for the error when CUDA was asked for without a fallback.
+ */
+function nodeProviderTable(options: NodeSegmenterOptions): {
+  table: Record<NodeExecutionProvider, ExecutionProviderEntry>;
+  cudaRemedy: () => string;
+} {
+  let cudaRemedy = CUDA_LIBS_INSTALL_HINT;
+  const table: Record<NodeExecutionProvider, ExecutionProviderEntry> = {
+    cuda: {
+      label: 'CUDA',
+      unavailable: () => {
+        const status = probeCuda(options.cudaEnvironment);
+        if (status.available) return undefined;
+        cudaRemedy = status.remedies.join(', then ');
+        return status.problems.join('; ');
+      },
+      createSession: (bytes) => createSession(bytes, 'cuda', options.threads),
+    },
+    cpu: { label: 'CPU', createSession: (bytes) => createSession(bytes, 'cpu', options.threads) },
+  };
+  return { table, cudaRemedy: () => cudaRemedy };
+}
+
 /** Loads a pnet ONNX model on onnxruntime-node. Throws PnetError (NOT_FOUND, BAD_MODEL, EP_UNAVAILABLE). */
 export async function createNodeSegmenter(modelPath: string, options: NodeSegmenterOptions = {}): Promise<Segmenter> {
   const requested = options.ep ?? 'cpu';
@@ -98,61 +123,32 @@ export async function createNodeSegmenter(modelPath: string, options: NodeSegmen
   checkPositiveInt('threads', options.threads);
   if (options.maxPoints !== undefined) checkMaxPoints(options.maxPoints);
   const bytes = await readModelBytes(modelPath);
-  const info = readModelInfoFromOnnx(bytes, modelPath);
-
-  let ep: NodeExecutionProvider = requested;
-  let fallbackReason: string | undefined;
-  const fallBackOr = (problem: string, remedy: string): void => {
-    if (options.fallback !== 'cpu') {
-      throw new PnetError('EP_UNAVAILABLE', `cannot run on CUDA: ${problem}`, {
-        file: modelPath,
-        remedy: `${remedy}; or add --fallback cpu to run on the CPU instead`,
-      });
-    }
-    ep = 'cpu';
-    fallbackReason = `CUDA is unavailable (${problem}); running on the CPU`;
-  };
-
-  if (requested === 'cuda') {
-    const status = probeCuda(options.cudaEnvironment);
-    if (!status.available) fallBackOr(status.problems.join('; '), status.remedies.join(', then '));
-  }
-
-  let session: ort.InferenceSession;
-  try {
-    session = await createSession(bytes, ep, options.threads);
-  } catch (e) {
-    if (ep !== 'cuda') {
-      throw new PnetError('BAD_MODEL', `onnxruntime cannot load the model: ${firstLine(e)}`, {
-        file: modelPath,
-        cause: e,
-      });
-    }
-    fallBackOr(`onnxruntime could not start the CUDA EP: ${firstLine(e)}`, CUDA_LIBS_INSTALL_HINT);
-    try {
-      session = await createSession(bytes, ep, options.threads);
-    } catch (e2) {
-      throw new PnetError('BAD_MODEL', `onnxruntime cannot load the model: ${firstLine(e2)}`, {
-        file: modelPath,
-        cause: e2,
-      });
-    }
-  }
-  try {
-    checkSignature(session, modelPath);
-    await probeOutputs(session, ort.Tensor, info, modelPath);
-  } catch (e) {
-    await session.release();
-    throw e;
-  }
-  return new OrtSegmenter({
-    session,
+  const { table, cudaRemedy } = nodeProviderTable(options);
+  const providers: NodeExecutionProvider[] =
+    requested === 'cuda' && options.fallback === 'cpu' ? ['cuda', 'cpu'] : [requested];
+  const { segmenter } = await openOrtSegmenter({
+    bytes,
+    source: modelPath,
+    providers,
+    table,
     Tensor: ort.Tensor,
-    info,
-    executionProvider: ep,
     maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
     maxPoints: options.maxPoints ?? DEFAULT_MAX_POINTS,
-    model: modelPath,
-    ...(fallbackReason !== undefined && { fallbackReason }),
+    noProvider: (fallbacks) => {
+      const last = fallbacks.at(-1)!;
+      // The CPU EP runs anywhere onnxruntime-node does: when it cannot load the file, the file is at fault.
+      if (last.executionProvider === 'cpu') {
+        return new PnetError('BAD_MODEL', `onnxruntime cannot load the model: ${firstLine(last.cause)}`, {
+          file: modelPath,
+          cause: last.cause,
+        });
+      }
+      return new PnetError('EP_UNAVAILABLE', `cannot run on CUDA: ${last.reason}`, {
+        file: modelPath,
+        remedy: `${cudaRemedy()}; or add --fallback cpu to run on the CPU instead`,
+        cause: last.cause,
+      });
+    },
   });
+  return segmenter;
 }

@@ -8,8 +8,8 @@
 import * as ort from 'onnxruntime-web';
 import { PnetError } from '../../src/core/errors.ts';
 import type { SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
-import { readModelInfoFromOnnx } from '../../src/core/contract.ts';
-import { checkSignature, firstLine, OrtSegmenter, probeOutputs } from '../common/ort-segmenter.ts';
+import type { OrtSegmenter } from '../common/ort-segmenter.ts';
+import { openOrtSegmenter, type ExecutionProviderEntry } from '../common/open-model.ts';
 import {
   DEFAULT_EXECUTION_PROVIDERS,
   parseExecutionProviders,
@@ -68,57 +68,32 @@ export async function createSegmenter(model: ModelSource, options: WebSegmenterO
   if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;
 
   const { bytes, source } = await loadModelBytes(model);
-  const info = readModelInfoFromOnnx(bytes, source);
-
-  const fallbacks: ExecutionProviderFallback[] = [];
-  for (const ep of providers) {
-    const unavailable = ep === 'webgpu' ? await webgpuUnavailableReason() : undefined;
-    if (unavailable) {
-      fallbacks.push({ executionProvider: ep, reason: unavailable });
-      continue;
-    }
-    let session: ort.InferenceSession;
-    try {
-      // One provider per session: given a list, ONNX Runtime would fall back silently and we could not say which ran.
-      session = await ort.InferenceSession.create(bytes, {
-        executionProviders: [ep],
-        graphOptimizationLevel: 'all',
-        logSeverityLevel: 3,
-      });
-    } catch (e) {
-      fallbacks.push({ executionProvider: ep, reason: `session creation failed: ${firstLine(e)}` });
-      continue;
-    }
-    try {
-      checkSignature(session, source);
-      // As in Node: a model whose outputs disagree with its metadata fails here, not in every segment call.
-      await probeOutputs(session, ort.Tensor, info, source);
-    } catch (e) {
-      await session.release();
-      throw e;
-    }
-    const fallbackReason =
-      fallbacks.length === 0
-        ? undefined
-        : fallbacks.map((f) => `${f.executionProvider} unavailable: ${f.reason}`).join('; ');
-    const segmenter = new OrtSegmenter({
-      session,
-      Tensor: ort.Tensor,
-      info,
-      executionProvider: ep,
-      maxBatch: options.maxBatch ?? DEFAULT_WEB_MAX_BATCH,
-      ...(fallbackReason !== undefined && { fallbackReason }),
-    });
-    return webSegmenter(segmenter, ep, fallbacks, performance.now() - started);
-  }
-  throw new PnetError(
-    'EP_UNAVAILABLE',
-    `no execution provider could run ${source}: ${fallbacks.map((f) => `${f.executionProvider}: ${f.reason}`).join('; ')}`,
-    {
-      remedy:
-        'serve pnet/web/ort/* where onnxruntime-web looks (beside your bundle) or pass wasmPaths (node_modules/pnet/runtime/web/README.md)',
-    },
-  );
+  // One provider per session: given a list, ONNX Runtime would fall back silently and we could not say which ran.
+  const sessionOn = (ep: WebExecutionProvider) => (b: Uint8Array) =>
+    ort.InferenceSession.create(b, { executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+  const table: Record<WebExecutionProvider, ExecutionProviderEntry> = {
+    webgpu: { label: 'WebGPU', unavailable: webgpuUnavailableReason, createSession: sessionOn('webgpu') },
+    wasm: { label: 'WASM', createSession: sessionOn('wasm') },
+  };
+  const opened = await openOrtSegmenter({
+    bytes,
+    source,
+    providers,
+    table,
+    Tensor: ort.Tensor,
+    maxBatch: options.maxBatch ?? DEFAULT_WEB_MAX_BATCH,
+    noProvider: (fallbacks) =>
+      new PnetError(
+        'EP_UNAVAILABLE',
+        `no execution provider could run ${source}: ${fallbacks.map((f) => `${f.executionProvider}: ${f.reason}`).join('; ')}`,
+        {
+          remedy:
+            'serve pnet/web/ort/* where onnxruntime-web looks (beside your bundle) or pass wasmPaths (node_modules/pnet/runtime/web/README.md)',
+        },
+      ),
+  });
+  const fallbacks = opened.fallbacks.map(({ executionProvider, reason }) => ({ executionProvider, reason }));
+  return webSegmenter(opened.segmenter, opened.executionProvider, fallbacks, performance.now() - started);
 }
 
 async function loadModelBytes(model: ModelSource): Promise<{ bytes: Uint8Array; source: string }> {

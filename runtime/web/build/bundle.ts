@@ -150,9 +150,7 @@ async function isUpToDate(outDir: string): Promise<boolean> {
 /** Files copied as they are (ORT runtime, demo html/css, samples) and the sources of the demo folder. */
 async function staticInputs(): Promise<string[]> {
   const demoSources = (await readdir(DEMO_DIR)).filter((f) => f.endsWith('.ts')).map((f) => join(DEMO_DIR, f));
-  const webSources = (await readdir(WEB_DIR))
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => join(WEB_DIR, f));
+  const webSources = (await readdir(WEB_DIR)).filter((f) => f.endsWith('.ts')).map((f) => join(WEB_DIR, f));
   return [
     ...ORT_RUNTIME_FILES.map((f) => join(ORT_DIST, f)),
     ...DEMO_STATIC_FILES.map((f) => join(DEMO_DIR, f)),

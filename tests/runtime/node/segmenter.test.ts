@@ -208,6 +208,10 @@ describe('createNodeSegmenter errors', () => {
     const r = await seg.segment(new Float32Array([1, 0, 0]));
     expect(r.executionProvider).toBe('cpu');
     await seg.dispose();
+    await seg.dispose(); // twice is harmless
+    // After dispose: a PnetError naming the model, not onnxruntime's own "Session already disposed".
+    const after = await expectPnetError(seg.segment(new Float32Array([1, 0, 0])), 'RUN_FAILED', /was disposed/);
+    expect(after.file).toBe(join(dir, 'linear.onnx'));
   });
 
   // Where the real CUDA EP is installed, onnxruntime may start it, so this failure path cannot be provoked there.
