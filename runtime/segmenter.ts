@@ -19,6 +19,10 @@ export interface SegmentResult {
   ms: number;
   /** Set when the cloud's extent makes the labels meaningless (runtime/common/cloud-extent.ts); callers show it. */
   warning?: string;
+  /** Part names, class-index order (the model's `info.classes`), so a result can be drawn on its own. */
+  classes: string[];
+  /** #rrggbb per class (the model's `info.colors`). */
+  colors: string[];
 }
 
 export interface SegmentManyOptions {

@@ -229,6 +229,8 @@ export class OrtSegmenter implements Segmenter {
       executionProvider: this.executionProvider,
       ms: ms / clouds.length,
       ...extentWarningOf(clouds[j]!, p.probabilities),
+      classes: this.info.classes,
+      colors: this.info.colors,
     }));
   }
 }

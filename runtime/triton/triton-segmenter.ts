@@ -96,6 +96,8 @@ class TritonSegmenter implements Segmenter {
             executionProvider: this.executionProvider,
             ms,
             ...extentWarningOf(clouds[cloudIndex]!, out.probabilities),
+            classes: this.info.classes,
+            colors: this.info.colors,
           };
         });
       }

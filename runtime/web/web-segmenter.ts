@@ -39,12 +39,8 @@ export interface ExecutionProviderFallback {
   reason: string;
 }
 
-export interface WebSegmentResult extends SegmentResult {
-  /** Part names, class-index order (same as `info.classes`). */
-  classes: string[];
-  /** #rrggbb per class (same as `info.colors`). */
-  colors: string[];
-}
+/** Kept for code written against it: every SegmentResult now carries `classes` and `colors`. */
+export type WebSegmentResult = SegmentResult;
 
 export interface WebSegmenter extends Segmenter {
   readonly executionProvider: WebExecutionProvider;
@@ -111,23 +107,21 @@ async function loadModelBytes(model: ModelSource): Promise<{ bytes: Uint8Array; 
   return { bytes: new Uint8Array(await response.arrayBuffer()), source: url };
 }
 
-/** The shared ORT segmenter, with what the page shows besides labels: part names and colours, and the EPs tried. */
+/** The shared ORT segmenter, with what the page shows besides: the EPs tried, and the load time. */
 function webSegmenter(
   segmenter: OrtSegmenter,
   executionProvider: WebExecutionProvider,
   fallbacks: readonly ExecutionProviderFallback[],
   loadMs: number,
 ): WebSegmenter {
-  const { info } = segmenter;
-  const named = (r: SegmentResult): WebSegmentResult => ({ ...r, classes: info.classes, colors: info.colors });
   return {
-    info,
+    info: segmenter.info,
     executionProvider,
     fallbacks,
     fallbackReason: segmenter.fallbackReason,
     loadMs,
-    segment: async (xyz) => named(await segmenter.segment(xyz)),
-    segmentMany: async (clouds, options) => (await segmenter.segmentMany(clouds, options)).map(named),
+    segment: (xyz) => segmenter.segment(xyz),
+    segmentMany: (clouds, options) => segmenter.segmentMany(clouds, options),
     dispose: () => segmenter.dispose(),
   };
 }

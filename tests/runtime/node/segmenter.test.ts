@@ -207,6 +207,8 @@ describe('createNodeSegmenter errors', () => {
     expect(seg.fallbackReason).toMatch(/CUDA is unavailable .*running on the CPU/);
     const r = await seg.segment(new Float32Array([1, 0, 0]));
     expect(r.executionProvider).toBe('cpu');
+    // Every result names its parts and colours, as on the web, so it can be drawn without the segmenter.
+    expect([r.classes, r.colors]).toEqual([seg.info.classes, seg.info.colors]);
     await seg.dispose();
     await seg.dispose(); // twice is harmless
     // After dispose: a PnetError naming the model, not onnxruntime's own "Session already disposed".
