@@ -20,7 +20,7 @@ const CLASSES = 5;
  * Batch per preset on one thread; keras at 16 keeps this section short (the data-parallel section, train-parallel.ts,
  * measures keras at 16 and 32, on one thread and on two workers).
  */
-const BATCH: Record<PresetName, number> = { keras: 16, lite: 32 };
+const BATCH: Record<PresetName, number> = { keras: 16, mid: 32, lite: 32 };
 
 function makeModel(preset: PresetName): PointNet {
   const layout = modelLayout(loadPreset(preset), CLASSES);

@@ -67,7 +67,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
       })
       .option('epochs', {
         type: 'number',
-        describe: `epochs in total (default ${TRAIN_DEFAULTS.epochs}; lite ${PRESET_TRAIN_DEFAULTS.lite.epochs})`,
+        describe: `epochs in total (default ${TRAIN_DEFAULTS.epochs}; mid ${PRESET_TRAIN_DEFAULTS.mid.epochs}, lite ${PRESET_TRAIN_DEFAULTS.lite.epochs})`,
       })
       .option('batch-size', { type: 'number', describe: `clouds per step (default ${TRAIN_DEFAULTS.batchSize})` })
       .option('points', { type: 'number', describe: `points sampled per cloud (default ${TRAIN_DEFAULTS.points})` })
@@ -88,7 +88,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
       .option('lr-schedule', {
         type: 'string',
         choices: LR_SCHEDULES,
-        describe: `step: halve every ${TRAIN_DEFAULTS.lrDecayEvery} epochs; cosine: decay to 1% by the last epoch (default keras step, lite cosine)`,
+        describe: `step: halve every ${TRAIN_DEFAULTS.lrDecayEvery} epochs; cosine: decay to 1% by the last epoch (default keras step, mid and lite cosine)`,
       })
       .option('split', {
         type: 'string',
