@@ -19,12 +19,15 @@ if (process.env[ARGV_ENV] !== undefined) {
 } else if (args.reduce((n, a) => n + a.length + 1, 0) > LONG_COMMAND_LINE) {
   // The child runs in a process group of its own, so each stop signal reaches it exactly once, from here: a
   // terminal's Ctrl-C, a `kill` of this process and a process manager's SIGTERM alike (it then saves and exits).
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+  // The handlers go in before the child exists: a signal that came between the spawn and them would kill this
+  // process by default and leave the child running on its own. (Handlers run after this synchronous code.)
+  let child;
+  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(name, () => child.kill(name));
+  child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
     stdio: 'inherit',
     detached: true,
     env: { ...process.env, [ARGV_ENV]: JSON.stringify(args) },
   });
-  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(name, () => child.kill(name));
   const [code, signal] = await new Promise((resolve) => child.on('exit', (c, s) => resolve([c, s])));
   process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
 }
