@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import ort from 'onnxruntime-node';
 import { buildOnnxModel, describeOnnx, GRAPH_LAYOUTS, type GraphLayout } from '../exporters/onnx/index.ts';
-import { loadPreset, modelLayout } from '../src/model/spec.ts';
+import { loadPreset, modelArchitecture } from '../src/model/spec.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { chromiumWasmAgainstNode } from './chromium-wasm.ts';
 import { matmulModel } from './matmul-model.ts';
@@ -154,7 +154,7 @@ export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promi
   const points = options.points ?? 1024;
   const batch = options.batch ?? 8;
   const seconds = options.seconds ?? 1.5;
-  const layout = modelLayout(loadPreset('keras'), 5);
+  const layout = modelArchitecture(loadPreset('keras'), 5);
   const weights = benchWeights(layout, 42);
   const meta = benchMeta(layout, points);
   const graphs = new Map<GraphLayout, Uint8Array>(

@@ -16,9 +16,9 @@ import { OnnxGraphBuilder, type IntAttributes } from '../exporters/onnx/graph-bu
 import {
   initialWeights,
   loadPreset,
-  modelLayout,
+  modelArchitecture,
   type BlockSpec,
-  type ModelLayout,
+  type ModelArchitecture,
   type TnetLayout,
   type WeightMap,
 } from '../src/model/spec.ts';
@@ -45,7 +45,7 @@ const F = onnx.TensorProto.DataType.FLOAT;
  * Trained-looking weights: seeded init plus non-trivial batch-norm statistics and T-Net outputs, so folding and
  * unfolding batch norm really compute different things on the way to the same result.
  */
-export function benchWeights(layout: ModelLayout, seed: number): WeightMap {
+export function benchWeights(layout: ModelArchitecture, seed: number): WeightMap {
   const weights = initialWeights(layout, seed);
   const rng = new Rng(seed + 1);
   for (const [name, w] of weights) {
@@ -59,7 +59,7 @@ export function benchWeights(layout: ModelLayout, seed: number): WeightMap {
   return weights;
 }
 
-export function benchMeta(layout: ModelLayout, points: number): CheckpointMeta {
+export function benchMeta(layout: ModelArchitecture, points: number): CheckpointMeta {
   const names = Array.from({ length: layout.numClasses }, (_, i) => `part${i}`);
   return describeModel({
     preset: layout.preset,
@@ -75,7 +75,7 @@ class NaiveGraph {
   private counter = 0;
 
   constructor(
-    private readonly layout: ModelLayout,
+    private readonly layout: ModelArchitecture,
     private readonly weights: WeightMap,
   ) {
     this.graph.claim('points');
@@ -242,7 +242,7 @@ export async function benchNodeInference(options: InferBenchOptions = {}): Promi
   const points = options.points ?? 1024;
   const batch = options.batch ?? 8;
   const seconds = options.seconds ?? 2;
-  const layout = modelLayout(loadPreset(presetName), options.classes ?? 5);
+  const layout = modelArchitecture(loadPreset(presetName), options.classes ?? 5);
   const weights = benchWeights(layout, 42);
   const ours = buildOnnxModel({ layout, weights, meta: benchMeta(layout, points), checkpointSha256: '0'.repeat(64) });
   const naive = new NaiveGraph(layout, weights).build();

@@ -11,7 +11,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildOnnxModel } from '../exporters/onnx/index.ts';
-import { initialWeights, loadPreset, modelLayout } from '../src/model/spec.ts';
+import { initialWeights, loadPreset, modelArchitecture } from '../src/model/spec.ts';
 import type { CheckpointMeta } from '../src/checkpoint/format.ts';
 import { synthAirplane, SYNTH_PARTS } from '../src/data/synth.ts';
 import { Rng } from '../src/core/rng.ts';
@@ -73,7 +73,7 @@ export async function benchInferWorkers(options: InferWorkersBenchOptions = {}):
   const dir = await mkdtemp(join(tmpdir(), 'pnet-bench-workers-'));
   try {
     const preset = loadPreset(presetName);
-    const layout = modelLayout(preset, SYNTH_PARTS.length);
+    const layout = modelArchitecture(preset, SYNTH_PARTS.length);
     const model = join(dir, `${presetName}.onnx`);
     await writeFile(
       model,

@@ -9,7 +9,13 @@ import * as tf from '@tensorflow/tfjs';
 import ort from 'onnxruntime-node';
 import { selectBackend } from '../src/backend/index.ts';
 import { PointNet } from '../src/model/pointnet.ts';
-import { initialWeights, loadPreset, modelLayout, type ModelLayout, type PresetName } from '../src/model/spec.ts';
+import {
+  initialWeights,
+  loadPreset,
+  modelArchitecture,
+  type ModelArchitecture,
+  type PresetName,
+} from '../src/model/spec.ts';
 import { Rng } from '../src/core/rng.ts';
 import { Adam } from '../src/train/adam.ts';
 import { createStepExecutor, type StepExecutor } from '../src/train/parallel/executor.ts';
@@ -46,7 +52,7 @@ export function randomBatch(size: number, seed: number): Batch {
  * pointwise layers and transforms, B for dense layers and the global feature's share of the seg head), backward
  * twice that (dx and dW). The pooled blocks' backward pass (src/model/ops.ts) does less than this count.
  */
-export function trainingStepFlops(layout: ModelLayout, batch: number, points: number): number {
+export function trainingStepFlops(layout: ModelArchitecture, batch: number, points: number): number {
   const rows = batch * points;
   let forward = 0;
   const pointwise = (inputs: number, outputs: number) => (forward += 2 * rows * inputs * outputs);
@@ -71,7 +77,7 @@ interface Trainer {
   executor: StepExecutor;
 }
 
-async function trainer(layout: ModelLayout, workers: number): Promise<Trainer> {
+async function trainer(layout: ModelArchitecture, workers: number): Promise<Trainer> {
   const model = PointNet.create(layout, initialWeights(layout, 1));
   const optimizer = new Adam(model.trainableParams());
   return { model, optimizer, executor: await createStepExecutor({ workers, backend: 'wasm', model, optimizer }) };
@@ -140,7 +146,7 @@ async function measure(
   steps: number,
   ceiling: { gflops(): Promise<number> },
 ): Promise<Row> {
-  const layout = modelLayout(loadPreset(preset), CLASSES);
+  const layout = modelArchitecture(loadPreset(preset), CLASSES);
   let fitsOne = true;
   try {
     checkWasmMemory(layout.preset, batch, POINTS, 1);
@@ -179,7 +185,7 @@ async function measure(
 
 /** Top kernels of this thread's share of a two-worker step (the other worker runs the same kernels beside it). */
 async function profileShare(preset: PresetName, batch: number, top = 12): Promise<string[]> {
-  const t = await trainer(modelLayout(loadPreset(preset), CLASSES), 2);
+  const t = await trainer(modelArchitecture(loadPreset(preset), CLASSES), 2);
   const data = randomBatch(batch, 7);
   try {
     await t.executor.trainStep(data, 1e-3);

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { listBackends, selectBackend, type BackendName } from '../src/backend/index.ts';
 import { PointNet } from '../src/model/pointnet.ts';
 import { FAST_OPS, PLAIN_OPS, type LayerOps } from '../src/model/ops.ts';
-import { initialWeights, loadPreset, modelLayout, type PresetName } from '../src/model/spec.ts';
+import { initialWeights, loadPreset, modelArchitecture, type PresetName } from '../src/model/spec.ts';
 import { Adam } from '../src/train/adam.ts';
 import { trainStep } from '../src/train/step.ts';
 import { benchDataParallel, randomBatch } from './train-parallel.ts';
@@ -23,7 +23,7 @@ const CLASSES = 5;
 const BATCH: Record<PresetName, number> = { keras: 16, mid: 32, lite: 32 };
 
 function makeModel(preset: PresetName): PointNet {
-  const layout = modelLayout(loadPreset(preset), CLASSES);
+  const layout = modelArchitecture(loadPreset(preset), CLASSES);
   return PointNet.create(layout, initialWeights(layout, 1));
 }
 

@@ -12,7 +12,7 @@ import { PnetError } from '../../src/core/errors.ts';
 import { TENSOR_NAMES, writeModelMetadata, type MetadataEntry, type ModelPrecision } from '../../src/core/contract.ts';
 import { PNET_VERSION } from '../../src/core/node/version.ts';
 import type { CheckpointMeta } from '../../src/checkpoint/format.ts';
-import type { ModelLayout } from '../../src/model/spec.ts';
+import type { ModelArchitecture } from '../../src/model/spec.ts';
 import { ONNX_IR_VERSION, ONNX_OPSET } from './versions.ts';
 
 export { ONNX_IR_VERSION, ONNX_OPSET };
@@ -34,7 +34,7 @@ function tensorInfo(name: string, elemType: number, dims: Dim[], docString: stri
   };
 }
 
-function checkMeta(layout: ModelLayout, meta: CheckpointMeta): void {
+function checkMeta(layout: ModelArchitecture, meta: CheckpointMeta): void {
   const { names, colors } = meta.classes;
   if (names.length !== layout.numClasses || colors.length !== layout.numClasses) {
     throw new PnetError(

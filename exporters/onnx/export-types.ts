@@ -5,11 +5,11 @@
  * load, so the types live here and those modules import them.
  */
 import type { CheckpointMeta } from '../../src/checkpoint/format.ts';
-import type { ModelLayout, WeightMap } from '../../src/model/spec.ts';
+import type { ModelArchitecture, WeightMap } from '../../src/model/spec.ts';
 
 /** The net in memory, as `buildOnnxModel` takes it. */
 export interface OnnxExportInput {
-  layout: ModelLayout;
+  layout: ModelArchitecture;
   weights: WeightMap;
   meta: CheckpointMeta;
   /** sha256 (hex) of the checkpoint file the weights came from, recorded as provenance. */

@@ -8,7 +8,7 @@
  * Folding is done in float64 and rounded to float32 once.
  */
 import { PnetError } from '../../src/core/errors.ts';
-import { paramSpecs, type BlockSpec, type ModelLayout, type WeightMap } from '../../src/model/spec.ts';
+import { paramSpecs, type BlockSpec, type ModelArchitecture, type WeightMap } from '../../src/model/spec.ts';
 
 /** A layer as y = x·kernel + bias; kernel is row-major [inputs, outputs]. */
 export interface AffineWeights {
@@ -19,7 +19,7 @@ export interface AffineWeights {
 }
 
 /** Every parameter the layout names must be present with its exact shape. */
-export function checkWeights(layout: ModelLayout, weights: WeightMap): void {
+export function checkWeights(layout: ModelArchitecture, weights: WeightMap): void {
   for (const p of paramSpecs(layout)) {
     const w = weights.get(p.name);
     if (!w) {

@@ -1,5 +1,5 @@
 /**
- * The PointNet segmentation forward pass as ONNX nodes (opset 17), from a ModelLayout and its weights: the network
+ * The PointNet segmentation forward pass as ONNX nodes (opset 17), from a ModelArchitecture and its weights: the network
  * walked once here; how each layer is written in the chosen memory layout is the emitter's (graph-emitter.ts).
  *
  * Shapes: B = batch, N = points; both stay symbolic, so one file serves any batch size and point count.
@@ -16,7 +16,7 @@ import { normalizeUnitSphereNodes } from './normalize-graph.ts';
 import type { LayoutEmitter } from './graph-emitter.ts';
 import { ChannelsFirstEmitter } from './graph-emitter-channels-first.ts';
 import { ChannelsLastEmitter } from './graph-emitter-channels-last.ts';
-import type { BlockSpec, ModelLayout, TnetLayout, WeightMap } from '../../src/model/spec.ts';
+import type { BlockSpec, ModelArchitecture, TnetLayout, WeightMap } from '../../src/model/spec.ts';
 import { TENSOR_NAMES } from '../../src/core/contract.ts';
 
 /**
@@ -38,7 +38,7 @@ const EMITTERS: Record<GraphLayout, new (b: OnnxGraphBuilder) => LayoutEmitter> 
 
 class PointNetGraph {
   constructor(
-    private readonly layout: ModelLayout,
+    private readonly layout: ModelArchitecture,
     private readonly weights: WeightMap,
     private readonly options: PointNetGraphOptions,
     private readonly emit: LayoutEmitter,
@@ -109,7 +109,7 @@ class PointNetGraph {
 
 /** The graph's nodes and initializers (inputs/outputs are declared by the model builder). */
 export function buildPointNetGraph(
-  layout: ModelLayout,
+  layout: ModelArchitecture,
   weights: WeightMap,
   options: PointNetGraphOptions,
   graphLayout: GraphLayout = 'channels-first',

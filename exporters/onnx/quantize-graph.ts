@@ -17,7 +17,7 @@
  */
 import { onnx, type OnnxTypes } from './onnx-proto.ts';
 import { OnnxGraphBuilder } from './graph-builder.ts';
-import type { ModelLayout } from '../../src/model/spec.ts';
+import type { ModelArchitecture } from '../../src/model/spec.ts';
 import { TENSOR_NAMES } from '../../src/core/contract.ts';
 
 const { DataType } = onnx.TensorProto;
@@ -34,7 +34,7 @@ export interface Int8Choices {
 }
 
 /** The layers an int8 export keeps in float32 unless told otherwise (see the file's comment). */
-export function defaultFloat32Layers(layout: ModelLayout): string[] {
+export function defaultFloat32Layers(layout: ModelArchitecture): string[] {
   const coordinates = [...layout.inputTnet.conv, ...layout.features].filter((b) => b.inputs <= 3).map((b) => b.prefix);
   return [...coordinates, layout.inputTnet.finalPrefix, layout.headPrefix];
 }
@@ -79,7 +79,7 @@ function activatedOutput(node: OnnxTypes.INodeProto, consumers: Map<string, Onnx
   return readers.length === 1 && readers[0]!.opType === 'Relu' ? readers[0]!.output![0]! : out;
 }
 
-export function planInt8(layout: ModelLayout, graph: Graph, choices: Int8Choices = {}): Int8Plan {
+export function planInt8(layout: ModelArchitecture, graph: Graph, choices: Int8Choices = {}): Int8Plan {
   const initializers = new Map(graph.initializers.map((t) => [t.name!, t]));
   const consumers = consumersOf(graph.nodes);
   const producers = new Map(graph.nodes.map((n) => [n.output![0]!, n]));

@@ -11,7 +11,13 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { PnetError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/node/atomic-write.ts';
-import { modelLayout, type ModelLayout, type NamedArray, type PresetSpec, type WeightMap } from '../model/spec.ts';
+import {
+  modelArchitecture,
+  type ModelArchitecture,
+  type NamedArray,
+  type PresetSpec,
+  type WeightMap,
+} from '../model/spec.ts';
 
 const MAGIC = 'PNETCKPT';
 /** Tensors under this prefix are Adam slots, not weights: only training reads them. */
@@ -163,12 +169,16 @@ export function modelWeights(tensors: Iterable<NamedArray>): WeightMap {
 export function checkpointModel(
   ckpt: Checkpoint,
   file = '<memory>',
-): { layout: ModelLayout; weights: WeightMap; meta: CheckpointMeta } {
+): { layout: ModelArchitecture; weights: WeightMap; meta: CheckpointMeta } {
   const { meta } = ckpt;
   if (!meta?.preset || !Array.isArray(meta.classes?.names)) {
     throw new PnetError('BAD_CHECKPOINT', 'checkpoint metadata lacks the preset or the class names', { file });
   }
-  return { layout: modelLayout(meta.preset, meta.classes.names.length), weights: modelWeights(ckpt.tensors), meta };
+  return {
+    layout: modelArchitecture(meta.preset, meta.classes.names.length),
+    weights: modelWeights(ckpt.tensors),
+    meta,
+  };
 }
 
 /** sha256 of the checkpoint file bytes, recorded by exports as provenance. */

@@ -1,5 +1,5 @@
 /** Public surface of the data pipeline: files → parsed clouds → sampled, normalised clouds → batches. */
-export type { Batch, ClassTable, Cloud, DataProblem, Dataset, DatasetLayout, PreparedCloud } from './types.ts';
+export type { Batch, ClassTable, Cloud, DataProblem, Dataset, DatasetFormat, PreparedCloud } from './types.ts';
 export { loadDataset, type LoadOptions } from './load.ts';
 export {
   prepareClouds,

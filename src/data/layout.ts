@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { PnetError } from '../core/errors.ts';
 import { NONE_COLOR, toHexColor } from '../core/colors.ts';
 import { benchmarkParts } from '../core/shapenet-parts.ts';
-import type { ClassTable, DataProblem, DatasetLayout } from './types.ts';
+import type { ClassTable, DataProblem, DatasetFormat } from './types.ts';
 
 /** Where one cloud's files are, and how its labels map to class indices. */
 export interface CloudSource {
@@ -28,7 +28,7 @@ export interface CloudSource {
 
 export interface DatasetIndex {
   root: string;
-  layout: DatasetLayout;
+  layout: DatasetFormat;
   categories: string[];
   classes: ClassTable;
   sources: CloudSource[];
@@ -43,7 +43,7 @@ interface CategoryEntry {
   colors: (string | undefined)[];
 }
 
-export function detectLayout(dir: string): { layout: DatasetLayout; root: string } {
+export function detectLayout(dir: string): { layout: DatasetFormat; root: string } {
   if (!existsSync(dir)) throw new PnetError('NOT_FOUND', 'dataset directory does not exist', { file: dir });
   for (const root of [dir, join(dir, 'PartAnnotation')]) {
     if (existsSync(join(root, 'metadata.json'))) return { layout: 'partannotation', root };
@@ -220,7 +220,7 @@ function indexPartAnnotation(root: string, wanted?: string[]): DatasetIndex {
   return { root, layout: 'partannotation', categories: cats.map((c) => c.name), classes, sources, problems };
 }
 
-function indexBenchmark(root: string, layout: DatasetLayout, wanted?: string[]): DatasetIndex {
+function indexBenchmark(root: string, layout: DatasetFormat, wanted?: string[]): DatasetIndex {
   const synFile = join(root, 'synsetoffset2category.txt');
   const cats = selectCategories(readSynsets(root), wanted, synFile);
   const problems: DataProblem[] = [];

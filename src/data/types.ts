@@ -14,7 +14,7 @@ export interface Cloud {
   source: string;
 }
 
-export type DatasetLayout = 'partannotation' | 'benchmark' | 'benchmark-normal';
+export type DatasetFormat = 'partannotation' | 'benchmark' | 'benchmark-normal';
 
 export interface ClassTable {
   /** Class names in index order. One category: its part names, then `none`. Several: `Category/part`…, `none`. */
@@ -34,7 +34,7 @@ export interface DataProblem {
 
 export interface Dataset {
   root: string;
-  layout: DatasetLayout;
+  layout: DatasetFormat;
   categories: string[];
   classes: ClassTable;
   clouds: Cloud[];

@@ -5,7 +5,7 @@
  * whatever comes in.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BlockSpec, ModelLayout, TnetLayout } from './spec.ts';
+import type { BlockSpec, ModelArchitecture, TnetLayout } from './spec.ts';
 import { perCloudMatMul, type BatchStats, type LayerOps } from './ops.ts';
 
 export type ParamLookup = (name: string) => tf.Tensor;
@@ -37,7 +37,7 @@ interface Layers {
   segHidden(spec: BlockSpec, local: tf.Tensor2D[], global: tf.Tensor2D): tf.Tensor2D;
 }
 
-function trainingLayers(p: ParamLookup, layout: ModelLayout, mode: TrainingMode): Layers {
+function trainingLayers(p: ParamLookup, layout: ModelArchitecture, mode: TrainingMode): Layers {
   const { ops, onStats } = mode;
   const epsilon = layout.preset.batchNorm.epsilon;
   const bn = (prefix: string) => ({
@@ -66,7 +66,7 @@ function foldedBlock(p: ParamLookup, prefix: string, epsilon: number): { kernel:
   return { kernel: tf.mul(p(`${prefix}/kernel`), scale) as tf.Tensor2D, bias: bias as tf.Tensor1D };
 }
 
-function inferenceLayers(p: ParamLookup, layout: ModelLayout): Layers {
+function inferenceLayers(p: ParamLookup, layout: ModelArchitecture): Layers {
   const epsilon = layout.preset.batchNorm.epsilon;
   return {
     block(spec, x) {
@@ -106,7 +106,7 @@ function tnet(layers: Layers, t: TnetLayout, x: tf.Tensor2D, clouds: number): tf
 
 export function forward(
   p: ParamLookup,
-  layout: ModelLayout,
+  layout: ModelArchitecture,
   points: tf.Tensor3D,
   mode: TrainingMode | InferenceMode,
 ): ForwardOutput {

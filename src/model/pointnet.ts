@@ -4,17 +4,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PnetError } from '../core/errors.ts';
-import { countParams, paramSpecs, sizeOf, type ModelLayout, type ParamSpec, type WeightMap } from './spec.ts';
+import { countParams, paramSpecs, sizeOf, type ModelArchitecture, type ParamSpec, type WeightMap } from './spec.ts';
 import { forward, type ForwardOutput, type TrainingMode } from './forward.ts';
 import type { BatchStats } from './ops.ts';
 
 export class PointNet {
-  readonly layout: ModelLayout;
+  readonly layout: ModelArchitecture;
   private readonly specs: ParamSpec[];
   private readonly vars = new Map<string, tf.Variable>();
   private disposed = false;
 
-  private constructor(layout: ModelLayout, weights: WeightMap) {
+  private constructor(layout: ModelArchitecture, weights: WeightMap) {
     this.layout = layout;
     this.specs = paramSpecs(layout);
     for (const spec of this.specs) {
@@ -25,7 +25,7 @@ export class PointNet {
     }
   }
 
-  static create(layout: ModelLayout, weights: WeightMap): PointNet {
+  static create(layout: ModelArchitecture, weights: WeightMap): PointNet {
     return new PointNet(layout, weights);
   }
 

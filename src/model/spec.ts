@@ -78,7 +78,7 @@ export interface TnetLayout {
   finalInputs: number;
 }
 
-export interface ModelLayout {
+export interface ModelArchitecture {
   preset: PresetSpec;
   numClasses: number;
   inputTnet: TnetLayout;
@@ -113,7 +113,7 @@ function tnetLayout(prefix: TnetLayout['prefix'], k: number, spec: TnetSpec): Tn
   return { prefix, k, conv, dense, finalPrefix: `${prefix}/final`, finalInputs: width };
 }
 
-export function modelLayout(preset: PresetSpec, numClasses: number): ModelLayout {
+export function modelArchitecture(preset: PresetSpec, numClasses: number): ModelArchitecture {
   if (!Number.isInteger(numClasses) || numClasses < 2) {
     throw new PnetError('BAD_ARGUMENT', `a segmentation model needs at least 2 classes, got ${numClasses}`);
   }
@@ -181,7 +181,7 @@ function tnetParams(t: TnetLayout): ParamSpec[] {
 }
 
 /** Every parameter of the model, in a fixed canonical order (the order of the forward pass). */
-export function paramSpecs(layout: ModelLayout): ParamSpec[] {
+export function paramSpecs(layout: ModelArchitecture): ParamSpec[] {
   return [
     ...tnetParams(layout.inputTnet),
     ...layout.features.flatMap(blockParams),
@@ -204,7 +204,7 @@ export function sizeOf(shape: readonly number[]): number {
 }
 
 /** Parameter count as Keras counts it (moving statistics included): 7,370,062 for keras with 5 classes. */
-export function countParams(layout: ModelLayout): number {
+export function countParams(layout: ModelArchitecture): number {
   return paramSpecs(layout).reduce((n, p) => n + sizeOf(p.shape), 0);
 }
 
@@ -218,7 +218,7 @@ export interface NamedArray {
 export type WeightMap = Map<string, NamedArray>;
 
 /** Keras-style initial values (glorot uniform kernels, zero biases, identity T-Net bias), seeded. */
-export function initialWeights(layout: ModelLayout, seed: number): WeightMap {
+export function initialWeights(layout: ModelArchitecture, seed: number): WeightMap {
   const rng = new Rng(seed);
   const weights: WeightMap = new Map();
   for (const p of paramSpecs(layout)) {

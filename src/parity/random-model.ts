@@ -13,8 +13,8 @@ import type { CheckpointMeta } from '../checkpoint/format.ts';
 import {
   initialWeights,
   loadPreset,
-  modelLayout,
-  type ModelLayout,
+  modelArchitecture,
+  type ModelArchitecture,
   type PresetSpec,
   type WeightMap,
 } from '../model/spec.ts';
@@ -23,7 +23,7 @@ import { toHexColor } from '../core/colors.ts';
 import { TENSOR_NAMES } from '../core/contract.ts';
 
 export interface InMemoryModel {
-  layout: ModelLayout;
+  layout: ModelArchitecture;
   weights: WeightMap;
   meta: CheckpointMeta;
 }
@@ -50,7 +50,7 @@ export async function randomWeightModel(options: RandomModelOptions = {}): Promi
   const preset = typeof options.preset === 'object' ? options.preset : loadPreset(options.preset ?? 'lite');
   const classes = options.classes ?? 4;
   const seed = options.seed ?? 1;
-  const layout = modelLayout(preset, classes);
+  const layout = modelArchitecture(preset, classes);
   const weights = initialWeights(layout, seed);
   const rng = new Rng(seed + 1);
   for (const [name, w] of weights) {

@@ -13,7 +13,7 @@ import { checkpointHash, checkpointModel, readCheckpoint } from '../checkpoint/f
 import { METADATA_KEYS } from '../core/contract.ts';
 import { readOnnxFacts } from '../core/onnx-facts.ts';
 import { PnetError } from '../core/errors.ts';
-import type { ModelLayout, PresetSpec, WeightMap } from '../model/spec.ts';
+import type { ModelArchitecture, PresetSpec, WeightMap } from '../model/spec.ts';
 import { buildOnnxModel, exportCheckpointToOnnx } from '../../exporters/onnx/index.ts';
 import { compareOutputs, withinTolerance } from './compare.ts';
 import { randomWeightModel } from './random-model.ts';
@@ -61,7 +61,7 @@ function firstLine(e: unknown): string {
 }
 
 interface ResolvedModel {
-  layout: ModelLayout;
+  layout: ModelArchitecture;
   weights: WeightMap;
   onnxPath: string;
 }

@@ -8,8 +8,8 @@ import { PointNet } from '../model/pointnet.ts';
 import {
   initialWeights,
   loadPreset,
-  modelLayout,
-  type ModelLayout,
+  modelArchitecture,
+  type ModelArchitecture,
   type PresetName,
   type PresetSpec,
 } from '../model/spec.ts';
@@ -34,7 +34,7 @@ export interface RunState {
 export interface TrainingRun {
   config: TrainConfig;
   preset: PresetSpec;
-  layout: ModelLayout;
+  layout: ModelArchitecture;
   classes: ClassTable;
   model: PointNet;
   optimizer: Adam;
@@ -54,7 +54,7 @@ export function restoreRun(
   log: (line: string) => void,
 ): TrainingRun {
   const preset = loadPreset(config.preset as PresetName);
-  const layout = modelLayout(preset, classes.names.length);
+  const layout = modelArchitecture(preset, classes.names.length);
   const model = PointNet.create(
     layout,
     resumed ? modelWeights(resumed.tensors.values()) : initialWeights(layout, config.seed),

@@ -19,8 +19,8 @@ import { Rng } from '../../src/core/rng.ts';
 import { SYNTH_PARTS } from '../../src/data/synth.ts';
 import {
   initialWeights,
-  modelLayout,
-  type ModelLayout,
+  modelArchitecture,
+  type ModelArchitecture,
   type PresetSpec,
   type WeightMap,
 } from '../../src/model/spec.ts';
@@ -66,7 +66,7 @@ export interface TinyModelOptions {
 }
 
 export interface TinyModel {
-  layout: ModelLayout;
+  layout: ModelArchitecture;
   weights: WeightMap;
   meta: CheckpointMeta;
 }
@@ -74,7 +74,7 @@ export interface TinyModel {
 export function tinyModel(options: TinyModelOptions = {}): TinyModel {
   const { preset = TINY_PRESET, category = 'Airplane', seed = 7, weights: kind = 'varied' } = options;
   const classes = options.classes ?? TINY_CATEGORIES[category];
-  const layout = modelLayout(preset, classes.names.length);
+  const layout = modelArchitecture(preset, classes.names.length);
   const weights = initialWeights(layout, seed);
   if (kind === 'varied') varyWeights(weights, seed);
   if (kind === 'perturbed') perturbWeights(weights, seed);

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { PointNet } from '../../src/model/pointnet.ts';
 import { FAST_OPS, PLAIN_OPS, type BatchStats, type LayerOps } from '../../src/model/ops.ts';
-import { initialWeights, modelLayout, type PresetSpec } from '../../src/model/spec.ts';
+import { initialWeights, modelArchitecture, type PresetSpec } from '../../src/model/spec.ts';
 import { segmentationLoss } from '../../src/train/loss.ts';
 import { Rng } from '../../src/core/rng.ts';
 
@@ -53,7 +53,7 @@ describe('explicit-gradient layers', () => {
   });
 
   it('match TF.js autograd of the plain formulation', () => {
-    const layout = modelLayout(TINY, 4);
+    const layout = modelArchitecture(TINY, 4);
     const weights = initialWeights(layout, 11);
     // Non-zero T-Net outputs so the transforms and the regulariser carry gradient.
     const rng = new Rng(5);

@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { PointNet } from '../../src/model/pointnet.ts';
-import { initialWeights, loadPreset, modelLayout } from '../../src/model/spec.ts';
+import { initialWeights, loadPreset, modelArchitecture } from '../../src/model/spec.ts';
 import { Rng } from '../../src/core/rng.ts';
 
 function randomCloud(b: number, n: number, seed: number): tf.Tensor3D {
@@ -17,7 +17,7 @@ describe('PointNet', () => {
   });
 
   it('has 7,370,062 parameters with the keras preset and 5 classes', () => {
-    const layout = modelLayout(loadPreset('keras'), 5);
+    const layout = modelArchitecture(loadPreset('keras'), 5);
     const model = PointNet.create(layout, initialWeights(layout, 1));
     expect(model.countParams()).toBe(7_370_062);
     const counted = [...model.getWeights().values()].reduce((n, w) => n + w.data.length, 0);
@@ -26,7 +26,7 @@ describe('PointNet', () => {
   });
 
   it('counts the lite preset from its own widths', () => {
-    const layout = modelLayout(loadPreset('lite'), 5);
+    const layout = modelArchitecture(loadPreset('lite'), 5);
     const model = PointNet.create(layout, initialWeights(layout, 1));
     const counted = [...model.getWeights().values()].reduce((n, w) => n + w.data.length, 0);
     expect(model.countParams()).toBe(counted);
@@ -36,7 +36,7 @@ describe('PointNet', () => {
   });
 
   it('predicts probabilities for any point count (dynamic N)', () => {
-    const layout = modelLayout(loadPreset('lite'), 4);
+    const layout = modelArchitecture(loadPreset('lite'), 4);
     const model = PointNet.create(layout, initialWeights(layout, 7));
     for (const [b, n] of [
       [2, 1024],
@@ -55,7 +55,7 @@ describe('PointNet', () => {
   });
 
   it('round-trips weights by spec name', () => {
-    const layout = modelLayout(loadPreset('lite'), 3);
+    const layout = modelArchitecture(loadPreset('lite'), 3);
     const w = initialWeights(layout, 3);
     const model = PointNet.create(layout, w);
     const back = model.getWeights();

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { PointNet } from '../../src/model/pointnet.ts';
-import { initialWeights, modelLayout, type WeightMap } from '../../src/model/spec.ts';
+import { initialWeights, modelArchitecture, type WeightMap } from '../../src/model/spec.ts';
 import { Adam } from '../../src/train/adam.ts';
 import { trainStep, type StepResult } from '../../src/train/step.ts';
 import { NonFiniteStep } from '../../src/train/divergence.ts';
@@ -11,7 +11,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { NARROW_PRESET } from '../fixtures/presets.ts';
 
 const CLASSES = 4;
-const layout = modelLayout(NARROW_PRESET, CLASSES);
+const layout = modelArchitecture(NARROW_PRESET, CLASSES);
 
 function randomBatch(rng: Rng, size: number, numPoints: number): Batch {
   return {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendName } from '../../backend/index.ts';
 import { normalizeUnitSphere } from '../../core/normalize.ts';
 import { PointNet } from '../../model/pointnet.ts';
-import type { ModelLayout, WeightMap } from '../../model/spec.ts';
+import type { ModelArchitecture, WeightMap } from '../../model/spec.ts';
 import { argmaxRows } from '../compare.ts';
 import { timePerCloud } from './timing.ts';
 import type { ParityCloud, RuntimeOutcome } from '../types.ts';
@@ -11,7 +11,7 @@ import type { ParityCloud, RuntimeOutcome } from '../types.ts';
 /** Runs on `backend`, which must be available (see listBackends); leaves that backend active. */
 export async function runTfjs(
   backend: BackendName,
-  layout: ModelLayout,
+  layout: ModelArchitecture,
   weights: WeightMap,
   clouds: ParityCloud[],
 ): Promise<RuntimeOutcome> {

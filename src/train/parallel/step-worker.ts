@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../../backend/index.ts';
 import { PointNet } from '../../model/pointnet.ts';
-import { modelLayout } from '../../model/spec.ts';
+import { modelArchitecture } from '../../model/spec.ts';
 import { serializeError } from '../../core/error-wire.ts';
 import { Adam } from '../adam.ts';
 import { predictBatch } from '../step.ts';
@@ -27,7 +27,7 @@ function reply(message: FromStepWorker): void {
 async function start(): Promise<{ model: PointNet; optimizer?: Adam; nextWeights?: Float32Array }> {
   await selectBackend(setup.backend);
   const model = PointNet.create(
-    modelLayout(setup.preset, setup.numClasses),
+    modelArchitecture(setup.preset, setup.numClasses),
     new Map(setup.weights.map((w) => [w.name, w])),
   );
   if (!setup.optimizer) return { model };

@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 import { PointNet } from '../../../src/model/pointnet.ts';
 import { normalizeUnitSphere } from '../../../src/core/normalize.ts';
-import type { ModelLayout, WeightMap } from '../../../src/model/spec.ts';
+import type { ModelArchitecture, WeightMap } from '../../../src/model/spec.ts';
 import { compareOutputs, type OutputDifference } from '../../../src/parity/compare.ts';
 
 export interface Prediction {
@@ -48,7 +48,7 @@ export async function runOnnx(session: ort.InferenceSession, clouds: Float32Arra
 }
 
 /** The TF.js model on the same clouds, normalised by the data module as training does. */
-export function runTfjs(layout: ModelLayout, weights: WeightMap, clouds: Float32Array[]): Prediction {
+export function runTfjs(layout: ModelArchitecture, weights: WeightMap, clouds: Float32Array[]): Prediction {
   const model = PointNet.create(layout, weights);
   try {
     const n = clouds[0]!.length / 3;

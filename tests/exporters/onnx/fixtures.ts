@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ModelLayout, WeightMap } from '../../../src/model/spec.ts';
+import type { ModelArchitecture, WeightMap } from '../../../src/model/spec.ts';
 import type { CheckpointMeta } from '../../../src/checkpoint/format.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -15,7 +15,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
  * of each class over a real cloud (run through the exported model), so every class wins somewhere.
  */
 export async function withVariedLabels(
-  model: { layout: ModelLayout; weights: WeightMap; meta: CheckpointMeta },
+  model: { layout: ModelArchitecture; weights: WeightMap; meta: CheckpointMeta },
   cloud: Float32Array,
 ): Promise<WeightMap> {
   const { layout } = model;

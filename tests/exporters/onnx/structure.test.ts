@@ -11,7 +11,7 @@ import {
   type GraphLayout,
 } from '../../../exporters/onnx/index.ts';
 import { METADATA_KEYS } from '../../../src/core/contract.ts';
-import { countParams, loadPreset, type ModelLayout } from '../../../src/model/spec.ts';
+import { countParams, loadPreset, type ModelArchitecture } from '../../../src/model/spec.ts';
 import { PNET_VERSION } from '../../../src/core/node/version.ts';
 import { isPnetError } from '../../../src/core/errors.ts';
 import { SYNTH_CLASSES, tinyModel } from '../../helpers/tiny-model.ts';
@@ -122,7 +122,7 @@ function checkAgainstSpec(model: OnnxTypes.ModelProto, shapes: Map<string, numbe
 
 /** Initializer name → shape the layout implies (folded blocks: weight+bias; seg/conv1 split by rows). */
 function expectedInitializers(
-  layout: ModelLayout,
+  layout: ModelArchitecture,
   normalize: boolean,
   graphLayout: GraphLayout,
 ): Map<string, number[]> {
@@ -165,7 +165,7 @@ function extraElements(graphLayout: GraphLayout): number {
   return 2 * 3 + 2 + (graphLayout === 'channels-first' ? 3 : 0);
 }
 
-function blockOutputs(layout: ModelLayout): number {
+function blockOutputs(layout: ModelArchitecture): number {
   return [
     ...layout.inputTnet.conv,
     ...layout.inputTnet.dense,
