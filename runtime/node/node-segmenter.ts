@@ -46,7 +46,8 @@ export { DEFAULT_MAX_POINTS };
 // sentence. The level is read once, when ORT initialises, so it is set at import.
 ort.env.logLevel = 'fatal';
 
-async function readModelBytes(modelPath: string): Promise<Uint8Array> {
+/** A model file's bytes; a missing file or a folder is a one-line PnetError naming the path. */
+export async function readModelBytes(modelPath: string): Promise<Uint8Array> {
   try {
     return await readFile(modelPath);
   } catch (e) {

@@ -4,17 +4,17 @@
  * reference against its tolerance. A runtime this machine lacks (no CUDA, no Chromium) is a skipped row with the
  * reason; a runtime that is present but errors is a failed row.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, listBackends, releaseBackend, type BackendName } from '../backend/index.ts';
-import { checkpointHash, checkpointModel, readCheckpoint } from '../checkpoint/format.ts';
-import { METADATA_KEYS } from '../core/contract.ts';
-import { readOnnxFacts } from '../core/onnx-facts.ts';
+import { readModelInfoFromOnnx } from '../core/contract.ts';
 import { PnetError } from '../core/errors.ts';
 import type { ModelArchitecture, PresetSpec, WeightMap } from '../model/spec.ts';
-import { buildOnnxModel, exportCheckpointToOnnx } from '../../exporters/onnx/index.ts';
+import { buildOnnxModel } from '../../exporters/onnx/index.ts';
+import { readCheckpointForExport } from '../../exporters/onnx/export-checkpoint.ts';
+import { readModelBytes } from '../../runtime/node/node-segmenter.ts';
 import { compareOutputs, withinTolerance } from './compare.ts';
 import { randomWeightModel } from './random-model.ts';
 import { openChromiumRunner } from './runs/browser.ts';
@@ -66,15 +66,19 @@ interface ResolvedModel {
   onnxPath: string;
 }
 
-async function resolveModel(options: ParityOptions, dir: string): Promise<ResolvedModel> {
+async function resolveModel(
+  options: ParityOptions,
+  dir: string,
+): Promise<ResolvedModel & { checkpointSha256?: string }> {
   if (options.checkpoint) {
-    const { layout, weights } = checkpointModel(await readCheckpoint(options.checkpoint), options.checkpoint);
+    // One read of the checkpoint: the TF.js weights, the fresh export and the sha256 an int8 file must carry.
+    const input = await readCheckpointForExport(options.checkpoint);
     let onnxPath = options.model;
     if (!onnxPath) {
       onnxPath = join(dir, 'model.onnx');
-      await exportCheckpointToOnnx(options.checkpoint, onnxPath);
+      await writeFile(onnxPath, buildOnnxModel(input));
     }
-    return { layout, weights, onnxPath };
+    return { layout: input.layout, weights: input.weights, onnxPath, checkpointSha256: input.checkpointSha256 };
   }
   const model = await randomWeightModel({ preset: options.preset, seed: options.seed });
   let onnxPath = options.model;
@@ -86,31 +90,15 @@ async function resolveModel(options: ParityOptions, dir: string): Promise<Resolv
 }
 
 /** The int8 file must be an int8 export of this very checkpoint, or its rows would compare two different nets. */
-async function checkInt8Model(int8Model: string, checkpoint: string | undefined): Promise<void> {
-  if (!checkpoint) {
-    throw new PnetError('BAD_ARGUMENT', 'an int8 model needs the checkpoint it was exported from', {
-      remedy: 'pnet parity RUN_DIR --int8 M.int8.onnx',
-    });
-  }
-  const bytes = await readFile(int8Model).catch((e: NodeJS.ErrnoException) => {
-    throw new PnetError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'FILE_ERROR', `cannot read the int8 model (${e.code})`, {
-      file: int8Model,
-    });
-  });
-  let metadata: Record<string, string>;
-  try {
-    metadata = readOnnxFacts(bytes).metadata;
-  } catch (e) {
-    throw new PnetError('BAD_MODEL', `not an ONNX file: ${firstLine(e)}`, { file: int8Model });
-  }
-  const precision = metadata[METADATA_KEYS.precision];
-  if (precision !== 'int8') {
-    throw new PnetError('BAD_MODEL', `not an int8 export: its pnet.precision is ${precision ?? 'missing'}`, {
+async function checkInt8Model(int8Model: string, checkpoint: string, checkpointSha256: string): Promise<void> {
+  const info = readModelInfoFromOnnx(await readModelBytes(int8Model), int8Model);
+  if (info.precision !== 'int8') {
+    throw new PnetError('BAD_MODEL', `not an int8 export: its pnet.precision is ${info.precision}`, {
       file: int8Model,
       remedy: 'pass a file written by pnet export --int8',
     });
   }
-  if (metadata[METADATA_KEYS.checkpointSha256] !== checkpointHash(await readFile(checkpoint))) {
+  if (info.checkpointSha256 !== checkpointSha256) {
     throw new PnetError('BAD_MODEL', `was not exported from ${checkpoint} (its checkpoint sha256 differs)`, {
       file: int8Model,
       remedy: `export it from that checkpoint: pnet export ${checkpoint} --int8 --calibrate DATA`,
@@ -218,10 +206,15 @@ export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
   const dir = await mkdtemp(join(tmpdir(), 'pnet-parity-'));
   const previousBackend = tf.getBackend();
   try {
-    if (options.int8Model) await checkInt8Model(options.int8Model, options.checkpoint);
-    const source = await resolveModel(options, dir);
-    const { onnxPath } = source;
     const { int8Model } = options;
+    if (int8Model && !options.checkpoint) {
+      throw new PnetError('BAD_ARGUMENT', 'an int8 model needs the checkpoint it was exported from', {
+        remedy: 'pnet parity RUN_DIR --int8 M.int8.onnx',
+      });
+    }
+    const source = await resolveModel(options, dir);
+    if (int8Model) await checkInt8Model(int8Model, options.checkpoint!, source.checkpointSha256!);
+    const { onnxPath } = source;
     const { clouds } = options;
     const tfPlan = await planTfBackends(options.tfBackends);
     const [referenceBackend, ...otherBackends] = tfPlan.run as [BackendName, ...BackendName[]];
@@ -254,7 +247,25 @@ export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
           ]
         : []),
     ];
-    const total = planned.length + 1 + (options.browser === false ? 0 : int8Model ? 2 : 1);
+    const browserModels: { model: string; rows: readonly BrowserRow[] }[] = [
+      {
+        model: onnxPath,
+        rows: [
+          { runtime: 'onnxruntime-web webgpu (Chromium)', ep: 'webgpu', tolerance: GPU_TOLERANCE },
+          { runtime: 'onnxruntime-web wasm (Chromium)', ep: 'wasm', tolerance: CPU_TOLERANCE },
+        ],
+      },
+      ...(int8Model
+        ? [
+            {
+              model: int8Model,
+              rows: [{ runtime: `onnxruntime-web wasm (Chromium), ${INT8}`, ep: 'wasm', tolerance: INT8_TOLERANCE }],
+            } as const,
+          ]
+        : []),
+    ];
+    // The reference, each Node row, and one Chromium per model file.
+    const total = planned.length + 1 + (options.browser === false ? 0 : browserModels.length);
     let done = 0;
     const progress = (runtime: string) => options.onProgress?.(done++, total, runtime);
 
@@ -284,23 +295,6 @@ export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
     }
     rows.splice(1 + otherBackends.length, 0, ...tfPlan.skipped);
 
-    const browserModels: { model: string; rows: readonly BrowserRow[] }[] = [
-      {
-        model: onnxPath,
-        rows: [
-          { runtime: 'onnxruntime-web webgpu (Chromium)', ep: 'webgpu', tolerance: GPU_TOLERANCE },
-          { runtime: 'onnxruntime-web wasm (Chromium)', ep: 'wasm', tolerance: CPU_TOLERANCE },
-        ],
-      },
-      ...(int8Model
-        ? [
-            {
-              model: int8Model,
-              rows: [{ runtime: `onnxruntime-web wasm (Chromium), ${INT8}`, ep: 'wasm', tolerance: INT8_TOLERANCE }],
-            } as const,
-          ]
-        : []),
-    ];
     for (const { model, rows: browserRows } of browserModels) {
       if (options.browser === false) {
         for (const { runtime } of browserRows)
