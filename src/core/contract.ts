@@ -3,6 +3,7 @@
  * tensor names and the pnet.* metadata_props, both how the exporter writes them and how runtimes read and validate
  * them, so a foreign or half-written model fails with one clear line. Browser-safe.
  */
+import { isOneOf } from './validate.ts';
 import { bounded, PnetError, quote } from './errors.ts';
 import { readOnnxFacts, type OnnxFileFacts } from './onnx-facts.ts';
 
@@ -168,7 +169,7 @@ export function readModelInfo(metadata: Record<string, string>, file?: string): 
     throw bad(file, 'metadata pnet.metrics must be a JSON object');
   }
   const precision = metadata[METADATA_KEYS.precision] ?? 'float32';
-  if (!(MODEL_PRECISIONS as readonly string[]).includes(precision)) {
+  if (!isOneOf(precision, MODEL_PRECISIONS)) {
     throw bad(file, `metadata pnet.precision must be one of ${MODEL_PRECISIONS.join(', ')}, got ${quote(precision)}`);
   }
   return {
@@ -183,7 +184,7 @@ export function readModelInfo(metadata: Record<string, string>, file?: string): 
     ),
     version: metadata[METADATA_KEYS.version]!,
     checkpointSha256: metadata[METADATA_KEYS.checkpointSha256]!,
-    precision: precision as ModelPrecision,
+    precision,
   };
 }
 

@@ -147,7 +147,7 @@ export function readOnnxFacts(bytes: Uint8Array): OnnxFileFacts {
       const [key, value] = readEntry(bytes, s, e);
       facts.metadata[key] = value;
     } else {
-      if (field === 7) sawGraphOrVersion = true;
+      if (field === MODEL_GRAPH) sawGraphOrVersion = true;
       r.skip(wire);
     }
   }

@@ -88,11 +88,7 @@ async function trainLocked(options: TrainOptions, runDir: string): Promise<Train
   if (workers > 1) log(`workers: ${workers} threads, ${Math.ceil(config.batchSize / workers)} clouds each per step`);
 
   // The caller's signal (the CLI wires Ctrl-C and SIGTERM to it) stops after the current step.
-  let stopRequested = options.signal?.aborted ?? false;
-  const onAbort = () => {
-    stopRequested = true;
-  };
-  options.signal?.addEventListener('abort', onAbort);
+  const stopRequested = () => options.signal?.aborted ?? false;
   let interrupted: boolean;
   try {
     const completed = await runEpochs({
@@ -102,9 +98,9 @@ async function trainLocked(options: TrainOptions, runDir: string): Promise<Train
       runDir,
       options,
       log,
-      stopRequested: () => stopRequested,
+      stopRequested,
     });
-    interrupted = !completed || stopRequested;
+    interrupted = !completed || stopRequested();
     if (interrupted) {
       await saveRunCheckpoints(runDir, run, false);
       log(
@@ -112,7 +108,6 @@ async function trainLocked(options: TrainOptions, runDir: string): Promise<Train
       );
     }
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
     await executor.close();
     disposeRun(run);
   }
