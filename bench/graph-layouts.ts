@@ -154,11 +154,14 @@ export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promi
   const points = options.points ?? 1024;
   const batch = options.batch ?? 8;
   const seconds = options.seconds ?? 1.5;
-  const layout = modelArchitecture(loadPreset('keras'), 5);
-  const weights = benchWeights(layout, 42);
-  const meta = benchMeta(layout, points);
+  const architecture = modelArchitecture(loadPreset('keras'), 5);
+  const weights = benchWeights(architecture, 42);
+  const meta = benchMeta(architecture, points);
   const graphs = new Map<GraphLayout, Uint8Array>(
-    GRAPH_LAYOUTS.map((l) => [l, buildOnnxModel({ layout, weights, meta, checkpointSha256: SHA }, { layout: l })]),
+    GRAPH_LAYOUTS.map((l) => [
+      l,
+      buildOnnxModel({ architecture, weights, meta, checkpointSha256: SHA }, { layout: l }),
+    ]),
   );
   const flops = describeOnnx(graphs.get('channels-first')!).flopsPerCloud;
   const one = new ort.Tensor('float32', cloudBatch(1, points, 1), [1, points, 3]);

@@ -19,7 +19,7 @@ import {
   modelArchitecture,
   type BlockSpec,
   type ModelArchitecture,
-  type TnetLayout,
+  type TnetArchitecture,
   type WeightMap,
 } from '../src/model/spec.ts';
 import type { CheckpointMeta } from '../src/checkpoint/format.ts';
@@ -45,8 +45,8 @@ const F = onnx.TensorProto.DataType.FLOAT;
  * Trained-looking weights: seeded init plus non-trivial batch-norm statistics and T-Net outputs, so folding and
  * unfolding batch norm really compute different things on the way to the same result.
  */
-export function benchWeights(layout: ModelArchitecture, seed: number): WeightMap {
-  const weights = initialWeights(layout, seed);
+export function benchWeights(architecture: ModelArchitecture, seed: number): WeightMap {
+  const weights = initialWeights(architecture, seed);
   const rng = new Rng(seed + 1);
   for (const [name, w] of weights) {
     const d = w.data;
@@ -59,10 +59,10 @@ export function benchWeights(layout: ModelArchitecture, seed: number): WeightMap
   return weights;
 }
 
-export function benchMeta(layout: ModelArchitecture, points: number): CheckpointMeta {
-  const names = Array.from({ length: layout.numClasses }, (_, i) => `part${i}`);
+export function benchMeta(architecture: ModelArchitecture, points: number): CheckpointMeta {
+  const names = Array.from({ length: architecture.numClasses }, (_, i) => `part${i}`);
   return describeModel({
-    preset: layout.preset,
+    preset: architecture.preset,
     classes: { names, colors: names.map((_, i) => `#${(0x203040 + i * 0x302010).toString(16).slice(-6)}`) },
     category: ['Bench'],
     numPoints: points,
@@ -75,7 +75,7 @@ class NaiveGraph {
   private counter = 0;
 
   constructor(
-    private readonly layout: ModelArchitecture,
+    private readonly architecture: ModelArchitecture,
     private readonly weights: WeightMap,
   ) {
     this.graph.claim('points');
@@ -104,7 +104,7 @@ class NaiveGraph {
       this.op('MatMul', [x, this.weight(`${b.prefix}/kernel`)]),
       this.weight(`${b.prefix}/bias`),
     ]);
-    const eps = this.init('epsilon', [], new Float32Array([this.layout.preset.batchNorm.epsilon]));
+    const eps = this.init('epsilon', [], new Float32Array([this.architecture.preset.batchNorm.epsilon]));
     const std = this.op('Sqrt', [this.op('Add', [this.weight(`${b.prefix}/bn/moving_variance`), eps])]);
     const normed = this.op('Div', [this.op('Sub', [y, this.weight(`${b.prefix}/bn/moving_mean`)]), std]);
     const bn = this.op('Add', [
@@ -114,7 +114,7 @@ class NaiveGraph {
     return this.op('Relu', [bn]);
   }
 
-  private tnet(t: TnetLayout, x: string): string {
+  private tnet(t: TnetArchitecture, x: string): string {
     let h = x;
     for (const c of t.conv) h = this.block(c, h);
     h = this.op('ReduceMax', [h], { axes: [1], keepdims: 1 });
@@ -127,7 +127,7 @@ class NaiveGraph {
   }
 
   build(): Uint8Array {
-    const { layout } = this;
+    const { architecture } = this;
     // Same preprocessing as the exported graph, so only the network's structure differs.
     const centroid = this.op('ReduceMean', ['points'], { axes: [1], keepdims: 1 });
     const centred = this.op('Sub', ['points', centroid]);
@@ -137,24 +137,24 @@ class NaiveGraph {
       this.init('floor', [], new Float32Array([1e-12])),
     ]);
     let x = this.op('Div', [centred, radius]);
-    x = this.op('MatMul', [x, this.tnet(layout.inputTnet, x)]);
+    x = this.op('MatMul', [x, this.tnet(architecture.inputTnet, x)]);
     const local: string[] = [];
-    for (const b of layout.features) {
+    for (const b of architecture.features) {
       x = this.block(b, x);
       local.push(x);
     }
-    x = this.op('MatMul', [x, this.tnet(layout.featureTnet, x)]);
+    x = this.op('MatMul', [x, this.tnet(architecture.featureTnet, x)]);
     local.push(x);
-    x = this.block(layout.features2[0]!, x);
+    x = this.block(architecture.features2[0]!, x);
     local.push(x);
-    x = this.block(layout.features2[1]!, x);
+    x = this.block(architecture.features2[1]!, x);
     const global = this.op('ReduceMax', [x], { axes: [1], keepdims: 1 });
     const tiled = this.op('Expand', [global, this.op('Shape', [x])]);
     const concat = this.op('Concat', [...local, tiled], { axis: 2 });
-    const hidden = this.block(layout.segHidden, concat);
+    const hidden = this.block(architecture.segHidden, concat);
     const logits = this.op('Add', [
-      this.op('MatMul', [hidden, this.weight(`${layout.headPrefix}/kernel`)]),
-      this.weight(`${layout.headPrefix}/bias`),
+      this.op('MatMul', [hidden, this.weight(`${architecture.headPrefix}/kernel`)]),
+      this.weight(`${architecture.headPrefix}/bias`),
     ]);
     this.graph.node('Softmax', [logits], 'probabilities', { axis: -1 });
     this.graph.node('ArgMax', ['probabilities'], 'labels', { axis: -1, keepdims: 0 });
@@ -173,7 +173,7 @@ class NaiveGraph {
         output: [
           {
             name: 'probabilities',
-            type: { tensorType: { elemType: F, shape: dims(['batch', 'num_points', layout.numClasses]) } },
+            type: { tensorType: { elemType: F, shape: dims(['batch', 'num_points', architecture.numClasses]) } },
           },
           {
             name: 'labels',
@@ -242,10 +242,15 @@ export async function benchNodeInference(options: InferBenchOptions = {}): Promi
   const points = options.points ?? 1024;
   const batch = options.batch ?? 8;
   const seconds = options.seconds ?? 2;
-  const layout = modelArchitecture(loadPreset(presetName), options.classes ?? 5);
-  const weights = benchWeights(layout, 42);
-  const ours = buildOnnxModel({ layout, weights, meta: benchMeta(layout, points), checkpointSha256: '0'.repeat(64) });
-  const naive = new NaiveGraph(layout, weights).build();
+  const architecture = modelArchitecture(loadPreset(presetName), options.classes ?? 5);
+  const weights = benchWeights(architecture, 42);
+  const ours = buildOnnxModel({
+    architecture,
+    weights,
+    meta: benchMeta(architecture, points),
+    checkpointSha256: '0'.repeat(64),
+  });
+  const naive = new NaiveGraph(architecture, weights).build();
   const flopsPerCloud = describeOnnx(ours).flopsPerCloud;
 
   const n = 2048;
@@ -318,7 +323,7 @@ export async function benchNodeInference(options: InferBenchOptions = {}): Promi
     `## onnxruntime-node ${ort.env.versions.node ?? ''} CPU inference`,
     '',
     `${cpu}, ${availableParallelism()} threads (intraOpNumThreads = cores, graphOptimizationLevel all). ` +
-      `Preset ${presetName}, ${layout.numClasses} classes, ${points} points per cloud, ` +
+      `Preset ${presetName}, ${architecture.numClasses} classes, ${points} points per cloud, ` +
       `${(flopsPerCloud / 1e9).toFixed(2)} GFLOP per cloud (exporter's count of the useful work; both graphs are credited with it). ` +
       `Medians over ${pnetB1.runs} interleaved runs of each after warm-up.`,
     '',

@@ -73,13 +73,13 @@ export async function benchInferWorkers(options: InferWorkersBenchOptions = {}):
   const dir = await mkdtemp(join(tmpdir(), 'pnet-bench-workers-'));
   try {
     const preset = loadPreset(presetName);
-    const layout = modelArchitecture(preset, SYNTH_PARTS.length);
+    const architecture = modelArchitecture(preset, SYNTH_PARTS.length);
     const model = join(dir, `${presetName}.onnx`);
     await writeFile(
       model,
       buildOnnxModel({
-        layout,
-        weights: initialWeights(layout, 1),
+        architecture,
+        weights: initialWeights(architecture, 1),
         meta: meta(2048, preset),
         checkpointSha256: '0'.repeat(64),
       }),

@@ -291,16 +291,18 @@ export async function benchInt8(options: Int8BenchOptions = {}): Promise<string>
     const clouds = picked.map((i) => val[i]!.points);
     const fp32 = buildOnnxModel(real);
     const base = await scoreMiou(fp32, real, val, [all, heldOut]);
-    const keep = defaultFloat32Layers(real.layout);
+    const keep = defaultFloat32Layers(real.architecture);
     const without = (layers: string[]) => keep.filter((l) => !layers.includes(l));
-    const coordinates = keep.filter((l) => l !== real.layout.headPrefix && l !== real.layout.inputTnet.finalPrefix);
+    const coordinates = keep.filter(
+      (l) => l !== real.architecture.headPrefix && l !== real.architecture.inputTnet.finalPrefix,
+    );
     const variants: Array<[string, Int8Options]> = [
       ['int8 minmax (default)', { method: 'minmax' }],
       ['int8 percentile 99.99', { method: 'percentile', percentile: 99.99 }],
       ['int8 percentile 99.999', { method: 'percentile', percentile: 99.999 }],
       [
         'minmax, feature T-Net final in fp32 too',
-        { method: 'minmax', float32Layers: [...keep, real.layout.featureTnet.finalPrefix] },
+        { method: 'minmax', float32Layers: [...keep, real.architecture.featureTnet.finalPrefix] },
       ],
       [
         `minmax, coordinate layers in int8 too (${coordinates.join(', ')})`,
@@ -308,9 +310,9 @@ export async function benchInt8(options: Int8BenchOptions = {}): Promise<string>
       ],
       [
         'minmax, input T-Net final in int8 too',
-        { method: 'minmax', float32Layers: without([real.layout.inputTnet.finalPrefix]) },
+        { method: 'minmax', float32Layers: without([real.architecture.inputTnet.finalPrefix]) },
       ],
-      ['minmax, seg head in int8 too', { method: 'minmax', float32Layers: without([real.layout.headPrefix]) }],
+      ['minmax, seg head in int8 too', { method: 'minmax', float32Layers: without([real.architecture.headPrefix]) }],
       ['minmax, every Conv and Gemm in int8', { method: 'minmax', float32Layers: [] }],
     ];
     const lines = [

@@ -269,7 +269,7 @@ async function main(): Promise<void> {
           });
         else
           inference.push(
-            await timed(`TF.js ${backend}`, () => runTfjs(backend, model.layout, model.weights, clouds(reps))),
+            await timed(`TF.js ${backend}`, () => runTfjs(backend, model.architecture, model.weights, clouds(reps))),
           );
       }
       releaseBackend();

@@ -34,23 +34,23 @@ function tensorInfo(name: string, elemType: number, dims: Dim[], docString: stri
   };
 }
 
-function checkMeta(layout: ModelArchitecture, meta: CheckpointMeta): void {
+function checkMeta(architecture: ModelArchitecture, meta: CheckpointMeta): void {
   const { names, colors } = meta.classes;
-  if (names.length !== layout.numClasses || colors.length !== layout.numClasses) {
+  if (names.length !== architecture.numClasses || colors.length !== architecture.numClasses) {
     throw new PnetError(
       'BAD_CHECKPOINT',
-      `the model has ${layout.numClasses} classes but the metadata names ${names.length} classes and ${colors.length} colours`,
+      `the model has ${architecture.numClasses} classes but the metadata names ${names.length} classes and ${colors.length} colours`,
     );
   }
 }
 
 export function buildOnnxModel(input: OnnxExportInput, options: OnnxExportOptions = {}): Uint8Array {
-  const { layout, weights, meta } = input;
+  const { architecture, weights, meta } = input;
   const normalize = options.normalize ?? true;
   const precision = options.fp16 ? 'float16' : 'float32';
-  checkMeta(layout, meta);
-  checkWeights(layout, weights);
-  const graph = buildPointNetGraph(layout, weights, { normalize, precision }, options.layout);
+  checkMeta(architecture, meta);
+  checkWeights(architecture, weights);
+  const graph = buildPointNetGraph(architecture, weights, { normalize, precision }, options.layout);
   return encodePointNetModel(input, graph, { normalize, precision });
 }
 
@@ -70,10 +70,10 @@ export function encodePointNetModel(
   graph: Pick<OnnxGraphBuilder, 'nodes' | 'initializers'>,
   facts: PointNetModelFacts,
 ): Uint8Array {
-  const { layout, meta, checkpointSha256 } = input;
+  const { architecture, meta, checkpointSha256 } = input;
   const { normalize, precision } = facts;
   const FLOAT = onnx.TensorProto.DataType.FLOAT;
-  const classes = layout.numClasses;
+  const classes = architecture.numClasses;
   const inputDoc = normalize
     ? 'Raw xyz coordinates, float32 [batch, num_points, 3]; any point count. The graph centres each cloud on its centroid and scales it into the unit sphere.'
     : 'xyz coordinates already centred on the cloud centroid and scaled so the farthest point has norm 1, float32 [batch, num_points, 3].';

@@ -17,8 +17,8 @@ export async function readCheckpointForExport(checkpointPath: string): Promise<O
   } catch (e) {
     throw new PnetError('NOT_FOUND', `cannot read checkpoint: ${(e as Error).message}`, { file: checkpointPath });
   }
-  const { layout, weights, meta } = checkpointModel(decodeCheckpoint(fileBytes, checkpointPath), checkpointPath);
-  return { layout, weights, meta, checkpointSha256: checkpointHash(fileBytes) };
+  const { architecture, weights, meta } = checkpointModel(decodeCheckpoint(fileBytes, checkpointPath), checkpointPath);
+  return { architecture, weights, meta, checkpointSha256: checkpointHash(fileBytes) };
 }
 
 /** Builds with `build`, naming the checkpoint in any error that names no file, and writes the result atomically. */

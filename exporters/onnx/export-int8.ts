@@ -104,8 +104,8 @@ export async function buildInt8Model(
   const normalize = options.normalize ?? true;
   // Also checks the checkpoint's weights and metadata against its layout.
   const floatBytes = buildOnnxModel(input, { normalize });
-  const graph = buildPointNetGraph(input.layout, input.weights, { normalize, precision: 'float32' });
-  const plan = planInt8(input.layout, graph, options);
+  const graph = buildPointNetGraph(input.architecture, input.weights, { normalize, precision: 'float32' });
+  const plan = planInt8(input.architecture, graph, options);
   const feeds = normalize ? set.clouds : set.clouds.map(normalizeUnitSphere);
   const ranges = await calibrateRanges(floatBytes, plan.calibrated, feeds, options);
   const calibration: Int8Calibration = {

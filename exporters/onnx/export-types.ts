@@ -9,7 +9,7 @@ import type { ModelArchitecture, WeightMap } from '../../src/model/spec.ts';
 
 /** The net in memory, as `buildOnnxModel` takes it. */
 export interface OnnxExportInput {
-  layout: ModelArchitecture;
+  architecture: ModelArchitecture;
   weights: WeightMap;
   meta: CheckpointMeta;
   /** sha256 (hex) of the checkpoint file the weights came from, recorded as provenance. */

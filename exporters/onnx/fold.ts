@@ -19,11 +19,11 @@ export interface AffineWeights {
 }
 
 /** Every parameter the layout names must be present with its exact shape. */
-export function checkWeights(layout: ModelArchitecture, weights: WeightMap): void {
-  for (const p of paramSpecs(layout)) {
+export function checkWeights(architecture: ModelArchitecture, weights: WeightMap): void {
+  for (const p of paramSpecs(architecture)) {
     const w = weights.get(p.name);
     if (!w) {
-      throw new PnetError('BAD_CHECKPOINT', `weight "${p.name}" is missing (preset ${layout.preset.name})`, {
+      throw new PnetError('BAD_CHECKPOINT', `weight "${p.name}" is missing (preset ${architecture.preset.name})`, {
         remedy: 'export a checkpoint written by this pnet version for the same preset and class count',
       });
     }

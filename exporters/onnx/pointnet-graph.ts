@@ -16,7 +16,7 @@ import { normalizeUnitSphereNodes } from './normalize-graph.ts';
 import type { LayoutEmitter } from './graph-emitter.ts';
 import { ChannelsFirstEmitter } from './graph-emitter-channels-first.ts';
 import { ChannelsLastEmitter } from './graph-emitter-channels-last.ts';
-import type { BlockSpec, ModelArchitecture, TnetLayout, WeightMap } from '../../src/model/spec.ts';
+import type { BlockSpec, ModelArchitecture, TnetArchitecture, WeightMap } from '../../src/model/spec.ts';
 import { TENSOR_NAMES } from '../../src/core/contract.ts';
 
 /**
@@ -38,7 +38,7 @@ const EMITTERS: Record<GraphLayout, new (b: OnnxGraphBuilder) => LayoutEmitter> 
 
 class PointNetGraph {
   constructor(
-    private readonly layout: ModelArchitecture,
+    private readonly architecture: ModelArchitecture,
     private readonly weights: WeightMap,
     private readonly options: PointNetGraphOptions,
     private readonly emit: LayoutEmitter,
@@ -46,11 +46,11 @@ class PointNetGraph {
 
   /** A conv or dense block with its batch norm folded in. */
   private folded(block: BlockSpec) {
-    return foldedBlock(this.weights, block, this.layout.preset.batchNorm.epsilon);
+    return foldedBlock(this.weights, block, this.architecture.preset.batchNorm.epsilon);
   }
 
   /** conv×n → max over points → dense×m → final dense, reshaped to the k×k transform [B,k,k]. */
-  private tnet(t: TnetLayout, x: string): string {
+  private tnet(t: TnetArchitecture, x: string): string {
     const { emit } = this;
     let h = x;
     for (const block of t.conv) h = emit.pointwise(block.prefix, h, this.folded(block), true);
@@ -64,7 +64,7 @@ class PointNetGraph {
   }
 
   build(): OnnxGraphBuilder {
-    const { layout, weights, emit } = this;
+    const { architecture, weights, emit } = this;
     const { b } = emit;
     let x = emit.enter(b.claim(TENSOR_NAMES.points));
     if (this.options.normalize) x = normalizeUnitSphereNodes(b, x, emit.channelAxis, emit.pointAxis);
@@ -72,15 +72,15 @@ class PointNetGraph {
       x = b.node('Cast', [x], 'points_float16', { to: onnx.TensorProto.DataType.FLOAT16 });
     }
 
-    x = emit.applyTransform(this.tnet(layout.inputTnet, x), x, 'input_tnet/apply');
+    x = emit.applyTransform(this.tnet(architecture.inputTnet, x), x, 'input_tnet/apply');
     const local: string[] = [];
-    for (const block of layout.features) {
+    for (const block of architecture.features) {
       x = emit.pointwise(block.prefix, x, this.folded(block), true);
       local.push(x);
     }
-    x = emit.applyTransform(this.tnet(layout.featureTnet, x), x, 'feature_tnet/apply');
+    x = emit.applyTransform(this.tnet(architecture.featureTnet, x), x, 'feature_tnet/apply');
     local.push(x);
-    const [g0Block, g1Block] = layout.features2;
+    const [g0Block, g1Block] = architecture.features2;
     x = emit.pointwise(g0Block!.prefix, x, this.folded(g0Block!), true);
     local.push(x);
     x = emit.pointwise(g1Block!.prefix, x, this.folded(g1Block!), true);
@@ -88,16 +88,16 @@ class PointNetGraph {
 
     // seg/conv1 on [local features, global feature]: its kernel split by rows (concatWidths order).
     const hidden = emit.segHidden({
-      scope: layout.segHidden.prefix,
+      scope: architecture.segHidden.prefix,
       localFeatures: b.node('Concat', local, 'seg/local_features', { axis: emit.channelAxis }),
       global,
-      seg: this.folded(layout.segHidden),
-      localRows: layout.concatWidths.slice(0, -1).reduce((a, c) => a + c, 0),
-      globalRows: layout.concatWidths[layout.concatWidths.length - 1]!,
+      seg: this.folded(architecture.segHidden),
+      localRows: architecture.concatWidths.slice(0, -1).reduce((a, c) => a + c, 0),
+      globalRows: architecture.concatWidths[architecture.concatWidths.length - 1]!,
     });
 
-    const head = plainLayer(weights, layout.headPrefix, layout.segHidden.outputs, layout.numClasses);
-    let logits = emit.pointwise(layout.headPrefix, hidden, head, false);
+    const head = plainLayer(weights, architecture.headPrefix, architecture.segHidden.outputs, architecture.numClasses);
+    let logits = emit.pointwise(architecture.headPrefix, hidden, head, false);
     if (this.options.precision === 'float16') {
       logits = b.node('Cast', [logits], 'seg/logits_float32', { to: onnx.TensorProto.DataType.FLOAT });
     }
@@ -109,11 +109,11 @@ class PointNetGraph {
 
 /** The graph's nodes and initializers (inputs/outputs are declared by the model builder). */
 export function buildPointNetGraph(
-  layout: ModelArchitecture,
+  architecture: ModelArchitecture,
   weights: WeightMap,
   options: PointNetGraphOptions,
   graphLayout: GraphLayout = 'channels-first',
 ): OnnxGraphBuilder {
   const emitter = new EMITTERS[graphLayout](new OnnxGraphBuilder(options.precision));
-  return new PointNetGraph(layout, weights, options, emitter).build();
+  return new PointNetGraph(architecture, weights, options, emitter).build();
 }

@@ -34,9 +34,11 @@ export interface Int8Choices {
 }
 
 /** The layers an int8 export keeps in float32 unless told otherwise (see the file's comment). */
-export function defaultFloat32Layers(layout: ModelArchitecture): string[] {
-  const coordinates = [...layout.inputTnet.conv, ...layout.features].filter((b) => b.inputs <= 3).map((b) => b.prefix);
-  return [...coordinates, layout.inputTnet.finalPrefix, layout.headPrefix];
+export function defaultFloat32Layers(architecture: ModelArchitecture): string[] {
+  const coordinates = [...architecture.inputTnet.conv, ...architecture.features]
+    .filter((b) => b.inputs <= 3)
+    .map((b) => b.prefix);
+  return [...coordinates, architecture.inputTnet.finalPrefix, architecture.headPrefix];
 }
 
 /** Which nodes run in int8 and which activations need a calibrated range. */
@@ -79,11 +81,11 @@ function activatedOutput(node: OnnxTypes.INodeProto, consumers: Map<string, Onnx
   return readers.length === 1 && readers[0]!.opType === 'Relu' ? readers[0]!.output![0]! : out;
 }
 
-export function planInt8(layout: ModelArchitecture, graph: Graph, choices: Int8Choices = {}): Int8Plan {
+export function planInt8(architecture: ModelArchitecture, graph: Graph, choices: Int8Choices = {}): Int8Plan {
   const initializers = new Map(graph.initializers.map((t) => [t.name!, t]));
   const consumers = consumersOf(graph.nodes);
   const producers = new Map(graph.nodes.map((n) => [n.output![0]!, n]));
-  const keep = new Set(choices.float32Layers ?? defaultFloat32Layers(layout));
+  const keep = new Set(choices.float32Layers ?? defaultFloat32Layers(architecture));
   const quantizedNodes: string[] = [];
   const weightOnlyNodes: string[] = [];
   const weightOnlyLayers: string[] = [];

@@ -163,19 +163,19 @@ export function modelWeights(tensors: Iterable<NamedArray>): WeightMap {
 }
 
 /**
- * The model a checkpoint holds: its layout (from the recorded preset and classes) and its weights. Every reader
+ * The model a checkpoint holds: its architecture (from the recorded preset and classes) and its weights. Every reader
  * of checkpoints (TF.js loading, the exporters, parity) comes through here, so they agree on what a checkpoint means.
  */
 export function checkpointModel(
   ckpt: Checkpoint,
   file = '<memory>',
-): { layout: ModelArchitecture; weights: WeightMap; meta: CheckpointMeta } {
+): { architecture: ModelArchitecture; weights: WeightMap; meta: CheckpointMeta } {
   const { meta } = ckpt;
   if (!meta?.preset || !Array.isArray(meta.classes?.names)) {
     throw new PnetError('BAD_CHECKPOINT', 'checkpoint metadata lacks the preset or the class names', { file });
   }
   return {
-    layout: modelArchitecture(meta.preset, meta.classes.names.length),
+    architecture: modelArchitecture(meta.preset, meta.classes.names.length),
     weights: modelWeights(ckpt.tensors),
     meta,
   };

@@ -2,7 +2,7 @@
 import type { Dataset } from './types.ts';
 
 export interface CheckReport {
-  layout: string;
+  format: string;
   root: string;
   clouds: number;
   unlabelled: number;
@@ -44,7 +44,7 @@ export function checkDataset(d: Dataset, bins = 8): CheckReport {
     }
   }
   return {
-    layout: d.layout,
+    format: d.format,
     root: d.root,
     clouds: d.clouds.length,
     unlabelled,
@@ -57,7 +57,7 @@ export function checkDataset(d: Dataset, bins = 8): CheckReport {
 
 export function formatCheckReport(r: CheckReport): string {
   const lines: string[] = [];
-  lines.push(`dataset ${r.root} (${r.layout} layout): ${r.clouds} clouds loaded, ${r.unlabelled} unlabelled`);
+  lines.push(`dataset ${r.root} (${r.format} layout): ${r.clouds} clouds loaded, ${r.unlabelled} unlabelled`);
   lines.push('', 'clouds per category:');
   for (const [c, n] of Object.entries(r.perCategory)) lines.push(`  ${c.padEnd(20)} ${String(n).padStart(7)}`);
   lines.push('', 'parts:                     points   clouds');

@@ -16,4 +16,4 @@ export {
 export { normalizeUnitSphere } from '../core/normalize.ts';
 export { parsePts, parsePointsWithParts } from '../core/formats/pts.ts';
 export { parseSeg } from '../core/formats/seg.ts';
-export { detectLayout, indexDataset } from './layout.ts';
+export { detectDatasetFormat, indexDataset } from './layout.ts';

@@ -28,7 +28,7 @@ export interface CloudSource {
 
 export interface DatasetIndex {
   root: string;
-  layout: DatasetFormat;
+  format: DatasetFormat;
   categories: string[];
   classes: ClassTable;
   sources: CloudSource[];
@@ -43,17 +43,17 @@ interface CategoryEntry {
   colors: (string | undefined)[];
 }
 
-export function detectLayout(dir: string): { layout: DatasetFormat; root: string } {
+export function detectDatasetFormat(dir: string): { format: DatasetFormat; root: string } {
   if (!existsSync(dir)) throw new PnetError('NOT_FOUND', 'dataset directory does not exist', { file: dir });
   for (const root of [dir, join(dir, 'PartAnnotation')]) {
-    if (existsSync(join(root, 'metadata.json'))) return { layout: 'partannotation', root };
+    if (existsSync(join(root, 'metadata.json'))) return { format: 'partannotation', root };
   }
   const candidates = [dir, ...safeReaddir(dir).map((d) => join(dir, d))];
   for (const root of candidates) {
     if (!existsSync(join(root, 'synsetoffset2category.txt'))) continue;
     const synsets = readSynsets(root).map((s) => join(root, s.directory));
     const hasPointsDir = synsets.some((s) => existsSync(join(s, 'points')));
-    return { layout: hasPointsDir ? 'benchmark' : 'benchmark-normal', root };
+    return { format: hasPointsDir ? 'benchmark' : 'benchmark-normal', root };
   }
   throw new PnetError(
     'BAD_INPUT',
@@ -178,8 +178,8 @@ function listFiles(dir: string, ext: string): string[] {
 }
 
 export function indexDataset(dir: string, categories?: string[]): DatasetIndex {
-  const { layout, root } = detectLayout(dir);
-  return layout === 'partannotation' ? indexPartAnnotation(root, categories) : indexBenchmark(root, layout, categories);
+  const { format, root } = detectDatasetFormat(dir);
+  return format === 'partannotation' ? indexPartAnnotation(root, categories) : indexBenchmark(root, format, categories);
 }
 
 function indexPartAnnotation(root: string, wanted?: string[]): DatasetIndex {
@@ -217,10 +217,10 @@ function indexPartAnnotation(root: string, wanted?: string[]): DatasetIndex {
       });
     }
   }
-  return { root, layout: 'partannotation', categories: cats.map((c) => c.name), classes, sources, problems };
+  return { root, format: 'partannotation', categories: cats.map((c) => c.name), classes, sources, problems };
 }
 
-function indexBenchmark(root: string, layout: DatasetFormat, wanted?: string[]): DatasetIndex {
+function indexBenchmark(root: string, format: DatasetFormat, wanted?: string[]): DatasetIndex {
   const synFile = join(root, 'synsetoffset2category.txt');
   const cats = selectCategories(readSynsets(root), wanted, synFile);
   const problems: DataProblem[] = [];
@@ -238,7 +238,7 @@ function indexBenchmark(root: string, layout: DatasetFormat, wanted?: string[]):
       problems.push({ file: base, message: `category ${c.name}: folder ${c.directory} is missing` });
       continue;
     }
-    if (layout === 'benchmark') {
+    if (format === 'benchmark') {
       for (const f of listFiles(join(base, 'points'), '.pts')) {
         const id = basename(f, '.pts');
         const seg = join(base, 'points_label', `${id}.seg`);
@@ -268,7 +268,7 @@ function indexBenchmark(root: string, layout: DatasetFormat, wanted?: string[]):
     new Set(cats.map((c) => c.directory)),
     problems,
   );
-  return { root, layout, categories: cats.map((c) => c.name), classes, sources, officialSplit, problems };
+  return { root, format, categories: cats.map((c) => c.name), classes, sources, officialSplit, problems };
 }
 
 /** Reads train_test_split/shuffled_*_file_list.json; names of absent clouds and duplicates become problems. */

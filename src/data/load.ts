@@ -64,7 +64,7 @@ export async function loadDataset(dir: string, options: LoadOptions = {}): Promi
   }
   return {
     root: index.root,
-    layout: index.layout,
+    format: index.format,
     categories: index.categories,
     classes,
     clouds: parsed.clouds,

@@ -34,7 +34,7 @@ export interface DataProblem {
 
 export interface Dataset {
   root: string;
-  layout: DatasetFormat;
+  format: DatasetFormat;
   categories: string[];
   classes: ClassTable;
   clouds: Cloud[];

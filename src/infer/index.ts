@@ -93,7 +93,7 @@ export async function inferFiles(o: InferOptions): Promise<InferSummary> {
   const workers = Math.min(requestedWorkers, jobs.length);
 
   const loadStart = performance.now();
-  const { segmenter, layout } = await loadInferModel(
+  const { segmenter, workSpread } = await loadInferModel(
     { model: o.model, ep: o.ep, fallback: o.fallback, threads: o.threads, maxPoints: o.maxPoints },
     workers,
     requestedWorkers,
@@ -188,7 +188,7 @@ export async function inferFiles(o: InferOptions): Promise<InferSummary> {
     batch: o.batch,
     executionProvider: segmenter.executionProvider,
     fellBack: Boolean(segmenter.fallbackReason),
-    ...(layout !== undefined && { layout }),
+    ...(workSpread !== undefined && { workSpread }),
     seconds: (performance.now() - start) / 1000,
     inferenceMs,
     loadMs,

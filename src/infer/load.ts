@@ -14,7 +14,7 @@ export interface LoadOptions {
 export interface LoadedModel {
   segmenter: Segmenter;
   /** Summary line on how the work is spread, when there are worker threads. */
-  layout?: string;
+  workSpread?: string;
 }
 
 /** `workers` > 1 starts a pool; `requested` is what the user asked for (more workers than clouds are not started). */
@@ -23,9 +23,9 @@ export async function loadInferModel(options: LoadOptions, workers: number, requ
   if (workers <= 1) return { segmenter: await createNodeSegmenter(model, load) };
   const pool = await createSegmenterPool(model, { workers, ...load });
   const cores = availableParallelism();
-  const layout =
+  const workSpread =
     `  ${workers} worker threads × ${pool.threads} ORT thread${pool.threads === 1 ? '' : 's'} each on ${cores} cores` +
     (workers * pool.threads > cores ? ' (more threads than cores: they take turns)' : '') +
     (requested > workers ? ` (--workers ${requested}, but only ${workers} clouds)` : '');
-  return { segmenter: pool, layout };
+  return { segmenter: pool, workSpread };
 }

@@ -22,7 +22,7 @@ export interface InferSummary {
   /** The EP asked for could not run, so another did. */
   fellBack: boolean;
   /** How the work was spread over worker threads, when it was. */
-  layout?: string;
+  workSpread?: string;
   /** Wall time from the first cloud read to the last written. */
   seconds: number;
   /** Time in the model summed over the labelled clouds. */
@@ -42,7 +42,7 @@ export function formatInferSummary(s: InferSummary): string {
     `labelled ${s.done} of ${s.total} clouds → ${s.out} (${s.format}) on ${s.executionProvider}` +
       (s.fellBack ? ' (fallback)' : ''),
   ];
-  if (s.layout) lines.push(s.layout);
+  if (s.workSpread) lines.push(s.workSpread);
   if (s.warnings > 0)
     lines.push(`  ${s.warnings} cloud(s) labelled with a warning (see above): their labels are not meaningful`);
   if (s.done > 0) {

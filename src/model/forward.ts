@@ -5,7 +5,7 @@
  * whatever comes in.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BlockSpec, ModelArchitecture, TnetLayout } from './spec.ts';
+import type { BlockSpec, ModelArchitecture, TnetArchitecture } from './spec.ts';
 import { perCloudMatMul, type BatchStats, type LayerOps } from './ops.ts';
 
 export type ParamLookup = (name: string) => tf.Tensor;
@@ -37,9 +37,9 @@ interface Layers {
   segHidden(spec: BlockSpec, local: tf.Tensor2D[], global: tf.Tensor2D): tf.Tensor2D;
 }
 
-function trainingLayers(p: ParamLookup, layout: ModelArchitecture, mode: TrainingMode): Layers {
+function trainingLayers(p: ParamLookup, architecture: ModelArchitecture, mode: TrainingMode): Layers {
   const { ops, onStats } = mode;
-  const epsilon = layout.preset.batchNorm.epsilon;
+  const epsilon = architecture.preset.batchNorm.epsilon;
   const bn = (prefix: string) => ({
     kernel: p(`${prefix}/kernel`) as tf.Tensor2D,
     gamma: p(`${prefix}/bn/gamma`) as tf.Tensor1D,
@@ -66,8 +66,8 @@ function foldedBlock(p: ParamLookup, prefix: string, epsilon: number): { kernel:
   return { kernel: tf.mul(p(`${prefix}/kernel`), scale) as tf.Tensor2D, bias: bias as tf.Tensor1D };
 }
 
-function inferenceLayers(p: ParamLookup, layout: ModelArchitecture): Layers {
-  const epsilon = layout.preset.batchNorm.epsilon;
+function inferenceLayers(p: ParamLookup, architecture: ModelArchitecture): Layers {
+  const epsilon = architecture.preset.batchNorm.epsilon;
   return {
     block(spec, x) {
       const { kernel, bias } = foldedBlock(p, spec.prefix, epsilon);
@@ -95,7 +95,7 @@ function inferenceLayers(p: ParamLookup, layout: ModelArchitecture): Layers {
   };
 }
 
-function tnet(layers: Layers, t: TnetLayout, x: tf.Tensor2D, clouds: number): tf.Tensor3D {
+function tnet(layers: Layers, t: TnetArchitecture, x: tf.Tensor2D, clouds: number): tf.Tensor3D {
   let h = x;
   for (const spec of t.conv.slice(0, -1)) h = layers.block(spec, h);
   let pooled = layers.pooledBlock(t.conv.at(-1)!, h, clouds);
@@ -106,27 +106,27 @@ function tnet(layers: Layers, t: TnetLayout, x: tf.Tensor2D, clouds: number): tf
 
 export function forward(
   p: ParamLookup,
-  layout: ModelArchitecture,
+  architecture: ModelArchitecture,
   points: tf.Tensor3D,
   mode: TrainingMode | InferenceMode,
 ): ForwardOutput {
-  const layers = mode.training ? trainingLayers(p, layout, mode) : inferenceLayers(p, layout);
+  const layers = mode.training ? trainingLayers(p, architecture, mode) : inferenceLayers(p, architecture);
   const [clouds, n] = points.shape;
   const rows = clouds * n;
   const flat = (x: tf.Tensor3D) => tf.reshape(x, [rows, x.shape[2]]) as tf.Tensor2D;
 
-  const inputTransform = tnet(layers, layout.inputTnet, flat(points), clouds);
+  const inputTransform = tnet(layers, architecture.inputTnet, flat(points), clouds);
   const aligned = flat(layers.transform(points, inputTransform));
-  const [c1, c2, c3] = layout.features as [BlockSpec, BlockSpec, BlockSpec];
+  const [c1, c2, c3] = architecture.features as [BlockSpec, BlockSpec, BlockSpec];
   const f0 = layers.block(c1, aligned);
   const f1 = layers.block(c2, f0);
   const f2 = layers.block(c3, f1);
-  const featureTransform = tnet(layers, layout.featureTnet, f2, clouds);
-  const k = layout.featureTnet.k;
+  const featureTransform = tnet(layers, architecture.featureTnet, f2, clouds);
+  const k = architecture.featureTnet.k;
   const t = flat(layers.transform(tf.reshape(f2, [clouds, n, k]), featureTransform));
-  const [c4, c5] = layout.features2 as [BlockSpec, BlockSpec];
+  const [c4, c5] = architecture.features2 as [BlockSpec, BlockSpec];
   const g0 = layers.block(c4, t);
   const global = layers.pooledBlock(c5, g0, clouds);
-  const hidden = layers.segHidden(layout.segHidden, [f0, f1, f2, t, g0], global);
-  return { logits: layers.linear(layout.headPrefix, hidden), transforms: [inputTransform, featureTransform] };
+  const hidden = layers.segHidden(architecture.segHidden, [f0, f1, f2, t, g0], global);
+  return { logits: layers.linear(architecture.headPrefix, hidden), transforms: [inputTransform, featureTransform] };
 }

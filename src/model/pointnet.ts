@@ -9,14 +9,14 @@ import { forward, type ForwardOutput, type TrainingMode } from './forward.ts';
 import type { BatchStats } from './ops.ts';
 
 export class PointNet {
-  readonly layout: ModelArchitecture;
+  readonly architecture: ModelArchitecture;
   private readonly specs: ParamSpec[];
   private readonly vars = new Map<string, tf.Variable>();
   private disposed = false;
 
-  private constructor(layout: ModelArchitecture, weights: WeightMap) {
-    this.layout = layout;
-    this.specs = paramSpecs(layout);
+  private constructor(architecture: ModelArchitecture, weights: WeightMap) {
+    this.architecture = architecture;
+    this.specs = paramSpecs(architecture);
     for (const spec of this.specs) {
       const w = weights.get(spec.name);
       checkWeight(spec, w);
@@ -25,12 +25,12 @@ export class PointNet {
     }
   }
 
-  static create(layout: ModelArchitecture, weights: WeightMap): PointNet {
-    return new PointNet(layout, weights);
+  static create(architecture: ModelArchitecture, weights: WeightMap): PointNet {
+    return new PointNet(architecture, weights);
   }
 
   countParams(): number {
-    return countParams(this.layout);
+    return countParams(this.architecture);
   }
 
   /** Variable of one parameter by spec name. */
@@ -44,13 +44,13 @@ export class PointNet {
   trainableParams(): Array<{ name: string; variable: tf.Variable }> {
     const cancelled = new Set(
       [
-        ...this.layout.inputTnet.conv,
-        ...this.layout.inputTnet.dense,
-        ...this.layout.features,
-        ...this.layout.featureTnet.conv,
-        ...this.layout.featureTnet.dense,
-        ...this.layout.features2,
-        this.layout.segHidden,
+        ...this.architecture.inputTnet.conv,
+        ...this.architecture.inputTnet.dense,
+        ...this.architecture.features,
+        ...this.architecture.featureTnet.conv,
+        ...this.architecture.featureTnet.dense,
+        ...this.architecture.features2,
+        this.architecture.segHidden,
       ].map((b) => `${b.prefix}/bias`),
     );
     return this.specs
@@ -63,15 +63,15 @@ export class PointNet {
     this.checkAlive();
     const [b, n] = points.shape;
     return tf.tidy(() => {
-      const { logits } = forward(this.lookup, this.layout, points, { training: false });
-      return tf.reshape(tf.softmax(logits), [b, n, this.layout.numClasses]) as tf.Tensor3D;
+      const { logits } = forward(this.lookup, this.architecture, points, { training: false });
+      return tf.reshape(tf.softmax(logits), [b, n, this.architecture.numClasses]) as tf.Tensor3D;
     });
   }
 
   /** Training-mode forward (batch statistics). Call inside tf.variableGrads / tf.tidy. */
   forwardTraining(points: tf.Tensor3D, mode: Omit<TrainingMode, 'training'>): ForwardOutput {
     this.checkAlive();
-    return forward(this.lookup, this.layout, points, { training: true, ...mode });
+    return forward(this.lookup, this.architecture, points, { training: true, ...mode });
   }
 
   /**
@@ -79,7 +79,7 @@ export class PointNet {
    * (see ops.ts), so it is added here. Disposes the stats.
    */
   updateMovingStats(stats: Map<string, BatchStats>): void {
-    const momentum = this.layout.preset.batchNorm.momentum;
+    const momentum = this.architecture.preset.batchNorm.momentum;
     tf.tidy(() => {
       for (const [prefix, s] of stats) {
         const mean = this.variable(`${prefix}/bn/moving_mean`);

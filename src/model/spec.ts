@@ -68,7 +68,7 @@ export interface BlockSpec {
   outputs: number;
 }
 
-export interface TnetLayout {
+export interface TnetArchitecture {
   prefix: 'input_tnet' | 'feature_tnet';
   k: number;
   conv: BlockSpec[];
@@ -81,10 +81,10 @@ export interface TnetLayout {
 export interface ModelArchitecture {
   preset: PresetSpec;
   numClasses: number;
-  inputTnet: TnetLayout;
+  inputTnet: TnetArchitecture;
   /** features/conv1..3 (before the feature transform). */
   features: BlockSpec[];
-  featureTnet: TnetLayout;
+  featureTnet: TnetArchitecture;
   /** features/conv4..5 (after the feature transform). */
   features2: BlockSpec[];
   /**
@@ -98,7 +98,7 @@ export interface ModelArchitecture {
   headPrefix: string;
 }
 
-function tnetLayout(prefix: TnetLayout['prefix'], k: number, spec: TnetSpec): TnetLayout {
+function tnetArchitecture(prefix: TnetArchitecture['prefix'], k: number, spec: TnetSpec): TnetArchitecture {
   const conv: BlockSpec[] = [];
   let width = k;
   spec.conv.forEach((out, i) => {
@@ -133,9 +133,9 @@ export function modelArchitecture(preset: PresetSpec, numClasses: number): Model
   return {
     preset,
     numClasses,
-    inputTnet: tnetLayout('input_tnet', 3, preset.inputTnet),
+    inputTnet: tnetArchitecture('input_tnet', 3, preset.inputTnet),
     features,
-    featureTnet: tnetLayout('feature_tnet', f2, preset.featureTnet),
+    featureTnet: tnetArchitecture('feature_tnet', f2, preset.featureTnet),
     features2,
     concatWidths,
     segHidden: { prefix: 'seg/conv1', inputs: concat, outputs: preset.segHidden },
@@ -166,7 +166,7 @@ function blockParams(b: BlockSpec): ParamSpec[] {
   ];
 }
 
-function tnetParams(t: TnetLayout): ParamSpec[] {
+function tnetParams(t: TnetArchitecture): ParamSpec[] {
   return [
     ...[...t.conv, ...t.dense].flatMap(blockParams),
     {
@@ -181,21 +181,27 @@ function tnetParams(t: TnetLayout): ParamSpec[] {
 }
 
 /** Every parameter of the model, in a fixed canonical order (the order of the forward pass). */
-export function paramSpecs(layout: ModelArchitecture): ParamSpec[] {
+export function paramSpecs(architecture: ModelArchitecture): ParamSpec[] {
   return [
-    ...tnetParams(layout.inputTnet),
-    ...layout.features.flatMap(blockParams),
-    ...tnetParams(layout.featureTnet),
-    ...layout.features2.flatMap(blockParams),
-    ...blockParams(layout.segHidden),
+    ...tnetParams(architecture.inputTnet),
+    ...architecture.features.flatMap(blockParams),
+    ...tnetParams(architecture.featureTnet),
+    ...architecture.features2.flatMap(blockParams),
+    ...blockParams(architecture.segHidden),
     {
-      name: `${layout.headPrefix}/kernel`,
-      shape: [layout.segHidden.outputs, layout.numClasses],
+      name: `${architecture.headPrefix}/kernel`,
+      shape: [architecture.segHidden.outputs, architecture.numClasses],
       role: 'kernel',
       trainable: true,
       init: 'glorot_uniform',
     },
-    { name: `${layout.headPrefix}/bias`, shape: [layout.numClasses], role: 'bias', trainable: true, init: 'zeros' },
+    {
+      name: `${architecture.headPrefix}/bias`,
+      shape: [architecture.numClasses],
+      role: 'bias',
+      trainable: true,
+      init: 'zeros',
+    },
   ];
 }
 
@@ -204,8 +210,8 @@ export function sizeOf(shape: readonly number[]): number {
 }
 
 /** Parameter count as Keras counts it (moving statistics included): 7,370,062 for keras with 5 classes. */
-export function countParams(layout: ModelArchitecture): number {
-  return paramSpecs(layout).reduce((n, p) => n + sizeOf(p.shape), 0);
+export function countParams(architecture: ModelArchitecture): number {
+  return paramSpecs(architecture).reduce((n, p) => n + sizeOf(p.shape), 0);
 }
 
 export interface NamedArray {
@@ -218,10 +224,10 @@ export interface NamedArray {
 export type WeightMap = Map<string, NamedArray>;
 
 /** Keras-style initial values (glorot uniform kernels, zero biases, identity T-Net bias), seeded. */
-export function initialWeights(layout: ModelArchitecture, seed: number): WeightMap {
+export function initialWeights(architecture: ModelArchitecture, seed: number): WeightMap {
   const rng = new Rng(seed);
   const weights: WeightMap = new Map();
-  for (const p of paramSpecs(layout)) {
+  for (const p of paramSpecs(architecture)) {
     const data = new Float32Array(sizeOf(p.shape));
     if (p.init === 'ones') data.fill(1);
     else if (p.init === 'identity') {

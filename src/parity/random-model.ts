@@ -23,7 +23,7 @@ import { toHexColor } from '../core/colors.ts';
 import { TENSOR_NAMES } from '../core/contract.ts';
 
 export interface InMemoryModel {
-  layout: ModelArchitecture;
+  architecture: ModelArchitecture;
   weights: WeightMap;
   meta: CheckpointMeta;
 }
@@ -50,8 +50,8 @@ export async function randomWeightModel(options: RandomModelOptions = {}): Promi
   const preset = typeof options.preset === 'object' ? options.preset : loadPreset(options.preset ?? 'lite');
   const classes = options.classes ?? 4;
   const seed = options.seed ?? 1;
-  const layout = modelArchitecture(preset, classes);
-  const weights = initialWeights(layout, seed);
+  const architecture = modelArchitecture(preset, classes);
+  const weights = initialWeights(architecture, seed);
   const rng = new Rng(seed + 1);
   for (const [name, w] of weights) {
     const d = w.data;
@@ -72,7 +72,7 @@ export async function randomWeightModel(options: RandomModelOptions = {}): Promi
     numPoints: options.numPoints ?? 2048,
     config: { randomWeights: true, seed },
   });
-  const model = { layout, weights, meta };
+  const model = { architecture, weights, meta };
   await calibrateHead(model);
   return model;
 }
@@ -83,9 +83,9 @@ export async function randomWeightModel(options: RandomModelOptions = {}): Promi
  * kernel and bias are scaled so the per-point spread of the logits is TARGET_LOGIT_SPREAD.
  */
 async function calibrateHead(model: InMemoryModel): Promise<void> {
-  const classes = model.layout.numClasses;
-  const kernel = model.weights.get(`${model.layout.headPrefix}/kernel`)!.data;
-  const bias = model.weights.get(`${model.layout.headPrefix}/bias`)!.data;
+  const classes = model.architecture.numClasses;
+  const kernel = model.weights.get(`${model.architecture.headPrefix}/kernel`)!.data;
+  const bias = model.weights.get(`${model.architecture.headPrefix}/bias`)!.data;
   const original = { kernel: Float32Array.from(kernel), bias: Float32Array.from(bias) };
   const clouds = syntheticParityClouds(CALIBRATION_CLOUDS, 97).map((c) =>
     Float32Array.from(c.xyz.subarray(0, CALIBRATION_POINTS * 3)),
@@ -128,7 +128,7 @@ async function logProbabilities(model: InMemoryModel, clouds: Float32Array[]): P
   const session = await ort.InferenceSession.create(buildOnnxModel({ ...model, checkpointSha256: '0'.repeat(64) }), {
     executionProviders: ['cpu'],
   });
-  const classes = model.layout.numClasses;
+  const classes = model.architecture.numClasses;
   const out = new Float64Array(clouds.length * CALIBRATION_POINTS * classes);
   try {
     for (const [k, xyz] of clouds.entries()) {

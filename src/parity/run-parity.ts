@@ -61,7 +61,7 @@ function firstLine(e: unknown): string {
 }
 
 interface ResolvedModel {
-  layout: ModelArchitecture;
+  architecture: ModelArchitecture;
   weights: WeightMap;
   onnxPath: string;
 }
@@ -78,7 +78,12 @@ async function resolveModel(
       onnxPath = join(dir, 'model.onnx');
       await writeFile(onnxPath, buildOnnxModel(input));
     }
-    return { layout: input.layout, weights: input.weights, onnxPath, checkpointSha256: input.checkpointSha256 };
+    return {
+      architecture: input.architecture,
+      weights: input.weights,
+      onnxPath,
+      checkpointSha256: input.checkpointSha256,
+    };
   }
   const model = await randomWeightModel({ preset: options.preset, seed: options.seed });
   let onnxPath = options.model;
@@ -86,7 +91,7 @@ async function resolveModel(
     onnxPath = join(dir, 'random.onnx');
     await writeFile(onnxPath, buildOnnxModel({ ...model, checkpointSha256: '0'.repeat(64) }));
   }
-  return { layout: model.layout, weights: model.weights, onnxPath };
+  return { architecture: model.architecture, weights: model.weights, onnxPath };
 }
 
 /** The int8 file must be an int8 export of this very checkpoint, or its rows would compare two different nets. */
@@ -223,7 +228,7 @@ export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
       ...otherBackends.map((b) => ({
         runtime: `TF.js ${b}`,
         tolerance: tfTolerance(b),
-        run: () => runTfjs(b, source.layout, source.weights, clouds),
+        run: () => runTfjs(b, source.architecture, source.weights, clouds),
       })),
       { runtime: 'onnxruntime-node cpu', tolerance: CPU_TOLERANCE, run: () => runOrtNode('cpu', onnxPath, clouds) },
       { runtime: 'onnxruntime-node cuda', tolerance: GPU_TOLERANCE, run: () => runOrtNode('cuda', onnxPath, clouds) },
@@ -270,7 +275,7 @@ export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
     const progress = (runtime: string) => options.onProgress?.(done++, total, runtime);
 
     progress(`TF.js ${referenceBackend} (reference)`);
-    const reference = await runTfjs(referenceBackend, source.layout, source.weights, clouds);
+    const reference = await runTfjs(referenceBackend, source.architecture, source.weights, clouds);
     if (!reference.ran)
       throw new PnetError(
         'BACKEND_UNAVAILABLE',
@@ -281,7 +286,7 @@ export async function runParity(options: ParityOptions): Promise<ParityRow[]> {
         runtime: `TF.js ${referenceBackend}`,
         status: 'reference',
         msPerCloud: reference.msPerCloud,
-        note: describeReference(reference.outputs, source.layout.numClasses),
+        note: describeReference(reference.outputs, source.architecture.numClasses),
       },
     ];
 

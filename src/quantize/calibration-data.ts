@@ -15,7 +15,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PnetError, isPnetError } from '../core/errors.ts';
 import type { CalibrationClouds } from '../../exporters/onnx/export-int8.ts';
-import { detectLayout, indexDataset } from '../data/layout.ts';
+import { detectDatasetFormat, indexDataset } from '../data/layout.ts';
 import { parseCloud } from '../data/parse-cloud.ts';
 import { expandCloudInputs, readCloudFile } from '../../runtime/node/cloud-files.ts';
 
@@ -53,7 +53,7 @@ export function evenlySpread(total: number, count: number): number[] {
 
 function isDataset(dir: string): boolean {
   try {
-    detectLayout(dir);
+    detectDatasetFormat(dir);
     return true;
   } catch (e) {
     if (isPnetError(e)) return false;

@@ -34,7 +34,7 @@ export interface RunState {
 export interface TrainingRun {
   config: TrainConfig;
   preset: PresetSpec;
-  layout: ModelArchitecture;
+  architecture: ModelArchitecture;
   classes: ClassTable;
   model: PointNet;
   optimizer: Adam;
@@ -54,10 +54,10 @@ export function restoreRun(
   log: (line: string) => void,
 ): TrainingRun {
   const preset = loadPreset(config.preset as PresetName);
-  const layout = modelArchitecture(preset, classes.names.length);
+  const architecture = modelArchitecture(preset, classes.names.length);
   const model = PointNet.create(
-    layout,
-    resumed ? modelWeights(resumed.tensors.values()) : initialWeights(layout, config.seed),
+    architecture,
+    resumed ? modelWeights(resumed.tensors.values()) : initialWeights(architecture, config.seed),
   );
   const optimizer = new Adam(model.trainableParams());
   const state: RunState = { epoch: 0, batchInEpoch: 0, bestMiou: -1, bestEpoch: -1, history: [], split };
@@ -78,7 +78,7 @@ export function restoreRun(
         `resuming at epoch ${state.epoch + 1}${state.batchInEpoch ? `, batch ${state.batchInEpoch + 1}` : ''} (step ${optimizer.step})`,
       );
   }
-  return { config, preset, layout, classes, model, optimizer, state };
+  return { config, preset, architecture, classes, model, optimizer, state };
 }
 
 export function disposeRun(run: TrainingRun): void {

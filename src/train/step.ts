@@ -33,7 +33,7 @@ export function trainStep(
     const labels = tf.tensor1d(batch.labels, 'int32');
     return tf.variableGrads(() => {
       const out = model.forwardTraining(points, { ops, onStats: (prefix, s) => stats.set(prefix, s) });
-      const loss = segmentationLoss(out, labels, model.layout.preset.orthoWeight, ops);
+      const loss = segmentationLoss(out, labels, model.architecture.preset.orthoWeight, ops);
       crossEntropy = tf.keep(loss.crossEntropy);
       logits = tf.keep(out.logits);
       return loss.total;

@@ -108,7 +108,7 @@ describe('bad input: one clear error naming the file and line', () => {
       { id: 'bad', pts: cloudText(3), seg: '1\n5\n2\n' },
     ]);
     const d = await loadDataset(root, { cache: false });
-    expect(d.layout).toBe('benchmark');
+    expect(d.format).toBe('benchmark');
     expect(d.clouds.map((c) => c.id)).toEqual(['ok']);
     expect(Array.from(d.clouds[0]!.labels!)).toEqual([0, 1, 3]);
     expect(d.problems[0]).toMatchObject({

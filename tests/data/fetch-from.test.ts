@@ -77,7 +77,7 @@ describe('pnet data fetch --from FILE.zip', () => {
     expect(lines.join('\n')).toMatch(/already exists/);
 
     const d = await loadDataset(r.extractedTo, { categories: ['Mug'], cache: false });
-    expect(d.layout).toBe('benchmark');
+    expect(d.format).toBe('benchmark');
     expect(d.classes.names).toEqual(['handle', 'cup']);
   });
 

@@ -7,7 +7,7 @@ import { HAS_REAL_DATA, REAL_NORMAL } from '../paths.ts';
 describe.skipIf(!HAS_REAL_DATA)('real ShapeNet part files (benchmark normal layout)', () => {
   it('loads every cloud with as many labels as lines, ids mapped into the category', async () => {
     const d = await loadDataset(REAL_NORMAL, { cache: false });
-    expect(d.layout).toBe('benchmark-normal');
+    expect(d.format).toBe('benchmark-normal');
     const files = ['04225987', '04379243'].flatMap((s) =>
       readdirSync(join(REAL_NORMAL, s)).map((f) => join(REAL_NORMAL, s, f)),
     );

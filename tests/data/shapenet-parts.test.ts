@@ -27,7 +27,7 @@ describe('benchmark part names', () => {
 describe('benchmark_v0 clouds come out with part names', () => {
   it('one category: its part names in id order, ids mapped onto them', async () => {
     const d = await loadDataset(FIXTURE, { categories: ['Mug'], cache: false });
-    expect(d.layout).toBe('benchmark');
+    expect(d.format).toBe('benchmark');
     expect(d.classes.names).toEqual(['handle', 'cup']);
     const labels = d.clouds[0]!.labels!;
     // The mug's handle (id 1) is a small part of it, the cup (id 2) most of it.

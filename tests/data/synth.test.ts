@@ -13,7 +13,7 @@ describe('pnet data synth', () => {
     expect(meta.Airplane.lables).toEqual([...SYNTH_PARTS]);
     expect(readFileSync(join(r.root, 'SYNTHETIC.md'), 'utf8')).toMatch(/not ShapeNet/);
     const d = await loadDataset(out, { cache: false });
-    expect(d.layout).toBe('partannotation');
+    expect(d.format).toBe('partannotation');
     expect(d.clouds).toHaveLength(12);
     expect(d.problems).toEqual([]);
     expect(d.classes.names).toEqual(['wing', 'body', 'tail', 'engine', 'none']);

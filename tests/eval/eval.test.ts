@@ -30,7 +30,7 @@ describe('pnet eval by the benchmark protocol', () => {
     expect(r.clouds).toBe(1);
     expect(r.scoredPoints).toBe(ids.length);
     // The same weights run here on the whole normalised cloud: class k is benchmark part id k + 1.
-    const model = PointNet.create(tiny.layout, tiny.weights);
+    const model = PointNet.create(tiny.architecture, tiny.weights);
     const labels = tf.tidy(() =>
       tf.argMax(model.predict(tf.tensor3d(normalizeUnitSphere(points), [1, ids.length, 3])), 2).dataSync(),
     );

@@ -66,7 +66,7 @@ export interface TinyModelOptions {
 }
 
 export interface TinyModel {
-  layout: ModelArchitecture;
+  architecture: ModelArchitecture;
   weights: WeightMap;
   meta: CheckpointMeta;
 }
@@ -74,8 +74,8 @@ export interface TinyModel {
 export function tinyModel(options: TinyModelOptions = {}): TinyModel {
   const { preset = TINY_PRESET, category = 'Airplane', seed = 7, weights: kind = 'varied' } = options;
   const classes = options.classes ?? TINY_CATEGORIES[category];
-  const layout = modelArchitecture(preset, classes.names.length);
-  const weights = initialWeights(layout, seed);
+  const architecture = modelArchitecture(preset, classes.names.length);
+  const weights = initialWeights(architecture, seed);
   if (kind === 'varied') varyWeights(weights, seed);
   if (kind === 'perturbed') perturbWeights(weights, seed);
   const meta = describeModel({
@@ -87,7 +87,7 @@ export function tinyModel(options: TinyModelOptions = {}): TinyModel {
     step: 120,
     metrics: { ...TINY_METRICS },
   });
-  return { layout, weights, meta };
+  return { architecture, weights, meta };
 }
 
 const HEAD_GAIN = 2;

@@ -11,14 +11,14 @@ import type { ParityCloud, RuntimeOutcome } from '../types.ts';
 /** Runs on `backend`, which must be available (see listBackends); leaves that backend active. */
 export async function runTfjs(
   backend: BackendName,
-  layout: ModelArchitecture,
+  architecture: ModelArchitecture,
   weights: WeightMap,
   clouds: ParityCloud[],
 ): Promise<RuntimeOutcome> {
   const selected = await selectBackend(backend);
-  const model = PointNet.create(layout, weights);
+  const model = PointNet.create(architecture, weights);
   try {
-    const classes = layout.numClasses;
+    const classes = architecture.numClasses;
     const { outputs, msPerCloud, msEach } = await timePerCloud(clouds, async (c) => {
       const n = c.xyz.length / 3;
       // TF.js takes normalised points: the graph-side preprocessing of the ONNX export is not part of the model.

@@ -178,7 +178,7 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
   if (!Number.isInteger(count) || count < 2)
     throw new Error(`a parallel executor needs at least 2 workers, got ${count}`);
   const widest = Math.max(
-    ...paramSpecs(model.layout)
+    ...paramSpecs(model.architecture)
       .filter((s) => s.role === 'gamma')
       .map((s) => s.shape[0]!),
   );
@@ -203,8 +203,8 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
   const workers = Array.from({ length: count - 1 }, (_, i) => {
     const setup: StepWorkerSetup = {
       backend,
-      preset: model.layout.preset,
-      numClasses: model.layout.numClasses,
+      preset: model.architecture.preset,
+      numClasses: model.architecture.numClasses,
       weights,
       optimizer: shared,
       buffers,

@@ -54,7 +54,7 @@ export function trainShard(
     const labels = tf.tensor1d(shard.labels, 'int32');
     return tf.variableGrads(() => {
       const out = model.forwardTraining(points, { ops, onStats: (prefix, s) => stats.set(prefix, s) });
-      const loss = segmentationLoss(out, labels, model.layout.preset.orthoWeight, ops);
+      const loss = segmentationLoss(out, labels, model.architecture.preset.orthoWeight, ops);
       crossEntropy = tf.keep(tf.mul(loss.crossEntropy, share) as tf.Scalar);
       logits = tf.keep(out.logits);
       return tf.mul(loss.total, share) as tf.Scalar;

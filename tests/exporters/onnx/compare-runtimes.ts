@@ -48,8 +48,8 @@ export async function runOnnx(session: ort.InferenceSession, clouds: Float32Arra
 }
 
 /** The TF.js model on the same clouds, normalised by the data module as training does. */
-export function runTfjs(layout: ModelArchitecture, weights: WeightMap, clouds: Float32Array[]): Prediction {
-  const model = PointNet.create(layout, weights);
+export function runTfjs(architecture: ModelArchitecture, weights: WeightMap, clouds: Float32Array[]): Prediction {
+  const model = PointNet.create(architecture, weights);
   try {
     const n = clouds[0]!.length / 3;
     const input = tf.tensor3d(stack(clouds.map(normalizeUnitSphere)), [clouds.length, n, 3]);
@@ -57,7 +57,7 @@ export function runTfjs(layout: ModelArchitecture, weights: WeightMap, clouds: F
     const probabilities = probs.dataSync() as Float32Array;
     const dims = probs.shape;
     tf.dispose([input, probs]);
-    return { probabilities, labels: argmax(probabilities, layout.numClasses), dims };
+    return { probabilities, labels: argmax(probabilities, architecture.numClasses), dims };
   } finally {
     model.dispose();
   }

@@ -15,12 +15,12 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
  * of each class over a real cloud (run through the exported model), so every class wins somewhere.
  */
 export async function withVariedLabels(
-  model: { layout: ModelArchitecture; weights: WeightMap; meta: CheckpointMeta },
+  model: { architecture: ModelArchitecture; weights: WeightMap; meta: CheckpointMeta },
   cloud: Float32Array,
 ): Promise<WeightMap> {
-  const { layout } = model;
+  const { architecture } = model;
   const weights: WeightMap = new Map([...model.weights].map(([k, w]) => [k, { ...w, data: w.data.slice() }]));
-  const head = weights.get(`${layout.headPrefix}/kernel`)!.data;
+  const head = weights.get(`${architecture.headPrefix}/kernel`)!.data;
   for (let i = 0; i < head.length; i++) head[i]! *= 4;
   const session = await ort.InferenceSession.create(
     buildOnnxModel({ ...model, weights, checkpointSha256: '0'.repeat(64) }),
@@ -28,8 +28,8 @@ export async function withVariedLabels(
   const n = cloud.length / 3;
   const out = await session.run({ points: new ort.Tensor('float32', cloud, [1, n, 3]) });
   const probs = out.probabilities!.data as Float32Array;
-  const classes = layout.numClasses;
-  const bias = weights.get(`${layout.headPrefix}/bias`)!.data;
+  const classes = architecture.numClasses;
+  const bias = weights.get(`${architecture.headPrefix}/bias`)!.data;
   for (let c = 0; c < classes; c++) {
     let meanLog = 0;
     for (let p = 0; p < n; p++) meanLog += Math.log(Math.max(probs[p * classes + c]!, 1e-30)) / n;

@@ -49,7 +49,7 @@ describe('ONNX export matches the TF.js model (small preset)', () => {
         const input = clouds.slice(0, batch).map((c) => firstPoints(c.points, n));
         const onnx = await runOnnx(session, input);
         expect(onnx.dims).toEqual([batch, n, SYNTH_CLASSES.names.length]);
-        expectParity(compare(onnx, runTfjs(model.layout, model.weights, input)), `tiny N=${n} B=${batch}`);
+        expectParity(compare(onnx, runTfjs(model.architecture, model.weights, input)), `tiny N=${n} B=${batch}`);
       });
     }
   }
@@ -58,7 +58,7 @@ describe('ONNX export matches the TF.js model (small preset)', () => {
     for (const c of clouds) {
       const onnx = await runOnnx(session, [c.points]);
       expectParity(
-        compare(onnx, runTfjs(model.layout, model.weights, [c.points])),
+        compare(onnx, runTfjs(model.architecture, model.weights, [c.points])),
         `tiny N=${c.points.length / 3} B=1`,
       );
     }
@@ -75,7 +75,7 @@ describe('ONNX export matches the TF.js model (small preset)', () => {
 
   it('--no-normalize export matches on pre-normalised input, and differs on raw input', async () => {
     const input = clouds.slice(0, 3).map((c) => firstPoints(c.points, smallest));
-    const tfjs = runTfjs(model.layout, model.weights, input);
+    const tfjs = runTfjs(model.architecture, model.weights, input);
     expectParity(
       compare(await runOnnx(rawSession, input.map(normalizeUnitSphere)), tfjs),
       `tiny no-normalize N=${smallest} B=3`,
@@ -99,23 +99,30 @@ describe('ONNX export matches the TF.js model (small preset)', () => {
 
 describe('ONNX export matches the TF.js model (keras preset)', () => {
   const keras = tinyModel({ preset: loadPreset('keras'), seed: 5, classes: SYNTH_CLASSES, weights: 'perturbed' });
-  const { layout, meta } = keras;
+  const { architecture, meta } = keras;
   let weights = keras.weights;
   const input = [firstPoints(clouds[0]!.points, 1024)];
 
   beforeAll(async () => {
-    weights = await withVariedLabels({ layout, weights, meta }, firstPoints(clouds[3]!.points, 1024));
+    weights = await withVariedLabels({ architecture, weights, meta }, firstPoints(clouds[3]!.points, 1024));
   }, 60_000);
 
   it('fp32 on one real cloud (1,024 points)', async () => {
-    const session = await ort.InferenceSession.create(buildOnnxModel({ layout, weights, meta, checkpointSha256: SHA }));
-    expectParity(compare(await runOnnx(session, input), runTfjs(layout, weights, input)), 'keras fp32 N=1024 B=1');
+    const session = await ort.InferenceSession.create(
+      buildOnnxModel({ architecture, weights, meta, checkpointSha256: SHA }),
+    );
+    expectParity(
+      compare(await runOnnx(session, input), runTfjs(architecture, weights, input)),
+      'keras fp32 N=1024 B=1',
+    );
   }, 60_000);
 
   it('fp16 vs fp32 on one real cloud', async () => {
-    const full = await ort.InferenceSession.create(buildOnnxModel({ layout, weights, meta, checkpointSha256: SHA }));
+    const full = await ort.InferenceSession.create(
+      buildOnnxModel({ architecture, weights, meta, checkpointSha256: SHA }),
+    );
     const half = await ort.InferenceSession.create(
-      buildOnnxModel({ layout, weights, meta, checkpointSha256: SHA }, { fp16: true }),
+      buildOnnxModel({ architecture, weights, meta, checkpointSha256: SHA }, { fp16: true }),
     );
     const a = compare(await runOnnx(half, input), await runOnnx(full, input));
     console.log(

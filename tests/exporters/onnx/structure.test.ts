@@ -122,7 +122,7 @@ function checkAgainstSpec(model: OnnxTypes.ModelProto, shapes: Map<string, numbe
 
 /** Initializer name → shape the layout implies (folded blocks: weight+bias; seg/conv1 split by rows). */
 function expectedInitializers(
-  layout: ModelArchitecture,
+  architecture: ModelArchitecture,
   normalize: boolean,
   graphLayout: GraphLayout,
 ): Map<string, number[]> {
@@ -137,16 +137,16 @@ function expectedInitializers(
     out.set(`${prefix}/weight`, first && pointwise ? [outputs, inputs, 1] : [inputs, outputs]);
     out.set(`${prefix}/bias`, [outputs]);
   };
-  for (const t of [layout.inputTnet, layout.featureTnet]) {
+  for (const t of [architecture.inputTnet, architecture.featureTnet]) {
     for (const b of t.conv) block(b.prefix, b.inputs, b.outputs, true);
     for (const b of t.dense) block(b.prefix, b.inputs, b.outputs, false);
     block(t.finalPrefix, t.finalInputs, t.k * t.k, false);
     out.set(`${t.prefix}/matrix_shape`, [3]);
   }
-  for (const b of [...layout.features, ...layout.features2]) block(b.prefix, b.inputs, b.outputs, true);
-  const global = layout.concatWidths[layout.concatWidths.length - 1]!;
-  const h = layout.segHidden.outputs;
-  const local = layout.segHidden.inputs - global;
+  for (const b of [...architecture.features, ...architecture.features2]) block(b.prefix, b.inputs, b.outputs, true);
+  const global = architecture.concatWidths[architecture.concatWidths.length - 1]!;
+  const h = architecture.segHidden.outputs;
+  const local = architecture.segHidden.inputs - global;
   if (first) {
     out.set('seg/conv1/weight_local', [h, local, 1]);
     block('seg/conv1/global', global, h, false);
@@ -156,7 +156,7 @@ function expectedInitializers(
     out.set('seg/conv1/weight_global', [global, h]);
     out.set('seg/conv1/bias', [h]);
   }
-  block(layout.headPrefix, h, layout.numClasses, true);
+  block(architecture.headPrefix, h, architecture.numClasses, true);
   return out;
 }
 
@@ -165,15 +165,15 @@ function extraElements(graphLayout: GraphLayout): number {
   return 2 * 3 + 2 + (graphLayout === 'channels-first' ? 3 : 0);
 }
 
-function blockOutputs(layout: ModelArchitecture): number {
+function blockOutputs(architecture: ModelArchitecture): number {
   return [
-    ...layout.inputTnet.conv,
-    ...layout.inputTnet.dense,
-    ...layout.features,
-    ...layout.featureTnet.conv,
-    ...layout.featureTnet.dense,
-    ...layout.features2,
-    layout.segHidden,
+    ...architecture.inputTnet.conv,
+    ...architecture.inputTnet.dense,
+    ...architecture.features,
+    ...architecture.featureTnet.conv,
+    ...architecture.featureTnet.dense,
+    ...architecture.features2,
+    architecture.segHidden,
   ].reduce((n, b) => n + b.outputs, 0);
 }
 
@@ -243,8 +243,8 @@ for (const graphLayout of GRAPH_LAYOUTS)
       expect(shapes.get('labels')).toEqual([...out.labels!.dims]);
     });
 
-    it('has exactly the folded initializers the layout implies, no batch-norm parameters', () => {
-      const expected = expectedInitializers(m.layout, true, graphLayout);
+    it('has exactly the folded initializers the architecture implies, no batch-norm parameters', () => {
+      const expected = expectedInitializers(m.architecture, true, graphLayout);
       const actual = new Map(model.graph!.initializer!.map((t) => [t.name!, t.dims!.map(int)]));
       expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
       for (const t of model.graph!.initializer!) {
@@ -254,7 +254,7 @@ for (const graphLayout of GRAPH_LAYOUTS)
       }
       // Every trained parameter but the 4 BN vectors per block survives, plus the reshape shapes and the floors.
       expect(describeOnnx(bytes).initializerElements).toBe(
-        countParams(m.layout) - 4 * blockOutputs(m.layout) + extraElements(graphLayout),
+        countParams(m.architecture) - 4 * blockOutputs(m.architecture) + extraElements(graphLayout),
       );
     });
 
@@ -262,14 +262,14 @@ for (const graphLayout of GRAPH_LAYOUTS)
       const { shapes } = inferShapes(model, 2, 777);
       const concats = model.graph!.node!.filter((n) => n.opType === 'Concat');
       expect(concats).toHaveLength(1);
-      const local = m.layout.concatWidths.slice(0, -1).reduce((a, b) => a + b, 0);
+      const local = m.architecture.concatWidths.slice(0, -1).reduce((a, b) => a + b, 0);
       expect(shapes.get(concats[0]!.output![0]!)).toEqual(perPoint(2, 777, local));
       const global = model.graph!.node!.find((n) => n.name === 'features/global_max')!;
-      const g1 = m.layout.features2[1]!.outputs;
+      const g1 = m.architecture.features2[1]!.outputs;
       expect(shapes.get(global.output![0]!)).toEqual(first ? [2, g1] : [2, 1, g1]);
       for (const [name, s] of shapes) {
         if (s.length === 3 && s[first ? 2 : 1] === 777)
-          expect(s[first ? 1 : 2], name).toBeLessThan(m.layout.segHidden.inputs);
+          expect(s[first ? 1 : 2], name).toBeLessThan(m.architecture.segHidden.inputs);
       }
     });
 
@@ -296,7 +296,7 @@ for (const graphLayout of GRAPH_LAYOUTS)
       expect(raw.graph!.node![0]!.input).toContain('points');
       expect(raw.metadataProps!.find((p) => p.key === METADATA_KEYS.normalization)!.value).toBe('none');
       expect(Object.fromEntries(raw.graph!.initializer!.map((t) => [t.name!, t.dims!.map(int)]))).toEqual(
-        Object.fromEntries(expectedInitializers(m.layout, false, graphLayout)),
+        Object.fromEntries(expectedInitializers(m.architecture, false, graphLayout)),
       );
     });
 
@@ -330,7 +330,7 @@ for (const graphLayout of GRAPH_LAYOUTS)
       ).toBe(false);
     });
 
-    it('rejects weights that do not match the layout, and metadata with the wrong class count', () => {
+    it('rejects weights that do not match the architecture, and metadata with the wrong class count', () => {
       const missing = new Map(m.weights);
       missing.delete('features/conv2/bn/moving_variance');
       const wrongShape = new Map(m.weights);
@@ -357,14 +357,14 @@ for (const graphLayout of GRAPH_LAYOUTS)
 
 describe('keras preset export', () => {
   const keras = tinyModel({ preset: loadPreset('keras'), seed: 1, classes: SYNTH_CLASSES, weights: 'perturbed' });
-  const { layout } = keras;
+  const { architecture } = keras;
   const bytes = buildOnnxModel({ ...keras, checkpointSha256: SHA });
   const model = decodeOnnx(bytes);
   const d = describeOnnx(bytes);
 
   it('stores the folded weights in float32 with little overhead', () => {
-    const elements = countParams(layout) - 4 * blockOutputs(layout) + extraElements('channels-first');
-    expect(countParams(layout)).toBe(7_370_062);
+    const elements = countParams(architecture) - 4 * blockOutputs(architecture) + extraElements('channels-first');
+    expect(countParams(architecture)).toBe(7_370_062);
     expect(d.initializerElements).toBe(elements);
     expect(d.bytes).toBeGreaterThan(4 * elements);
     expect(d.bytes).toBeLessThan(4 * elements + 64 * 1024);
@@ -387,16 +387,24 @@ describe('keras preset export', () => {
     const n = d.flopsPoints;
     const macs = (rows: Array<{ inputs: number; outputs: number }>) =>
       rows.reduce((s, b) => s + b.inputs * b.outputs, 0);
-    const local = layout.segHidden.inputs - layout.concatWidths[5]!;
+    const local = architecture.segHidden.inputs - architecture.concatWidths[5]!;
     const perPoint =
-      macs([...layout.inputTnet.conv, ...layout.features, ...layout.featureTnet.conv, ...layout.features2]) +
+      macs([
+        ...architecture.inputTnet.conv,
+        ...architecture.features,
+        ...architecture.featureTnet.conv,
+        ...architecture.features2,
+      ]) +
       3 * 3 +
-      layout.featureTnet.k ** 2 +
-      local * layout.segHidden.outputs +
-      layout.segHidden.outputs * layout.numClasses;
+      architecture.featureTnet.k ** 2 +
+      local * architecture.segHidden.outputs +
+      architecture.segHidden.outputs * architecture.numClasses;
     const perCloud =
-      [layout.inputTnet, layout.featureTnet].reduce((s, t) => s + macs(t.dense) + t.finalInputs * t.k * t.k, 0) +
-      layout.concatWidths[5]! * layout.segHidden.outputs;
+      [architecture.inputTnet, architecture.featureTnet].reduce(
+        (s, t) => s + macs(t.dense) + t.finalInputs * t.k * t.k,
+        0,
+      ) +
+      architecture.concatWidths[5]! * architecture.segHidden.outputs;
     const matmulFlops = 2 * (perPoint + perCloud / n);
     expect(d.flopsPerPoint).toBeGreaterThan(matmulFlops);
     expect(d.flopsPerPoint).toBeLessThan(matmulFlops * 1.01); // elementwise work is ~0.3%

@@ -18,7 +18,7 @@ beforeAll(async () => {
     weights: 'perturbed',
   });
   // Seg-head weights beyond float16's range (65504) become infinities in the fp16 graph: far outside tolerance.
-  const head = m.weights.get(`${m.layout.headPrefix}/kernel`)!;
+  const head = m.weights.get(`${m.architecture.headPrefix}/kernel`)!;
   head.data = head.data.map((v) => v * 1e6);
   await writeCheckpoint(path.join(dir, 'overflow.ckpt'), { meta: m.meta, tensors: [...m.weights.values()] });
 });
