@@ -15,13 +15,13 @@ import { buildOnnxModel, describeOnnx } from '../exporters/onnx/index.ts';
 import { OnnxGraphBuilder, type IntAttributes } from '../exporters/onnx/graph-builder.ts';
 import {
   initialWeights,
-  loadPreset,
   modelArchitecture,
   type BlockSpec,
   type ModelArchitecture,
   type TnetArchitecture,
   type WeightMap,
 } from '../src/model/spec.ts';
+import { loadPreset } from '../src/model/preset-files.ts';
 import type { CheckpointMeta } from '../src/checkpoint/format.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import { Rng } from '../src/core/rng.ts';

@@ -24,7 +24,7 @@ import { runOrtNode } from '../src/parity/runs/ort-node.ts';
 import { runOrtWebInNode } from '../src/parity/runs/ort-web-node.ts';
 import { runTfjs } from '../src/parity/runs/tfjs.ts';
 import { Rng } from '../src/core/rng.ts';
-import { PNET_VERSION } from '../src/core/node/version.ts';
+import { PNET_VERSION } from '../src/core/version.ts';
 import { benchLatencyVsPoints, LATENCY_SVG } from './latency-vs-points.ts';
 import { benchGraphLayouts, targetsTable, type TargetResult } from './graph-layouts.ts';
 import { flag } from './flags.ts';

@@ -9,16 +9,12 @@ import * as tf from '@tensorflow/tfjs';
 import ort from 'onnxruntime-node';
 import { selectBackend } from '../src/backend/index.ts';
 import { PointNet } from '../src/model/pointnet.ts';
-import {
-  initialWeights,
-  loadPreset,
-  modelArchitecture,
-  type ModelArchitecture,
-  type PresetName,
-} from '../src/model/spec.ts';
+import { initialWeights, modelArchitecture, type ModelArchitecture, type PresetName } from '../src/model/spec.ts';
+import { loadPreset } from '../src/model/preset-files.ts';
 import { Rng } from '../src/core/rng.ts';
 import { Adam } from '../src/train/adam.ts';
-import { createStepExecutor, type StepExecutor } from '../src/train/parallel/executor.ts';
+import { createStepExecutor } from '../src/train/parallel/executor.ts';
+import type { StepExecutor } from '../src/train/step-executor.ts';
 import { checkWasmMemory } from '../src/train/wasm-memory.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
 import type { Batch } from '../src/data/types.ts';

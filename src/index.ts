@@ -56,4 +56,4 @@ export type { InferOptions, InferSummary } from './infer/index.ts';
 export type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../runtime/segmenter.ts';
 export * from './core/formats/index.ts';
 export { PnetError, isPnetError, type PnetErrorCode, type PnetErrorOptions } from './core/errors.ts';
-export { PNET_VERSION } from './core/node/version.ts';
+export { PNET_VERSION } from './core/version.ts';

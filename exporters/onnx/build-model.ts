@@ -10,7 +10,7 @@ import type { OnnxGraphBuilder } from './graph-builder.ts';
 import { checkWeights } from './fold.ts';
 import { PnetError } from '../../src/core/errors.ts';
 import { TENSOR_NAMES, writeModelMetadata, type MetadataEntry, type ModelPrecision } from '../../src/core/contract.ts';
-import { PNET_VERSION } from '../../src/core/node/version.ts';
+import { PNET_VERSION } from '../../src/core/version.ts';
 import type { CheckpointMeta } from '../../src/checkpoint/format.ts';
 import type { ModelArchitecture } from '../../src/model/spec.ts';
 import { ONNX_IR_VERSION, ONNX_OPSET } from './versions.ts';

@@ -1,9 +1,9 @@
 /** Checkpoint file → .onnx file, written atomically, with a summary of what was written. */
-import { readFile } from 'node:fs/promises';
 import { buildOnnxModel, type OnnxExportInput, type OnnxExportOptions } from './build-model.ts';
 import { describeOnnx } from './describe.ts';
 import type { ExportReport } from './export-types.ts';
-import { checkpointHash, checkpointModel, decodeCheckpoint } from '../../src/checkpoint/format.ts';
+import { checkpointExportInput } from './checkpoint-input.ts';
+import { readCheckpointBytes } from '../../src/checkpoint/files.ts';
 import { writeFileAtomic } from '../../src/core/node/atomic-write.ts';
 import { PnetError } from '../../src/core/errors.ts';
 
@@ -11,14 +11,7 @@ export type { ExportReport } from './export-types.ts';
 
 /** A checkpoint file read for export: the model and the file's sha256 (stamped into the graph as provenance). */
 export async function readCheckpointForExport(checkpointPath: string): Promise<OnnxExportInput> {
-  let fileBytes: Uint8Array;
-  try {
-    fileBytes = await readFile(checkpointPath);
-  } catch (e) {
-    throw new PnetError('NOT_FOUND', `cannot read checkpoint: ${(e as Error).message}`, { file: checkpointPath });
-  }
-  const { architecture, weights, meta } = checkpointModel(decodeCheckpoint(fileBytes, checkpointPath), checkpointPath);
-  return { architecture, weights, meta, checkpointSha256: checkpointHash(fileBytes) };
+  return checkpointExportInput(await readCheckpointBytes(checkpointPath), checkpointPath);
 }
 
 /** Builds with `build`, naming the checkpoint in any error that names no file, and writes the result atomically. */

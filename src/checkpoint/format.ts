@@ -6,11 +6,12 @@
  * The sha256 trailer covers everything before it, so a file cut short or damaged anywhere is rejected with a
  * clear error instead of loading garbage. Tensors are weights (names from src/model/spec.ts) plus any optimizer
  * slots (names prefixed `optimizer/`).
+ *
+ * Browser-safe (a page trains and exports with it): the bytes only, hashed with WebCrypto, which Node has too;
+ * files.ts reads and writes them on disk.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { PnetError } from '../core/errors.ts';
-import { writeFileAtomic } from '../core/node/atomic-write.ts';
+import { sha256, sha256Hex } from '../core/sha256.ts';
 import {
   modelArchitecture,
   type ModelArchitecture,
@@ -72,7 +73,7 @@ export interface Checkpoint {
   tensors: NamedArray[];
 }
 
-export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
+export async function encodeCheckpoint(ckpt: Checkpoint): Promise<Uint8Array> {
   let offset = 0;
   const entries: TensorEntry[] = ckpt.tensors.map((t) => {
     const e = { name: t.name, shape: t.shape, offset, length: t.data.length };
@@ -93,14 +94,11 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
   const floats = new Float32Array(out.buffer, dataStart, offset);
   for (let i = 0; i < ckpt.tensors.length; i++) floats.set(ckpt.tensors[i]!.data, entries[i]!.offset);
   if (new Uint8Array(new Float32Array([1]).buffer)[3] !== 0x3f) throw new Error('big-endian hosts are not supported');
-  const hash = createHash('sha256')
-    .update(out.subarray(0, total - HASH_BYTES))
-    .digest();
-  out.set(hash, total - HASH_BYTES);
+  out.set(await sha256(out.subarray(0, total - HASH_BYTES)), total - HASH_BYTES);
   return out;
 }
 
-export function decodeCheckpoint(bytes: Uint8Array, file = '<memory>'): Checkpoint {
+export async function decodeCheckpoint(bytes: Uint8Array, file = '<memory>'): Promise<Checkpoint> {
   const bad = (why: string) =>
     new PnetError('BAD_CHECKPOINT', `not a loadable pnet checkpoint: ${why}`, {
       file,
@@ -113,8 +111,9 @@ export function decodeCheckpoint(bytes: Uint8Array, file = '<memory>'): Checkpoi
   const version = view.getUint32(8, true);
   if (version !== FORMAT_VERSION) throw bad(`format version ${version}, this pnet reads ${FORMAT_VERSION}`);
   const body = bytes.subarray(0, bytes.length - HASH_BYTES);
-  const expected = createHash('sha256').update(body).digest();
-  if (!Buffer.from(bytes.subarray(bytes.length - HASH_BYTES)).equals(expected)) {
+  const expected = await sha256(body);
+  const stored = bytes.subarray(bytes.length - HASH_BYTES);
+  if (!expected.every((b, i) => b === stored[i])) {
     throw bad('checksum mismatch (the file is truncated or damaged)');
   }
   const headerLength = view.getUint32(12, true);
@@ -139,20 +138,6 @@ export function decodeCheckpoint(bytes: Uint8Array, file = '<memory>'): Checkpoi
     if (!t.data.every(Number.isFinite)) throw bad(`tensor ${t.name} holds NaN or infinite values (the run diverged)`);
   }
   return { meta: header.meta, tensors };
-}
-
-export async function writeCheckpoint(path: string, ckpt: Checkpoint): Promise<void> {
-  await writeFileAtomic(path, encodeCheckpoint(ckpt));
-}
-
-export async function readCheckpoint(path: string): Promise<Checkpoint> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new PnetError('NOT_FOUND', `cannot read checkpoint: ${(e as Error).message}`, { file: path });
-  }
-  return decodeCheckpoint(bytes, path);
 }
 
 /** The weights among a checkpoint's tensors, by spec name (optimizer slots left out). */
@@ -182,6 +167,6 @@ export function checkpointModel(
 }
 
 /** sha256 of the checkpoint file bytes, recorded by exports as provenance. */
-export function checkpointHash(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+export function checkpointHash(bytes: Uint8Array): Promise<string> {
+  return sha256Hex(bytes);
 }

@@ -1,5 +1,6 @@
 /** Builds a TF.js PointNet from a checkpoint file. */
-import { checkpointModel, readCheckpoint, type CheckpointMeta } from './format.ts';
+import { checkpointModel, type CheckpointMeta } from './format.ts';
+import { readCheckpoint } from './files.ts';
 import { PnetError } from '../core/errors.ts';
 import { PointNet } from '../model/pointnet.ts';
 

@@ -1,4 +1,4 @@
-import { PNET_VERSION } from '../core/node/version.ts';
+import { PNET_VERSION } from '../core/version.ts';
 import type { CheckpointMeta } from './format.ts';
 
 /** What a model needs to be described; the rest of CheckpointMeta defaults to "not trained yet". */

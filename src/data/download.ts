@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { PnetError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/node/atomic-write.ts';
 import { createProgress, type Progress } from '../core/node/progress.ts';
-import { PNET_VERSION } from '../core/node/version.ts';
+import { PNET_VERSION } from '../core/version.ts';
 
 export interface DownloadOptions {
   url: string;

@@ -3,6 +3,7 @@
  * accuracy, instance and class mIoU, per-part IoU and the confusion matrix, either on the sampled point count the
  * model trained on or, with `allPoints`, on every original point of each cloud (what a user of the model gets).
  */
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset, normalizeUnitSphere, prepareClouds, splitRun } from '../data/index.ts';
 import type { Cloud, Dataset, PreparedCloud } from '../data/types.ts';
@@ -154,7 +155,9 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
       ? chosen.trainingSample!.slice(0, options.maxClouds || undefined)
       : prepareClouds(clouds, { numPoints: points, seed: options.seed ?? 0, short: 'resample' });
     const batchSize = options.batchSize ?? (asTrained ? (trainConfig.batchSize ?? 16) : 16);
-    const workers = options.backend ? resolveWorkers(options.workers, options.backend, batchSize) : 1;
+    const workers = options.backend
+      ? resolveWorkers(options.workers, options.backend, batchSize, availableParallelism())
+      : 1;
     const executor = await createStepExecutor({ workers, backend: options.backend ?? 'cpu', model });
     try {
       await scoreClouds(executor, prepared, metrics, batchSize);

@@ -3,7 +3,7 @@
  * ONNX file's `pnet.metrics`: `<split>_all_points_accuracy`, `…_miou`, `…_class_miou` and `…_iou_<part>` (or
  * `<split>_<N>_points_…` for a sampled evaluation). The checkpoint is rewritten atomically; its tensors stay as they are.
  */
-import { readCheckpoint, writeCheckpoint } from '../checkpoint/format.ts';
+import { readCheckpoint, writeCheckpoint } from '../checkpoint/files.ts';
 import { PnetError } from '../core/errors.ts';
 import type { EvalReport } from './index.ts';
 

@@ -10,11 +10,8 @@
  * Every "conv" is a pointwise (kernel size 1) convolution + batch norm + ReLU; the T-Nets are conv×3 → max →
  * dense×2 (+BN+ReLU) → dense to k×k with zero kernel and identity bias.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { PnetError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
-import { packageRoot } from '../core/node/package-root.ts';
 
 export interface TnetSpec {
   conv: number[];
@@ -39,13 +36,10 @@ export interface PresetSpec {
 export const PRESET_NAMES = ['keras', 'mid', 'lite'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
-const MODELS_DIR = join(packageRoot(), 'models/');
-
-export function loadPreset(name: string): PresetSpec {
+export function checkPresetName(name: string): asserts name is PresetName {
   if (!(PRESET_NAMES as readonly string[]).includes(name)) {
     throw new PnetError('BAD_ARGUMENT', `unknown preset "${name}"; expected one of: ${PRESET_NAMES.join(', ')}`);
   }
-  return JSON.parse(readFileSync(`${MODELS_DIR}${name}.json`, 'utf8')) as PresetSpec;
 }
 
 export type ParamRole = 'kernel' | 'bias' | 'gamma' | 'beta' | 'moving_mean' | 'moving_variance';

@@ -12,12 +12,12 @@ import { syntheticParityClouds } from './clouds.ts';
 import type { CheckpointMeta } from '../checkpoint/format.ts';
 import {
   initialWeights,
-  loadPreset,
   modelArchitecture,
   type ModelArchitecture,
   type PresetSpec,
   type WeightMap,
 } from '../model/spec.ts';
+import { loadPreset } from '../model/preset-files.ts';
 import { Rng } from '../core/rng.ts';
 import { toHexColor } from '../core/colors.ts';
 import { TENSOR_NAMES } from '../core/contract.ts';

@@ -3,7 +3,6 @@
  * and every checkpoint, export and prediction after it would be silently meaningless.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
 import { PnetError } from '../core/errors.ts';
 import { lendsViews, tensorValues } from './tensor-values.ts';
 
@@ -42,17 +41,31 @@ export function nonFiniteGradient(grads: Record<string, tf.Tensor>): number | un
   return Number.isFinite(sum) ? undefined : Number.NaN;
 }
 
-/** The one-line error for a diverged step: which step, and which checkpoint on disk is the last good state. */
-export function divergedError(
-  e: NonFiniteStep,
-  where: { epoch: number; batch: number; step: number; lastCheckpoint: string },
-): PnetError {
-  const good = existsSync(where.lastCheckpoint)
-    ? `the last good state is ${where.lastCheckpoint}`
-    : 'no checkpoint was written yet';
+/** Where a step ran, and what holds the last good state (undefined: no checkpoint was kept yet). */
+export interface StepPlace {
+  epoch: number;
+  batch: number;
+  step: number;
+  lastGood: string | undefined;
+}
+
+/** The one-line error for a diverged step: which step, and which checkpoint is the last good state. */
+export function divergedError(e: NonFiniteStep, where: StepPlace): PnetError {
+  const good =
+    where.lastGood !== undefined ? `the last good state is ${where.lastGood}` : 'no checkpoint was written yet';
   return new PnetError(
     'DIVERGED',
     `training stopped at step ${where.step} (epoch ${where.epoch}, batch ${where.batch}): ${e.message}; ${good}`,
     { remedy: 'lower --lr, or check the data for extreme coordinates (`pnet data check --strict`)' },
   );
+}
+
+/** Runs one training step; a non-finite loss or gradient becomes the one-line DIVERGED error naming the step. */
+export async function guardStep<T>(step: () => T | Promise<T>, where: () => StepPlace): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof NonFiniteStep) throw divergedError(e, where());
+    throw e;
+  }
 }

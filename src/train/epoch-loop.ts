@@ -1,28 +1,38 @@
 /**
  * The epochs of a training call: each one's steps (with progress, callbacks and the stop checks), then its val
- * scores, its record in the history, and its checkpoints. Stops after the current step when asked.
+ * scores, its record in the history, and its checkpoints. Stops after the current step when asked. Browser-safe:
+ * where the epochs are kept (a run folder, a page's memory) and how progress is drawn come from the caller.
  */
-import { makeBatches } from '../data/index.ts';
+import { makeBatches } from '../data/prepare.ts';
 import type { Batch, PreparedCloud } from '../data/types.ts';
 import { SegmentationMetrics } from '../core/metrics.ts';
-import { createProgress } from '../core/node/progress.ts';
+import type { Progress } from '../core/node/progress.ts';
 import { Rng } from '../core/rng.ts';
 import type { TrainCallOptions } from './api.ts';
-import type { StepExecutor } from './parallel/executor.ts';
-import { runPath, writeHistory, type EpochMetrics } from './run-dir.ts';
-import { saveRunCheckpoints } from './run-checkpoints.ts';
-import { guardStep } from './run-safety.ts';
+import { guardStep } from './divergence.ts';
+import type { StepExecutor } from './step-executor.ts';
+import type { EpochMetrics } from './run-dir.ts';
 import type { TrainingRun } from './run-state.ts';
 import { cosineRateAt, learningRateAt } from './schedule.ts';
 import { scoreClouds } from './score-clouds.ts';
 import { epochSeed, type TrainData } from './train-data.ts';
 
+/** Where a run's epochs are kept: its folder on disk (run-store.ts), or a page's memory. */
+export interface RunStore {
+  /** What holds the last good state, as messages name it; undefined while nothing is kept yet. */
+  lastGood(): string | undefined;
+  /** After an epoch: its history, then best (when val improved) and last checkpoints. */
+  saveEpoch(run: TrainingRun, isBest: boolean): Promise<void>;
+}
+
 export interface EpochLoop {
   run: TrainingRun;
   data: TrainData;
   executor: StepExecutor;
-  runDir: string;
-  options: Pick<TrainCallOptions, 'progress' | 'onStep' | 'onEpoch' | 'stopAfterSteps'>;
+  store: RunStore;
+  /** A progress bar for an epoch's steps, if any is drawn. */
+  progressBar?: (label: string, steps: number) => Progress;
+  options: Pick<TrainCallOptions, 'onStep' | 'onEpoch' | 'stopAfterSteps'>;
   log: (line: string) => void;
   /** True once the caller asked to stop (checked after every step). */
   stopRequested: () => boolean;
@@ -76,16 +86,7 @@ async function trainEpoch(loop: EpochLoop, lr: number, steps: { count: number })
   let lossSum = 0;
   let seen = 0;
   const started = performance.now();
-  const bar =
-    options.progress === false
-      ? undefined
-      : createProgress(
-          `epoch ${state.epoch + 1}/${config.epochs}`,
-          batches.length,
-          '{bar} {value}/{total} steps | loss {loss} | {rate} clouds/s | ETA {eta_formatted}',
-          // A log file gets the same as a line now and then instead of nothing until the epoch ends.
-          { write: loop.log },
-        );
+  const bar = loop.progressBar?.(`epoch ${state.epoch + 1}/${config.epochs}`, batches.length);
   bar?.update(state.batchInEpoch, { loss: '-', rate: '-' });
   // The categories of each batch's clouds (for mIoU): makeBatches shuffles with a fresh Rng of this seed.
   const order = new Rng(epochSeed(config.seed, state.epoch)).shuffle(data.trainClouds.map((_, i) => i));
@@ -93,12 +94,10 @@ async function trainEpoch(loop: EpochLoop, lr: number, steps: { count: number })
   const firstMeasuredBatch = state.batchInEpoch;
   for (let b = state.batchInEpoch; b < batches.length; b++) {
     const batch = batches[b]!;
-    const result = await guardStep(() => loop.executor.trainStep(batch, lr), {
-      epoch: state.epoch + 1,
-      batch: b + 1,
-      step: optimizer.step + 1,
-      lastCheckpoint: runPath(loop.runDir, 'last'),
-    });
+    const result = await guardStep(
+      () => loop.executor.trainStep(batch, lr),
+      () => ({ epoch: state.epoch + 1, batch: b + 1, step: optimizer.step + 1, lastGood: loop.store.lastGood() }),
+    );
     const cats = order
       .slice(b * config.batchSize, b * config.batchSize + batch.size)
       .map((i) => data.trainClouds[i]!.category);
@@ -172,6 +171,5 @@ async function finishEpoch(loop: EpochLoop, lr: number, trained: TrainedEpoch): 
     state.bestMiou = record.val_miou;
     state.bestEpoch = record.epoch;
   }
-  await writeHistory(loop.runDir, state.history);
-  await saveRunCheckpoints(loop.runDir, run, isBest);
+  await loop.store.saveEpoch(run, isBest);
 }

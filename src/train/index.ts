@@ -4,11 +4,12 @@
  * checkpoints (run-checkpoints.ts). The caller's AbortSignal stops after the current step and saves last.ckpt first;
  * `resume` continues a run from it.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { selectBackend } from '../backend/index.ts';
 import { checkWasmMemory } from './wasm-memory.ts';
 import { PnetError } from '../core/errors.ts';
-import { loadPreset } from '../model/spec.ts';
+import { loadPreset } from '../model/preset-files.ts';
 import { writeFileAtomic } from '../core/node/atomic-write.ts';
 import { ADAM_PREFIX } from './adam.ts';
 import { resolveWorkers } from './options.ts';
@@ -17,10 +18,11 @@ import { createStepExecutor } from './parallel/executor.ts';
 import { removeRunTemps } from './run-safety.ts';
 import { lockRunDir } from './run-lock.ts';
 import { openRunConfig } from './run-config.ts';
-import { buildTrainData } from './train-data.ts';
+import { buildTrainData } from './load-train-data.ts';
 import { disposeRun, recordedSplit, restoreRun } from './run-state.ts';
-import { saveRunCheckpoints } from './run-checkpoints.ts';
 import { runEpochs } from './epoch-loop.ts';
+import { runDirStore, saveRunCheckpoints } from './run-store.ts';
+import { createProgress } from '../core/node/progress.ts';
 import type { TrainRequest, TrainResult } from './api.ts';
 
 export { TRAIN_DEFAULTS, type TrainConfig } from './options.ts';
@@ -69,13 +71,14 @@ async function trainLocked(options: TrainOptions, runDir: string): Promise<Train
 
   const backend = await selectBackend(config.backend);
   log(`backend: ${backend.name} (${backend.reason})`);
-  const workers = resolveWorkers(options.workers, backend.name, config.batchSize);
+  const workers = resolveWorkers(options.workers, backend.name, config.batchSize, availableParallelism());
   // Each worker holds its share of the batch in its own wasm heap.
-  if (backend.name === 'wasm') checkWasmMemory(loadPreset(config.preset), config.batchSize, config.points, workers);
+  const preset = loadPreset(config.preset);
+  if (backend.name === 'wasm') checkWasmMemory(preset, config.batchSize, config.points, workers);
 
   const data = await buildTrainData(config, options.progress ?? true, resumed && recordedSplit(resumed));
   log(data.summary);
-  const run = restoreRun(config, data.classes, data.split, resumed, log);
+  const run = restoreRun(config, preset, data.classes, data.split, resumed, log);
   // A resume rewrites it too: config.json says what the run now is (its epoch count, where its data lies).
   await writeFileAtomic(runPath(runDir, 'config'), JSON.stringify(config, null, 2) + '\n');
 
@@ -95,7 +98,18 @@ async function trainLocked(options: TrainOptions, runDir: string): Promise<Train
       run,
       data,
       executor,
-      runDir,
+      store: runDirStore(runDir),
+      progressBar:
+        options.progress === false
+          ? undefined
+          : (label, steps) =>
+              createProgress(
+                label,
+                steps,
+                '{bar} {value}/{total} steps | loss {loss} | {rate} clouds/s | ETA {eta_formatted}',
+                // A log file gets the same as a line now and then instead of nothing until the epoch ends.
+                { write: log },
+              ),
       options,
       log,
       stopRequested,

@@ -1,7 +1,6 @@
 /** Training configuration: CLI options after defaults. Stored in config.json and in every checkpoint. */
 import { PnetError } from '../core/errors.ts';
 import { checkOneOf, checkPositiveInt } from '../core/validate.ts';
-import { availableParallelism } from 'node:os';
 import { BACKEND_REQUESTS, type BackendName, type BackendRequest } from '../backend/names.ts';
 import { PRESET_NAMES, type PresetName } from '../model/spec.ts';
 import { TRAIN_SPLITS, type TrainSplit } from '../data/prepare.ts';
@@ -134,7 +133,7 @@ export function resolveWorkers(
   requested: number | undefined,
   backend: BackendName,
   batchSize: number,
-  cores = availableParallelism(),
+  cores: number,
 ): number {
   if (requested === undefined) return backend === 'wasm' ? Math.max(1, Math.min(cores, batchSize)) : 1;
   checkPositiveInt('--workers', requested);

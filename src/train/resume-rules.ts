@@ -3,8 +3,8 @@
  * on it), so options that differ from it are refused rather than silently ignored; the epoch count, the backend and
  * where the dataset now lies may change. The split's clouds must be the ones the run started with.
  */
-import { createHash } from 'node:crypto';
 import { PnetError } from '../core/errors.ts';
+import { sha256Hex } from '../core/sha256.ts';
 import type { TrainConfig } from './options.ts';
 
 /** The option each config field is set with, for messages. */
@@ -60,14 +60,14 @@ export interface SplitFingerprint {
   sha256: string;
 }
 
-export function splitFingerprint(train: { id: string }[], val: { id: string }[]): SplitFingerprint {
-  const hash = createHash('sha256');
+export async function splitFingerprint(train: { id: string }[], val: { id: string }[]): Promise<SplitFingerprint> {
+  let text = '';
   for (const [side, clouds] of [
     ['train', train],
     ['val', val],
   ] as const)
-    for (const id of clouds.map((c) => c.id).sort()) hash.update(`${side}\t${id}\n`);
-  return { train: train.length, val: val.length, sha256: hash.digest('hex') };
+    for (const id of clouds.map((c) => c.id).sort()) text += `${side}\t${id}\n`;
+  return { train: train.length, val: val.length, sha256: await sha256Hex(new TextEncoder().encode(text)) };
 }
 
 /**

@@ -1,11 +1,10 @@
 /**
- * A run's checkpoints: the metadata a checkpoint carries (built here only) and the writes after an epoch (best.ckpt
- * when val improved, then last.ckpt) or on a stop (last.ckpt).
+ * A run's checkpoint: the metadata it carries (built here only) with the weights, Adam's moments and the run's
+ * state. run-store.ts writes it into a run folder; a page keeps its bytes.
  */
-import { writeCheckpoint, type CheckpointMeta } from '../checkpoint/format.ts';
+import type { Checkpoint, CheckpointMeta } from '../checkpoint/format.ts';
 import { describeModel } from '../checkpoint/meta.ts';
 import type { EpochMetrics } from './run-dir.ts';
-import { runPath } from './run-dir.ts';
 import type { TrainingRun } from './run-state.ts';
 
 /** The latest epoch's figures for the checkpoint (and so the exported model's pnet.metrics). */
@@ -37,10 +36,10 @@ export function runCheckpointMeta(run: TrainingRun): CheckpointMeta {
   });
 }
 
-/** Writes best.ckpt (when `best`) and last.ckpt, each atomically, with the same weights, optimizer and state. */
-export async function saveRunCheckpoints(runDir: string, run: TrainingRun, best: boolean): Promise<void> {
-  const meta = runCheckpointMeta(run);
-  const tensors = [...run.model.getWeights().values(), ...run.optimizer.getState()];
-  if (best) await writeCheckpoint(runPath(runDir, 'best'), { meta, tensors });
-  await writeCheckpoint(runPath(runDir, 'last'), { meta, tensors });
+/** The run as it stands: what best.ckpt and last.ckpt hold, and what `resume` continues from. */
+export function runCheckpoint(run: TrainingRun): Checkpoint {
+  return {
+    meta: runCheckpointMeta(run),
+    tensors: [...run.model.getWeights().values(), ...run.optimizer.getState()],
+  };
 }

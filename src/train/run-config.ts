@@ -4,7 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readCheckpoint, type CheckpointMeta } from '../checkpoint/format.ts';
+import type { CheckpointMeta } from '../checkpoint/format.ts';
+import { readCheckpoint } from '../checkpoint/files.ts';
 import { PnetError } from '../core/errors.ts';
 import type { NamedArray } from '../model/spec.ts';
 import type { TrainRequest } from './api.ts';

@@ -1,7 +1,6 @@
 /** What keeps a run directory trustworthy across kills and bad steps: which checkpoint resumes, stale temps, divergence. */
 import { existsSync } from 'node:fs';
 import { removeStaleTemps } from '../core/node/atomic-write.ts';
-import { divergedError, NonFiniteStep } from './divergence.ts';
 import { RUN_FILES, runPath } from './run-dir.ts';
 
 /**
@@ -18,17 +17,4 @@ export function resumeCheckpoint(runDir: string): string {
 export function removeRunTemps(runDir: string): Promise<string[]> {
   const runFiles = new Set<string>(Object.values(RUN_FILES));
   return removeStaleTemps(runDir, (target) => runFiles.has(target));
-}
-
-/** Runs one training step; a non-finite loss or gradient becomes the one-line DIVERGED error naming the step. */
-export async function guardStep<T>(
-  step: () => T | Promise<T>,
-  where: { epoch: number; batch: number; step: number; lastCheckpoint: string },
-): Promise<T> {
-  try {
-    return await step();
-  } catch (e) {
-    if (e instanceof NonFiniteStep) throw divergedError(e, where);
-    throw e;
-  }
 }

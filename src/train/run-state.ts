@@ -5,14 +5,7 @@
 import { modelWeights } from '../checkpoint/format.ts';
 import type { ClassTable } from '../data/types.ts';
 import { PointNet } from '../model/pointnet.ts';
-import {
-  initialWeights,
-  loadPreset,
-  modelArchitecture,
-  type ModelArchitecture,
-  type PresetName,
-  type PresetSpec,
-} from '../model/spec.ts';
+import { initialWeights, modelArchitecture, type ModelArchitecture, type PresetSpec } from '../model/spec.ts';
 import { Adam } from './adam.ts';
 import type { TrainConfig } from './options.ts';
 import type { SplitFingerprint } from './resume-rules.ts';
@@ -48,12 +41,12 @@ export function recordedSplit(resumed: ResumedCheckpoint): { split?: SplitFinger
 
 export function restoreRun(
   config: TrainConfig,
+  preset: PresetSpec,
   classes: ClassTable,
   split: SplitFingerprint,
   resumed: ResumedCheckpoint | undefined,
   log: (line: string) => void,
 ): TrainingRun {
-  const preset = loadPreset(config.preset as PresetName);
   const architecture = modelArchitecture(preset, classes.names.length);
   const model = PointNet.create(
     architecture,

@@ -1,8 +1,8 @@
 /** Runs clouds through a step executor in order and scores them: validation during training, and `pnet eval`. */
 import type { SegmentationMetrics } from '../core/metrics.ts';
-import { makeBatches } from '../data/index.ts';
+import { makeBatches } from '../data/prepare.ts';
 import type { PreparedCloud } from '../data/types.ts';
-import type { StepExecutor } from './parallel/executor.ts';
+import type { StepExecutor } from './step-executor.ts';
 
 /** Adds every cloud's scores to `metrics`; returns the cross-entropy summed over the clouds. */
 export async function scoreClouds(

@@ -2,8 +2,8 @@
  * A training call's data: the dataset loaded, sampled to the run's point count, split into the train and val
  * clouds (src/data/prepare.ts), and the train clouds of each epoch (fresh points every epoch with `resample: epoch`).
  */
-import { loadDataset, prepareClouds, splitRun } from '../data/index.ts';
-import type { ClassTable, PreparedCloud } from '../data/types.ts';
+import { prepareClouds, splitRun } from '../data/prepare.ts';
+import type { ClassTable, Dataset, PreparedCloud } from '../data/types.ts';
 import { countSkippedClouds, formatSkippedClouds } from '../data/skipped-clouds.ts';
 import { PnetError } from '../core/errors.ts';
 import type { TrainConfig } from './options.ts';
@@ -28,17 +28,17 @@ export function epochSeed(seed: number, epoch: number): number {
 }
 
 /**
- * `resumedFrom`: the split a resumed run recorded (absent in runs made before it was); the data must give the same
- * clouds to each side, or training would silently go on with others.
+ * The loaded dataset's clouds for a run (a page gets its Dataset from dropped files, Node from a folder:
+ * load-train-data.ts). `resumedFrom`: the split a resumed run recorded (absent in runs made before it was); the data
+ * must give the same clouds to each side, or training would silently go on with others.
  */
-export async function buildTrainData(
+export async function trainDataFrom(
+  dataset: Dataset,
   config: TrainConfig,
-  progress: boolean,
   resumedFrom?: { split?: SplitFingerprint },
 ): Promise<TrainData> {
-  const dataset = await loadDataset(config.data, { categories: config.categories, progress });
   const { used: clouds, train: trainClouds, val: valClouds } = splitRun(dataset, dataset.clouds, config);
-  const split = splitFingerprint(trainClouds, valClouds);
+  const split = await splitFingerprint(trainClouds, valClouds);
   if (resumedFrom) checkSameSplit(resumedFrom.split, split, config.data);
   const trainIds = new Set(trainClouds.map((c) => c.id));
   const trainSources = clouds.filter((c) => c.labels && trainIds.has(c.id));

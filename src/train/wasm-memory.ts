@@ -6,7 +6,8 @@
  * a heap of its own, so the limit is on the share of one worker.
  */
 import { PnetError } from '../core/errors.ts';
-import { loadPreset, type PresetSpec } from '../model/spec.ts';
+import type { PresetSpec } from '../model/spec.ts';
+import { loadPreset } from '../model/preset-files.ts';
 
 /**
  * Floats kept per point for the backward pass, up to a constant factor: every per-point layer width, twice (its

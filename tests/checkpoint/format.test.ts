@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PnetError } from '../../src/core/errors.ts';
-import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../../src/checkpoint/format.ts';
-import { loadPreset } from '../../src/model/spec.ts';
+import type { Checkpoint } from '../../src/checkpoint/format.ts';
+import { readCheckpoint, writeCheckpoint } from '../../src/checkpoint/files.ts';
+import { loadPreset } from '../../src/model/preset-files.ts';
 
 function sample(): Checkpoint {
   return {

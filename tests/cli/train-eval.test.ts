@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.ts';
-import { readCheckpoint } from '../../src/checkpoint/format.ts';
+import { readCheckpoint } from '../../src/checkpoint/files.ts';
 import { HAS_REAL_DATA, REAL_NORMAL } from '../paths.ts';
 
 describe.skipIf(!HAS_REAL_DATA)('pnet train / eval on the real ShapeNet files', () => {

@@ -12,7 +12,7 @@
  *   amount, any preset size (folding, bias handling and the transforms are exercised; labels are not calibrated).
  * - 'init': the trainer's glorot init as is.
  */
-import { writeCheckpoint } from '../../src/checkpoint/format.ts';
+import { writeCheckpoint } from '../../src/checkpoint/files.ts';
 import type { CheckpointMeta } from '../../src/checkpoint/format.ts';
 import { describeModel } from '../../src/checkpoint/meta.ts';
 import { Rng } from '../../src/core/rng.ts';

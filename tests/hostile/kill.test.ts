@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint } from '../../src/checkpoint/format.ts';
+import { readCheckpoint } from '../../src/checkpoint/files.ts';
 import { synthesizeDataset } from '../../src/data/synth.ts';
 import { train } from '../../src/train/index.ts';
 import { PNET_BIN } from '../paths.ts';

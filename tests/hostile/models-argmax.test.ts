@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeCheckpoint } from '../../src/checkpoint/format.ts';
+import { writeCheckpoint } from '../../src/checkpoint/files.ts';
 import { formatPts } from '../../src/core/formats/pts.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { exportCheckpointToOnnx } from '../../exporters/onnx/index.ts';

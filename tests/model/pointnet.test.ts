@@ -1,7 +1,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { PointNet } from '../../src/model/pointnet.ts';
-import { initialWeights, loadPreset, modelArchitecture } from '../../src/model/spec.ts';
+import { initialWeights, modelArchitecture } from '../../src/model/spec.ts';
+import { loadPreset } from '../../src/model/preset-files.ts';
 import { Rng } from '../../src/core/rng.ts';
 
 function randomCloud(b: number, n: number, seed: number): tf.Tensor3D {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxModel } from '../../exporters/onnx/index.ts';
 import { chromiumProblem } from '../../src/browser/chromium.ts';
-import { writeCheckpoint } from '../../src/checkpoint/format.ts';
+import { writeCheckpoint } from '../../src/checkpoint/files.ts';
 import type { WeightMap } from '../../src/model/spec.ts';
 import {
   datasetParityClouds,

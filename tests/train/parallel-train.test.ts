@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { expectSameTensors, syntheticRunsFolder } from './synthetic-runs.ts';
 import { train, type TrainOptions } from '../../src/train/index.ts';
-import { readCheckpoint } from '../../src/checkpoint/format.ts';
+import { readCheckpoint } from '../../src/checkpoint/files.ts';
 
 const runs = syntheticRunsFolder('pnet-parallel-train-', 1);
 const base = (out: string, workers: number): TrainOptions =>

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectSameTensors, QUIET, syntheticRunsFolder } from './synthetic-runs.ts';
 import { train, type TrainOptions } from '../../src/train/index.ts';
-import { readCheckpoint } from '../../src/checkpoint/format.ts';
+import { readCheckpoint } from '../../src/checkpoint/files.ts';
 
 const runs = syntheticRunsFolder('pnet-run-safety-', 2);
 const base = (out: string): TrainOptions => runs.options(out, { points: 64, seed: 5 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expectSameTensors, QUIET, syntheticRunsFolder } from './synthetic-runs.ts';
 import { train, type TrainOptions } from '../../src/train/index.ts';
 import { loadPointNetFromCheckpoint } from '../../src/checkpoint/load-model.ts';
-import { readCheckpoint } from '../../src/checkpoint/format.ts';
+import { readCheckpoint } from '../../src/checkpoint/files.ts';
 import { evaluate } from '../../src/eval/index.ts';
 
 const runs = syntheticRunsFolder('pnet-train-', 1);

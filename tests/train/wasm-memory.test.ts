@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadPreset } from '../../src/model/spec.ts';
+import { loadPreset } from '../../src/model/preset-files.ts';
 import { checkWasmMemory } from '../../src/train/wasm-memory.ts';
 
 describe('wasm heap guard', () => {

@@ -4,7 +4,7 @@ import type { PnetCommand } from '../command.ts';
 import { listBackends } from '../../backend/probe.ts';
 import { listExecutionProviders } from '../../../runtime/node/execution-providers.ts';
 import { findChromium } from '../../browser/chromium.ts';
-import { PNET_VERSION } from '../../core/node/version.ts';
+import { PNET_VERSION } from '../../core/version.ts';
 
 interface DoctorArgs {
   json: boolean;

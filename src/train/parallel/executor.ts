@@ -12,7 +12,8 @@ import type { PointNet } from '../../model/pointnet.ts';
 import { paramSpecs } from '../../model/spec.ts';
 import { deserializeError } from '../../core/error-wire.ts';
 import type { Adam } from '../adam.ts';
-import { predictBatch, trainStep, type StepResult } from '../step.ts';
+import { predictBatch, type StepResult } from '../step.ts';
+import { localExecutor, type StepExecutor } from '../step-executor.ts';
 import type { FromStepWorker, StepWorkerSetup, ToStepWorker } from './protocol.ts';
 import { gradientLength, trainShard } from './shard-step.ts';
 import { NonFiniteStep } from '../divergence.ts';
@@ -24,22 +25,6 @@ import {
   type SharedReduceBuffers,
 } from './shared-reduce.ts';
 
-export interface Prediction {
-  crossEntropy: number;
-  /** Class scores per point, [size·numPoints, classes] (step.ts's predictBatch). */
-  scores: Float32Array;
-}
-
-export interface StepExecutor {
-  /** Threads a batch is split across (1: this thread only). */
-  readonly workers: number;
-  /** One optimizer step on the batch; the model and optimizer given at creation hold the result afterwards. */
-  trainStep(batch: Batch, learningRate: number): Promise<StepResult>;
-  /** Inference-mode predictions and mean cross-entropy, as step.ts's predictBatch. */
-  predictBatch(batch: Batch): Promise<Prediction>;
-  close(): Promise<void>;
-}
-
 // From the sources, a plain .mjs that registers tsx (worker threads do not inherit the parent's module hooks);
 // from the build, the compiled step worker itself.
 export const WORKER_ENTRY = new URL(
@@ -47,18 +32,6 @@ export const WORKER_ENTRY = new URL(
   import.meta.url,
 );
 const CLOSE_GRACE_MS = 5000;
-
-export function localExecutor(model: PointNet, optimizer?: Adam): StepExecutor {
-  return {
-    workers: 1,
-    trainStep: async (batch, lr) => {
-      if (!optimizer) throw new Error('this executor was created to predict only');
-      return trainStep(model, optimizer, batch, lr);
-    },
-    predictBatch: async (batch) => predictBatch(model, batch),
-    close: async () => {},
-  };
-}
 
 /** Consecutive clouds of a batch in `parts` shards whose sizes differ by at most one (the larger ones first). */
 export function splitBatch(batch: Batch, parts: number): Batch[] {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describeOnnx, exportCheckpointToOnnx } from '../../../exporters/onnx/index.ts';
-import { checkpointHash, writeCheckpoint } from '../../../src/checkpoint/format.ts';
+import { checkpointHash } from '../../../src/checkpoint/format.ts';
+import { writeCheckpoint } from '../../../src/checkpoint/files.ts';
 import { runPnet } from '../../helpers/run-cli.ts';
 import { isPnetError } from '../../../src/core/errors.ts';
 import { SYNTH_CLASSES, tinyCheckpoint, tinyModel } from '../../helpers/tiny-model.ts';
@@ -37,7 +38,7 @@ describe('exportCheckpointToOnnx', () => {
     expect(report.bytes).toBe(bytes.length);
     expect(report.opCounts.Conv).toBeGreaterThan(10);
     expect(report.flopsPerPoint).toBeGreaterThan(0);
-    expect(report.metadata['pnet.checkpoint_sha256']).toBe(checkpointHash(await readFile(ckpt)));
+    expect(report.metadata['pnet.checkpoint_sha256']).toBe(await checkpointHash(await readFile(ckpt)));
     const session = await ort.InferenceSession.create(bytes);
     expect(session.inputNames).toEqual(['points']);
     expect(session.outputNames).toEqual(['probabilities', 'labels']);

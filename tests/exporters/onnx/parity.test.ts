@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { buildOnnxModel } from '../../../exporters/onnx/index.ts';
 import { normalizeUnitSphere } from '../../../src/core/normalize.ts';
-import { loadPreset } from '../../../src/model/spec.ts';
+import { loadPreset } from '../../../src/model/preset-files.ts';
 import { firstPoints, realClouds, withVariedLabels } from './fixtures.ts';
 import { SYNTH_CLASSES, tinyModel } from '../../helpers/tiny-model.ts';
 import { compare, runOnnx, runTfjs, type Agreement } from './compare-runtimes.ts';

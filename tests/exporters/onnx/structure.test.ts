@@ -11,8 +11,9 @@ import {
   type GraphLayout,
 } from '../../../exporters/onnx/index.ts';
 import { METADATA_KEYS } from '../../../src/core/contract.ts';
-import { countParams, loadPreset, type ModelArchitecture } from '../../../src/model/spec.ts';
-import { PNET_VERSION } from '../../../src/core/node/version.ts';
+import { countParams, type ModelArchitecture } from '../../../src/model/spec.ts';
+import { loadPreset } from '../../../src/model/preset-files.ts';
+import { PNET_VERSION } from '../../../src/core/version.ts';
 import { isPnetError } from '../../../src/core/errors.ts';
 import { SYNTH_CLASSES, tinyModel } from '../../helpers/tiny-model.ts';
 

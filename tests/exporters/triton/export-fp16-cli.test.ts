@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { writeCheckpoint } from '../../../src/checkpoint/format.ts';
+import { writeCheckpoint } from '../../../src/checkpoint/files.ts';
 import { FP16_TOLERANCE } from '../../../src/parity/tolerances.ts';
 import { SYNTH_CLASSES, tinyCheckpoint } from '../../helpers/tiny-model.ts';
 import { runPnet } from '../../helpers/run-cli.ts';
