@@ -7,7 +7,6 @@
  */
 import { PnetError } from '../core/errors.ts';
 import type { PresetSpec } from '../model/spec.ts';
-import { loadPreset } from '../model/preset-files.ts';
 
 /**
  * Floats kept per point for the backward pass, up to a constant factor: every per-point layer width, twice (its
@@ -27,15 +26,23 @@ export function perPointWidth(p: PresetSpec): number {
   );
 }
 
-/** batch × points × width at which keras 32 × 1024 fits, the largest size allowed (see above). */
-const WASM_BUDGET = 32 * 1024 * perPointWidth(loadPreset('keras'));
+/**
+ * batch × points × width at which keras 32 × 1024 fits (perPointWidth(keras) = 2,816), the largest size allowed
+ * (see above). A number, not a read of models/keras.json, so a page checks the same; a test keeps them equal.
+ */
+export const WASM_BUDGET = 32 * 1024 * 2816;
+
+/** The largest batch of `points`-point clouds whose step fits one wasm heap (at least 2: batch norm needs 2). */
+export function largestWasmBatch(preset: PresetSpec, points: number): number {
+  return Math.max(2, Math.floor(WASM_BUDGET / (points * perPointWidth(preset))));
+}
 
 /** `workers` threads split each batch, each with its own heap holding its share (the larger one, if uneven). */
 export function checkWasmMemory(preset: PresetSpec, batchSize: number, points: number, workers = 1): void {
   const share = Math.ceil(batchSize / workers);
   const need = share * points * perPointWidth(preset);
   if (need <= WASM_BUDGET) return;
-  const fits = Math.max(2, Math.floor(WASM_BUDGET / (points * perPointWidth(preset))));
+  const fits = largestWasmBatch(preset, points);
   const perWorker = workers > 1 ? ` (${share} per worker on ${workers} workers)` : '';
   throw new PnetError(
     'BAD_ARGUMENT',

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadPreset } from '../../src/model/preset-files.ts';
-import { checkWasmMemory } from '../../src/train/wasm-memory.ts';
+import { checkWasmMemory, largestWasmBatch, perPointWidth, WASM_BUDGET } from '../../src/train/wasm-memory.ts';
 
 describe('wasm heap guard', () => {
+  it('budgets what keras at 32 × 1024 needs, by the shipped keras preset', () => {
+    expect(WASM_BUDGET).toBe(32 * 1024 * perPointWidth(loadPreset('keras')));
+    expect(largestWasmBatch(loadPreset('keras'), 1024)).toBe(32);
+  });
+
   it('lets the step sizes that train on wasm through and refuses the one that crashes, with a batch that fits', () => {
     const keras = loadPreset('keras');
     expect(() => checkWasmMemory(keras, 32, 1024)).not.toThrow();
