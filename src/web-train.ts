@@ -5,8 +5,11 @@
  * `pnet train` can be fine-tuned here. It runs on the TF.js backend the page set (webgpu, or wasm with threads);
  * kept apart from `pnet/web` so that an inference-only page does not download TF.js.
  */
-import { buildOnnxModel, type OnnxExportOptions } from '../exporters/onnx/build-model.ts';
+import { buildOnnxModel } from '../exporters/onnx/build-model.ts';
+import type { OnnxExportOptions } from '../exporters/onnx/export-types.ts';
 import { checkpointExportInput } from '../exporters/onnx/checkpoint-input.ts';
+import { curvesSvg } from './train/curves.ts';
+import type { EpochMetrics } from './train/run-dir.ts';
 
 export { trainInMemory as trainModel } from './train/train-in-memory.ts';
 export type {
@@ -14,12 +17,13 @@ export type {
   InMemoryTrainResult as TrainModelResult,
 } from './train/train-in-memory.ts';
 export type { TrainStepProgress } from './train/api.ts';
-export type { EpochMetrics } from './train/run-dir.ts';
-export { curvesSvg } from './train/curves.ts';
+export type { EpochMetrics };
 export { largestWasmBatch } from './train/wasm-memory.ts';
 export { PRESET_NAMES, type PresetName, type PresetSpec } from './model/spec.ts';
 export { TRAIN_DEFAULTS, PRESET_TRAIN_DEFAULTS } from './train/options.ts';
 export type { Dataset } from './data/types.ts';
+export { loadDatasetFromFiles, type LoadFilesOptions } from './data/load-files.ts';
+export { readZipFiles } from './data/read-zip.ts';
 export { PnetError, isPnetError } from './core/errors.ts';
 
 /**
@@ -28,4 +32,9 @@ export { PnetError, isPnetError } from './core/errors.ts';
  */
 export async function exportOnnx(checkpoint: Uint8Array, options: OnnxExportOptions = {}): Promise<Uint8Array> {
   return buildOnnxModel(await checkpointExportInput(checkpoint, 'the checkpoint'), options);
+}
+
+/** The loss and mIoU curves of a run's epochs as SVG text (what a run folder's curves.svg holds). */
+export function lossCurvesSvg(history: EpochMetrics[]): Promise<string> {
+  return curvesSvg(history);
 }

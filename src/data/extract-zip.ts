@@ -16,6 +16,7 @@ import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { PnetError } from '../core/errors.ts';
 import { createProgress, type Progress } from '../core/node/progress.ts';
+import { SKIPPED_PREFIX, entryPath, isUnsafeEntryPath, unsafeEntryError } from './zip-entry.ts';
 
 export interface ExtractOptions {
   /** Replace top-level folders that already exist in the destination. */
@@ -30,17 +31,6 @@ export interface ExtractResult {
   topLevel: string[];
   files: number;
   bytes: number;
-}
-
-/** macOS zip tools add resource-fork shadows under this folder; they are never data. */
-const SKIPPED_PREFIX = '__MACOSX/';
-
-/**
- * An entry's path inside the archive: a leading `./` (some zip tools write `./PartAnnotation/…`) means the same
- * path without it. Empty for the archive's root itself.
- */
-export function entryPath(fileName: string): string {
-  return fileName.replace(/^(\.\/+)+/, '');
 }
 
 /**
@@ -233,19 +223,9 @@ function openZip(archive: string): Promise<yauzl.ZipFile> {
 
 /** Resolves an entry name inside `staging`, refusing names that would land outside it (zip-slip). */
 function safeTarget(staging: string, name: string, archive: string): string {
-  const parts = name.split('/');
   const target = resolve(staging, name);
-  if (name.startsWith('/') || /^[a-zA-Z]:/.test(name) || parts.includes('..') || !target.startsWith(staging + sep)) {
-    throw unsafePath(archive, name);
-  }
+  if (isUnsafeEntryPath(name) || !target.startsWith(staging + sep)) throw unsafeEntryError(archive, name);
   return target;
-}
-
-function unsafePath(archive: string, detail: string): PnetError {
-  return new PnetError('BAD_INPUT', `the archive has an entry that points outside its folder (${detail})`, {
-    file: archive,
-    remedy: 'refusing to extract it; use an archive from a trusted source',
-  });
 }
 
 function corrupt(archive: string, detail: string): PnetError {
@@ -259,7 +239,7 @@ function corrupt(archive: string, detail: string): PnetError {
 function archiveError(archive: string, e: Error): PnetError {
   if (e instanceof PnetError) return e;
   if (/^(absolute path|invalid relative path|invalid characters in fileName)/.test(e.message)) {
-    return unsafePath(archive, e.message);
+    return unsafeEntryError(archive, e.message);
   }
   if (/central directory|signature not found|end of central/i.test(e.message)) {
     return new PnetError('DOWNLOAD_FAILED', `not a readable zip archive (${e.message})`, {

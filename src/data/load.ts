@@ -1,9 +1,10 @@
-import { PnetError, isPnetError } from '../core/errors.ts';
+import { isPnetError } from '../core/errors.ts';
 import { createProgress } from '../core/node/progress.ts';
 import { cacheKey, readCache, writeCache } from './cache.ts';
 import { indexDataset } from './layout.ts';
-import { parseCloud } from './parse-cloud.ts';
-import type { Cloud, DataProblem, Dataset } from './types.ts';
+import { nodeFileTree } from './node-file-tree.ts';
+import { datasetOf, parseClouds, problemError } from './tree-clouds.ts';
+import type { Dataset } from './types.ts';
 
 export interface LoadOptions {
   /** Category names from the dataset's metadata (case-insensitive); all when omitted. */
@@ -17,34 +18,25 @@ export interface LoadOptions {
 
 /**
  * Loads a dataset in any supported layout. Bad clouds are skipped and listed in `problems` (or fatal with
- * `strict`); nothing is written except the cache, atomically.
+ * `strict`); nothing is written except the cache, atomically. loadDatasetFromFiles (load-files.ts) is the same
+ * reader over files held in memory.
  */
 export async function loadDataset(dir: string, options: LoadOptions = {}): Promise<Dataset> {
   const index = indexDataset(dir, options.categories);
   const { sources, classes } = index;
   const noneClass = classes.names.length - 1;
+  const strict = options.strict ?? false;
   const useCache = options.cache ?? true;
   const key = useCache ? cacheKey(sources, classes.names) : '';
   let parsed = useCache ? readCache(key) : undefined;
   if (!parsed) {
-    const clouds: Cloud[] = [];
-    const problems: DataProblem[] = [];
     const bar = options.progress ? createProgress('parsing clouds', sources.length) : undefined;
-    for (const source of sources) {
-      try {
-        clouds.push(parseCloud(source, noneClass));
-      } catch (e) {
-        if (!isPnetError(e)) throw e;
-        if (options.strict) {
-          bar?.stop();
-          throw e;
-        }
-        problems.push({ file: e.file ?? source.pointsFile, line: e.line, message: e.message });
-      }
-      bar?.increment();
+    try {
+      parsed = parseClouds(nodeFileTree, sources, noneClass, { strict, onCloud: () => bar?.increment() });
+    } finally {
+      bar?.stop();
     }
-    bar?.stop();
-    parsed = { clouds, problems };
+    const { clouds, problems } = parsed;
     // The cache only saves time: a cache folder that cannot be written costs a warning, not the run.
     if (useCache) {
       await writeCache(key, clouds, problems).catch((e: unknown) =>
@@ -53,22 +45,8 @@ export async function loadDataset(dir: string, options: LoadOptions = {}): Promi
         ),
       );
     }
-  } else if (options.strict && parsed.problems.length > 0) {
-    const p = parsed.problems[0]!;
-    throw new PnetError('BAD_INPUT', p.message, { file: p.file, line: p.line });
+  } else if (strict && parsed.problems.length > 0) {
+    throw problemError(parsed.problems[0]!);
   }
-  const problems = [...index.problems, ...parsed.problems];
-  if (options.strict && index.problems.length > 0) {
-    const p = index.problems[0]!;
-    throw new PnetError('BAD_INPUT', p.message, { file: p.file, line: p.line });
-  }
-  return {
-    root: index.root,
-    format: index.format,
-    categories: index.categories,
-    classes,
-    clouds: parsed.clouds,
-    officialSplit: index.officialSplit,
-    problems,
-  };
+  return datasetOf(index, parsed, strict);
 }

@@ -1,7 +1,7 @@
 /** Small datasets written by code, in each supported layout, for the data tests. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 export interface FixtureCloud {
   id: string;
@@ -58,4 +58,41 @@ export function writeBenchmarkV0(clouds: Array<{ id: string; pts: string; seg?: 
     if (c.seg !== undefined) writeFileSync(join(cat, 'points_label', `${c.id}.seg`), c.seg);
   }
   return root;
+}
+
+/**
+ * The benchmark's normal variant: `02691156/<id>.txt` rows of `x y z nx ny nz part` (Airplane's global part ids are
+ * 0–3), and `train_test_split/shuffled_<split>_file_list.json` naming `shape_data/02691156/<id>`.
+ */
+export function writeBenchmarkNormal(
+  clouds: Array<{ id: string; txt: string }>,
+  split: Partial<Record<'train' | 'val' | 'test', string[]>> = {},
+): string {
+  const root = mkdtempSync(join(tmpdir(), 'pnet-bvn-'));
+  const cat = join(root, '02691156');
+  mkdirSync(cat, { recursive: true });
+  writeFileSync(join(root, 'synsetoffset2category.txt'), 'Airplane\t02691156\n');
+  for (const c of clouds) writeFileSync(join(cat, `${c.id}.txt`), c.txt);
+  mkdirSync(join(root, 'train_test_split'));
+  for (const [part, ids] of Object.entries(split)) {
+    const names = ids.map((id) => `shape_data/02691156/${id}`);
+    writeFileSync(join(root, 'train_test_split', `shuffled_${part}_file_list.json`), JSON.stringify(names));
+  }
+  return root;
+}
+
+/** `n` rows of the normal variant, part ids cycling through Airplane's 0–3. */
+export function normalText(n: number): string {
+  return Array.from({ length: n }, (_, i) => `${i * 0.1} ${i % 3} ${-i * 0.05} 0 0 1 ${i % 4}`).join('\n') + '\n';
+}
+
+/** Every file under `dir`, keyed by its '/'-path relative to `dir` with `prefix` before it (the dropped folders). */
+export function readFolder(dir: string, prefix = ''): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const path = join(e.parentPath, e.name);
+    files.set(`${prefix}${relative(dir, path)}`, new Uint8Array(readFileSync(path)));
+  }
+  return files;
 }

@@ -14,6 +14,7 @@ export const OPTIONAL_PACKAGES = [
   'vega-lite',
   'onnx-proto',
   'onnxruntime-web',
+  'fflate',
 ] as const;
 
 /** Imports a module; a missing optional package becomes one PnetError saying which call needs it and how to get it. */
