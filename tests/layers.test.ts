@@ -18,6 +18,7 @@ const LAYERS: Array<[prefix: string, layer: string]> = [
   ['src/train/', 'training'],
   ['src/eval/', 'training'],
   ['exporters/', 'exporters'],
+  ['runtime/web/train/', 'pages'],
   ['runtime/', 'runtime'],
   ['src/parity/', 'apps'],
   ['src/serve/', 'apps'],
@@ -28,6 +29,7 @@ const LAYERS: Array<[prefix: string, layer: string]> = [
   ['src/index.ts', 'library'],
   ['src/on-demand.ts', 'library'],
   ['src/triton.ts', 'library'],
+  ['src/web-train.ts', 'library'],
   ['src/cli/', 'cli'],
 ];
 
@@ -40,11 +42,13 @@ const MAY_IMPORT: Record<string, string[]> = {
   runtime: ['core', 'core-node'],
   apps: ['core', 'core-node', 'training', 'exporters', 'runtime'],
   library: ['core', 'core-node', 'training', 'exporters', 'runtime', 'apps'],
+  // A page built on the package faces as any user's page would be (the Train page: pnet/web and pnet/web/train).
+  pages: ['core', 'runtime', 'library'],
   cli: ['core', 'core-node', 'training', 'exporters', 'runtime', 'apps'],
 };
 
 /** The exporters read the model's layout and checkpoints, nothing else of the training side. */
-const EXPORTER_TRAINING_IMPORTS = ['src/model/spec.ts', 'src/checkpoint/format.ts'];
+const EXPORTER_TRAINING_IMPORTS = ['src/model/spec.ts', 'src/checkpoint/format.ts', 'src/checkpoint/files.ts'];
 
 function layerOf(file: string): string | undefined {
   return LAYERS.find(([prefix]) => file.startsWith(prefix))?.[1];

@@ -17,12 +17,13 @@ import { localExecutor } from './step-executor.ts';
 import { trainDataFrom } from './train-data.ts';
 
 export interface InMemoryTrainOptions extends Omit<TrainRecipe, 'preset' | 'backend'> {
-  /** The clouds, as loadDatasetFromFiles (or loadDataset) gives them. */
+  /**
+   * The clouds, as loadDatasetFromFiles (or loadDataset) gives them; the run trains on all of its categories, so load
+   * it with `categories` to train on fewer (the class table comes from what was loaded).
+   */
   dataset: Dataset;
   /** The network's widths (models/<name>.json); its `name` is recorded as the run's preset. */
   preset: PresetSpec;
-  /** Categories to train on; default every category of the dataset. */
-  categories?: string[];
   /** A checkpoint to start from (fine-tuning): its weights, with a fresh optimizer and schedule. */
   startFrom?: Uint8Array;
   /** After every optimizer step. */
@@ -44,6 +45,8 @@ export interface InMemoryTrainResult {
   /** 1-based epoch `best` holds. */
   bestEpoch: number;
   history: EpochMetrics[];
+  /** The ids of the clouds held out for val (none with `split: 'trainval'`), to score or show them. */
+  valIds: string[];
   /** True when `signal` stopped it before its last epoch. */
   interrupted: boolean;
 }
@@ -72,7 +75,7 @@ export async function trainInMemory(options: InMemoryTrainOptions): Promise<InMe
       ...recipeOf(options),
       preset: preset.name as TrainConfig['preset'],
       data: dataset.root,
-      categories: options.categories ?? dataset.categories,
+      categories: dataset.categories,
       backend: 'auto',
     }),
   );
@@ -100,6 +103,7 @@ export async function trainInMemory(options: InMemoryTrainOptions): Promise<InMe
       last: store.last,
       bestEpoch: store.best ? state.bestEpoch : state.epoch,
       history: state.history,
+      valIds: data.valClouds.map((c) => c.id),
       interrupted,
     };
   } finally {
@@ -109,7 +113,7 @@ export async function trainInMemory(options: InMemoryTrainOptions): Promise<InMe
 
 /** The recipe fields of the options, without the data, callbacks and the preset's widths. */
 function recipeOf(options: InMemoryTrainOptions): Partial<TrainConfig> {
-  const { dataset, preset, categories, startFrom, onStep, onEpoch, signal, log, ...recipe } = options;
+  const { dataset, preset, startFrom, onStep, onEpoch, signal, log, ...recipe } = options;
   return recipe;
 }
 

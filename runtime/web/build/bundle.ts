@@ -5,6 +5,9 @@
  *                               (bundle-entry.ts: `pnet/web` with its ONNX Runtime pointed at ort/ beside it)
  *   ort/ort-wasm-simd-threaded.jsep.{mjs,wasm}   ONNX Runtime's WebGPU+WASM build, loaded by pnet-web.js
  *   demo/index.html, demo.css, demo.js, samples/  the demo page (demo.js imports ../pnet-web.js)
+ *   train/index.html, train.css, train.js   the Train page (TF.js training in the tab; imports ../pnet-web.js)
+ *   tfjs/*.wasm                 TF.js's wasm backend, loaded by train.js
+ *   presets/*.json              the presets (models/<name>.json), fetched by train.js
  *   .build-stamp.json           inputs of the last build, to rebuild only when something changed
  */
 import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
@@ -19,6 +22,16 @@ export const REPO_ROOT = packageRoot();
 export const DEFAULT_WEB_OUT_DIR = webBundleDir();
 const WEB_DIR = join(REPO_ROOT, 'runtime', 'web');
 const DEMO_DIR = join(WEB_DIR, 'demo');
+const TRAIN_DIR = join(WEB_DIR, 'train');
+const TFJS_WASM_DIST = join(REPO_ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+/** TF.js's wasm backend builds: SIMD, and SIMD with threads where the page is cross-origin isolated. */
+const TFJS_WASM_FILES = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+];
+const TRAIN_STATIC_FILES = ['index.html', 'train.css'];
+const PRESET_FILES = ['keras.json', 'mid.json', 'lite.json'];
 const ORT_DIST = join(REPO_ROOT, 'node_modules', 'onnxruntime-web', 'dist');
 
 /** The ONNX Runtime files a page needs next to pnet-web.js (under ort/): one build serves both WebGPU and WASM. */
@@ -100,31 +113,41 @@ async function buildWebBundle(outDir: string): Promise<void> {
     entryPoints: [join(WEB_DIR, 'bundle-entry.ts')],
     outfile: join(outDir, 'pnet-web.js'),
   });
+  // The pages use the library exactly as any page would: by importing the built pnet-web.js.
+  const pnetWebExternal: esbuild.Plugin = {
+    name: 'pnet-web-external',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.\/index\.ts$/ }, () => ({ path: '../pnet-web.js', external: true }));
+    },
+  };
   const demo = await esbuild.build({
     ...common,
     entryPoints: [join(DEMO_DIR, 'main.ts')],
     outfile: join(outDir, 'demo', 'demo.js'),
-    // The demo uses the library exactly as any page would: by importing the built pnet-web.js.
-    plugins: [
-      {
-        name: 'pnet-web-external',
-        setup(build) {
-          build.onResolve({ filter: /^\.\.\/index\.ts$/ }, () => ({ path: '../pnet-web.js', external: true }));
-        },
-      },
-    ],
+    plugins: [pnetWebExternal],
+  });
+  const trainPage = await esbuild.build({
+    ...common,
+    entryPoints: [join(TRAIN_DIR, 'main.ts')],
+    outfile: join(outDir, 'train', 'train.js'),
+    plugins: [pnetWebExternal],
   });
 
   await mkdir(join(outDir, 'ort'), { recursive: true });
   for (const f of ORT_RUNTIME_FILES) await copyIfChanged(join(ORT_DIST, f), join(outDir, 'ort', f));
   for (const f of DEMO_STATIC_FILES) await copyIfChanged(join(DEMO_DIR, f), join(outDir, 'demo', f));
+  for (const f of TRAIN_STATIC_FILES) await copyIfChanged(join(TRAIN_DIR, f), join(outDir, 'train', f));
+  for (const f of TFJS_WASM_FILES) await copyIfChanged(join(TFJS_WASM_DIST, f), join(outDir, 'tfjs', f));
+  for (const f of PRESET_FILES) await copyIfChanged(join(REPO_ROOT, 'models', f), join(outDir, 'presets', f));
   await mkdir(join(outDir, 'demo', 'samples'), { recursive: true });
   for (const f of await sampleFiles())
     await copyIfChanged(join(DEMO_DIR, 'samples', f), join(outDir, 'demo', 'samples', f));
 
-  const bundled = [...Object.keys(library.metafile!.inputs), ...Object.keys(demo.metafile!.inputs)].map((p) =>
-    relative(REPO_ROOT, resolve(process.cwd(), p)),
-  );
+  // `(disabled):crypto` and the like: Node built-ins a package's browser field switches off, not files.
+  const bundled = [library, demo, trainPage]
+    .flatMap((b) => Object.keys(b.metafile!.inputs))
+    .filter((p) => !p.startsWith('(disabled):'))
+    .map((p) => relative(REPO_ROOT, resolve(process.cwd(), p)));
   const inputs = [...new Set([...bundled, ...(await staticInputs())])].sort();
   const stamp: Stamp = { fingerprint: await fingerprint(inputs), inputs };
   await writeFileAtomic(join(outDir, STAMP_FILE), JSON.stringify(stamp, null, 1));
@@ -150,12 +173,17 @@ async function isUpToDate(outDir: string): Promise<boolean> {
 /** Files copied as they are (ORT runtime, demo html/css, samples) and the sources of the demo folder. */
 async function staticInputs(): Promise<string[]> {
   const demoSources = (await readdir(DEMO_DIR)).filter((f) => f.endsWith('.ts')).map((f) => join(DEMO_DIR, f));
+  const trainSources = (await readdir(TRAIN_DIR)).filter((f) => f.endsWith('.ts')).map((f) => join(TRAIN_DIR, f));
   const webSources = (await readdir(WEB_DIR)).filter((f) => f.endsWith('.ts')).map((f) => join(WEB_DIR, f));
   return [
     ...ORT_RUNTIME_FILES.map((f) => join(ORT_DIST, f)),
     ...DEMO_STATIC_FILES.map((f) => join(DEMO_DIR, f)),
+    ...TRAIN_STATIC_FILES.map((f) => join(TRAIN_DIR, f)),
+    ...TFJS_WASM_FILES.map((f) => join(TFJS_WASM_DIST, f)),
+    ...PRESET_FILES.map((f) => join(REPO_ROOT, 'models', f)),
     ...(await sampleFiles()).map((f) => join(DEMO_DIR, 'samples', f)),
     ...demoSources,
+    ...trainSources,
     ...webSources,
   ].map((p) => relative(REPO_ROOT, p));
 }
