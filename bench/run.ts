@@ -224,6 +224,12 @@ async function main(): Promise<void> {
       ? '## Training\n\n_Not measured in this run (--no-training)._\n'
       : await memory.section('training (TF.js)', () => optionalSection('./train.ts', 'benchTraining', (fn) => fn()));
 
+    const browserTraining = process.argv.includes('--no-training')
+      ? '## Training in a browser tab\n\n_Not measured in this run (--no-training)._\n'
+      : await memory.section('training in a browser tab', () =>
+          optionalSection('./train-browser.ts', 'benchBrowserTraining', (fn) => fn()),
+        );
+
     const ortNode = await memory.section('onnxruntime-node: pnet export vs naive export', () =>
       optionalSection('./infer-node.ts', 'benchNodeInference', (fn) =>
         fn({ preset: 'keras', points: POINTS, batch: 8, seconds: 1.5 }),
@@ -347,6 +353,7 @@ async function main(): Promise<void> {
       '',
       targetsTable(targets),
       training,
+      browserTraining,
       `## Inference per runtime (keras preset, ${POINTS} points, batch 1)`,
       '',
       `Random weights, ${CLASSES} classes, ${(flopsPerCloud / 1e9).toFixed(2)} GFLOP per cloud (the exporter's count). Median over the runs after one warm-up; ` +

@@ -13,7 +13,7 @@ import { validateConfig, withDefaults, type TrainConfig } from './options.ts';
 import type { EpochMetrics } from './run-dir.ts';
 import { runCheckpoint } from './run-checkpoints.ts';
 import { disposeRun, restoreRun, type TrainingRun } from './run-state.ts';
-import { localExecutor } from './step-executor.ts';
+import { localExecutor, type StepExecutor } from './step-executor.ts';
 import { trainDataFrom } from './train-data.ts';
 
 export interface InMemoryTrainOptions extends Omit<TrainRecipe, 'preset' | 'backend'> {
@@ -88,7 +88,7 @@ export async function trainInMemory(options: InMemoryTrainOptions): Promise<InMe
     const completed = await runEpochs({
       run,
       data,
-      executor: localExecutor(run.model, run.optimizer),
+      executor: yieldingBetweenSteps(localExecutor(run.model, run.optimizer)),
       store,
       options: { onStep, onEpoch },
       log,
@@ -109,6 +109,25 @@ export async function trainInMemory(options: InMemoryTrainOptions): Promise<InMe
   } finally {
     disposeRun(run);
   }
+}
+
+/**
+ * A page's main thread runs the steps: handing it back before each one lets the page draw what onStep changed and
+ * take a click on Stop, instead of freezing until training ends.
+ */
+function yieldingBetweenSteps(executor: StepExecutor): StepExecutor {
+  const yieldToPage = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+  return {
+    ...executor,
+    trainStep: async (batch, lr) => {
+      await yieldToPage();
+      return executor.trainStep(batch, lr);
+    },
+    predictBatch: async (batch) => {
+      await yieldToPage();
+      return executor.predictBatch(batch);
+    },
+  };
 }
 
 /** The recipe fields of the options, without the data, callbacks and the preset's widths. */
