@@ -62,6 +62,8 @@ export async function runEpochs(loop: EpochLoop): Promise<boolean> {
     const trained = await trainEpoch(loop, lr, steps);
     if (!trained.complete) return false;
     await finishEpoch(loop, lr, trained);
+    // A stop asked for during an epoch's last step ends the run here, not one step into the next epoch.
+    if (loop.stopRequested() && state.epoch < config.epochs) return false;
   }
   return true;
 }

@@ -72,6 +72,29 @@ describe('trainModel (in memory)', () => {
     await expect(trainModel({ dataset, preset: loadPreset('lite'), signal: stop.signal })).rejects.toThrow();
   }, 60_000);
 
+  it("a stop asked for in an epoch's last step ends the run after that epoch", async () => {
+    const dataset = await loadDataset(runs.data, { categories: ['Airplane'], cache: false });
+    const stop = new AbortController();
+    let stepsInFirstEpoch = 0;
+    const result = await trainModel({
+      dataset,
+      preset: loadPreset('lite'),
+      epochs: 3,
+      points: 64,
+      batchSize: 4,
+      signal: stop.signal,
+      onStep: (s) => {
+        if (s.epoch === 1 && s.batch === s.batches) {
+          stepsInFirstEpoch = s.step;
+          stop.abort();
+        }
+      },
+    });
+    expect(result.interrupted).toBe(true);
+    expect(result.history.map((h) => h.epoch)).toEqual([1]);
+    expect((await decodeCheckpoint(result.last)).meta.step).toBe(stepsInFirstEpoch);
+  }, 60_000);
+
   it('fine-tunes from a checkpoint of the same preset and classes, and refuses another', async () => {
     const dataset = await loadDataset(runs.data, { categories: ['Airplane'], cache: false });
     const base = { dataset, epochs: 1, points: 64, batchSize: 4 };

@@ -123,6 +123,31 @@ describe.skipIf(skipReason !== undefined)('Train page (Chromium)', () => {
     }
   }, 300_000);
 
+  it('stops when asked, keeping the best epoch so far, and still exports and offers it', async () => {
+    const zipPath = join(dir, 'stop.zip');
+    await zipFolder(DATA_DIR, zipPath);
+    const browser = await launchChromium(findChromium()!, false);
+    try {
+      const page = await browser.newPage();
+      await page.goto(new URL('/train/', server.url).href);
+      await page.getByTestId('dataset').setInputFiles(zipPath);
+      await expect.poll(() => page.getByTestId('start').isEnabled(), { timeout: 30_000 }).toBe(true);
+      await page.getByTestId('category').selectOption({ label: 'all: Skateboard, Table' });
+      await page.getByTestId('epochs').fill('500');
+      await page.getByTestId('batch-size').fill('2');
+      await page.getByTestId('points').fill('128');
+      await page.getByTestId('start').click();
+      // Stop once the second epoch is under way: the first epoch's checkpoint is the best so far.
+      await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 60_000 }).toMatch(/^Epoch 2\//);
+      await page.getByTestId('stop').click();
+      await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 60_000 }).toMatch(/done$/);
+      expect(await page.getByTestId('status').textContent()).toMatch(/^stopped; kept epoch 1\./);
+      expect(await page.getByTestId('download-onnx').isVisible()).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+
   it('names a bad file of the dropped data with its line, on the page', async () => {
     const bad = '04379243/1a00aa6b75362cc5b324368d54a7416f.txt';
     const zipPath = join(dir, 'bad.zip');
