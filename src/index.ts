@@ -40,6 +40,7 @@ export {
   listExecutionProviders,
   NODE_EXECUTION_PROVIDERS,
   type NodeSegmenterOptions,
+  type NodeModelSource,
   type NodeExecutionProvider,
   type SegmenterPoolOptions,
 } from '../runtime/node/index.ts';

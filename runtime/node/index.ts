@@ -4,6 +4,7 @@ export {
   nodeSessionOptions,
   DEFAULT_MAX_BATCH,
   type NodeSegmenterOptions,
+  type NodeModelSource,
 } from './node-segmenter.ts';
 export {
   listExecutionProviders,

@@ -5,6 +5,7 @@
 import { checkPositiveInt } from '../../src/core/validate.ts';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { PnetError } from '../../src/core/errors.ts';
 import type { Segmenter } from '../segmenter.ts';
@@ -20,11 +21,24 @@ import {
   NODE_EXECUTION_PROVIDERS,
 } from './execution-providers.ts';
 
+/** A model as a file path, a `file:` or `http(s):` URL, or the `.onnx` bytes. */
+export type NodeModelSource = string | URL | ArrayBuffer | Uint8Array;
+
 export interface NodeSegmenterOptions {
   /** Execution provider to run on; default `cpu`. */
   ep?: NodeExecutionProvider;
   /** EP to use when `ep` cannot run here; without it, an unavailable EP is an error. */
   fallback?: 'cpu';
+  /**
+   * Tried in order, the first that creates a session is used (as in `pnet/web`), e.g. `['cuda', 'cpu']`; instead of
+   * `ep` and `fallback`.
+   */
+  executionProviders?: readonly NodeExecutionProvider[];
+  /**
+   * ONNX Runtime session options, over pnet's (all graph optimisations, sequential, `intraOpNumThreads` = `threads`);
+   * the execution providers come from `ep` / `executionProviders`.
+   */
+  sessionOptions?: Omit<ort.InferenceSession.SessionOptions, 'executionProviders'>;
   /** Threads for one operator (intra-op); default: all cores. CPU EP only. */
   threads?: number;
   /** Default for `segmentMany`'s maxBatch. */
@@ -80,11 +94,34 @@ export function nodeSessionOptions(ep: NodeExecutionProvider, threads?: number):
 async function createSession(
   bytes: Uint8Array,
   ep: NodeExecutionProvider,
-  threads: number | undefined,
+  options: NodeSegmenterOptions,
 ): Promise<ort.InferenceSession> {
   // A long command line would crash ORT's first session on this thread's stack (ort-environment.ts).
   await prepareOrtEnvironment();
-  return ort.InferenceSession.create(bytes, nodeSessionOptions(ep, threads));
+  const ours = nodeSessionOptions(ep, options.threads);
+  return ort.InferenceSession.create(bytes, {
+    ...ours,
+    ...options.sessionOptions,
+    executionProviders: ours.executionProviders,
+  });
+}
+
+/** The model's bytes and the name errors give it. */
+async function loadNodeModel(model: NodeModelSource): Promise<{ bytes: Uint8Array; source: string }> {
+  if (model instanceof Uint8Array) return { bytes: model, source: '<model bytes>' };
+  if (model instanceof ArrayBuffer) return { bytes: new Uint8Array(model), source: '<model bytes>' };
+  const url = model instanceof URL ? model : /^https?:\/\//i.test(model) ? new URL(model) : undefined;
+  if (url?.protocol === 'file:') model = fileURLToPath(url);
+  else if (url) {
+    const response = await fetch(url).catch((e: unknown) => {
+      throw new PnetError('NOT_FOUND', `cannot fetch the model: ${(e as Error).message}`, { file: url.href });
+    });
+    if (!response.ok)
+      throw new PnetError('NOT_FOUND', `cannot fetch the model: HTTP ${response.status}`, { file: url.href });
+    return { bytes: new Uint8Array(await response.arrayBuffer()), source: url.href };
+  }
+  const path = model as string;
+  return { bytes: await readModelBytes(path), source: path };
 }
 
 /**
@@ -105,31 +142,47 @@ function nodeProviderTable(options: NodeSegmenterOptions): {
         cudaRemedy = status.remedies.join(', then ');
         return status.problems.join('; ');
       },
-      createSession: (bytes) => createSession(bytes, 'cuda', options.threads),
+      createSession: (bytes) => createSession(bytes, 'cuda', options),
     },
-    cpu: { label: 'CPU', createSession: (bytes) => createSession(bytes, 'cpu', options.threads) },
+    cpu: { label: 'CPU', createSession: (bytes) => createSession(bytes, 'cpu', options) },
   };
   return { table, cudaRemedy: () => cudaRemedy };
 }
 
-/** Loads a pnet ONNX model on onnxruntime-node. Throws PnetError (NOT_FOUND, BAD_MODEL, EP_UNAVAILABLE). */
-export async function createNodeSegmenter(modelPath: string, options: NodeSegmenterOptions = {}): Promise<Segmenter> {
-  const requested = options.ep ?? 'cpu';
-  if (!(NODE_EXECUTION_PROVIDERS as readonly string[]).includes(requested)) {
-    throw new PnetError(
-      'BAD_ARGUMENT',
-      `unknown execution provider "${requested}"; expected one of: ${NODE_EXECUTION_PROVIDERS.join(', ')}`,
-    );
+/** The providers to try, in order: `executionProviders`, or `ep` then its `fallback`. */
+function providersToTry(options: NodeSegmenterOptions): NodeExecutionProvider[] {
+  const requested = options.executionProviders ?? [
+    options.ep ?? 'cpu',
+    ...(options.fallback ? [options.fallback] : []),
+  ];
+  if (requested.length === 0) throw new PnetError('BAD_ARGUMENT', 'executionProviders is empty');
+  for (const ep of requested) {
+    if (!(NODE_EXECUTION_PROVIDERS as readonly string[]).includes(ep)) {
+      throw new PnetError(
+        'BAD_ARGUMENT',
+        `unknown execution provider "${ep}"; expected one of: ${NODE_EXECUTION_PROVIDERS.join(', ')}`,
+      );
+    }
   }
+  return [...new Set(requested)];
+}
+
+/**
+ * Loads a pnet ONNX model (a path, a URL or the bytes) on onnxruntime-node. Throws PnetError (NOT_FOUND, BAD_MODEL,
+ * EP_UNAVAILABLE).
+ */
+export async function createNodeSegmenter(
+  model: NodeModelSource,
+  options: NodeSegmenterOptions = {},
+): Promise<Segmenter> {
+  const providers = providersToTry(options);
   checkPositiveInt('threads', options.threads);
   if (options.maxPoints !== undefined) checkMaxPoints(options.maxPoints);
-  const bytes = await readModelBytes(modelPath);
+  const { bytes, source } = await loadNodeModel(model);
   const { table, cudaRemedy } = nodeProviderTable(options);
-  const providers: NodeExecutionProvider[] =
-    requested === 'cuda' && options.fallback === 'cpu' ? ['cuda', 'cpu'] : [requested];
   const { segmenter } = await openOrtSegmenter({
     bytes,
-    source: modelPath,
+    source,
     providers,
     table,
     Tensor: ort.Tensor,
@@ -140,12 +193,12 @@ export async function createNodeSegmenter(modelPath: string, options: NodeSegmen
       // The CPU EP runs anywhere onnxruntime-node does: when it cannot load the file, the file is at fault.
       if (last.executionProvider === 'cpu') {
         return new PnetError('BAD_MODEL', `onnxruntime cannot load the model: ${firstLine(last.cause)}`, {
-          file: modelPath,
+          file: source,
           cause: last.cause,
         });
       }
       return new PnetError('EP_UNAVAILABLE', `cannot run on CUDA: ${last.reason}`, {
-        file: modelPath,
+        file: source,
         remedy: `${cudaRemedy()}; or add --fallback cpu to run on the CPU instead`,
         cause: last.cause,
       });

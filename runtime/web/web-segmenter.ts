@@ -29,6 +29,11 @@ export interface WebSegmenterOptions {
   numThreads?: number;
   /** Default for `segmentMany`'s maxBatch. */
   maxBatch?: number;
+  /**
+   * ONNX Runtime session options, over pnet's (all graph optimisations, quiet logs); the execution providers come
+   * from `executionProviders`.
+   */
+  sessionOptions?: Omit<ort.InferenceSession.SessionOptions, 'executionProviders'>;
 }
 
 export const DEFAULT_WEB_MAX_BATCH = 4;
@@ -66,7 +71,12 @@ export async function createSegmenter(model: ModelSource, options: WebSegmenterO
   const { bytes, source } = await loadModelBytes(model);
   // One provider per session: given a list, ONNX Runtime would fall back silently and we could not say which ran.
   const sessionOn = (ep: WebExecutionProvider) => (b: Uint8Array) =>
-    ort.InferenceSession.create(b, { executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+    ort.InferenceSession.create(b, {
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      ...options.sessionOptions,
+      executionProviders: [ep],
+    });
   const table: Record<WebExecutionProvider, ExecutionProviderEntry> = {
     webgpu: { label: 'WebGPU', unavailable: webgpuUnavailableReason, createSession: sessionOn('webgpu') },
     wasm: { label: 'WASM', createSession: sessionOn('wasm') },

@@ -1,4 +1,7 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -248,4 +251,44 @@ describe('createNodeSegmenter errors', () => {
       await seg.dispose();
     },
   );
+});
+
+describe('createNodeSegmenter model sources and ONNX Runtime options', () => {
+  it('opens the same model from a path, a file: URL, an http URL and its bytes, with the same labels', async () => {
+    const path = join(dir, 'linear.onnx');
+    const bytes = await readFile(path);
+    const server = createServer((req, res) => {
+      if (req.url === '/linear.onnx') res.end(bytes);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const cloud = randomCloud(new Rng(9), 21);
+      for (const source of [path, pathToFileURL(path), `${base}/linear.onnx`, new Uint8Array(bytes)]) {
+        const seg = await createNodeSegmenter(source, { threads: 1 });
+        expect(Array.from((await seg.segment(cloud)).labels), String(source)).toEqual(expectedLinearLabels(cloud));
+        await seg.dispose();
+      }
+      await expectPnetError(createNodeSegmenter(`${base}/missing.onnx`), 'NOT_FOUND', /HTTP 404/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('passes session options through and takes the providers as a list', async () => {
+    const optimized = join(dir, 'optimized.onnx');
+    const seg = await createNodeSegmenter(join(dir, 'linear.onnx'), {
+      executionProviders: ['cpu'],
+      sessionOptions: { optimizedModelFilePath: optimized },
+    });
+    expect(seg.executionProvider).toBe('cpu');
+    await seg.dispose();
+    expect(existsSync(optimized)).toBe(true);
+    await expectPnetError(
+      createNodeSegmenter(join(dir, 'linear.onnx'), { executionProviders: ['tpu' as 'cpu'] }),
+      'BAD_ARGUMENT',
+      /unknown execution provider "tpu"/,
+    );
+  });
 });
