@@ -131,6 +131,8 @@ async function buildWebBundle(outDir: string): Promise<void> {
     entryPoints: [join(TRAIN_DIR, 'main.ts')],
     outfile: join(outDir, 'train', 'train.js'),
     plugins: [pnetWebExternal],
+    // Its map (TF.js, vega, onnx-proto: ~15 MB) would be most of what the package grows by; the sources ship instead.
+    sourcemap: false,
   });
 
   await mkdir(join(outDir, 'ort'), { recursive: true });
