@@ -16,6 +16,24 @@ import { expectSameTensors, syntheticRunsFolder } from './synthetic-runs.ts';
 
 const runs = syntheticRunsFolder('pnet-train-memory-', 5);
 
+/** Three small epochs that abort their signal after the first step for which `stopAfter` says so. */
+async function stoppedRun(stopAfter: (s: TrainStepProgress) => boolean) {
+  const dataset = await loadDataset(runs.data, { categories: ['Airplane'], cache: false });
+  const stop = new AbortController();
+  const result = await trainModel({
+    dataset,
+    preset: loadPreset('lite'),
+    epochs: 3,
+    points: 64,
+    batchSize: 4,
+    signal: stop.signal,
+    onStep: (s) => {
+      if (stopAfter(s)) stop.abort();
+    },
+  });
+  return { dataset, stop, result };
+}
+
 describe('trainModel (in memory)', () => {
   it("reaches train()'s weights on the same data and seed, and exports to pnet export's bytes", async () => {
     const out = join(runs.dir, 'run');
@@ -51,19 +69,7 @@ describe('trainModel (in memory)', () => {
   }, 120_000);
 
   it('stops after the current step when its signal aborts, keeping the state at the stop', async () => {
-    const dataset = await loadDataset(runs.data, { categories: ['Airplane'], cache: false });
-    const stop = new AbortController();
-    const result = await trainModel({
-      dataset,
-      preset: loadPreset('lite'),
-      epochs: 3,
-      points: 64,
-      batchSize: 4,
-      signal: stop.signal,
-      onStep: (s) => {
-        if (s.step === 1) stop.abort();
-      },
-    });
+    const { dataset, stop, result } = await stoppedRun((s) => s.step === 1);
     expect(result.interrupted).toBe(true);
     expect(result.history).toEqual([]);
     const last = await decodeCheckpoint(result.last);
@@ -73,22 +79,11 @@ describe('trainModel (in memory)', () => {
   }, 60_000);
 
   it("a stop asked for in an epoch's last step ends the run after that epoch", async () => {
-    const dataset = await loadDataset(runs.data, { categories: ['Airplane'], cache: false });
-    const stop = new AbortController();
     let stepsInFirstEpoch = 0;
-    const result = await trainModel({
-      dataset,
-      preset: loadPreset('lite'),
-      epochs: 3,
-      points: 64,
-      batchSize: 4,
-      signal: stop.signal,
-      onStep: (s) => {
-        if (s.epoch === 1 && s.batch === s.batches) {
-          stepsInFirstEpoch = s.step;
-          stop.abort();
-        }
-      },
+    const { result } = await stoppedRun((s) => {
+      if (s.epoch > 1 || s.batch < s.batches) return false;
+      stepsInFirstEpoch = s.step;
+      return true;
     });
     expect(result.interrupted).toBe(true);
     expect(result.history.map((h) => h.epoch)).toEqual([1]);
