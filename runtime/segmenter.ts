@@ -7,6 +7,14 @@ import type { ModelInfo } from '../src/core/contract.ts';
 
 export type { ModelInfo };
 
+// The key `await using` calls, declared as TypeScript's esnext.disposable lib and @types/node declare it, so these
+// types check in a project that has neither (a page on lib ES2022 + DOM).
+declare global {
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 export interface SegmentResult {
   /** Class index per input point. */
   labels: Int32Array;
@@ -40,5 +48,8 @@ export interface Segmenter {
   segment(xyz: Float32Array): Promise<SegmentResult>;
   /** Segments many clouds; clouds of equal point count are batched into one run. */
   segmentMany(clouds: Float32Array[], options?: SegmentManyOptions): Promise<SegmentResult[]>;
+  /** Releases the model once the runs already asked for are done; later calls throw a PnetError. */
   dispose(): Promise<void>;
+  /** `dispose()`, so that `await using segmenter = await createSegmenter(…)` releases it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void>;
 }

@@ -13,6 +13,7 @@ import { checkClouds, DEFAULT_MAX_POINTS } from './cloud-check.ts';
 import { extentWarningOf } from './cloud-extent.ts';
 import { checkOutputTypes, checkProbeOutputs, PROBE_CLOUD } from './output-check.ts';
 import { packModelInput, planBatches, unpackOutputs } from './batching.ts';
+import { ASYNC_DISPOSE, disposedError } from './disposal.ts';
 
 /** The runtime's Tensor class, as far as a float32 input needs it. */
 export type TensorClass = new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
@@ -132,11 +133,7 @@ export class OrtSegmenter implements Segmenter {
   }
 
   async segmentMany(clouds: Float32Array[], options: SegmentManyOptions = {}): Promise<SegmentResult[]> {
-    if (this.disposed) {
-      throw new PnetError('RUN_FAILED', 'this segmenter was disposed; create another to segment more clouds', {
-        file: this.model,
-      });
-    }
+    if (this.disposed) throw disposedError(this.model);
     const sizes = checkClouds(clouds, this.maxPoints);
     const results = new Array<SegmentResult>(clouds.length);
     for (const batch of planBatches(sizes, options.maxBatch ?? this.maxBatch, this.maxPoints)) {
@@ -158,6 +155,10 @@ export class OrtSegmenter implements Segmenter {
     if (this.disposed) return;
     this.disposed = true;
     await this.enqueue(() => this.session.release());
+  }
+
+  [ASYNC_DISPOSE](): Promise<void> {
+    return this.dispose();
   }
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {

@@ -8,13 +8,10 @@ import { isPnetError, PnetError } from '../../src/core/errors.ts';
 import type { SegmentResult, Segmenter } from '../segmenter.ts';
 import { readCloudFile } from './cloud-files.ts';
 import { planIsolatedRuns, segmentIsolatingFailures } from './segment-isolating.ts';
-import { SegmenterPool } from './worker-pool.ts';
+import { isParallelSegmenter } from './parallel-segmenter.ts';
 
 /** How many clouds are read ahead of the model, in batches: enough to fill batches, few enough to bound memory. */
 const WINDOW_BATCHES = 4;
-
-/** Windows read and run at once on a pool: enough to keep every worker busy. */
-const POOL_WINDOWS_IN_FLIGHT = 3;
 
 /** Files per read request: small, so parsing spreads evenly over the workers. */
 const READ_CHUNK = 4;
@@ -34,7 +31,7 @@ export type FileOutcome =
 
 /** Reads files in this thread, or on the pool's workers. */
 function readerFor(segmenter: Segmenter): (files: string[]) => Promise<Array<Float32Array | Error>> {
-  if (segmenter instanceof SegmenterPool) return (files) => segmenter.readClouds(files);
+  if (isParallelSegmenter(segmenter)) return (files) => segmenter.readClouds(files);
   return async (files) => {
     const out: Array<Float32Array | Error> = [];
     for (const file of files) out.push(await readCloudFile(file).catch((e: Error) => e));
@@ -44,7 +41,7 @@ function readerFor(segmenter: Segmenter): (files: string[]) => Promise<Array<Flo
 
 /** Runs one planned group; the pool isolates failures on its workers, where the group runs. */
 function groupRunnerFor(segmenter: Segmenter): (clouds: Float32Array[]) => Promise<Array<SegmentResult | Error>> {
-  if (segmenter instanceof SegmenterPool) return (clouds) => segmenter.segmentGroup(clouds);
+  if (isParallelSegmenter(segmenter)) return (clouds) => segmenter.segmentGroup(clouds);
   return (clouds) => segmentIsolatingFailures(segmenter, clouds, clouds.length);
 }
 
@@ -133,7 +130,7 @@ export async function* labelCloudFiles(
       await labelWindow(start, files.slice(start, start + windowSize));
     }
   };
-  const lanes = segmenter instanceof SegmenterPool ? POOL_WINDOWS_IN_FLIGHT : 1;
+  const lanes = isParallelSegmenter(segmenter) ? segmenter.lanes : 1;
   let done = false;
   let failure: { error: unknown } | undefined;
   void Promise.all(Array.from({ length: lanes }, lane))

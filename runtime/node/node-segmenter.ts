@@ -13,6 +13,9 @@ import { DEFAULT_MAX_POINTS } from '../common/cloud-check.ts';
 import { checkMaxPoints, firstLine } from '../common/ort-segmenter.ts';
 import { openOrtSegmenter, type ExecutionProviderEntry } from '../common/open-model.ts';
 import { prepareOrtEnvironment } from './ort-environment.ts';
+import { fetchModel, modelBytesGiven, type LoadedModel } from '../common/model-source.ts';
+
+export type { LoadedModel };
 import {
   CUDA_LIBS_INSTALL_HINT,
   probeCuda,
@@ -106,20 +109,14 @@ async function createSession(
   });
 }
 
-/** The model's bytes and the name errors give it. */
-async function loadNodeModel(model: NodeModelSource): Promise<{ bytes: Uint8Array; source: string }> {
-  if (model instanceof Uint8Array) return { bytes: model, source: '<model bytes>' };
-  if (model instanceof ArrayBuffer) return { bytes: new Uint8Array(model), source: '<model bytes>' };
-  const url = model instanceof URL ? model : /^https?:\/\//i.test(model) ? new URL(model) : undefined;
+/** Reads or fetches a model once (the pool hands the bytes to its workers). */
+export async function loadNodeModel(model: NodeModelSource): Promise<LoadedModel> {
+  const given = modelBytesGiven(model);
+  if (given) return given;
+  const url =
+    model instanceof URL ? model : /^https?:\/\//i.test(model as string) ? new URL(model as string) : undefined;
   if (url?.protocol === 'file:') model = fileURLToPath(url);
-  else if (url) {
-    const response = await fetch(url).catch((e: unknown) => {
-      throw new PnetError('NOT_FOUND', `cannot fetch the model: ${(e as Error).message}`, { file: url.href });
-    });
-    if (!response.ok)
-      throw new PnetError('NOT_FOUND', `cannot fetch the model: HTTP ${response.status}`, { file: url.href });
-    return { bytes: new Uint8Array(await response.arrayBuffer()), source: url.href };
-  }
+  else if (url) return fetchModel(url.href);
   const path = model as string;
   return { bytes: await readModelBytes(path), source: path };
 }
@@ -150,7 +147,7 @@ function nodeProviderTable(options: NodeSegmenterOptions): {
 }
 
 /** The providers to try, in order: `executionProviders`, or `ep` then its `fallback`. */
-function providersToTry(options: NodeSegmenterOptions): NodeExecutionProvider[] {
+export function providersToTry(options: NodeSegmenterOptions): NodeExecutionProvider[] {
   const requested = options.executionProviders ?? [
     options.ep ?? 'cpu',
     ...(options.fallback ? [options.fallback] : []),
@@ -175,10 +172,18 @@ export async function createNodeSegmenter(
   model: NodeModelSource,
   options: NodeSegmenterOptions = {},
 ): Promise<Segmenter> {
-  const providers = providersToTry(options);
+  providersToTry(options);
   checkPositiveInt('threads', options.threads);
   if (options.maxPoints !== undefined) checkMaxPoints(options.maxPoints);
-  const { bytes, source } = await loadNodeModel(model);
+  return openNodeSegmenter(await loadNodeModel(model), options);
+}
+
+/** createNodeSegmenter over a model already read (a pool's worker gets the bytes its pool read). */
+export async function openNodeSegmenter(
+  { bytes, source }: LoadedModel,
+  options: NodeSegmenterOptions = {},
+): Promise<Segmenter> {
+  const providers = providersToTry(options);
   const { table, cudaRemedy } = nodeProviderTable(options);
   const { segmenter } = await openOrtSegmenter({
     bytes,

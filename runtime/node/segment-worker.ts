@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Segmenter } from '../segmenter.ts';
-import { createNodeSegmenter } from './node-segmenter.ts';
+import { openNodeSegmenter } from './node-segmenter.ts';
 import { readCloudFile } from './cloud-files.ts';
 import { segmentIsolatingFailures } from './segment-isolating.ts';
 import { serializeError, transferables } from '../../src/core/error-wire.ts';
@@ -59,12 +59,7 @@ async function answer(segmenter: Segmenter, message: Exclude<ToWorker, { type: '
 async function serve(): Promise<void> {
   let segmenter: Segmenter;
   try {
-    segmenter = await createNodeSegmenter(setup.modelPath, {
-      ep: setup.ep,
-      fallback: setup.fallback,
-      threads: setup.threads,
-      maxPoints: setup.maxPoints,
-    });
+    segmenter = await openNodeSegmenter(setup.model, setup.options);
   } catch (e) {
     port.postMessage({ type: 'failed', error: serializeError(e) } satisfies FromWorker);
     port.close();

@@ -9,12 +9,20 @@ import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PnetError } from '../../src/core/errors.ts';
-import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
+import type { ModelInfo, SegmentManyOptions, SegmentResult } from '../segmenter.ts';
 import { checkClouds } from '../common/cloud-check.ts';
 import { planBatches } from '../common/batching.ts';
 import { DEFAULT_MAX_POINTS } from '../common/cloud-check.ts';
 import { checkMaxPoints } from '../common/ort-segmenter.ts';
-import type { NodeExecutionProvider } from './execution-providers.ts';
+import {
+  DEFAULT_MAX_BATCH,
+  loadNodeModel,
+  providersToTry,
+  type NodeModelSource,
+  type NodeSegmenterOptions,
+} from './node-segmenter.ts';
+import type { ParallelSegmenter } from './parallel-segmenter.ts';
+import { ASYNC_DISPOSE, disposedError } from '../common/disposal.ts';
 import { deserializeError, transferables } from '../../src/core/error-wire.ts';
 import { ownBytes, type FromWorker, type ToWorker, type WorkerSetup } from './worker-protocol.ts';
 
@@ -27,25 +35,23 @@ export const SEGMENT_WORKER_ENTRY = new URL(
   import.meta.url,
 );
 
-/** Default for `segmentMany`'s maxBatch: the same as one session's, so results match it byte for byte. */
-const DEFAULT_POOL_MAX_BATCH = 8;
+/** Windows of files read and run at once when labelling files (ParallelSegmenter.lanes): every worker kept busy. */
+const POOL_WINDOWS_IN_FLIGHT = 3;
 
 /** How long `close` waits for a worker to release its session before stopping it. */
 const CLOSE_GRACE_MS = 5000;
 
-export interface SegmenterPoolOptions {
+export interface SegmenterPoolOptions
+  extends Pick<
+    NodeSegmenterOptions,
+    'ep' | 'fallback' | 'executionProviders' | 'sessionOptions' | 'maxBatch' | 'maxPoints'
+  > {
   /** Worker threads (each loads the model once). */
   workers: number;
-  ep?: NodeExecutionProvider;
-  fallback?: 'cpu';
   /** Intra-op threads per worker; default: the cores split evenly among the workers (at least 1). */
   threads?: number;
   /** Module each worker starts from (default SEGMENT_WORKER_ENTRY); it must speak worker-protocol.ts. */
   workerEntry?: URL;
-  /** Default for `segmentMany`'s maxBatch. */
-  maxBatch?: number;
-  /** Most points of a cloud and of a batched run, as createNodeSegmenter's (default DEFAULT_MAX_POINTS). */
-  maxPoints?: number;
 }
 
 /** ORT intra-op threads per worker so that workers × threads ≤ cores (at least 1 each). */
@@ -78,7 +84,8 @@ interface Slot {
 type Ready = Extract<FromWorker, { type: 'ready' }>;
 
 /** A Segmenter whose batches run in parallel, one per free worker; it also reads cloud files on the workers. */
-export class SegmenterPool implements Segmenter {
+export class SegmenterPool implements ParallelSegmenter {
+  readonly lanes = POOL_WINDOWS_IN_FLIGHT;
   private nextId = 0;
   private stopped?: { reason: unknown };
   private closing?: Promise<void>;
@@ -99,18 +106,24 @@ export class SegmenterPool implements Segmenter {
     for (const slot of slots) this.watch(slot);
   }
 
-  /** Starts the workers and waits until every one has loaded the model; the first failure is thrown. */
-  static async create(modelPath: string, options: SegmenterPoolOptions): Promise<SegmenterPool> {
+  /**
+   * Reads the model once, starts the workers with its bytes and waits until every one has loaded it; the first
+   * failure is thrown.
+   */
+  static async create(model: NodeModelSource, options: SegmenterPoolOptions): Promise<SegmenterPool> {
     // `workers` is required: a missing count reads as NaN, not as "left out".
     checkPositiveInt('workers', options.workers ?? Number.NaN);
     checkPositiveInt('threads', options.threads);
     if (options.maxPoints !== undefined) checkMaxPoints(options.maxPoints);
+    const providers = providersToTry(options);
     const setup: WorkerSetup = {
-      modelPath,
-      ep: options.ep ?? 'cpu',
-      fallback: options.fallback,
-      threads: options.threads ?? threadsPerWorker(options.workers),
-      maxPoints: options.maxPoints ?? DEFAULT_MAX_POINTS,
+      model: await loadNodeModel(model),
+      options: {
+        executionProviders: providers,
+        sessionOptions: options.sessionOptions,
+        threads: options.threads ?? threadsPerWorker(options.workers),
+        maxPoints: options.maxPoints ?? DEFAULT_MAX_POINTS,
+      },
     };
     const entry = options.workerEntry ?? SEGMENT_WORKER_ENTRY;
     const slots = Array.from({ length: options.workers }, (_, index): Slot => {
@@ -131,14 +144,15 @@ export class SegmenterPool implements Segmenter {
       throw failed.reason;
     }
     const first = (started[0] as PromiseFulfilledResult<Ready>).value;
-    const maxBatch = options.maxBatch ?? DEFAULT_POOL_MAX_BATCH;
+    // The same default as one session's, so results match it byte for byte.
+    const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
     return new SegmenterPool(
       slots,
       first.info,
       first.executionProvider,
-      setup.threads,
+      setup.options.threads!,
       maxBatch,
-      setup.maxPoints,
+      setup.options.maxPoints!,
       first.fallbackReason,
     );
   }
@@ -197,6 +211,10 @@ export class SegmenterPool implements Segmenter {
   }
 
   dispose(): Promise<void> {
+    return this.close();
+  }
+
+  [ASYNC_DISPOSE](): Promise<void> {
     return this.close();
   }
 
@@ -262,7 +280,7 @@ export class SegmenterPool implements Segmenter {
    * down; then lets each worker release its session and exit (stopping any that has not within a few seconds).
    * Used both when the work is done and on Ctrl-C; calling it again returns the same promise.
    */
-  close(reason: unknown = new Error('the segmenter pool is closed')): Promise<void> {
+  close(reason: unknown = disposedError()): Promise<void> {
     if (this.closing) return this.closing;
     this.stopped = { reason };
     for (const task of [...this.runs.splice(0), ...this.reads.splice(0)]) task.reject(reason);
@@ -315,7 +333,10 @@ function waitUntilReady(slot: Slot): Promise<Ready> {
   });
 }
 
-/** Starts a pool of `options.workers` segmenters for one model; see SegmenterPool. */
-export function createSegmenterPool(modelPath: string, options: SegmenterPoolOptions): Promise<SegmenterPool> {
-  return SegmenterPool.create(modelPath, options);
+/**
+ * Starts a pool of `options.workers` segmenters for one model (a path, a `file:` or `http(s):` URL, or the bytes, as
+ * createSegmenter takes); see SegmenterPool.
+ */
+export function createSegmenterPool(model: NodeModelSource, options: SegmenterPoolOptions): Promise<SegmenterPool> {
+  return SegmenterPool.create(model, options);
 }

@@ -3,15 +3,14 @@
  */
 import type { SerializedError } from '../../src/core/error-wire.ts';
 import type { ModelInfo, SegmentResult } from '../segmenter.ts';
-import type { NodeExecutionProvider } from './execution-providers.ts';
+import type { LoadedModel, NodeSegmenterOptions } from './node-segmenter.ts';
 
 /** What a worker needs to load its own session (passed as workerData). */
 export interface WorkerSetup {
-  modelPath: string;
-  ep: NodeExecutionProvider;
-  fallback?: 'cpu';
-  threads: number;
-  maxPoints: number;
+  /** The model, read once by the pool; `source` names it in errors. */
+  model: LoadedModel;
+  /** The pool's options for each worker's segmenter, with the providers resolved to a list. */
+  options: Pick<NodeSegmenterOptions, 'executionProviders' | 'sessionOptions' | 'threads' | 'maxPoints'>;
 }
 
 export type WireCloud = { points: Float32Array } | { error: SerializedError };

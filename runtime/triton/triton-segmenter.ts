@@ -10,6 +10,7 @@ import { PnetError } from '../../src/core/errors.ts';
 import { TENSOR_NAMES } from '../../src/core/contract.ts';
 import type { ModelInfo, SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import { checkCloud } from '../common/cloud-check.ts';
+import { ASYNC_DISPOSE, disposedError } from '../common/disposal.ts';
 import { packBatch, planBatches, unpackOutputs } from '../common/batching.ts';
 import { inferRequestBody, modelUrl, requestJson, type KserveInferResponse, type KserveTensor } from './kserve-http.ts';
 import { readServedModel, type ServedModel } from './served-model.ts';
@@ -38,6 +39,7 @@ class TritonSegmenter implements Segmenter {
   readonly info: ModelInfo;
   readonly executionProvider: string;
   readonly fallbackReason = undefined;
+  private disposed = false;
 
   constructor(
     private readonly model: ServedModel,
@@ -55,6 +57,7 @@ class TritonSegmenter implements Segmenter {
   }
 
   async segmentMany(clouds: Float32Array[], options: SegmentManyOptions = {}): Promise<SegmentResult[]> {
+    if (this.disposed) throw disposedError(this.inferUrl);
     const fixed = this.model.fixedPoints;
     const resampled: Array<ResampledCloud | undefined> = [];
     const inputs = clouds.map((c, i) => {
@@ -146,7 +149,12 @@ class TritonSegmenter implements Segmenter {
   }
 
   async dispose(): Promise<void> {
-    // Nothing is held open: each call is a plain HTTP request.
+    // Nothing is held open (each call is a plain HTTP request); later calls are refused as on every runtime.
+    this.disposed = true;
+  }
+
+  [ASYNC_DISPOSE](): Promise<void> {
+    return this.dispose();
   }
 }
 

@@ -10,6 +10,8 @@ import { PnetError } from '../../src/core/errors.ts';
 import type { SegmentManyOptions, SegmentResult, Segmenter } from '../segmenter.ts';
 import type { OrtSegmenter } from '../common/ort-segmenter.ts';
 import { openOrtSegmenter, type ExecutionProviderEntry } from '../common/open-model.ts';
+import { ASYNC_DISPOSE } from '../common/disposal.ts';
+import { fetchModel, modelBytesGiven, type LoadedModel } from '../common/model-source.ts';
 import {
   DEFAULT_EXECUTION_PROVIDERS,
   parseExecutionProviders,
@@ -102,19 +104,9 @@ export async function createSegmenter(model: ModelSource, options: WebSegmenterO
   return webSegmenter(opened.segmenter, opened.executionProvider, fallbacks, performance.now() - started);
 }
 
-async function loadModelBytes(model: ModelSource): Promise<{ bytes: Uint8Array; source: string }> {
-  if (model instanceof Uint8Array) return { bytes: model, source: 'model bytes' };
-  if (model instanceof ArrayBuffer) return { bytes: new Uint8Array(model), source: 'model bytes' };
-  const url = model.toString();
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (e) {
-    throw new PnetError('NOT_FOUND', `could not fetch the model: ${(e as Error).message}`, { file: url, cause: e });
-  }
-  if (!response.ok)
-    throw new PnetError('NOT_FOUND', `could not fetch the model: HTTP ${response.status}`, { file: url });
-  return { bytes: new Uint8Array(await response.arrayBuffer()), source: url };
+function loadModelBytes(model: ModelSource): Promise<LoadedModel> {
+  const given = modelBytesGiven(model);
+  return given ? Promise.resolve(given) : fetchModel(model.toString());
 }
 
 /** The shared ORT segmenter, with what the page shows besides: the EPs tried, and the load time. */
@@ -133,5 +125,6 @@ function webSegmenter(
     segment: (xyz) => segmenter.segment(xyz),
     segmentMany: (clouds, options) => segmenter.segmentMany(clouds, options),
     dispose: () => segmenter.dispose(),
+    [ASYNC_DISPOSE]: () => segmenter.dispose(),
   };
 }

@@ -276,6 +276,16 @@ describe('createNodeSegmenter model sources and ONNX Runtime options', () => {
     }
   });
 
+  it('is released by `await using` at the end of its block, after which a call is a PnetError', async () => {
+    let kept: Segmenter | undefined;
+    {
+      await using seg = await createNodeSegmenter(join(dir, 'linear.onnx'), { threads: 1 });
+      kept = seg;
+      expect((await seg.segment(new Float32Array([1, 0, 0]))).numPoints).toBe(1);
+    }
+    await expectPnetError(kept.segment(new Float32Array([1, 0, 0])), 'RUN_FAILED', /was disposed/);
+  });
+
   it('passes session options through and takes the providers as a list', async () => {
     const optimized = join(dir, 'optimized.onnx');
     const seg = await createNodeSegmenter(join(dir, 'linear.onnx'), {

@@ -1,5 +1,7 @@
 import { formatPts } from '../../../src/core/formats/pts.ts';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,9 +134,47 @@ describe('SegmenterPool', () => {
     expect((r as Error).message).toMatch(/not a multiple of 3/);
   });
 
-  it('close() lets the workers exit, after which requests are refused', async () => {
+  it('close() lets the workers exit, after which requests are refused with a PnetError', async () => {
     await pool.close();
-    await expect(pool.readClouds([files.a!])).rejects.toThrow(/closed/);
+    const refused = await pool.readClouds([files.a!]).catch((e: unknown) => e);
+    expect(isPnetError(refused) && refused.code).toBe('RUN_FAILED');
+    await expect(pool.segment(new Float32Array(3))).rejects.toThrow(/was disposed/);
+  });
+});
+
+describe('SegmenterPool model sources and options', () => {
+  it('opens a model given as bytes or an http URL, labelling as from its path; `await using` closes it', async () => {
+    const bytes = await readFile(model);
+    const server = createServer((req, res) => {
+      if (req.url === '/tiny.onnx') res.end(bytes);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tiny.onnx`;
+    const cloud = await readCloudFile(files.a!);
+    const here = await createNodeSegmenter(model);
+    try {
+      const want = Array.from((await here.segment(cloud)).labels);
+      let kept: SegmenterPool | undefined;
+      for (const source of [new Uint8Array(bytes), url]) {
+        await using pool = await createSegmenterPool(source, { workers: 1, executionProviders: ['cpu'] });
+        kept = pool;
+        expect(Array.from((await pool.segment(cloud)).labels), String(source).slice(0, 40)).toEqual(want);
+      }
+      await expect(kept!.segment(cloud)).rejects.toThrow(/was disposed/);
+      const missing = await createSegmenterPool(`${url}.missing`, { workers: 1 }).catch((e: unknown) => e);
+      expect(isPnetError(missing) && missing.code).toBe('NOT_FOUND');
+    } finally {
+      server.close();
+      await here.dispose();
+    }
+  });
+
+  it('refuses an unknown execution provider before starting any worker', async () => {
+    const err = await createSegmenterPool(model, { workers: 2, executionProviders: ['tpu' as 'cpu'] }).catch(
+      (e: unknown) => e,
+    );
+    expect(isPnetError(err) && err.code).toBe('BAD_ARGUMENT');
   });
 });
 

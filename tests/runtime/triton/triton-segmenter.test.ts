@@ -104,6 +104,16 @@ describe('createTritonSegmenter', () => {
     expect(first.outputs).toEqual([{ name: 'probabilities' }, { name: 'labels' }]);
   });
 
+  it('refuses calls after dispose (or `await using`) with a PnetError, as every runtime does', async () => {
+    let kept: Awaited<ReturnType<typeof createTritonSegmenter>> | undefined;
+    {
+      await using triton = await createTritonSegmenter(server.url, 'pnet_airplane');
+      kept = triton;
+    }
+    const refused = await kept.segment(clouds[0]!).catch((e: unknown) => e);
+    expect(isPnetError(refused) && refused.code).toBe('RUN_FAILED');
+  });
+
   it('segmentMany() batches equal-size clouds into one request, in input order', async () => {
     const triton = await createTritonSegmenter(server.url, 'pnet_airplane');
     server.requests.length = 0;

@@ -37,6 +37,17 @@ describe('pnet/web createSegmenter probes the model at load', () => {
     }
   });
 
+  it('is released by `await using`; a later call is a PnetError, as in Node', async () => {
+    let kept: Awaited<ReturnType<typeof createSegmenter>> | undefined;
+    {
+      await using seg = await createSegmenter(linearPnetModel(base), options);
+      kept = seg;
+      expect(Array.from((await seg.segment(CLOUD)).labels)).toEqual([0, 0, 1, 2]);
+    }
+    const refused = await kept.segment(CLOUD).catch((e: unknown) => e);
+    expect(isPnetError(refused) && refused.code).toBe('RUN_FAILED');
+  });
+
   const bad: Array<[string, LinearModelOptions, RegExp]> = [
     [
       'four class names for three classes of output',
