@@ -14,6 +14,7 @@ import { loadPreset } from '../src/model/preset-files.ts';
 import { Rng } from '../src/core/rng.ts';
 import { Adam } from '../src/train/adam.ts';
 import { createStepExecutor } from '../src/train/parallel/executor.ts';
+import { spawnNodeStepWorker } from '../src/train/parallel/node-transport.ts';
 import type { StepExecutor } from '../src/train/step-executor.ts';
 import { checkWasmMemory } from '../src/train/wasm-memory.ts';
 import { nodeSessionOptions } from '../runtime/node/index.ts';
@@ -76,7 +77,11 @@ interface Trainer {
 async function trainer(layout: ModelArchitecture, workers: number): Promise<Trainer> {
   const model = PointNet.create(layout, initialWeights(layout, 1));
   const optimizer = new Adam(model.trainableParams());
-  return { model, optimizer, executor: await createStepExecutor({ workers, backend: 'wasm', model, optimizer }) };
+  return {
+    model,
+    optimizer,
+    executor: await createStepExecutor({ workers, backend: 'wasm', model, optimizer, spawn: spawnNodeStepWorker }),
+  };
 }
 
 async function closeTrainer(t: Trainer): Promise<void> {

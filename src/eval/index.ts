@@ -15,6 +15,7 @@ import { SegmentationMetrics, type MetricsSummary } from '../core/metrics.ts';
 import type { BackendName } from '../backend/index.ts';
 import { resolveWorkers, TRAIN_DEFAULTS, type TrainConfig } from '../train/options.ts';
 import { createStepExecutor } from '../train/parallel/executor.ts';
+import { spawnNodeStepWorker } from '../train/parallel/node-transport.ts';
 import { scoreClouds } from '../train/score-clouds.ts';
 
 import type { EvalSplit } from './splits.ts';
@@ -158,7 +159,12 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     const workers = options.backend
       ? resolveWorkers(options.workers, options.backend, batchSize, availableParallelism())
       : 1;
-    const executor = await createStepExecutor({ workers, backend: options.backend ?? 'cpu', model });
+    const executor = await createStepExecutor({
+      workers,
+      backend: options.backend ?? 'cpu',
+      model,
+      spawn: spawnNodeStepWorker,
+    });
     try {
       await scoreClouds(executor, prepared, metrics, batchSize);
     } finally {

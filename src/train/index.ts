@@ -15,6 +15,7 @@ import { ADAM_PREFIX } from './adam.ts';
 import { resolveWorkers } from './options.ts';
 import { runPath } from './run-dir.ts';
 import { createStepExecutor } from './parallel/executor.ts';
+import { spawnNodeStepWorker } from './parallel/node-transport.ts';
 import { removeRunTemps } from './run-safety.ts';
 import { lockRunDir } from './run-lock.ts';
 import { openRunConfig } from './run-config.ts';
@@ -87,6 +88,7 @@ async function trainLocked(options: TrainOptions, runDir: string): Promise<Train
     backend: backend.name,
     model: run.model,
     optimizer: run.optimizer,
+    spawn: spawnNodeStepWorker,
   });
   if (workers > 1) log(`workers: ${workers} threads, ${Math.ceil(config.batchSize / workers)} clouds each per step`);
 

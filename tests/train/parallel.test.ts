@@ -6,6 +6,7 @@ import { Adam } from '../../src/train/adam.ts';
 import { trainStep, type StepResult } from '../../src/train/step.ts';
 import { NonFiniteStep } from '../../src/train/divergence.ts';
 import { splitBatch, startParallelExecutor } from '../../src/train/parallel/executor.ts';
+import { spawnNodeStepWorker as spawn } from '../../src/train/parallel/node-transport.ts';
 import type { Batch } from '../../src/data/types.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { NARROW_PRESET } from '../fixtures/presets.ts';
@@ -62,7 +63,13 @@ async function trainBoth(batches: Batch[], lr: number): Promise<{ one: Run; two:
   const one = { model, optimizer, results: batches.map((b) => trainStep(model, optimizer, b, lr)) };
   const pModel = PointNet.create(layout, startingWeights());
   const pOptimizer = new Adam(pModel.trainableParams());
-  const executor = await startParallelExecutor({ workers: 2, backend: 'cpu', model: pModel, optimizer: pOptimizer });
+  const executor = await startParallelExecutor({
+    workers: 2,
+    backend: 'cpu',
+    model: pModel,
+    optimizer: pOptimizer,
+    spawn,
+  });
   const results: StepResult[] = [];
   try {
     for (const b of batches) results.push(await executor.trainStep(b, lr));
@@ -164,7 +171,7 @@ describe('data-parallel training steps', () => {
   it('stop on every worker before any update when a step goes non-finite, and go on from the same state', async () => {
     const model = PointNet.create(layout, startingWeights());
     const optimizer = new Adam(model.trainableParams());
-    const executor = await startParallelExecutor({ workers: 2, backend: 'cpu', model, optimizer });
+    const executor = await startParallelExecutor({ workers: 2, backend: 'cpu', model, optimizer, spawn });
     try {
       const good = batches[0]!;
       // One NaN coordinate in the second worker's shard (clouds 3 and 4).
@@ -201,7 +208,7 @@ describe('data-parallel training steps', () => {
   it('predict as one thread does, refuse a batch smaller than the worker count, and survive a failed worker', async () => {
     const model = PointNet.create(layout, startingWeights());
     const optimizer = new Adam(model.trainableParams());
-    const executor = await startParallelExecutor({ workers: 2, backend: 'cpu', model, optimizer });
+    const executor = await startParallelExecutor({ workers: 2, backend: 'cpu', model, optimizer, spawn });
     try {
       const batch = randomBatch(rng, 3, 32);
       const own = await executor.predictBatch(batch);

@@ -4,7 +4,6 @@
  * thread (rank 0, whose model and optimizer therefore stay current for checkpoints) and worker threads, each with
  * its own TF.js backend and copy of the weights, reducing batch-norm statistics and gradients in shared memory.
  */
-import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../../backend/index.ts';
 import type { Batch } from '../../data/types.ts';
 import { PnetError } from '../../core/errors.ts';
@@ -15,6 +14,7 @@ import type { Adam } from '../adam.ts';
 import { predictBatch, type StepResult } from '../step.ts';
 import { localExecutor, type StepExecutor } from '../step-executor.ts';
 import type { FromStepWorker, StepWorkerSetup, ToStepWorker } from './protocol.ts';
+import type { StepWorkerLink, StepWorkerSpawner } from './transport.ts';
 import { gradientLength, trainShard } from './shard-step.ts';
 import { NonFiniteStep } from '../divergence.ts';
 import {
@@ -24,14 +24,6 @@ import {
   SharedReducer,
   type SharedReduceBuffers,
 } from './shared-reduce.ts';
-
-// From the sources, a plain .mjs that registers tsx (worker threads do not inherit the parent's module hooks);
-// from the build, the compiled step worker itself.
-export const WORKER_ENTRY = new URL(
-  import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './step-worker.js',
-  import.meta.url,
-);
-const CLOSE_GRACE_MS = 5000;
 
 /** Consecutive clouds of a batch in `parts` shards whose sizes differ by at most one (the larger ones first). */
 export function splitBatch(batch: Batch, parts: number): Batch[] {
@@ -71,29 +63,24 @@ class StepWorker {
   private stopped?: Error;
 
   constructor(
-    readonly worker: Worker,
+    readonly link: StepWorkerLink,
     readonly rank: number,
   ) {
-    worker.on('message', (m: FromStepWorker) => {
+    link.onMessage((m) => {
       if (!('id' in m)) return;
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       if (m.type === 'error') p?.reject(deserializeError(m.error));
       else p?.resolve(m);
     });
-    worker.on('error', (e) =>
-      this.fail(new PnetError('PARTIAL_FAILURE', `training worker ${rank} failed: ${e.message}`)),
-    );
-    worker.on('exit', (code) =>
-      this.fail(new PnetError('PARTIAL_FAILURE', `training worker ${rank} stopped (exit code ${code})`)),
-    );
+    link.onFailure((what) => this.fail(new PnetError('PARTIAL_FAILURE', `training worker ${rank} ${what}`)));
   }
 
   request(message: Exclude<ToStepWorker, { type: 'close' }>): Promise<FromStepWorker> {
     if (this.stopped) return Promise.reject(this.stopped);
     return new Promise((resolve, reject) => {
       this.pending.set(message.id, { resolve, reject });
-      this.worker.postMessage(message);
+      this.link.post(message);
     });
   }
 
@@ -106,31 +93,24 @@ class StepWorker {
   async close(): Promise<void> {
     if (this.stopped) return;
     this.stopped = new Error('the training worker is closed');
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.postMessage({ type: 'close' } satisfies ToStepWorker);
-    const timer = setTimeout(() => void this.worker.terminate(), CLOSE_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
+    await this.link.close();
   }
 }
 
-function waitReady(worker: Worker): Promise<void> {
+function waitReady(link: StepWorkerLink): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onMessage = (m: FromStepWorker) => {
+    const offMessage = link.onMessage((m) => {
       if (m.type === 'ready') done(resolve);
       else if (m.type === 'failed') done(() => reject(deserializeError(m.error)));
-    };
-    const onExit = (code: number) =>
-      done(() =>
-        reject(new PnetError('PARTIAL_FAILURE', `a training worker stopped while starting (exit code ${code})`)),
-      );
+    });
+    const offFailure = link.onFailure((what) =>
+      done(() => reject(new PnetError('PARTIAL_FAILURE', `a training worker ${what} while starting`))),
+    );
     const done = (then: () => void) => {
-      worker.off('message', onMessage);
-      worker.off('exit', onExit);
+      offMessage();
+      offFailure();
       then();
     };
-    worker.on('message', onMessage);
-    worker.on('exit', onExit);
   });
 }
 
@@ -142,9 +122,11 @@ export interface ParallelOptions {
   model: PointNet;
   /** Absent: the executor only predicts. */
   optimizer?: Adam;
+  /** Starts each of the other workers: node-transport.ts's in Node, browser-transport.ts's in a page. */
+  spawn: StepWorkerSpawner;
 }
 
-/** Starts `workers − 1` worker threads holding copies of the model (and optimizer) and waits until all are ready. */
+/** Starts `workers − 1` workers holding copies of the model (and optimizer) and waits until all are ready. */
 export async function startParallelExecutor(options: ParallelOptions): Promise<StepExecutor> {
   const { model, optimizer, backend } = options;
   const count = options.workers;
@@ -183,7 +165,7 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
       buffers,
       rank: i + 1,
     };
-    return new Worker(WORKER_ENTRY, { workerData: setup });
+    return options.spawn(setup);
   });
   const started = await Promise.allSettled(workers.map(waitReady));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');

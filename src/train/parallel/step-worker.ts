@@ -1,81 +1,19 @@
-/**
- * A training step worker: its own TF.js backend holding a copy of the weights, and Adam over moments it shares with
- * the other workers. For each step it trains its shard (shard-step.ts), meeting the other workers in shared memory;
- * between steps it can predict a shard for validation or evaluation. Started through worker-entry.mjs.
- */
+/** Entry of a Node training step worker (a worker thread; started through worker-entry.mjs from the sources). */
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../../backend/index.ts';
-import { PointNet } from '../../model/pointnet.ts';
-import { modelArchitecture } from '../../model/spec.ts';
-import { serializeError } from '../../core/error-wire.ts';
-import { Adam } from '../adam.ts';
-import { predictBatch } from '../step.ts';
-import { trainShard } from './shard-step.ts';
-import { NonFiniteStep } from '../divergence.ts';
-import { abortReductions, SharedReducer } from './shared-reduce.ts';
-import type { FromStepWorker, StepWorkerSetup, ToStepWorker } from './protocol.ts';
+import type { StepWorkerSetup } from './protocol.ts';
+import { serveStepWorker } from './step-worker-loop.ts';
 
 if (!parentPort) throw new Error('step-worker.ts runs only as a worker thread');
 const port = parentPort;
-const setup = workerData as StepWorkerSetup;
 
-function reply(message: FromStepWorker): void {
-  const buffers = 'scores' in message ? [message.scores.buffer as ArrayBuffer] : [];
-  port.postMessage(message, buffers);
-}
-
-async function start(): Promise<{ model: PointNet; optimizer?: Adam; nextWeights?: Float32Array }> {
-  await selectBackend(setup.backend);
-  const model = PointNet.create(
-    modelArchitecture(setup.preset, setup.numClasses),
-    new Map(setup.weights.map((w) => [w.name, w])),
-  );
-  if (!setup.optimizer) return { model };
-  const { m, v, nextWeights, step } = setup.optimizer;
-  const optimizer = new Adam(model.trainableParams());
-  optimizer.useMoments({ m: new Float32Array(m), v: new Float32Array(v) }, 'adopt');
-  optimizer.step = step;
-  return { model, optimizer, nextWeights: new Float32Array(nextWeights) };
-}
-
-let state: { model: PointNet; optimizer?: Adam; nextWeights?: Float32Array };
-try {
-  state = await start();
-  reply({ type: 'ready' });
-} catch (e) {
-  reply({ type: 'failed', error: serializeError(e) });
-  process.exit(1);
-}
-
-port.on('message', (m: ToStepWorker) => {
-  if (m.type === 'close') {
-    state.optimizer?.dispose();
-    state.model.dispose();
-    port.close();
-    return;
-  }
-  try {
-    if (m.type === 'train') {
-      if (!state.optimizer || !state.nextWeights) throw new Error('this worker was started to predict only');
-      const reducer = new SharedReducer(setup.buffers, setup.rank, m.workers);
-      const result = trainShard(
-        state.model,
-        state.optimizer,
-        m.shard,
-        m.batchClouds,
-        m.learningRate,
-        reducer,
-        state.nextWeights,
-      );
-      reply({ type: 'trained', id: m.id, scores: result.scores });
-    } else {
-      const result = predictBatch(state.model, m.shard);
-      reply({ type: 'predicted', id: m.id, ...result });
-    }
-  } catch (e) {
-    // The others may be waiting for this worker at a barrier. Not after a non-finite step: every worker reaches
-    // that verdict from the same shared sums, past the last barrier, and reports it itself.
-    if (m.type === 'train' && !(e instanceof NonFiniteStep)) abortReductions(setup.buffers);
-    reply({ type: 'error', id: m.id, error: serializeError(e) });
-  }
-});
+await serveStepWorker(
+  {
+    post: (message, transfer) => port.postMessage(message, transfer),
+    onMessage: (listener) => port.on('message', listener),
+    close: () => port.close(),
+    exit: (code) => process.exit(code),
+  },
+  workerData as StepWorkerSetup,
+  selectBackend,
+);
