@@ -1,8 +1,10 @@
 /**
  * Training with no file system: a loaded Dataset in, checkpoint bytes out. This is what a page runs (`pnet/web`'s
  * `trainModel`), on whatever TF.js backend the caller set: the same story as train() (config, data, restore, the
- * epoch loop) with a store that keeps each checkpoint's bytes instead of a run folder, and one thread.
+ * epoch loop) with a store that keeps each checkpoint's bytes instead of a run folder. One thread by default; with
+ * `workers` and `spawnWorker`, each batch is split across this thread (rank 0) and that many − 1 step workers.
  */
+import * as tf from '@tensorflow/tfjs';
 import { decodeCheckpoint, encodeCheckpoint, modelWeights } from '../checkpoint/format.ts';
 import { PnetError } from '../core/errors.ts';
 import type { Dataset } from '../data/types.ts';
@@ -14,6 +16,9 @@ import type { EpochMetrics } from './run-dir.ts';
 import { runCheckpoint } from './run-checkpoints.ts';
 import { disposeRun, restoreRun, type TrainingRun } from './run-state.ts';
 import { localExecutor, type StepExecutor } from './step-executor.ts';
+import type { BackendName } from '../backend/names.ts';
+import { startParallelExecutor } from './parallel/executor.ts';
+import type { StepWorkerSpawner } from './parallel/transport.ts';
 import { trainDataFrom } from './train-data.ts';
 
 export interface InMemoryTrainOptions extends Omit<TrainRecipe, 'preset' | 'backend'> {
@@ -34,6 +39,13 @@ export interface InMemoryTrainOptions extends Omit<TrainRecipe, 'preset' | 'back
   signal?: AbortSignal;
   /** Status lines (data summary, epoch summaries). */
   log?: (line: string) => void;
+  /**
+   * Threads a batch is split across, this one included (default 1). More needs `spawnWorker`, and this thread then
+   * waits at shared-memory barriers (Atomics.wait), which a page's main thread may not: run it in a Web Worker.
+   */
+  workers?: number;
+  /** Starts the other workers (browser-transport.ts's spawner in a page, node-transport.ts's in Node). */
+  spawnWorker?: StepWorkerSpawner;
 }
 
 export interface InMemoryTrainResult {
@@ -83,12 +95,14 @@ export async function trainInMemory(options: InMemoryTrainOptions): Promise<InMe
   log(data.summary);
   const run = restoreRun(config, preset, data.classes, data.split, undefined, log);
   const store = new MemoryStore();
+  let executor: StepExecutor | undefined;
   try {
     if (startFrom) await loadStartWeights(run, startFrom);
+    executor = await stepExecutor(options, run);
     const completed = await runEpochs({
       run,
       data,
-      executor: yieldingBetweenSteps(localExecutor(run.model, run.optimizer)),
+      executor: yieldingBetweenSteps(executor),
       store,
       options: { onStep, onEpoch },
       log,
@@ -107,8 +121,24 @@ export async function trainInMemory(options: InMemoryTrainOptions): Promise<InMe
       interrupted,
     };
   } finally {
+    await executor?.close();
     disposeRun(run);
   }
+}
+
+/** This thread alone, or split across step workers on the backend this thread runs (each with its own copy). */
+async function stepExecutor(options: InMemoryTrainOptions, run: TrainingRun): Promise<StepExecutor> {
+  const workers = options.workers ?? 1;
+  if (workers <= 1) return localExecutor(run.model, run.optimizer);
+  if (!options.spawnWorker)
+    throw new PnetError('BAD_ARGUMENT', `training on ${workers} workers needs a way to start them (spawnWorker)`);
+  return startParallelExecutor({
+    workers,
+    backend: tf.getBackend() as BackendName,
+    model: run.model,
+    optimizer: run.optimizer,
+    spawn: options.spawnWorker,
+  });
 }
 
 /**
@@ -132,7 +162,7 @@ function yieldingBetweenSteps(executor: StepExecutor): StepExecutor {
 
 /** The recipe fields of the options, without the data, callbacks and the preset's widths. */
 function recipeOf(options: InMemoryTrainOptions): Partial<TrainConfig> {
-  const { dataset, preset, startFrom, onStep, onEpoch, signal, log, ...recipe } = options;
+  const { dataset, preset, startFrom, onStep, onEpoch, signal, log, workers, spawnWorker, ...recipe } = options;
   return recipe;
 }
 

@@ -12,6 +12,7 @@ import { loadPreset } from '../../src/model/preset-files.ts';
 import { train } from '../../src/train/index.ts';
 import { exportOnnx, trainModel, type TrainStepProgress } from '../../src/web-train.ts';
 import { exportCheckpointToOnnx } from '../../exporters/onnx/export-checkpoint.ts';
+import { spawnNodeStepWorker } from '../../src/train/parallel/node-transport.ts';
 import { expectSameTensors, syntheticRunsFolder } from './synthetic-runs.ts';
 
 const runs = syntheticRunsFolder('pnet-train-memory-', 5);
@@ -66,6 +67,29 @@ describe('trainModel (in memory)', () => {
     const onnx = join(runs.dir, 'memory-best.onnx');
     await exportCheckpointToOnnx(ckpt, onnx);
     expect(Buffer.from(await exportOnnx(result.best)).equals(await readFile(onnx))).toBe(true);
+  }, 120_000);
+
+  it("splits each batch across step workers as train() does, to train()'s two-worker weights", async () => {
+    const out = join(runs.dir, 'run-two-workers');
+    const options = runs.options(out, { epochs: 1, workers: 2 });
+    await train(options);
+    const fromDisk = await readCheckpoint(join(out, 'last.ckpt'));
+
+    const dataset = await loadDataset(runs.data, { categories: ['Airplane'], cache: false });
+    const result = await trainModel({
+      dataset,
+      preset: loadPreset('lite'),
+      epochs: 1,
+      points: options.points,
+      batchSize: options.batchSize,
+      seed: options.seed,
+      workers: 2,
+      spawnWorker: spawnNodeStepWorker,
+    });
+    expectSameTensors(fromDisk, await decodeCheckpoint(result.last));
+    await expect(trainModel({ dataset, preset: loadPreset('lite'), epochs: 1, workers: 2 })).rejects.toThrow(
+      /spawnWorker/,
+    );
   }, 120_000);
 
   it('stops after the current step when its signal aborts, keeping the state at the stop', async () => {
