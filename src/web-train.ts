@@ -24,6 +24,9 @@ export { TRAIN_DEFAULTS, PRESET_TRAIN_DEFAULTS } from './train/options.ts';
 export type { Dataset } from './data/types.ts';
 export { loadDatasetFromFiles, type LoadFilesOptions } from './data/load-files.ts';
 export { readZipFiles } from './data/read-zip.ts';
+// Data-parallel training in a page: step workers as module Web Workers (trainModel's `workers` and `spawnWorker`).
+export { browserStepWorkerSpawner, serveBrowserStepWorker } from './train/parallel/browser-transport.ts';
+export type { StepWorkerSpawner } from './train/parallel/transport.ts';
 export { PnetError, isPnetError } from './core/errors.ts';
 
 /**

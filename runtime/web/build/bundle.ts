@@ -6,6 +6,8 @@
  *   ort/ort-wasm-simd-threaded.jsep.{mjs,wasm}   ONNX Runtime's WebGPU+WASM build, loaded by pnet-web.js
  *   demo/index.html, demo.css, demo.js, samples/  the demo page (demo.js imports ../pnet-web.js)
  *   train/index.html, train.css, train.js   the Train page (TF.js training in the tab; imports ../pnet-web.js)
+ *   train/train-worker.js, step-worker.js, chunks/   its training run (a module Web Worker) and the step workers
+ *                               that run spawns; code split so TF.js ships once for the three
  *   tfjs/*.wasm                 TF.js's wasm backend, loaded by train.js
  *   presets/*.json              the presets (models/<name>.json), fetched by train.js
  *   .build-stamp.json           inputs of the last build, to rebuild only when something changed
@@ -128,8 +130,14 @@ async function buildWebBundle(outDir: string): Promise<void> {
   });
   const trainPage = await esbuild.build({
     ...common,
-    entryPoints: [join(TRAIN_DIR, 'main.ts')],
-    outfile: join(outDir, 'train', 'train.js'),
+    entryPoints: {
+      train: join(TRAIN_DIR, 'main.ts'),
+      'train-worker': join(TRAIN_DIR, 'train-worker.ts'),
+      'step-worker': join(TRAIN_DIR, 'step-worker.ts'),
+    },
+    outdir: join(outDir, 'train'),
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     plugins: [pnetWebExternal],
     // Its map (TF.js, vega, onnx-proto: ~15 MB) would be most of what the package grows by; the sources ship instead.
     sourcemap: false,

@@ -1,5 +1,6 @@
 /**
- * The Train page: drop labelled clouds, train with TF.js in this tab (pnet/web/train), export ONNX here, segment the
+ * The Train page: drop labelled clouds, train with TF.js in this tab (pnet/web/train: on wasm in a train worker that
+ * splits each batch across Web Workers, on a real GPU with WebGPU here), export ONNX here, segment the
  * val clouds with onnxruntime-web (pnet/web, imported as any page would: the build maps `../index.ts` to the built
  * `../pnet-web.js`), download the model and the checkpoint.
  */
@@ -23,8 +24,10 @@ import {
   type EpochMetrics,
   type PresetName,
   type PresetSpec,
+  type TrainModelOptions,
   type TrainModelResult,
 } from '../../../src/web-train.ts';
+import type { FromTrainWorker, ToTrainWorker } from './train-messages.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const input = <T extends HTMLInputElement | HTMLSelectElement = HTMLInputElement>(id: string) => $<T>(id);
@@ -34,6 +37,8 @@ let files: Map<string, Uint8Array> | undefined;
 const ALL_CATEGORIES = '';
 let dataset: Dataset | undefined;
 let backend = '';
+/** Step workers on wasm (0: training runs on this thread, on WebGPU or wasm without cross-origin isolation). */
+let workers = 0;
 let running: AbortController | undefined;
 const downloads: string[] = [];
 const viewer = new CloudViewer($('viewer'));
@@ -49,15 +54,46 @@ function describeError(e: unknown): string {
   return typeof err.describe === 'function' ? err.describe() : (err.message ?? String(e));
 }
 
-/** WebGPU where the adapter is a real GPU; else wasm, threaded when the page is cross-origin isolated. */
+/**
+ * WebGPU where the adapter is a real GPU (one thread, here); else wasm: in a cross-origin isolated page, a train
+ * worker splitting each batch across one wasm thread per core (2 to 4), otherwise one thread here.
+ */
 async function chooseBackend(): Promise<string> {
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapter | null> } }).gpu;
   const adapter = await gpu?.requestAdapter().catch(() => null);
   const software = !adapter || adapter.isFallbackAdapter || /swiftshader|cpu/i.test(adapter.info?.architecture ?? '');
   if (!software && (await tf.setBackend('webgpu').catch(() => false))) return 'webgpu';
+  // `?workers=1`: TF.js's own wasm threads on this thread, as the page trained before (the bench compares both).
+  const asked = Number(new URLSearchParams(location.search).get('workers') ?? '0');
+  if (crossOriginIsolated && asked !== 1) {
+    workers = Math.min(4, Math.max(2, asked || navigator.hardwareConcurrency || 2));
+    return `wasm, ${workers} workers`;
+  }
   setWasmPaths(new URL('../tfjs/', import.meta.url).href);
   if (!(await tf.setBackend('wasm'))) throw new Error('neither WebGPU nor the TF.js wasm backend could start here');
   return crossOriginIsolated ? 'wasm (threads)' : 'wasm (one thread)';
+}
+
+type TrainCall = Omit<TrainModelOptions, 'spawnWorker' | 'workers'>;
+
+/** trainModel in a train worker (train-worker.ts), with the same callbacks; the signal stops it after a step. */
+function trainInWorker(options: TrainCall): Promise<TrainModelResult> {
+  const { onStep, onEpoch, log, signal, ...request } = options;
+  const worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
+  const post = (m: ToTrainWorker) => worker.postMessage(m);
+  signal?.addEventListener('abort', () => post({ type: 'stop' }), { once: true });
+  return new Promise<TrainModelResult>((resolve, reject) => {
+    worker.onmessage = (e: MessageEvent<FromTrainWorker>) => {
+      const m = e.data;
+      if (m.type === 'step') onStep?.(m.step);
+      else if (m.type === 'epoch') onEpoch?.(m.record);
+      else if (m.type === 'log') log?.(m.line);
+      else if (m.type === 'done') resolve(m.result);
+      else reject(new Error(m.message));
+    };
+    worker.onerror = (e) => reject(new Error(`the train worker failed: ${e.message}`));
+    post({ type: 'train', request: { ...request, workers } });
+  }).finally(() => worker.terminate());
 }
 
 interface GpuAdapter {
@@ -218,7 +254,7 @@ async function start(): Promise<void> {
   try {
     // Read for the chosen category, as `pnet train --category` does: the model's classes are its parts.
     trained = loadDatasetFromFiles(files, category === ALL_CATEGORIES ? {} : { categories: [category] });
-    result = await trainModel({
+    result = await (workers > 0 ? trainInWorker : trainModel)({
       dataset: trained,
       preset: await presetSpec(input('preset').value),
       epochs: number('epochs'),
