@@ -1,7 +1,9 @@
 /**
  * Training in a browser tab against `pnet train` in Node: the same clouds (a few dozen real airplanes when the real
  * benchmark is extracted under data/, else synthetic ones), preset, batch, points, seed and epochs; the tab on TF.js
- * wasm with its threads (the Train page, driven as a user drives it: a dropped .zip, Start), Node on the wasm backend
+ * wasm twice (the Train page, driven as a user drives it: a dropped .zip, Start): in its train worker splitting each
+ * batch across Web Workers (the page's default), and with TF.js's own threads on the page's thread (`?workers=1`);
+ * Node on the wasm backend
  * with one and with as many data-parallel workers as the tab has threads. Clouds/s is the median over the epochs
  * after the first (which pays for compiling); val mIoU is the last epoch's, on the same seeded 80/20 split.
  * `node bin/run-ts.js bench/train-browser.ts`; `benchBrowserTraining()` returns the markdown.
@@ -10,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import yazl from 'yazl';
 import { CHROMIUM_INSTALL_HINT, findChromium, launchChromium } from '../src/browser/chromium.ts';
 import { synthesizeDataset } from '../src/data/synth.ts';
@@ -73,7 +76,7 @@ async function zipFolder(dir: string, zipPath: string): Promise<void> {
 /** The epoch lines the page logs (the same line `pnet train` prints). */
 const EPOCH_LINE = /^epoch (\d+)\/\d+: .* mIoU [\d.]+ \/ ([\d.]+) \(train \/ val\), ([\d.]+) clouds\/s/;
 
-async function inTheTab(zip: string, o: Required<BrowserTrainingOptions>): Promise<Run | string> {
+async function inTheTab(zip: string, o: Required<BrowserTrainingOptions>, query = ''): Promise<Run | string> {
   const executable = findChromium();
   if (!executable) return `Chromium not found (${CHROMIUM_INSTALL_HINT})`;
   const server = await startServer({ port: 0 });
@@ -85,11 +88,14 @@ async function inTheTab(zip: string, o: Required<BrowserTrainingOptions>): Promi
       const e = EPOCH_LINE.exec(m.text());
       if (e) epochs.push({ valMiou: Number(e[2]), cloudsPerSecond: Number(e[3]) });
     });
-    await page.goto(new URL('/train/', server.url).href);
+    await page.goto(new URL(`/train/${query}`, server.url).href);
     await page.getByTestId('dataset').setInputFiles(zip);
     await page.waitForFunction(() => !(document.getElementById('start') as HTMLButtonElement).disabled);
     const backend = (await page.locator('#backend-badge').textContent()) ?? '';
-    const threads = await page.evaluate(() => (crossOriginIsolated ? navigator.hardwareConcurrency : 1));
+    const workers = /wasm, (\d+) workers/.exec(backend)?.[1];
+    const threads = workers
+      ? Number(workers)
+      : await page.evaluate(() => (crossOriginIsolated ? navigator.hardwareConcurrency : 1));
     await page.getByTestId('preset').selectOption(o.preset);
     await page.getByTestId('epochs').fill(String(o.epochs));
     await page.getByTestId('batch-size').fill(String(o.batch));
@@ -156,9 +162,11 @@ export async function benchBrowserTraining(options: BrowserTrainingOptions = {})
     const zip = join(dir, 'dataset.zip');
     await zipFolder(data, zip);
     const tab = await inTheTab(zip, o);
+    const threadedTab = await inTheTab(zip, o, '?workers=1');
     const threads = typeof tab === 'string' ? Math.min(2, availableParallelism()) : tab.threads;
     const runs = [await inNode(data, dir, 1, o)];
     if (threads > 1) runs.push(await inNode(data, dir, threads, o));
+    if (typeof threadedTab !== 'string') runs.unshift(threadedTab);
     if (typeof tab !== 'string') runs.unshift(tab);
     const node = runs.find((r) => r.runtime.startsWith('pnet train') && r.threads === threads) ?? runs.at(-1)!;
     const lines = [
@@ -181,4 +189,29 @@ export async function benchBrowserTraining(options: BrowserTrainingOptions = {})
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(await benchBrowserTraining());
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      clouds: { type: 'string' },
+      epochs: { type: 'string' },
+      preset: { type: 'string' },
+      batch: { type: 'string' },
+      points: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help)
+    console.log('bench/train-browser.ts [--clouds 96] [--epochs 8] [--preset lite] [--batch 8] [--points 1024]');
+  else {
+    const number = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+    const given = {
+      clouds: number(values.clouds),
+      epochs: number(values.epochs),
+      preset: values.preset as PresetName | undefined,
+      batch: number(values.batch),
+      points: number(values.points),
+    };
+    const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+    console.log(await benchBrowserTraining(options));
+  }
+}
