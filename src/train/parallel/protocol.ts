@@ -1,9 +1,19 @@
 /** Messages between the training process and its step workers (per step only the shard and its class scores). */
 import type { Batch } from '../../data/types.ts';
-import type { BackendName } from '../../backend/index.ts';
+import type { BackendName } from '../../backend/names.ts';
 import type { NamedArray, PresetSpec } from '../../model/spec.ts';
 import type { SerializedError } from '../../core/error-wire.ts';
-import type { SharedReduceBuffers } from './shared-reduce.ts';
+
+/** The shared memory the workers reduce batch-norm statistics and gradients in (shared-reduce.ts). */
+export interface SharedReduceBuffers {
+  control: SharedArrayBuffer;
+  small: SharedArrayBuffer;
+  large: SharedArrayBuffer;
+  /** Worker slots in each region. */
+  slots: number;
+  smallLength: number;
+  largeLength: number;
+}
 
 export interface StepWorkerSetup {
   backend: BackendName;

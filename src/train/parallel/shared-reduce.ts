@@ -17,15 +17,9 @@ const ABORT = 2;
 /** How often a waiting worker looks at the abort flag. */
 const POLL_MS = 200;
 
-export interface SharedReduceBuffers {
-  control: SharedArrayBuffer;
-  small: SharedArrayBuffer;
-  large: SharedArrayBuffer;
-  /** Worker slots in each region. */
-  slots: number;
-  smallLength: number;
-  largeLength: number;
-}
+// Declared beside the worker messages, which carry it, so the public types reach no TF.js declaration.
+export type { SharedReduceBuffers } from './protocol.ts';
+import type { SharedReduceBuffers } from './protocol.ts';
 
 export function allocateReduceBuffers(slots: number, smallLength: number, largeLength: number): SharedReduceBuffers {
   return {
