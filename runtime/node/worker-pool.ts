@@ -115,14 +115,15 @@ export class SegmenterPool implements ParallelSegmenter {
     checkPositiveInt('workers', options.workers ?? Number.NaN);
     checkPositiveInt('threads', options.threads);
     if (options.maxPoints !== undefined) checkMaxPoints(options.maxPoints);
-    const providers = providersToTry(options);
+    const threads = options.threads ?? threadsPerWorker(options.workers);
+    const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
     const setup: WorkerSetup = {
       model: await loadNodeModel(model),
       options: {
-        executionProviders: providers,
+        executionProviders: providersToTry(options),
         sessionOptions: options.sessionOptions,
-        threads: options.threads ?? threadsPerWorker(options.workers),
-        maxPoints: options.maxPoints ?? DEFAULT_MAX_POINTS,
+        threads,
+        maxPoints,
       },
     };
     const entry = options.workerEntry ?? SEGMENT_WORKER_ENTRY;
@@ -150,9 +151,9 @@ export class SegmenterPool implements ParallelSegmenter {
       slots,
       first.info,
       first.executionProvider,
-      setup.options.threads!,
+      threads,
       maxBatch,
-      setup.options.maxPoints!,
+      maxPoints,
       first.fallbackReason,
     );
   }
