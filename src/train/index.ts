@@ -88,6 +88,7 @@ async function trainLocked(options: TrainOptions, runDir: string): Promise<Train
     backend: backend.name,
     model: run.model,
     optimizer: run.optimizer,
+    loss: { labelSmoothing: config.labelSmoothing },
     spawn: spawnNodeStepWorker,
   });
   if (workers > 1) log(`workers: ${workers} threads, ${Math.ceil(config.batchSize / workers)} clouds each per step`);

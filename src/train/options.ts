@@ -45,6 +45,8 @@ export interface TrainConfig {
   /** Random rotation about the up (y) axis (augmentation). */
   rotateUp: boolean;
   lrSchedule: LrSchedule;
+  /** ε of label smoothing: each point's training target is (1 − ε) on its part plus ε spread over all parts. */
+  labelSmoothing: number;
   shortClouds: ShortCloudMode;
   backend: BackendRequest;
 }
@@ -67,6 +69,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'categories'> = {
   shift: 0,
   rotateUp: false,
   lrSchedule: 'step',
+  labelSmoothing: 0,
   shortClouds: 'skip',
   backend: 'auto',
 };
@@ -116,6 +119,8 @@ export function validateConfig(c: TrainConfig): TrainConfig {
     throw new PnetError('BAD_ARGUMENT', `--shift must be in [0, 10), got ${c.shift}`);
   if (!(c.jitter >= 0 && c.jitter < 1))
     throw new PnetError('BAD_ARGUMENT', `--jitter must be in [0, 1), got ${c.jitter}`);
+  if (!(c.labelSmoothing >= 0 && c.labelSmoothing < 1))
+    throw new PnetError('BAD_ARGUMENT', `--label-smoothing must be in [0, 1), got ${c.labelSmoothing}`);
   if (!(c.valFraction > 0 && c.valFraction < 1))
     throw new PnetError('BAD_ARGUMENT', `--val-fraction must be in (0, 1), got ${c.valFraction}`);
   if (c.categories.length === 0) throw new PnetError('BAD_ARGUMENT', 'name at least one --category');

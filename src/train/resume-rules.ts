@@ -26,6 +26,7 @@ const FLAGS: Partial<Record<keyof TrainConfig, string>> = {
   shift: '--shift',
   rotateUp: '--rotate-up',
   lrSchedule: '--lr-schedule',
+  labelSmoothing: '--label-smoothing',
   shortClouds: '--short-clouds',
 };
 

@@ -5,6 +5,8 @@
 import type { Batch } from '../data/types.ts';
 import type { PointNet } from '../model/pointnet.ts';
 import type { Adam } from './adam.ts';
+import { FAST_OPS } from '../model/ops.ts';
+import { PLAIN_LOSS, type LossOptions } from './loss.ts';
 import { predictBatch, trainStep, type StepResult } from './step.ts';
 
 export interface Prediction {
@@ -23,12 +25,12 @@ export interface StepExecutor {
   close(): Promise<void>;
 }
 
-export function localExecutor(model: PointNet, optimizer?: Adam): StepExecutor {
+export function localExecutor(model: PointNet, optimizer?: Adam, lossOptions: LossOptions = PLAIN_LOSS): StepExecutor {
   return {
     workers: 1,
     trainStep: async (batch, lr) => {
       if (!optimizer) throw new Error('this executor was created to predict only');
-      return trainStep(model, optimizer, batch, lr);
+      return trainStep(model, optimizer, batch, lr, FAST_OPS, lossOptions);
     },
     predictBatch: async (batch) => predictBatch(model, batch),
     close: async () => {},

@@ -4,7 +4,7 @@ import type { Batch } from '../data/types.ts';
 import type { PointNet } from '../model/pointnet.ts';
 import { FAST_OPS, type BatchStats, type LayerOps } from '../model/ops.ts';
 import type { Adam } from './adam.ts';
-import { segmentationLoss } from './loss.ts';
+import { PLAIN_LOSS, segmentationLoss, type LossOptions } from './loss.ts';
 import { nonFiniteGradient, NonFiniteStep } from './divergence.ts';
 
 export interface StepResult {
@@ -24,6 +24,7 @@ export function trainStep(
   batch: Batch,
   learningRate: number,
   ops: LayerOps = FAST_OPS,
+  lossOptions: LossOptions = PLAIN_LOSS,
 ): StepResult {
   const stats = new Map<string, BatchStats>();
   let crossEntropy: tf.Scalar | undefined;
@@ -33,7 +34,7 @@ export function trainStep(
     const labels = tf.tensor1d(batch.labels, 'int32');
     return tf.variableGrads(() => {
       const out = model.forwardTraining(points, { ops, onStats: (prefix, s) => stats.set(prefix, s) });
-      const loss = segmentationLoss(out, labels, model.architecture.preset.orthoWeight, ops);
+      const loss = segmentationLoss(out, labels, model.architecture.preset.orthoWeight, ops, lossOptions);
       crossEntropy = tf.keep(loss.crossEntropy);
       logits = tf.keep(out.logits);
       return loss.total;

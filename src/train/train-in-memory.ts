@@ -129,7 +129,8 @@ export async function trainInMemory(options: InMemoryTrainOptions): Promise<InMe
 /** This thread alone, or split across step workers on the backend this thread runs (each with its own copy). */
 async function stepExecutor(options: InMemoryTrainOptions, run: TrainingRun): Promise<StepExecutor> {
   const workers = options.workers ?? 1;
-  if (workers <= 1) return localExecutor(run.model, run.optimizer);
+  const loss = { labelSmoothing: run.config.labelSmoothing };
+  if (workers <= 1) return localExecutor(run.model, run.optimizer, loss);
   if (!options.spawnWorker)
     throw new PnetError('BAD_ARGUMENT', `training on ${workers} workers needs a way to start them (spawnWorker)`);
   return startParallelExecutor({
@@ -137,6 +138,7 @@ async function stepExecutor(options: InMemoryTrainOptions, run: TrainingRun): Pr
     backend: tf.getBackend() as BackendName,
     model: run.model,
     optimizer: run.optimizer,
+    loss,
     spawn: options.spawnWorker,
   });
 }

@@ -5,6 +5,8 @@ import { initialWeights, modelArchitecture, type WeightMap } from '../../src/mod
 import { Adam } from '../../src/train/adam.ts';
 import { trainStep, type StepResult } from '../../src/train/step.ts';
 import { NonFiniteStep } from '../../src/train/divergence.ts';
+import { FAST_OPS } from '../../src/model/ops.ts';
+import { PLAIN_LOSS, type LossOptions } from '../../src/train/loss.ts';
 import { splitBatch, startParallelExecutor } from '../../src/train/parallel/executor.ts';
 import { spawnNodeStepWorker as spawn } from '../../src/train/parallel/node-transport.ts';
 import type { Batch } from '../../src/data/types.ts';
@@ -57,10 +59,14 @@ interface Run {
   results: StepResult[];
 }
 
-async function trainBoth(batches: Batch[], lr: number): Promise<{ one: Run; two: Run }> {
+async function trainBoth(
+  batches: Batch[],
+  lr: number,
+  loss: LossOptions = PLAIN_LOSS,
+): Promise<{ one: Run; two: Run }> {
   const model = PointNet.create(layout, startingWeights());
   const optimizer = new Adam(model.trainableParams());
-  const one = { model, optimizer, results: batches.map((b) => trainStep(model, optimizer, b, lr)) };
+  const one = { model, optimizer, results: batches.map((b) => trainStep(model, optimizer, b, lr, FAST_OPS, loss)) };
   const pModel = PointNet.create(layout, startingWeights());
   const pOptimizer = new Adam(pModel.trainableParams());
   const executor = await startParallelExecutor({
@@ -68,6 +74,7 @@ async function trainBoth(batches: Batch[], lr: number): Promise<{ one: Run; two:
     backend: 'cpu',
     model: pModel,
     optimizer: pOptimizer,
+    loss,
     spawn,
   });
   const results: StepResult[] = [];
@@ -142,6 +149,17 @@ describe('data-parallel training steps', () => {
     }
     expect(stats).toBeGreaterThan(20);
     dispose(one, two);
+  }, 60_000);
+
+  it('on two workers train against the same smoothed targets as one thread', async () => {
+    const { one, two } = await trainBoth(batches.slice(0, 1), 0, { labelSmoothing: 0.2 });
+    const plain = await trainBoth(batches.slice(0, 1), 0);
+    const [r1, r2, r0] = [one.results[0]!, two.results[0]!, plain.one.results[0]!];
+    expect(Math.abs(r2.loss - r1.loss)).toBeLessThan(1e-5 * r1.loss);
+    // The same predictions, so the same plain cross-entropy; the smoothed objective is another number.
+    expect(Math.abs(r1.crossEntropy - r0.crossEntropy)).toBeLessThan(1e-5 * r0.crossEntropy);
+    expect(Math.abs(r1.loss - r0.loss)).toBeGreaterThan(1e-3);
+    dispose(one, two, plain.one, plain.two);
   }, 60_000);
 
   it('on two workers give the weights of one thread after a few steps', async () => {

@@ -25,6 +25,9 @@ describe('training recipe defaults', () => {
     expect(() => validateConfig({ ...base, shift: -1 })).toThrow(/--shift/);
     expect(() => validateConfig({ ...base, jitter: Number.NaN })).toThrow(/--jitter/);
     expect(() => validateConfig({ ...base, resample: 'never' as 'once' })).toThrow(/--resample/);
+    expect(() => validateConfig({ ...base, labelSmoothing: 1 })).toThrow(/--label-smoothing/);
+    expect(() => validateConfig({ ...base, labelSmoothing: -0.1 })).toThrow(/--label-smoothing/);
+    expect(validateConfig({ ...base, labelSmoothing: 0.1 }).labelSmoothing).toBe(0.1);
   });
 });
 

@@ -49,6 +49,7 @@ interface TrainArgs {
   rotateUp?: boolean;
   jitter?: number;
   lrSchedule?: LrSchedule;
+  labelSmoothing?: number;
   split?: TrainSplit;
   workers?: number;
   out?: string;
@@ -89,6 +90,10 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         type: 'string',
         choices: LR_SCHEDULES,
         describe: `step: halve every ${TRAIN_DEFAULTS.lrDecayEvery} epochs; cosine: decay to 1% by the last epoch (default keras step, mid and lite cosine)`,
+      })
+      .option('label-smoothing', {
+        type: 'number',
+        describe: `ε in [0, 1): train towards (1 − ε) on each point's part plus ε spread over all parts (default ${TRAIN_DEFAULTS.labelSmoothing})`,
       })
       .option('split', {
         type: 'string',
@@ -183,6 +188,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         rotateUp: args.rotateUp,
         jitter: args.jitter,
         lrSchedule: args.lrSchedule,
+        labelSmoothing: args.labelSmoothing,
         split: args.split,
       });
       process.stderr.write(doneLine(r));

@@ -11,6 +11,7 @@ import type { PointNet } from '../../model/pointnet.ts';
 import { paramSpecs } from '../../model/spec.ts';
 import { deserializeError } from '../../core/error-wire.ts';
 import type { Adam } from '../adam.ts';
+import { PLAIN_LOSS, type LossOptions } from '../loss.ts';
 import { predictBatch, type StepResult } from '../step.ts';
 import { localExecutor, type StepExecutor } from '../step-executor.ts';
 import type { FromStepWorker, StepWorkerSetup, ToStepWorker } from './protocol.ts';
@@ -122,6 +123,8 @@ export interface ParallelOptions {
   model: PointNet;
   /** Absent: the executor only predicts. */
   optimizer?: Adam;
+  /** The run's loss; plain cross-entropy when absent. */
+  loss?: LossOptions;
   /** Starts each of the other workers: node-transport.ts's in Node, browser-transport.ts's in a page. */
   spawn: StepWorkerSpawner;
 }
@@ -129,6 +132,7 @@ export interface ParallelOptions {
 /** Starts `workers − 1` workers holding copies of the model (and optimizer) and waits until all are ready. */
 export async function startParallelExecutor(options: ParallelOptions): Promise<StepExecutor> {
   const { model, optimizer, backend } = options;
+  const loss = options.loss ?? PLAIN_LOSS;
   const count = options.workers;
   if (!Number.isInteger(count) || count < 2)
     throw new Error(`a parallel executor needs at least 2 workers, got ${count}`);
@@ -162,6 +166,7 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
       numClasses: model.architecture.numClasses,
       weights,
       optimizer: shared,
+      loss,
       buffers,
       rank: i + 1,
     };
@@ -212,6 +217,7 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
           learningRate,
           new SharedReducer(buffers, 0, count),
           nextWeights,
+          loss,
         );
       } catch (e) {
         // A non-finite step stops every worker at the same point by itself; anything else may leave them waiting.
@@ -244,6 +250,6 @@ export async function startParallelExecutor(options: ParallelOptions): Promise<S
 
 /** This thread alone for one worker, else worker threads beside it. */
 export function createStepExecutor(options: ParallelOptions): Promise<StepExecutor> {
-  if (options.workers <= 1) return Promise.resolve(localExecutor(options.model, options.optimizer));
+  if (options.workers <= 1) return Promise.resolve(localExecutor(options.model, options.optimizer, options.loss));
   return startParallelExecutor(options);
 }

@@ -2,6 +2,7 @@
 import type { Batch } from '../../data/types.ts';
 import type { BackendName } from '../../backend/names.ts';
 import type { NamedArray, PresetSpec } from '../../model/spec.ts';
+import type { LossOptions } from '../loss.ts';
 import type { SerializedError } from '../../core/error-wire.ts';
 
 /** The shared memory the workers reduce batch-norm statistics and gradients in (shared-reduce.ts). */
@@ -26,6 +27,8 @@ export interface StepWorkerSetup {
    * next weights; absent for a worker that only predicts.
    */
   optimizer?: { m: SharedArrayBuffer; v: SharedArrayBuffer; nextWeights: SharedArrayBuffer; step: number };
+  /** The run's loss (the same for every step). */
+  loss: LossOptions;
   buffers: SharedReduceBuffers;
   /** Slot in the shared buffers (the training process itself is rank 0). */
   rank: number;

@@ -12,7 +12,7 @@ import type { PointNet } from '../../model/pointnet.ts';
 import { makeFastOps, type BatchStats } from '../../model/ops.ts';
 import type { SharedReducer } from './shared-reduce.ts';
 import type { Adam } from '../adam.ts';
-import { segmentationLoss } from '../loss.ts';
+import { segmentationLoss, type LossOptions } from '../loss.ts';
 import type { StepResult } from '../step.ts';
 import { firstNonFinite, NonFiniteStep } from '../divergence.ts';
 import { tensorValues } from '../tensor-values.ts';
@@ -42,6 +42,7 @@ export function trainShard(
   learningRate: number,
   reducer: SharedReducer,
   nextWeights: Float32Array,
+  lossOptions: LossOptions,
 ): StepResult {
   const ops = makeFastOps(reducer);
   const share = shard.size / batchClouds;
@@ -54,7 +55,7 @@ export function trainShard(
     const labels = tf.tensor1d(shard.labels, 'int32');
     return tf.variableGrads(() => {
       const out = model.forwardTraining(points, { ops, onStats: (prefix, s) => stats.set(prefix, s) });
-      const loss = segmentationLoss(out, labels, model.architecture.preset.orthoWeight, ops);
+      const loss = segmentationLoss(out, labels, model.architecture.preset.orthoWeight, ops, lossOptions);
       crossEntropy = tf.keep(tf.mul(loss.crossEntropy, share) as tf.Scalar);
       logits = tf.keep(out.logits);
       return tf.mul(loss.total, share) as tf.Scalar;

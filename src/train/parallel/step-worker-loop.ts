@@ -74,6 +74,7 @@ export async function serveStepWorker(
           m.learningRate,
           reducer,
           state.nextWeights,
+          setup.loss,
         );
         reply({ type: 'trained', id: m.id, scores: result.scores });
       } else {
