@@ -183,6 +183,7 @@ function fillRecipe(preset: PresetName): void {
   input('jitter').value = String(d.jitter);
   input('scale-lo').value = String(d.scaleRange[0]);
   input('scale-hi').value = String(d.scaleRange[1]);
+  input('label-smoothing').value = String(d.labelSmoothing);
 }
 
 const presets = new Map<string, PresetSpec>();
@@ -263,6 +264,7 @@ async function start(): Promise<void> {
       learningRate: number('lr'),
       jitter: number('jitter'),
       scaleRange: [number('scale-lo'), number('scale-hi')],
+      labelSmoothing: number('label-smoothing'),
       startFrom: startFile ? new Uint8Array(await startFile.arrayBuffer()) : undefined,
       signal: running.signal,
       onStep: (s) => {

@@ -92,6 +92,7 @@ describe.skipIf(skipReason !== undefined)('Train page (Chromium)', () => {
       await page.getByTestId('epochs').fill('2');
       await page.getByTestId('batch-size').fill('2');
       await page.getByTestId('points').fill('256');
+      await page.getByTestId('label-smoothing').fill('0.1');
       await page.getByTestId('start').click();
       // Until it is done or says what went wrong (an error does not end in "done").
       const status = page.getByTestId('status');
@@ -116,7 +117,8 @@ describe.skipIf(skipReason !== undefined)('Train page (Chromium)', () => {
 
       const onnx = await download(page, 'download-onnx', join(dir, 'page.onnx'));
       const checkpoint = await download(page, 'download-checkpoint', join(dir, 'page.ckpt'));
-      // Node, two worker threads, the same wasm build on one thread each, data, seed and recipe: the same weights.
+      // Node, two worker threads, the same wasm build on one thread each, data, seed and recipe (label smoothing too):
+      // the same weights.
       await selectBackend('wasm');
       const nodeRun = await trainModel({
         dataset: loadDatasetFromFiles(readZipFiles(await readFile(zipPath), `${DATA_NAME}.zip`), {}),
@@ -124,6 +126,7 @@ describe.skipIf(skipReason !== undefined)('Train page (Chromium)', () => {
         epochs: 2,
         batchSize: 2,
         points: 256,
+        labelSmoothing: 0.1,
         workers: 2,
         spawnWorker: spawnNodeStepWorker,
       });
