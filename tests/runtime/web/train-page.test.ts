@@ -1,6 +1,7 @@
 /**
  * The Train page in a real Chromium: the committed real ShapeNet clouds dropped as a .zip, trained for two epochs with
- * TF.js in the tab (a train worker splitting each batch across two wasm Web Workers), exported there; the
+ * TF.js in the tab (a train worker splitting each batch across two wasm Web Workers), exported there (a dropped
+ * folder of them too, in the test that stops a run); the
  * downloaded checkpoint holds the weights trainModel reaches in Node with two worker threads, the downloaded ONNX
  * file is byte for byte what `pnet export` makes of that checkpoint, and it segments a cloud in onnxruntime-node. Skips (with the reason printed) only when
  * Chromium cannot start.
@@ -52,6 +53,21 @@ async function zipFolder(dir: string, zipPath: string, edit?: (path: string, tex
   const chunks: Buffer[] = [];
   for await (const c of zip.outputStream) chunks.push(c as Buffer);
   await writeFile(zipPath, Buffer.concat(chunks));
+}
+
+/**
+ * Drops a folder from disk on an element as a user drags one from a file manager: Chromium's DevTools drag events
+ * carry the path, and the page walks it with the entries API (a file input cannot hand over a folder's tree).
+ */
+async function dropFolder(page: Page, selector: string, folder: string): Promise<void> {
+  const box = await page.locator(selector).boundingBox();
+  if (!box) throw new Error(`${selector} is not on screen`);
+  const cdp = await page.context().newCDPSession(page);
+  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const data = { items: [], files: [folder], dragOperationsMask: 1 };
+  for (const type of ['dragEnter', 'dragOver', 'drop'] as const)
+    await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+  await cdp.detach();
 }
 
 async function download(page: Page, testId: string, to: string): Promise<Buffer> {
@@ -146,15 +162,16 @@ describe.skipIf(skipReason !== undefined)('Train page (Chromium)', () => {
     }
   }, 300_000);
 
-  it('stops when asked, keeping the best epoch so far, and still exports and offers it', async () => {
-    const zipPath = join(dir, 'stop.zip');
-    await zipFolder(DATA_DIR, zipPath);
+  it('reads a dropped folder, stops when asked, keeping the best epoch so far, and still exports and offers it', async () => {
     const browser = await launchChromium(findChromium()!, false);
     try {
       const page = await browser.newPage();
       await page.goto(new URL('/train/', server.url).href);
-      await page.getByTestId('dataset').setInputFiles(zipPath);
+      await dropFolder(page, '#dropzone', DATA_DIR);
       await expect.poll(() => page.getByTestId('start').isEnabled(), { timeout: 30_000 }).toBe(true);
+      // The folder's tree, walked in the page: its layout, both categories and the official split lists.
+      expect(await page.getByTestId('status').textContent()).toBe('Ready: 4 labelled clouds in Skateboard, Table.');
+      expect(await page.locator('#data-split').textContent()).toBe('the official split lists');
       await page.getByTestId('category').selectOption({ label: 'all: Skateboard, Table' });
       await page.getByTestId('epochs').fill('500');
       await page.getByTestId('batch-size').fill('2');
