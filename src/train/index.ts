@@ -25,6 +25,7 @@ import { runEpochs } from './epoch-loop.ts';
 import { runDirStore, saveRunCheckpoints } from './run-store.ts';
 import { createProgress } from '../core/node/progress.ts';
 import type { TrainRequest, TrainResult } from './api.ts';
+import { runLossOptions } from './loss.ts';
 
 export { TRAIN_DEFAULTS, type TrainConfig } from './options.ts';
 export type { EpochMetrics } from './run-dir.ts';
@@ -88,7 +89,7 @@ async function trainLocked(options: TrainOptions, runDir: string): Promise<Train
     backend: backend.name,
     model: run.model,
     optimizer: run.optimizer,
-    loss: { labelSmoothing: config.labelSmoothing },
+    loss: runLossOptions(config, data.trainClouds, data.classes.names.length),
     spawn: spawnNodeStepWorker,
   });
   if (workers > 1) log(`workers: ${workers} threads, ${Math.ceil(config.batchSize / workers)} clouds each per step`);

@@ -47,6 +47,11 @@ export interface TrainConfig {
   lrSchedule: LrSchedule;
   /** ε of label smoothing: each point's training target is (1 − ε) on its part plus ε spread over all parts. */
   labelSmoothing: number;
+  /**
+   * Weight each point by its part's share of the training points to the power −balanceParts (0: every point the
+   * same; 0.5: inverse square root), so small parts count more.
+   */
+  balanceParts: number;
   shortClouds: ShortCloudMode;
   backend: BackendRequest;
 }
@@ -70,6 +75,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'categories'> = {
   rotateUp: false,
   lrSchedule: 'step',
   labelSmoothing: 0,
+  balanceParts: 0,
   shortClouds: 'skip',
   backend: 'auto',
 };
@@ -121,6 +127,8 @@ export function validateConfig(c: TrainConfig): TrainConfig {
     throw new PnetError('BAD_ARGUMENT', `--jitter must be in [0, 1), got ${c.jitter}`);
   if (!(c.labelSmoothing >= 0 && c.labelSmoothing < 1))
     throw new PnetError('BAD_ARGUMENT', `--label-smoothing must be in [0, 1), got ${c.labelSmoothing}`);
+  if (!(c.balanceParts >= 0 && c.balanceParts <= 1))
+    throw new PnetError('BAD_ARGUMENT', `--balance-parts must be in [0, 1], got ${c.balanceParts}`);
   if (!(c.valFraction > 0 && c.valFraction < 1))
     throw new PnetError('BAD_ARGUMENT', `--val-fraction must be in (0, 1), got ${c.valFraction}`);
   if (c.categories.length === 0) throw new PnetError('BAD_ARGUMENT', 'name at least one --category');

@@ -27,6 +27,7 @@ const FLAGS: Partial<Record<keyof TrainConfig, string>> = {
   rotateUp: '--rotate-up',
   lrSchedule: '--lr-schedule',
   labelSmoothing: '--label-smoothing',
+  balanceParts: '--balance-parts',
   shortClouds: '--short-clouds',
 };
 

@@ -20,6 +20,7 @@ import type { BackendName } from '../backend/names.ts';
 import { startParallelExecutor } from './parallel/executor.ts';
 import type { StepWorkerSpawner } from './parallel/transport.ts';
 import { trainDataFrom } from './train-data.ts';
+import { runLossOptions, type LossOptions } from './loss.ts';
 
 export interface InMemoryTrainOptions extends Omit<TrainRecipe, 'preset' | 'backend'> {
   /**
@@ -98,7 +99,11 @@ export async function trainInMemory(options: InMemoryTrainOptions): Promise<InMe
   let executor: StepExecutor | undefined;
   try {
     if (startFrom) await loadStartWeights(run, startFrom);
-    executor = await stepExecutor(options, run);
+    executor = await stepExecutor(
+      options,
+      run,
+      runLossOptions(run.config, data.trainClouds, data.classes.names.length),
+    );
     const completed = await runEpochs({
       run,
       data,
@@ -127,9 +132,8 @@ export async function trainInMemory(options: InMemoryTrainOptions): Promise<InMe
 }
 
 /** This thread alone, or split across step workers on the backend this thread runs (each with its own copy). */
-async function stepExecutor(options: InMemoryTrainOptions, run: TrainingRun): Promise<StepExecutor> {
+async function stepExecutor(options: InMemoryTrainOptions, run: TrainingRun, loss: LossOptions): Promise<StepExecutor> {
   const workers = options.workers ?? 1;
-  const loss = { labelSmoothing: run.config.labelSmoothing };
   if (workers <= 1) return localExecutor(run.model, run.optimizer, loss);
   if (!options.spawnWorker)
     throw new PnetError('BAD_ARGUMENT', `training on ${workers} workers needs a way to start them (spawnWorker)`);

@@ -151,12 +151,12 @@ describe('data-parallel training steps', () => {
     dispose(one, two);
   }, 60_000);
 
-  it('on two workers train against the same smoothed targets as one thread', async () => {
-    const { one, two } = await trainBoth(batches.slice(0, 1), 0, { labelSmoothing: 0.2 });
+  it('on two workers train against the same smoothed, part-weighted targets as one thread', async () => {
+    const { one, two } = await trainBoth(batches.slice(0, 1), 0, { labelSmoothing: 0.2, classWeights: [0.5, 1, 2, 4] });
     const plain = await trainBoth(batches.slice(0, 1), 0);
     const [r1, r2, r0] = [one.results[0]!, two.results[0]!, plain.one.results[0]!];
     expect(Math.abs(r2.loss - r1.loss)).toBeLessThan(1e-5 * r1.loss);
-    // The same predictions, so the same plain cross-entropy; the smoothed objective is another number.
+    // The same predictions, so the same plain cross-entropy; the shaped objective is another number.
     expect(Math.abs(r1.crossEntropy - r0.crossEntropy)).toBeLessThan(1e-5 * r0.crossEntropy);
     expect(Math.abs(r1.loss - r0.loss)).toBeGreaterThan(1e-3);
     dispose(one, two, plain.one, plain.two);

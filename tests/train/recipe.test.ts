@@ -28,6 +28,8 @@ describe('training recipe defaults', () => {
     expect(() => validateConfig({ ...base, labelSmoothing: 1 })).toThrow(/--label-smoothing/);
     expect(() => validateConfig({ ...base, labelSmoothing: -0.1 })).toThrow(/--label-smoothing/);
     expect(validateConfig({ ...base, labelSmoothing: 0.1 }).labelSmoothing).toBe(0.1);
+    expect(() => validateConfig({ ...base, balanceParts: 1.5 })).toThrow(/--balance-parts/);
+    expect(() => validateConfig({ ...base, balanceParts: Number.NaN })).toThrow(/--balance-parts/);
   });
 });
 

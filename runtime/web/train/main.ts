@@ -184,6 +184,7 @@ function fillRecipe(preset: PresetName): void {
   input('scale-lo').value = String(d.scaleRange[0]);
   input('scale-hi').value = String(d.scaleRange[1]);
   input('label-smoothing').value = String(d.labelSmoothing);
+  input('balance-parts').value = String(d.balanceParts);
 }
 
 const presets = new Map<string, PresetSpec>();
@@ -265,6 +266,7 @@ async function start(): Promise<void> {
       jitter: number('jitter'),
       scaleRange: [number('scale-lo'), number('scale-hi')],
       labelSmoothing: number('label-smoothing'),
+      balanceParts: number('balance-parts'),
       startFrom: startFile ? new Uint8Array(await startFile.arrayBuffer()) : undefined,
       signal: running.signal,
       onStep: (s) => {

@@ -50,6 +50,7 @@ interface TrainArgs {
   jitter?: number;
   lrSchedule?: LrSchedule;
   labelSmoothing?: number;
+  balanceParts?: number;
   split?: TrainSplit;
   workers?: number;
   out?: string;
@@ -94,6 +95,10 @@ export const trainCommand: PnetCommand<TrainArgs> = {
       .option('label-smoothing', {
         type: 'number',
         describe: `ε in [0, 1): train towards (1 − ε) on each point's part plus ε spread over all parts (default ${TRAIN_DEFAULTS.labelSmoothing})`,
+      })
+      .option('balance-parts', {
+        type: 'number',
+        describe: `power P in [0, 1]: weight each point by its part's share of the training points to the −P (0.5: inverse square root), so small parts count more (default ${TRAIN_DEFAULTS.balanceParts}: off)`,
       })
       .option('split', {
         type: 'string',
@@ -189,6 +194,7 @@ export const trainCommand: PnetCommand<TrainArgs> = {
         jitter: args.jitter,
         lrSchedule: args.lrSchedule,
         labelSmoothing: args.labelSmoothing,
+        balanceParts: args.balanceParts,
         split: args.split,
       });
       process.stderr.write(doneLine(r));

@@ -109,6 +109,7 @@ describe.skipIf(skipReason !== undefined)('Train page (Chromium)', () => {
       await page.getByTestId('batch-size').fill('2');
       await page.getByTestId('points').fill('256');
       await page.getByTestId('label-smoothing').fill('0.1');
+      await page.getByTestId('balance-parts').fill('0.5');
       await page.getByTestId('start').click();
       // Until it is done or says what went wrong (an error does not end in "done").
       const status = page.getByTestId('status');
@@ -133,7 +134,7 @@ describe.skipIf(skipReason !== undefined)('Train page (Chromium)', () => {
 
       const onnx = await download(page, 'download-onnx', join(dir, 'page.onnx'));
       const checkpoint = await download(page, 'download-checkpoint', join(dir, 'page.ckpt'));
-      // Node, two worker threads, the same wasm build on one thread each, data, seed and recipe (label smoothing too):
+      // Node, two worker threads, the same wasm build on one thread each, data, seed and recipe (the loss's smoothing and part weights too):
       // the same weights.
       await selectBackend('wasm');
       const nodeRun = await trainModel({
@@ -143,6 +144,7 @@ describe.skipIf(skipReason !== undefined)('Train page (Chromium)', () => {
         batchSize: 2,
         points: 256,
         labelSmoothing: 0.1,
+        balanceParts: 0.5,
         workers: 2,
         spawnWorker: spawnNodeStepWorker,
       });
