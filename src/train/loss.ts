@@ -59,6 +59,15 @@ export function runLossOptions(
   return { labelSmoothing: recipe.labelSmoothing, classWeights: weights };
 }
 
+/** The run's loss in one line for its log, when it is not plain cross-entropy. */
+export function describeLoss(options: LossOptions, classNames: readonly string[]): string | undefined {
+  const parts: string[] = [];
+  if (options.labelSmoothing > 0) parts.push(`label smoothing ${options.labelSmoothing}`);
+  if (options.classWeights)
+    parts.push(`part weights ${classNames.map((n, c) => `${n} ${options.classWeights![c]!.toFixed(2)}`).join(', ')}`);
+  return parts.length > 0 ? `loss: ${parts.join('; ')}` : undefined;
+}
+
 /** ‖A·Aᵀ − I‖²_F per cloud, averaged over the batch. */
 export function orthogonalityPenalty(a: tf.Tensor3D, ops: LayerOps): tf.Scalar {
   const k = a.shape[1];

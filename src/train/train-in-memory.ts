@@ -20,7 +20,7 @@ import type { BackendName } from '../backend/names.ts';
 import { startParallelExecutor } from './parallel/executor.ts';
 import type { StepWorkerSpawner } from './parallel/transport.ts';
 import { trainDataFrom } from './train-data.ts';
-import { runLossOptions, type LossOptions } from './loss.ts';
+import { describeLoss, runLossOptions, type LossOptions } from './loss.ts';
 
 export interface InMemoryTrainOptions extends Omit<TrainRecipe, 'preset' | 'backend'> {
   /**
@@ -99,11 +99,10 @@ export async function trainInMemory(options: InMemoryTrainOptions): Promise<InMe
   let executor: StepExecutor | undefined;
   try {
     if (startFrom) await loadStartWeights(run, startFrom);
-    executor = await stepExecutor(
-      options,
-      run,
-      runLossOptions(run.config, data.trainClouds, data.classes.names.length),
-    );
+    const loss = runLossOptions(run.config, data.trainClouds, data.classes.names.length);
+    const lossLine = describeLoss(loss, data.classes.names);
+    if (lossLine) log(lossLine);
+    executor = await stepExecutor(options, run, loss);
     const completed = await runEpochs({
       run,
       data,

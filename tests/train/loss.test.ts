@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { PLAIN_OPS } from '../../src/model/ops.ts';
-import { partWeights, pointsPerClass, segmentationLoss } from '../../src/train/loss.ts';
+import { describeLoss, partWeights, pointsPerClass, segmentationLoss } from '../../src/train/loss.ts';
 import { Rng } from '../../src/core/rng.ts';
 
 const CLASSES = 4;
@@ -71,5 +71,9 @@ describe('segmentation loss', () => {
     expect((8 * w[0]! + 3 * w[1]! + 1 * w[2]!) / 12).toBeCloseTo(1, 6);
     expect(w[3]).toBe(1);
     expect(partWeights(counts, 0)).toEqual([1, 1, 1, 1]);
+    expect(describeLoss({ labelSmoothing: 0, classWeights: w }, ['body', 'wing', 'tail', 'engine'])).toBe(
+      `loss: part weights body ${w[0]!.toFixed(2)}, wing ${w[1]!.toFixed(2)}, tail ${w[2]!.toFixed(2)}, engine 1.00`,
+    );
+    expect(describeLoss({ labelSmoothing: 0 }, ['body'])).toBeUndefined();
   });
 });
