@@ -13,15 +13,7 @@ export interface LossParts {
   crossEntropy: tf.Scalar;
 }
 
-/** How a run's loss is formed, besides the preset's orthogonality weight. */
-export interface LossOptions {
-  /** ε: each point's target is (1 − ε) on its label plus ε spread evenly over every class; 0 is plain. */
-  labelSmoothing: number;
-  /** A weight per class for the points of that class (partWeights); absent: every point counts the same. */
-  classWeights?: number[];
-}
-
-export const PLAIN_LOSS: LossOptions = { labelSmoothing: 0 };
+import { PLAIN_LOSS, type LossOptions } from './loss-options.ts';
 
 /** Mean over points of −log softmax(logits)[label]; labels int32 [B·N]. */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {

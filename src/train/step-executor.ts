@@ -6,7 +6,7 @@ import type { Batch } from '../data/types.ts';
 import type { PointNet } from '../model/pointnet.ts';
 import type { Adam } from './adam.ts';
 import { FAST_OPS } from '../model/ops.ts';
-import { PLAIN_LOSS, type LossOptions } from './loss.ts';
+import { PLAIN_LOSS, type LossOptions } from './loss-options.ts';
 import { predictBatch, trainStep, type StepResult } from './step.ts';
 
 export interface Prediction {

@@ -4,7 +4,8 @@ import type { Batch } from '../data/types.ts';
 import type { PointNet } from '../model/pointnet.ts';
 import { FAST_OPS, type BatchStats, type LayerOps } from '../model/ops.ts';
 import type { Adam } from './adam.ts';
-import { PLAIN_LOSS, segmentationLoss, type LossOptions } from './loss.ts';
+import { segmentationLoss } from './loss.ts';
+import { PLAIN_LOSS, type LossOptions } from './loss-options.ts';
 import { nonFiniteGradient, NonFiniteStep } from './divergence.ts';
 
 export interface StepResult {

@@ -20,7 +20,8 @@ import type { BackendName } from '../backend/names.ts';
 import { startParallelExecutor } from './parallel/executor.ts';
 import type { StepWorkerSpawner } from './parallel/transport.ts';
 import { trainDataFrom } from './train-data.ts';
-import { describeLoss, runLossOptions, type LossOptions } from './loss.ts';
+import { describeLoss, runLossOptions } from './loss.ts';
+import type { LossOptions } from './loss-options.ts';
 
 export interface InMemoryTrainOptions extends Omit<TrainRecipe, 'preset' | 'backend'> {
   /**

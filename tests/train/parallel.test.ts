@@ -6,7 +6,7 @@ import { Adam } from '../../src/train/adam.ts';
 import { trainStep, type StepResult } from '../../src/train/step.ts';
 import { NonFiniteStep } from '../../src/train/divergence.ts';
 import { FAST_OPS } from '../../src/model/ops.ts';
-import { PLAIN_LOSS, type LossOptions } from '../../src/train/loss.ts';
+import { PLAIN_LOSS, type LossOptions } from '../../src/train/loss-options.ts';
 import { splitBatch, startParallelExecutor } from '../../src/train/parallel/executor.ts';
 import { spawnNodeStepWorker as spawn } from '../../src/train/parallel/node-transport.ts';
 import type { Batch } from '../../src/data/types.ts';

@@ -11,7 +11,7 @@ import type { PointNet } from '../../model/pointnet.ts';
 import { paramSpecs } from '../../model/spec.ts';
 import { deserializeError } from '../../core/error-wire.ts';
 import type { Adam } from '../adam.ts';
-import { PLAIN_LOSS, type LossOptions } from '../loss.ts';
+import { PLAIN_LOSS, type LossOptions } from '../loss-options.ts';
 import { predictBatch, type StepResult } from '../step.ts';
 import { localExecutor, type StepExecutor } from '../step-executor.ts';
 import type { FromStepWorker, StepWorkerSetup, ToStepWorker } from './protocol.ts';

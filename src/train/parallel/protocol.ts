@@ -2,7 +2,7 @@
 import type { Batch } from '../../data/types.ts';
 import type { BackendName } from '../../backend/names.ts';
 import type { NamedArray, PresetSpec } from '../../model/spec.ts';
-import type { LossOptions } from '../loss.ts';
+import type { LossOptions } from '../loss-options.ts';
 import type { SerializedError } from '../../core/error-wire.ts';
 
 /** The shared memory the workers reduce batch-norm statistics and gradients in (shared-reduce.ts). */
