@@ -25,7 +25,7 @@ import { runEpochs } from './epoch-loop.ts';
 import { runDirStore, saveRunCheckpoints } from './run-store.ts';
 import { createProgress } from '../core/node/progress.ts';
 import type { TrainRequest, TrainResult } from './api.ts';
-import { describeLoss, runLossOptions } from './loss.ts';
+import { runLossOptions } from './loss.ts';
 
 export { TRAIN_DEFAULTS, type TrainConfig } from './options.ts';
 export type { EpochMetrics } from './run-dir.ts';
@@ -84,9 +84,7 @@ async function trainLocked(options: TrainOptions, runDir: string): Promise<Train
   // A resume rewrites it too: config.json says what the run now is (its epoch count, where its data lies).
   await writeFileAtomic(runPath(runDir, 'config'), JSON.stringify(config, null, 2) + '\n');
 
-  const loss = runLossOptions(config, data.trainClouds, data.classes.names.length);
-  const lossLine = describeLoss(loss, data.classes.names);
-  if (lossLine) log(lossLine);
+  const loss = runLossOptions(config, data, log);
   const executor = await createStepExecutor({
     workers,
     backend: backend.name,

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardOutput } from '../model/forward.ts';
 import type { LayerOps } from '../model/ops.ts';
+import { PLAIN_LOSS, type LossOptions } from './loss-options.ts';
 
 export interface LossParts {
   /** The objective (smoothed, weighted) + regulariser: what the optimizer minimises. */
@@ -12,8 +13,6 @@ export interface LossParts {
   /** Plain cross-entropy against the true labels, whatever the smoothing and weights. */
   crossEntropy: tf.Scalar;
 }
-
-import { PLAIN_LOSS, type LossOptions } from './loss-options.ts';
 
 /** Mean over points of −log softmax(logits)[label]; labels int32 [B·N]. */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
@@ -40,15 +39,26 @@ export function pointsPerClass(clouds: Iterable<{ labels: Int32Array }>, classes
   return counts;
 }
 
-/** A run's loss from its recipe: the smoothing as given, the part weights from its training clouds' labels. */
+/**
+ * A run's loss from its recipe: the smoothing as given, the part weights from its training clouds' labels; logged
+ * when it is not plain cross-entropy.
+ */
 export function runLossOptions(
   recipe: { labelSmoothing: number; balanceParts: number },
-  trainClouds: Iterable<{ labels: Int32Array }>,
-  classes: number,
+  data: { trainClouds: Iterable<{ labels: Int32Array }>; classes: { names: readonly string[] } },
+  log: (line: string) => void,
 ): LossOptions {
-  if (recipe.balanceParts === 0) return { labelSmoothing: recipe.labelSmoothing };
-  const weights = partWeights(pointsPerClass(trainClouds, classes), recipe.balanceParts);
-  return { labelSmoothing: recipe.labelSmoothing, classWeights: weights };
+  const names = data.classes.names;
+  const loss: LossOptions =
+    recipe.balanceParts === 0
+      ? { labelSmoothing: recipe.labelSmoothing }
+      : {
+          labelSmoothing: recipe.labelSmoothing,
+          classWeights: partWeights(pointsPerClass(data.trainClouds, names.length), recipe.balanceParts),
+        };
+  const line = describeLoss(loss, names);
+  if (line) log(line);
+  return loss;
 }
 
 /** The run's loss in one line for its log, when it is not plain cross-entropy. */

@@ -20,7 +20,7 @@ import type { BackendName } from '../backend/names.ts';
 import { startParallelExecutor } from './parallel/executor.ts';
 import type { StepWorkerSpawner } from './parallel/transport.ts';
 import { trainDataFrom } from './train-data.ts';
-import { describeLoss, runLossOptions } from './loss.ts';
+import { runLossOptions } from './loss.ts';
 import type { LossOptions } from './loss-options.ts';
 
 export interface InMemoryTrainOptions extends Omit<TrainRecipe, 'preset' | 'backend'> {
@@ -100,10 +100,7 @@ export async function trainInMemory(options: InMemoryTrainOptions): Promise<InMe
   let executor: StepExecutor | undefined;
   try {
     if (startFrom) await loadStartWeights(run, startFrom);
-    const loss = runLossOptions(run.config, data.trainClouds, data.classes.names.length);
-    const lossLine = describeLoss(loss, data.classes.names);
-    if (lossLine) log(lossLine);
-    executor = await stepExecutor(options, run, loss);
+    executor = await stepExecutor(options, run, runLossOptions(run.config, data, log));
     const completed = await runEpochs({
       run,
       data,
