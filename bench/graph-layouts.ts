@@ -8,12 +8,10 @@
  *
  *   node bin/run-ts.js bench/graph-layouts.ts [--seconds 1.5]
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import ort from 'onnxruntime-node';
 import { buildOnnxModel, describeOnnx, GRAPH_LAYOUTS, type GraphLayout } from '../exporters/onnx/index.ts';
 import { modelArchitecture } from '../src/model/spec.ts';
@@ -23,6 +21,7 @@ import { chromiumWasmAgainstNode } from './chromium-wasm.ts';
 import { matmulModel } from './matmul-model.ts';
 import { benchMeta, benchWeights, cloudBatch, randomMatrix, timeInterleaved, type Timing } from './infer-node.ts';
 import { flag } from './flags.ts';
+import { profileNode, profileTable, profileWasm, type OpProfile } from './ort-profile.ts';
 
 /** Targets the default layout must meet, checked in every run. */
 export const TARGETS = {
@@ -51,105 +50,8 @@ export interface LayoutBench {
 }
 
 const SHA = '0'.repeat(64);
-const run = promisify(execFile);
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 const noise = (t: Timing) => `±${((100 * t.spread) / 2).toFixed(0)}%`;
-
-interface ProfileEvent {
-  cat: string;
-  name: string;
-  ts: number;
-  dur: number;
-  args?: { op_name?: string };
-}
-
-export interface OpProfile {
-  /** Op type (after the runtime's fusions) → ms per run. */
-  perOp: Map<string, number>;
-  runMs: number;
-}
-
-/** An onnxruntime profile (Chrome trace events) → ms per run by op type, the first (warm-up) run left out. */
-function opProfile(events: ProfileEvent[]): OpProfile {
-  const modelRuns = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
-  if (modelRuns.length < 2) throw new Error('the profile has fewer than two runs');
-  const warmEnd = modelRuns[0]!.ts + modelRuns[0]!.dur;
-  const measured = modelRuns.slice(1);
-  const perOp = new Map<string, number>();
-  for (const e of events) {
-    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < warmEnd) continue;
-    const op = e.args?.op_name ?? '?';
-    perOp.set(op, (perOp.get(op) ?? 0) + e.dur / 1000 / measured.length);
-  }
-  return { perOp, runMs: measured.reduce((s, e) => s + e.dur / 1000, 0) / measured.length };
-}
-
-/** onnxruntime-node's profiler (enableProfiling) on one model at batch 1. */
-async function profileNode(bytes: Uint8Array, input: ort.Tensor, runs: number): Promise<OpProfile> {
-  const dir = await mkdtemp(join(tmpdir(), 'pnet-profile-'));
-  try {
-    const session = await ort.InferenceSession.create(bytes, {
-      ...nodeSessionOptions('cpu'),
-      enableProfiling: true,
-      profileFilePrefix: join(dir, 'ort'),
-    });
-    for (let i = 0; i <= runs; i++) await session.run({ points: input });
-    session.endProfiling();
-    await session.release();
-    const file = (await readdir(dir)).find((f) => f.endsWith('.json'));
-    if (!file) throw new Error('onnxruntime wrote no profile');
-    return opProfile(JSON.parse(await readFile(join(dir, file), 'utf8')) as ProfileEvent[]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** onnxruntime-web WASM's profiler, in a child process: the WASM module prints its profile on stdout. */
-async function profileWasm(bytes: Uint8Array, points: number, runs: number): Promise<OpProfile> {
-  const dir = await mkdtemp(join(tmpdir(), 'pnet-wasm-profile-'));
-  try {
-    const model = join(dir, 'model.onnx');
-    await writeFile(model, bytes);
-    const child = fileURLToPath(new URL('./wasm-profile-child.ts', import.meta.url));
-    const runTs = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
-    const { stdout } = await run(process.execPath, [runTs, child, model, String(points), String(runs)], {
-      maxBuffer: 256 * 2 ** 20,
-    });
-    const start = stdout.indexOf('[');
-    const end = stdout.lastIndexOf(']');
-    if (start < 0 || end < start) throw new Error('onnxruntime-web printed no profile');
-    return opProfile(JSON.parse(stdout.slice(start, end + 1)) as ProfileEvent[]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function profileTable(columns: Array<[string, OpProfile]>): string[] {
-  const peak = (op: string) => Math.max(...columns.map(([, p]) => p.perOp.get(op) ?? 0));
-  const ops = [...new Set(columns.flatMap(([, p]) => [...p.perOp.keys()]))].sort((x, y) => peak(y) - peak(x));
-  const cell = (p: OpProfile, op: string) => {
-    const v = p.perOp.get(op);
-    return v === undefined ? '—' : v.toFixed(2);
-  };
-  return [
-    `| op | ${columns.map(([name]) => name).join(' | ')} |`,
-    `|---|${columns.map(() => '---:').join('|')}|`,
-    // Ops under 0.05 ms everywhere are summed into one row.
-    ...ops
-      .filter((op) => peak(op) >= 0.05)
-      .map((op) => `| ${op} | ${columns.map(([, p]) => cell(p, op)).join(' | ')} |`),
-    `| other ops | ${columns
-      .map(([, p]) =>
-        ops
-          .filter((op) => peak(op) < 0.05)
-          .reduce((s, op) => s + (p.perOp.get(op) ?? 0), 0)
-          .toFixed(2),
-      )
-      .join(' | ')} |`,
-    `| **whole run** | ${columns.map(([, p]) => `**${p.runMs.toFixed(1)}**`).join(' | ')} |`,
-    '',
-  ];
-}
 
 export async function benchGraphLayouts(options: LayoutBenchOptions = {}): Promise<LayoutBench> {
   const points = options.points ?? 1024;
