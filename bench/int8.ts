@@ -9,11 +9,12 @@
  *   held-out rows score the val clouds that calibration never saw.
  * - onnxruntime-web WASM in Chromium: the same fp32 and int8 builds in the demo's cross-origin-isolated page, run
  *   alternately with onnxruntime-node at the same thread count (chromium-wasm.ts), batch 1.
- * - With --profile: onnxruntime's profiler by op type for the keras fp32 and int8 graphs at batch 1.
+ * - With --profile: onnxruntime's profiler by op type, fp32 beside int8 at batch 1, for each preset on onnxruntime-node CPU
+ *   and on onnxruntime-web WASM (the build a page runs, one thread, in a child process).
  *
  *   node bin/run-ts.js bench/int8.ts [--seconds 2] [--checkpoint runs/x/best.ckpt --data DIR] [--profile]
  */
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,6 +34,7 @@ import { TENSOR_NAMES } from '../src/core/contract.ts';
 import { cloudBatch, timeInterleaved, type Timing } from './infer-node.ts';
 import { chromiumWasmAgainstNode } from './chromium-wasm.ts';
 import { flag, numberFlag } from './flags.ts';
+import { profileNode, profileTable, profileWasm, type OpProfile } from './ort-profile.ts';
 
 const POINTS = 1024;
 const BATCH = 8;
@@ -153,47 +155,31 @@ async function chromiumWasmTable(builds: Map<string, [Uint8Array, Uint8Array]>):
   }
 }
 
-/** Share of each op type in one run, from onnxruntime's profile (mean over `runs` runs after warm-up). */
-async function profileByOp(bytes: Uint8Array, runs: number): Promise<Map<string, number>> {
-  const dir = await mkdtemp(join(tmpdir(), 'pnet-int8-profile-'));
-  const session = await ort.InferenceSession.create(bytes, {
-    ...sessionOptions(),
-    enableProfiling: true,
-    profileFilePrefix: join(dir, 'profile'),
-  });
+/**
+ * Where int8 gains and loses, batch 1: each runtime's profiler by op type (after its fusions), fp32 beside int8,
+ * for each preset on onnxruntime-node CPU and on onnxruntime-web WASM (one thread, in Node: the build a page runs).
+ */
+async function profileTables(builds: Map<string, [Uint8Array, Uint8Array]>): Promise<string[]> {
   const one = new ort.Tensor('float32', cloudBatch(1, POINTS, 1), [1, POINTS, 3]);
-  for (let i = 0; i < runs + 2; i++) await session.run({ points: one });
-  session.endProfiling();
-  await session.release();
-  // onnxruntime names the trace itself (prefix + timestamp); the folder holds only it.
-  const [file] = (await readdir(dir)).filter((f) => f.endsWith('.json'));
-  const events = JSON.parse(await readFile(join(dir, file!), 'utf8')) as Array<{
-    cat: string;
-    name: string;
-    dur: number;
-    args?: { op_name?: string };
-  }>;
-  await rm(dir, { recursive: true, force: true });
-  const byOp = new Map<string, number>();
-  for (const e of events) {
-    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
-    const op = e.args?.op_name ?? '?';
-    byOp.set(op, (byOp.get(op) ?? 0) + e.dur / 1000 / (runs + 2));
+  const lines: string[] = [];
+  for (const [preset, [fp32, int8]] of builds) {
+    const columns: Array<[string, OpProfile]> = [
+      ['fp32, node cpu', await profileNode(fp32, one, 10, sessionOptions())],
+      ['int8, node cpu', await profileNode(int8, one, 10, sessionOptions())],
+    ];
+    try {
+      columns.push(['fp32, web wasm', await profileWasm(fp32, POINTS, 5)]);
+      columns.push(['int8, web wasm', await profileWasm(int8, POINTS, 5)]);
+    } catch (e) {
+      lines.push(`_onnxruntime-web WASM profile of ${preset} not taken: ${(e as Error).message.split('\n')[0]}_`, '');
+    }
+    lines.push(
+      `### ${preset}, B=1: ms per run by op type (onnxruntime's profiler, after its fusions; node at 2 threads, WASM at 1)`,
+      '',
+      ...profileTable(columns),
+    );
   }
-  return byOp;
-}
-
-function profileTable(fp32: Map<string, number>, int8: Map<string, number>): string {
-  const ops = [...new Set([...fp32.keys(), ...int8.keys()])].sort(
-    (a, b) => (int8.get(b) ?? 0) + (fp32.get(b) ?? 0) - (int8.get(a) ?? 0) - (fp32.get(a) ?? 0),
-  );
-  const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  return [
-    '| op (after onnxruntime fusions) | fp32 ms | int8 ms |',
-    '|---|---:|---:|',
-    ...ops.map((op) => `| ${op} | ${(fp32.get(op) ?? 0).toFixed(2)} | ${(int8.get(op) ?? 0).toFixed(2)} |`),
-    `| **total kernel time** | ${total(fp32).toFixed(2)} | ${total(int8).toFixed(2)} |`,
-  ].join('\n');
+  return lines;
 }
 
 interface ValCloud {
@@ -269,7 +255,6 @@ export async function benchInt8(options: Int8BenchOptions = {}): Promise<string>
     builds.set(preset, [fp32, int8]);
     rows.push(await latency(`${preset} (random weights)`, fp32, int8, seconds));
   }
-  const kerasBuilds = builds.get('keras');
   let real: OnnxExportInput | undefined;
   if (options.checkpoint) {
     real = await readCheckpointForExport(options.checkpoint);
@@ -353,15 +338,7 @@ export async function benchInt8(options: Int8BenchOptions = {}): Promise<string>
 
   if (options.browser !== false) parts.push(...(await chromiumWasmTable(builds)));
 
-  if (options.profile && kerasBuilds) {
-    const [f, q] = [await profileByOp(kerasBuilds[0], 10), await profileByOp(kerasBuilds[1], 10)];
-    parts.push(
-      '### keras, B=1: onnxruntime profile by op type (mean ms per run over 12 runs)',
-      '',
-      profileTable(f, q),
-      '',
-    );
-  }
+  if (options.profile) parts.push(...(await profileTables(builds)));
   return parts.join('\n');
 }
 

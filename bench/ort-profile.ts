@@ -42,12 +42,17 @@ function opProfile(events: ProfileEvent[]): OpProfile {
   return { perOp, runMs: measured.reduce((s, e) => s + e.dur / 1000, 0) / measured.length };
 }
 
-/** onnxruntime-node's profiler (enableProfiling) on one model at batch 1. */
-export async function profileNode(bytes: Uint8Array, input: ort.Tensor, runs: number): Promise<OpProfile> {
+/** onnxruntime-node's profiler (enableProfiling) on one model; `input` sets the batch. */
+export async function profileNode(
+  bytes: Uint8Array,
+  input: ort.Tensor,
+  runs: number,
+  sessionOptions: ort.InferenceSession.SessionOptions = nodeSessionOptions('cpu'),
+): Promise<OpProfile> {
   const dir = await mkdtemp(join(tmpdir(), 'pnet-profile-'));
   try {
     const session = await ort.InferenceSession.create(bytes, {
-      ...nodeSessionOptions('cpu'),
+      ...sessionOptions,
       enableProfiling: true,
       profileFilePrefix: join(dir, 'ort'),
     });
@@ -62,7 +67,7 @@ export async function profileNode(bytes: Uint8Array, input: ort.Tensor, runs: nu
   }
 }
 
-/** onnxruntime-web WASM's profiler, in a child process: the WASM module prints its profile on stdout. */
+/** onnxruntime-web WASM's profiler (one thread, batch 1), in a child process: the WASM module prints its profile on stdout. */
 export async function profileWasm(bytes: Uint8Array, points: number, runs: number): Promise<OpProfile> {
   const dir = await mkdtemp(join(tmpdir(), 'pnet-wasm-profile-'));
   try {
