@@ -98,7 +98,9 @@ function nodeShape(
       break;
     }
     case 'Gemm': {
-      const [a, w] = ins as [number[], number[]];
+      const [a, stored] = ins as [number[], number[]];
+      // int8 files store some Gemm weights as [O, I] (quantize-graph.ts says why).
+      const w = intAttribute(node, 'transB', 0) === 1 ? [...stored].reverse() : stored;
       if (a.length !== 2 || w.length !== 2 || a[1] !== w[0])
         throw new PnetError('BAD_MODEL', `Gemm ${node.name}: [${a}]·[${w}]`);
       out = [a[0]!, w[1]!];

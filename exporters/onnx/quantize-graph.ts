@@ -190,6 +190,13 @@ export function quantizeBias(
   return { values, scales };
 }
 
+/** A row-major [rows, cols] matrix as [cols, rows]. */
+function transposed(data: Float32Array, [rows, cols]: number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows!; r++) for (let c = 0; c < cols!; c++) out[c * rows! + r] = data[r * cols! + c]!;
+  return out;
+}
+
 function floatData(t: OnnxTypes.ITensorProto): Float32Array {
   const raw = t.rawData!;
   return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
@@ -206,6 +213,7 @@ export function quantizeGraph(graph: Graph, plan: Int8Plan, ranges: Map<string, 
   const initializers = new Map(graph.initializers.map((t) => [t.name!, t]));
   const quantizedNodes = new Set(plan.quantizedNodes);
   const weightOnlyNodes = new Set(plan.weightOnlyNodes);
+  const consumers = consumersOf(graph.nodes);
   const replaced = new Set<string>();
   for (const node of graph.nodes) {
     if (quantizedNodes.has(node.name!) || weightOnlyNodes.has(node.name!)) replaced.add(node.input![1]!);
@@ -241,18 +249,36 @@ export function quantizeGraph(graph: Graph, plan: Int8Plan, ranges: Map<string, 
   for (const node of graph.nodes) {
     const name = node.name!;
     const output = node.output![0]!;
+    let attributes = node.attribute ?? [];
     if (quantizedNodes.has(name) || weightOnlyNodes.has(name)) {
       const isConv = node.opType === 'Conv';
       const weight = initializers.get(node.input![1]!)!;
+      // onnxruntime folds a Gemm's weight DequantizeLinear into QGemm (quantized input) or MatMulNBits (float input,
+      // nothing after it but its readers), except where a ReLU follows without a quantized output: there the
+      // DequantizeLinear runs on every inference. Along axis 1 of [I, O] it goes element by element (3–5 ms for
+      // keras' 1024×512 T-Net layers, far more than the Gemm), so such a weight is stored [O, I], a contiguous row
+      // per channel (axis 0), and read with transB.
+      const activated = isConv ? output : activatedOutput(node, consumers);
+      const storeTransposed =
+        !isConv && activated !== output && !(quantizedNodes.has(name) && plan.calibrated.includes(activated));
+      const channelAxis = isConv || storeTransposed ? 0 : 1;
       const dims = weight.dims!.map(Number);
-      const q = quantizeWeight(floatData(weight), dims, isConv ? 0 : 1);
+      const data = storeTransposed ? transposed(floatData(weight), dims) : floatData(weight);
+      const storedDims = storeTransposed ? [dims[1]!, dims[0]!] : dims;
+      const q = quantizeWeight(data, storedDims, channelAxis);
       const channels = q.scales.length;
       const w = weight.name!;
-      out.rawInitializer(`${w}/quantized`, dims, DataType.INT8, q.values);
+      out.rawInitializer(`${w}/quantized`, storedDims, DataType.INT8, q.values);
       out.floatInitializer(`${w}/scale`, [channels], q.scales);
       out.rawInitializer(`${w}/zero_point`, [channels], DataType.INT8, new Int8Array(channels));
       // The DQ output takes the float weight's name, so the node itself keeps its inputs.
-      emit('DequantizeLinear', [`${w}/quantized`, `${w}/scale`, `${w}/zero_point`], w, axisAttribute(isConv ? 0 : 1));
+      emit('DequantizeLinear', [`${w}/quantized`, `${w}/scale`, `${w}/zero_point`], w, axisAttribute(channelAxis));
+      if (storeTransposed) {
+        attributes = [
+          ...attributes.filter((a) => a.name !== 'transB'),
+          { name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 },
+        ];
+      }
       const biasName = node.input![2];
       if (biasName && quantizedNodes.has(name)) {
         const activation = params.get(node.input![0]!)!;
@@ -268,7 +294,7 @@ export function quantizeGraph(graph: Graph, plan: Int8Plan, ranges: Map<string, 
         );
       }
     }
-    emit(node.opType!, (node.input ?? []).map(read), output, node.attribute ?? []);
+    emit(node.opType!, (node.input ?? []).map(read), output, attributes);
     if (!params.has(output)) continue;
     const p = params.get(output)!;
     emit('QuantizeLinear', [output, p.scaleName, p.zeroPointName], `${output}/quantized`);

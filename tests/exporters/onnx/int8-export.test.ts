@@ -134,9 +134,22 @@ describe('pnet export --int8', () => {
     const optimized = path.join(runs.dir, 'optimized.onnx');
     const session = await ort.InferenceSession.create(int8, { optimizedModelFilePath: optimized });
     await session.release();
-    const fused = decodeOnnx(await readFile(optimized)).graph!.node!.map((n) => n.opType);
+    const optimizedGraph = decodeOnnx(await readFile(optimized)).graph!;
+    const fused = optimizedGraph.node!.map((n) => n.opType);
     expect(fused.filter((op) => op === 'QLinearConv').length).toBe(10);
     expect(fused).toContain('QGemm');
+    // The weight DequantizeLinears onnxruntime leaves to run on every inference (the Gemms after a max over the
+    // points) go a contiguous row per channel (axis 0), never element by element along axis 1.
+    const int8Matrices = new Set(
+      optimizedGraph
+        .initializer!.filter((t) => t.dataType === onnx.TensorProto.DataType.INT8 && t.dims!.length === 2)
+        .map((t) => t.name!),
+    );
+    const weightAxes = optimizedGraph
+      .node!.filter((n) => n.opType === 'DequantizeLinear' && int8Matrices.has(n.input![0]!))
+      .map((n) => Number(n.attribute?.find((a) => a.name === 'axis')?.i ?? 1));
+    expect(weightAxes.length).toBeGreaterThan(0);
+    expect(weightAxes.every((axis) => axis === 0)).toBe(true);
   });
 
   it('writes the same bytes for the same checkpoint and calibration data', async () => {
