@@ -15,6 +15,9 @@ export class CloudViewer {
   private points?: THREE.Points;
   private readonly grid: THREE.PolarGridHelper;
   private frame = 0;
+  private paused = false;
+  /** Set while the frame moves the camera itself (auto-rotation, damping), whose change events draw nothing more. */
+  private updating = false;
 
   constructor(private readonly host: HTMLElement) {
     // preserveDrawingBuffer keeps the last frame readable for screenshots.
@@ -41,12 +44,33 @@ export class CloudViewer {
     this.scene.add(this.grid);
     new ResizeObserver(() => this.resize()).observe(host);
     this.resize();
-    const loop = (): void => {
-      this.frame = requestAnimationFrame(loop);
-      this.controls.update();
+    // A drag moves the camera: draw, then keep drawing while the damping settles.
+    this.controls.addEventListener('change', () => {
+      if (!this.updating) this.draw();
+    });
+  }
+
+  /**
+   * Animates while a cloud is shown and the viewer is not paused; otherwise it draws once and stops. A frame loop
+   * with nothing to show still costs a core in a tab without a GPU (WebGL in software), which the Train page's
+   * step workers need.
+   */
+  private draw(): void {
+    if (this.frame !== 0) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.updating = true;
+      const moved = this.controls.update();
+      this.updating = false;
       this.renderer.render(this.scene, this.camera);
-    };
-    loop();
+      if ((this.points && !this.paused) || (moved && !this.controls.autoRotate)) this.draw();
+    });
+  }
+
+  /** Stops the animation (while the page trains) or starts it again; what is shown stays on screen. */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.draw();
   }
 
   /** Shows a new cloud in a neutral colour, centred and scaled into the unit sphere for viewing. */
@@ -70,6 +94,7 @@ export class CloudViewer {
     this.scene.add(this.points);
     const n = xyz.length / 3;
     this.material.size = n > 20000 ? 0.016 : n > 5000 ? 0.026 : 0.042;
+    this.draw();
   }
 
   /** Colours point i with `palette[labels[i]]`. */
@@ -81,6 +106,7 @@ export class CloudViewer {
       (colors[label] ?? NEUTRAL).toArray(attr.array, i * 3);
     });
     attr.needsUpdate = true;
+    this.draw();
   }
 
   dispose(): void {
@@ -95,6 +121,7 @@ export class CloudViewer {
     this.renderer.setSize(w, h, false);
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
+    this.draw();
   }
 }
 

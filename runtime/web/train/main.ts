@@ -251,6 +251,7 @@ async function start(): Promise<void> {
   const progress = $<HTMLProgressElement>('progress');
   const history: EpochMetrics[] = [];
   const began = performance.now();
+  viewer.setPaused(true);
   let result: TrainModelResult;
   let trained: Dataset;
   try {
@@ -292,6 +293,7 @@ async function start(): Promise<void> {
     return;
   } finally {
     running = undefined;
+    viewer.setPaused(false);
     $<HTMLButtonElement>('start').disabled = false;
     $<HTMLButtonElement>('stop').disabled = true;
   }

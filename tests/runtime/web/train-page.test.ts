@@ -103,6 +103,24 @@ describe.skipIf(skipReason !== undefined)('Train page (Chromium)', () => {
       await expect.poll(() => page.getByTestId('start').isEnabled(), { timeout: 30_000 }).toBe(true);
       // This machine's Chromium reports 2 cores: the page trains on 2 workers.
       expect(await page.locator('#backend-badge').textContent()).toBe('TF.js wasm, 2 workers');
+      // With no cloud to show, the viewer draws no frames: a frame loop would take a core from the step workers
+      // (WebGL runs in software here).
+      const framesInASecond = await page.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            let frames = 0;
+            const request = window.requestAnimationFrame.bind(window);
+            window.requestAnimationFrame = (callback) => {
+              frames++;
+              return request(callback);
+            };
+            setTimeout(() => {
+              window.requestAnimationFrame = request;
+              resolve(frames);
+            }, 1000);
+          }),
+      );
+      expect(framesInASecond).toBeLessThanOrEqual(1);
       // Four real clouds: the official lists leave one of each category to train on, so train on both.
       await page.getByTestId('category').selectOption({ label: 'all: Skateboard, Table' });
       await page.getByTestId('epochs').fill('2');
