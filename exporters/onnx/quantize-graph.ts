@@ -259,8 +259,7 @@ export function quantizeGraph(graph: Graph, plan: Int8Plan, ranges: Map<string, 
       // keras' 1024×512 T-Net layers, far more than the Gemm), so such a weight is stored [O, I], a contiguous row
       // per channel (axis 0), and read with transB.
       const activated = isConv ? output : activatedOutput(node, consumers);
-      const storeTransposed =
-        !isConv && activated !== output && !(quantizedNodes.has(name) && plan.calibrated.includes(activated));
+      const storeTransposed = !isConv && activated !== output && !(quantizedNodes.has(name) && params.has(activated));
       const channelAxis = isConv || storeTransposed ? 0 : 1;
       const dims = weight.dims!.map(Number);
       const data = storeTransposed ? transposed(floatData(weight), dims) : floatData(weight);

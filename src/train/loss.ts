@@ -49,13 +49,10 @@ export function runLossOptions(
   log: (line: string) => void,
 ): LossOptions {
   const names = data.classes.names;
-  const loss: LossOptions =
-    recipe.balanceParts === 0
-      ? { labelSmoothing: recipe.labelSmoothing }
-      : {
-          labelSmoothing: recipe.labelSmoothing,
-          classWeights: partWeights(pointsPerClass(data.trainClouds, names.length), recipe.balanceParts),
-        };
+  const loss: LossOptions = { labelSmoothing: recipe.labelSmoothing };
+  if (recipe.balanceParts !== 0) {
+    loss.classWeights = partWeights(pointsPerClass(data.trainClouds, names.length), recipe.balanceParts);
+  }
   const line = describeLoss(loss, names);
   if (line) log(line);
   return loss;
