@@ -161,9 +161,7 @@ async function finishEpoch(loop: EpochLoop, lr: number, trained: TrainedEpoch): 
   state.epoch++;
   state.batchInEpoch = 0;
   loop.log(
-    `epoch ${record.epoch}/${config.epochs}: loss ${record.train_loss.toFixed(4)} / ${record.val_loss.toFixed(4)}, ` +
-      `acc ${record.train_accuracy.toFixed(3)} / ${record.val_accuracy.toFixed(3)}, mIoU ${record.train_miou.toFixed(3)} / ${record.val_miou.toFixed(3)} ` +
-      `(train / val), ${record.clouds_per_second.toFixed(2)} clouds/s` +
+    epochLine(record, config.epochs, data.valClouds.length > 0) +
       (firstMeasuredBatch > 0 ? ` (train figures from batch ${firstMeasuredBatch + 1} on: resumed mid-epoch)` : ''),
   );
   loop.options.onEpoch?.(record);
@@ -174,4 +172,23 @@ async function finishEpoch(loop: EpochLoop, lr: number, trained: TrainedEpoch): 
     state.bestEpoch = record.epoch;
   }
   await loop.store.saveEpoch(run, isBest);
+}
+
+/** One epoch's summary line; a run with nothing held out (`--split trainval`) has train figures only. */
+function epochLine(record: EpochMetrics, epochs: number, hasVal: boolean): string {
+  const head = `epoch ${record.epoch}/${epochs}: `;
+  const rate = `${record.clouds_per_second.toFixed(2)} clouds/s`;
+  if (!hasVal) {
+    return (
+      head +
+      `loss ${record.train_loss.toFixed(4)}, acc ${record.train_accuracy.toFixed(3)}, ` +
+      `mIoU ${record.train_miou.toFixed(3)} (train; no val held out), ${rate}`
+    );
+  }
+  return (
+    head +
+    `loss ${record.train_loss.toFixed(4)} / ${record.val_loss.toFixed(4)}, ` +
+    `acc ${record.train_accuracy.toFixed(3)} / ${record.val_accuracy.toFixed(3)}, ` +
+    `mIoU ${record.train_miou.toFixed(3)} / ${record.val_miou.toFixed(3)} (train / val), ${rate}`
+  );
 }
