@@ -6,13 +6,12 @@
  *
  *   node bin/run-ts.js bench/part-errors.ts runs/lite40-train --data data/shapenetcore_partanno_segmentation_benchmark_v0
  */
-import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend/index.ts';
 import { loadPointNetFromCheckpoint } from '../src/checkpoint/load-model.ts';
 import { resolveCheckpoint } from '../src/checkpoint/resolve.ts';
 import { argmaxOverParts, partIoUs, scoredParts } from '../src/core/metrics.ts';
-import { loadDataset, normalizeUnitSphere } from '../src/data/index.ts';
-import { selectSplit } from '../src/eval/index.ts';
+import { loadDataset } from '../src/data/index.ts';
+import { scoreWholeCloud, selectSplit } from '../src/eval/index.ts';
 import type { TrainConfig } from '../src/train/options.ts';
 
 interface ShapeErrors {
@@ -42,11 +41,7 @@ async function scoreVal(run: string, data: string): Promise<{ names: string[]; s
     const shapes = clouds
       .filter((c) => c.labels && c.points.length > 0)
       .map((cloud): ShapeErrors => {
-        const n = cloud.points.length / 3;
-        const scores = tf.tidy(() =>
-          model.predict(tf.tensor3d(normalizeUnitSphere(cloud.points), [1, n, 3])).dataSync(),
-        );
-        const predicted = argmaxOverParts(scores, names.length, parts);
+        const predicted = argmaxOverParts(scoreWholeCloud(model, cloud), names.length, parts);
         const truth = cloud.labels!;
         const ious = partIoUs(predicted, truth, parts);
         return {

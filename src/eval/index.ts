@@ -106,8 +106,8 @@ function splitOfRun(
   return { clouds: sides.used.filter((c) => ids.has(c.id)), trainingSample: sides[split] };
 }
 
-/** Class probabilities [N, classes] for every point of one cloud, normalised as a whole. */
-function scoreWholeCloud(model: PointNet, cloud: Cloud): Float32Array {
+/** Class probabilities [N, classes] for every point of one cloud, normalised as a whole (`allPoints`). */
+export function scoreWholeCloud(model: PointNet, cloud: Cloud): Float32Array {
   const n = cloud.points.length / 3;
   return tf.tidy(
     () => new Float32Array(model.predict(tf.tensor3d(normalizeUnitSphere(cloud.points), [1, n, 3])).dataSync()),
