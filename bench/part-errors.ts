@@ -11,7 +11,8 @@ import { loadPointNetFromCheckpoint } from '../src/checkpoint/load-model.ts';
 import { resolveCheckpoint } from '../src/checkpoint/resolve.ts';
 import { argmaxOverParts, partIoUs, scoredParts } from '../src/core/metrics.ts';
 import { loadDataset } from '../src/data/index.ts';
-import { scoreWholeCloud, selectSplit } from '../src/eval/index.ts';
+import { selectSplit } from '../src/eval/index.ts';
+import { scoreWholeCloud } from '../src/eval/score-whole-cloud.ts';
 import type { TrainConfig } from '../src/train/options.ts';
 
 interface ShapeErrors {

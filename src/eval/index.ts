@@ -4,19 +4,18 @@
  * model trained on or, with `allPoints`, on every original point of each cloud (what a user of the model gets).
  */
 import { availableParallelism } from 'node:os';
-import * as tf from '@tensorflow/tfjs';
-import { loadDataset, normalizeUnitSphere, prepareClouds, splitRun } from '../data/index.ts';
+import { loadDataset, prepareClouds, splitRun } from '../data/index.ts';
 import type { Cloud, Dataset, PreparedCloud } from '../data/types.ts';
 import { PnetError } from '../core/errors.ts';
 import { loadPointNetFromCheckpoint } from '../checkpoint/load-model.ts';
 import { resolveCheckpoint } from '../checkpoint/resolve.ts';
-import type { PointNet } from '../model/pointnet.ts';
 import { SegmentationMetrics, type MetricsSummary } from '../core/metrics.ts';
 import type { BackendName } from '../backend/index.ts';
 import { resolveWorkers, TRAIN_DEFAULTS, type TrainConfig } from '../train/options.ts';
 import { createStepExecutor } from '../train/parallel/executor.ts';
 import { spawnNodeStepWorker } from '../train/parallel/node-transport.ts';
 import { scoreClouds } from '../train/score-clouds.ts';
+import { scoreWholeCloud } from './score-whole-cloud.ts';
 
 import type { EvalSplit } from './splits.ts';
 
@@ -104,14 +103,6 @@ function splitOfRun(
   const sides = splitRun(dataset, clouds, config);
   const ids = new Set(sides[split].map((c) => c.id));
   return { clouds: sides.used.filter((c) => ids.has(c.id)), trainingSample: sides[split] };
-}
-
-/** Class probabilities [N, classes] for every point of one cloud, normalised as a whole (`allPoints`). */
-export function scoreWholeCloud(model: PointNet, cloud: Cloud): Float32Array {
-  const n = cloud.points.length / 3;
-  return tf.tidy(
-    () => new Float32Array(model.predict(tf.tensor3d(normalizeUnitSphere(cloud.points), [1, n, 3])).dataSync()),
-  );
 }
 
 export async function evaluate(options: EvalOptions): Promise<EvalReport> {
