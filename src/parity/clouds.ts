@@ -42,25 +42,48 @@ function roundRobinByCategory<T>(items: readonly T[], categoryOf: (item: T) => s
   return picked;
 }
 
-/** Reads the first `count` clouds of a dataset (any layout `pnet data` reads), spread over its categories. */
-export function datasetParityClouds(dir: string, count: number): ParityCloud[] {
+/**
+ * The items of the model's categories when any are there, else all: an Airplane model's int8 labels are held to
+ * ≥ 99% of fp32's, which a table (where every part is a guess) need not meet.
+ */
+function ofModelCategories<T>(
+  items: readonly T[],
+  categoryOf: (item: T) => string,
+  categories?: readonly string[],
+): readonly T[] {
+  if (!categories?.length) return items;
+  const wanted = new Set(categories.map((c) => c.toLowerCase()));
+  const matching = items.filter((item) => wanted.has(categoryOf(item).toLowerCase()));
+  return matching.length > 0 ? matching : items;
+}
+
+/**
+ * Reads the first `count` clouds of a dataset (any layout `pnet data` reads), spread over its categories, or over
+ * `categories` (the model's) where the dataset holds them.
+ */
+export function datasetParityClouds(dir: string, count: number, categories?: readonly string[]): ParityCloud[] {
   const index = indexDataset(dir);
   const noneClass = index.classes.names.length - 1;
-  const picked = roundRobinByCategory(index.sources, (s) => s.category, count);
+  const sources = ofModelCategories(index.sources, (s) => s.category, categories);
+  const picked = roundRobinByCategory(sources, (s) => s.category, count);
   const clouds = picked.map((s) => ({ name: `${s.category}/${s.id}`, xyz: parseCloud(s, noneClass).points }));
   if (clouds.length === 0) throw new PnetError('NOT_FOUND', 'the dataset has no clouds', { file: dir });
   return clouds;
 }
 
-/** The first `count` real samples the package ships, one category after another so a small count covers each. */
-export function shippedParityClouds(count: number): ParityCloud[] {
+/**
+ * The first `count` real samples the package ships, one category after another so a small count covers each; only
+ * those of `categories` (the model's) where any are shipped.
+ */
+export function shippedParityClouds(count: number, categories?: readonly string[]): ParityCloud[] {
   const index = JSON.parse(readFileSync(join(SAMPLES_DIR, 'index.json'), 'utf8')) as Array<{
     file: string;
     category?: string;
     source?: string;
   }>;
+  const real = index.filter((s) => s.source !== 'synthetic');
   const picked = roundRobinByCategory(
-    index.filter((s) => s.source !== 'synthetic'),
+    ofModelCategories(real, (s) => s.category ?? '', categories),
     (s) => s.category ?? '',
     count,
   );
@@ -70,13 +93,20 @@ export function shippedParityClouds(count: number): ParityCloud[] {
   });
 }
 
-/** `dataDir` when given; else the real samples the package ships; else synthetic clouds. */
-export function parityClouds(options: { dataDir?: string; count?: number } = {}): ParityCloudSet {
+/**
+ * `dataDir` when given; else the real samples the package ships; else synthetic clouds. `categories` (a trained
+ * model's) narrows the first two to clouds of those categories where they hold any.
+ */
+export function parityClouds(
+  options: { dataDir?: string; count?: number; categories?: readonly string[] } = {},
+): ParityCloudSet {
   const count = options.count ?? 4;
   checkPositiveInt('--clouds', count);
-  if (options.dataDir) return { clouds: datasetParityClouds(options.dataDir, count), source: options.dataDir };
+  if (options.dataDir) {
+    return { clouds: datasetParityClouds(options.dataDir, count, options.categories), source: options.dataDir };
+  }
   if (existsSync(join(SAMPLES_DIR, 'index.json'))) {
-    const clouds = shippedParityClouds(count);
+    const clouds = shippedParityClouds(count, options.categories);
     if (clouds.length > 0) return { clouds, source: `real ShapeNet clouds shipped with pnet (${SAMPLES_DIR})` };
   }
   return { clouds: syntheticParityClouds(count), source: 'synthetic airplanes (no real samples in this install)' };

@@ -16,4 +16,13 @@ describe('parity clouds', () => {
     expect(source).toBe(REAL_NORMAL);
     expect(clouds.map((c) => c.name.split('/')[0]).sort()).toEqual(['Skateboard', 'Table']);
   });
+
+  it("keep to a trained model's categories where the clouds hold them, else take every category", () => {
+    const shipped = parityClouds({ count: 4, categories: ['Airplane'] });
+    expect(shipped.clouds.map((c) => c.name.split('/')[0])).toEqual(['Airplane', 'Airplane', 'Airplane']);
+    const dataset = parityClouds({ dataDir: REAL_NORMAL, count: 2, categories: ['table'] });
+    expect(dataset.clouds.map((c) => c.name.split('/')[0])).toEqual(['Table', 'Table']);
+    const none = parityClouds({ count: 3, categories: ['Chair'] });
+    expect(none.clouds.map((c) => c.name.split('/')[0])).toEqual(['Airplane', 'Skateboard', 'Table']);
+  });
 });

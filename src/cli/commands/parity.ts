@@ -4,6 +4,7 @@ import { PnetError } from '../../core/errors.ts';
 import { writeFileAtomic } from '../../core/node/atomic-write.ts';
 import { createProgress } from '../../core/node/progress.ts';
 import { formatParityTable, parityClouds, parityPassed, runParity, type ParityRow } from '../../parity/index.ts';
+import { readCheckpoint } from '../../checkpoint/files.ts';
 import { resolveCheckpoint } from '../../checkpoint/resolve.ts';
 
 interface ParityArgs {
@@ -42,7 +43,8 @@ export const parityCommand: PnetCommand<ParityArgs> = {
       })
       .option('data', {
         type: 'string',
-        describe: 'dataset folder to take clouds from (default: the real ShapeNet clouds shipped as demo samples)',
+        describe:
+          "dataset folder to take clouds from (default: the real ShapeNet clouds shipped as demo samples); a trained model's own categories where the clouds hold them",
       })
       .option('clouds', { type: 'number', default: 4, describe: 'how many clouds to run' })
       .option('browser', {
@@ -78,7 +80,9 @@ export const parityCommand: PnetCommand<ParityArgs> = {
         });
       }
     }
-    const { clouds, source } = parityClouds({ dataDir: args.data, count: args.clouds });
+    // A trained model is checked on clouds of its own categories: int8 labels are held to fp32's only there.
+    const categories = checkpoint ? (await readCheckpoint(checkpoint)).meta.category : undefined;
+    const { clouds, source } = parityClouds({ dataDir: args.data, count: args.clouds, categories });
     const tfBackends = args.tfBackend
       ?.flatMap((b) => b.split(','))
       .map((b) => b.trim())
