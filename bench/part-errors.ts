@@ -9,15 +9,15 @@
 import { selectBackend } from '../src/backend/index.ts';
 import { loadPointNetFromCheckpoint } from '../src/checkpoint/load-model.ts';
 import { resolveCheckpoint } from '../src/checkpoint/resolve.ts';
-import { argmaxOverParts, partIoUs, scoredParts } from '../src/core/metrics.ts';
+import { argmaxOverParts, partIoUs, SegmentationMetrics } from '../src/core/metrics.ts';
 import { loadDataset } from '../src/data/index.ts';
 import { selectSplit } from '../src/eval/index.ts';
 import { scoreWholeCloud } from '../src/eval/score-whole-cloud.ts';
 import type { TrainConfig } from '../src/train/options.ts';
 
 interface ShapeErrors {
-  /** Per scored part: its IoU, and whether truth and prediction hold it. */
-  parts: Array<{ iou: number; inTruth: boolean; predicted: boolean }>;
+  /** Per part of the shape's category (class index): its IoU, and whether truth and prediction hold it. */
+  parts: Array<{ part: number; iou: number; inTruth: boolean; predicted: boolean }>;
 }
 
 function parseArgs(argv: string[]): { run: string; data: string } {
@@ -38,22 +38,25 @@ async function scoreVal(run: string, data: string): Promise<{ names: string[]; s
     const dataset = await loadDataset(data, { categories: meta.category, progress: false });
     const clouds = selectSplit(dataset, dataset.clouds, 'val', meta.config as Partial<TrainConfig>);
     const names = meta.classes.names;
-    const parts = scoredParts(names);
+    // Each shape is scored over its own category's parts, by the rule `pnet eval` scores with.
+    const metrics = new SegmentationMetrics(names.length, dataset.classes.partsOf);
     const shapes = clouds
       .filter((c) => c.labels && c.points.length > 0)
       .map((cloud): ShapeErrors => {
+        const parts = metrics.partsFor(cloud.category);
         const predicted = argmaxOverParts(scoreWholeCloud(model, cloud), names.length, parts);
         const truth = cloud.labels!;
         const ious = partIoUs(predicted, truth, parts);
         return {
           parts: parts.map((p, k) => ({
+            part: p,
             iou: ious[k]!,
             inTruth: truth.some((t) => t === p),
             predicted: predicted.some((l) => l === p),
           })),
         };
       });
-    return { names: parts.map((p) => names[p]!), shapes };
+    return { names, shapes };
   } finally {
     model.dispose();
   }
@@ -65,10 +68,11 @@ function report(names: string[], shapes: ShapeErrors[]): string {
   const cost = { phantom: 0, missed: 0, boundary: new Array<number>(names.length).fill(0) };
   const counts = { phantom: 0, missed: 0 };
   const shapeDeficits: number[] = [];
+  const scored = new Set(shapes.flatMap((shape) => shape.parts.map((p) => p.part)));
   for (const shape of shapes) {
     const partWeight = perShape / shape.parts.length;
     let deficit = 0;
-    shape.parts.forEach((part, k) => {
+    for (const part of shape.parts) {
       const lost = (1 - part.iou) * partWeight;
       deficit += lost;
       if (!part.inTruth && part.predicted) {
@@ -77,8 +81,8 @@ function report(names: string[], shapes: ShapeErrors[]): string {
       } else if (part.inTruth && !part.predicted) {
         cost.missed += lost;
         counts.missed++;
-      } else cost.boundary[k]! += lost;
-    });
+      } else cost.boundary[part.part]! += lost;
+    }
     shapeDeficits.push(deficit);
   }
   const total = shapeDeficits.reduce((a, b) => a + b, 0);
@@ -93,7 +97,9 @@ function report(names: string[], shapes: ShapeErrors[]): string {
     '| --- | ---: | ---: |',
     row(`parts predicted on shapes without them (${counts.phantom})`, cost.phantom),
     row(`parts a shape has, never predicted (${counts.missed})`, cost.missed),
-    ...names.map((name, k) => row(`${name}: points misplaced, the part present in both`, cost.boundary[k]!)),
+    ...[...scored]
+      .sort((a, b) => a - b)
+      .map((k) => row(`${names[k]}: points misplaced, the part present in both`, cost.boundary[k]!)),
     row('all', total),
     '',
     `The worst ${Math.ceil(shapes.length / 10)} shapes (a tenth) carry ${((100 * worstTenth) / total).toFixed(1)}% of it.`,
